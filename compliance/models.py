@@ -1,1 +1,304 @@
-from django.db import models  # noqa: F401
+"""Reporting cycles, rule sets, submissions and what evaluation and review record about them.
+
+Submission status changes only through ``compliance.services.submission_transition``, which
+refuses illegal moves and writes the ``AuditEvent``.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from compliance.rules.ruleset import default_params, validate_params
+
+
+class RuleSet(models.Model):
+    """One version of a state rule set. Frozen once a cycle using it opens: edits make a new version."""
+
+    name = models.CharField(max_length=100)
+    version = models.PositiveIntegerField(default=1)
+    params = models.JSONField(default=default_params)
+    notes = models.TextField(blank=True)
+    frozen = models.BooleanField(default=False, help_text="Set when a cycle using this version opens.")
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        ordering = ["name", "-version"]
+        constraints = [models.UniqueConstraint(fields=["name", "version"], name="ruleset_name_version_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def clean(self) -> None:
+        errors = validate_params(self.params)
+        if errors:
+            raise ValidationError({"params": errors})
+        if self.pk and self.frozen:
+            stored = RuleSet.objects.filter(pk=self.pk).values_list("params", flat=True).first()
+            if stored is not None and stored != self.params:
+                raise ValidationError(
+                    {"params": "This version is frozen because a reporting cycle uses it; save it as a new version."}
+                )
+
+    def save(self, *args, **kwargs) -> None:
+        self.full_clean(exclude=["created_by"])
+        super().save(*args, **kwargs)
+
+
+class ReportingCycle(models.Model):
+    school_year = models.CharField(max_length=7, unique=True, help_text="YYYY-YY, e.g. 2026-27")
+    opens_on = models.DateField()
+    due_on = models.DateField()
+    closes_on = models.DateField()
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="cycles")
+
+    class Meta:
+        ordering = ["-school_year"]
+
+    def __str__(self) -> str:
+        return self.school_year
+
+    def clean(self) -> None:
+        if not (self.opens_on <= self.due_on <= self.closes_on):
+            raise ValidationError("Dates must run opens <= due <= closes.")
+
+    @property
+    def is_open(self) -> bool:
+        today = timezone.localdate()
+        return self.opens_on <= today <= self.closes_on
+
+    def save(self, *args, **kwargs) -> None:
+        self.full_clean()
+        super().save(*args, **kwargs)
+        if self.opens_on <= timezone.localdate():
+            # A rule set in use by an open cycle may never change under the districts' feet.
+            RuleSet.objects.filter(pk=self.rule_set_id, frozen=False).update(frozen=True)
+
+
+class SubmissionStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued for checking"
+    VALIDATING = "validating", "Checking"
+    REJECTED = "rejected", "Rejected: fix the workbook"
+    EVALUATED = "evaluated", "Evaluated"
+    FAILED = "failed", "Failed (system error)"
+    CERTIFIED = "certified", "Certified and submitted"
+    IN_REVIEW = "in_review", "In state review"
+    RETURNED = "returned", "Returned for revision"
+    DECIDED = "decided", "Decided"
+    SUPERSEDED = "superseded", "Superseded by a newer version"
+
+
+def submission_upload_to(instance: "Submission", filename: str) -> str:
+    # The stored name never uses the uploader's file name: it is not trusted.
+    return f"submissions/{instance.district.state_id}/{instance.cycle.school_year}/v{instance.version}-{instance.sha256[:16]}.xlsx"
+
+
+class Submission(models.Model):
+    district = models.ForeignKey("districts.District", on_delete=models.PROTECT, related_name="submissions")
+    cycle = models.ForeignKey(ReportingCycle, on_delete=models.PROTECT, related_name="submissions")
+    version = models.PositiveIntegerField()
+    file = models.FileField(upload_to=submission_upload_to, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="uploads")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=20, choices=SubmissionStatus.choices, default=SubmissionStatus.RECEIVED)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_submissions"
+    )
+
+    class Meta:
+        ordering = ["-uploaded_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "cycle", "version"], name="submission_version_unique")
+        ]
+        indexes = [models.Index(fields=["status", "status_changed_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.district.name} {self.cycle.school_year} v{self.version}"
+
+    @property
+    def latest_evaluation(self) -> "Evaluation | None":
+        return self.evaluations.order_by("-started_at", "-pk").first()
+
+
+class AuditEvent(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    action = models.CharField(max_length=50)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20, blank=True)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action}: {self.from_status} -> {self.to_status}"
+
+
+class EvaluationOutcome(models.TextChoices):
+    RUNNING = "running", "Running"
+    ACCEPTED = "accepted", "Evaluated"
+    REJECTED = "rejected", "Blocking data problems"
+    ERROR = "error", "System error"
+
+
+class Evaluation(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="evaluations")
+    rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="evaluations")
+    rule_set_label = models.CharField(max_length=120)
+    started_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    timings = models.JSONField(default=dict, blank=True, help_text="Seconds per stage.")
+    measures = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(default=dict, blank=True, help_text="The full evaluation JSON (evaluate-cli.md).")
+    outcome = models.CharField(max_length=20, choices=EvaluationOutcome.choices, default=EvaluationOutcome.RUNNING)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Evaluation of {self.submission} ({self.outcome})"
+
+
+class Problem(models.Model):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="problems")
+    code = models.CharField(max_length=10)
+    severity = models.CharField(max_length=10)
+    sheet = models.CharField(max_length=50, blank=True)
+    row = models.PositiveIntegerField(null=True, blank=True)
+    column = models.CharField(max_length=60, blank=True)
+    value = models.TextField(blank=True)
+    message = models.TextField()
+    fix = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.sheet}!{self.row} {self.column}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Not yet reviewed"
+    CONFIRMED = "confirmed", "Confirmed"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class Finding(models.Model):
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="findings")
+    rule = models.CharField(max_length=10)
+    rule_version = models.CharField(max_length=10, default="1")
+    severity = models.CharField(max_length=10)
+    scope = models.CharField(max_length=10)
+    school_id = models.CharField(max_length=32, blank=True)
+    band = models.CharField(max_length=12, blank=True)
+    message = models.TextField()
+    evidence = models.JSONField(default=dict, blank=True)
+    recommendations = models.JSONField(default=list, blank=True)
+    review_status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.school_id or self.band or 'district'}"
+
+
+class Comment(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
+    finding = models.ForeignKey(Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    body = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class DecisionOutcome(models.TextChoices):
+    COMPLIANT = "compliant", "Compliant"
+    CORRECTIVE_ACTION = "corrective_action", "Noncompliant: corrective action required"
+
+
+class Decision(models.Model):
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="decision")
+    outcome = models.CharField(max_length=20, choices=DecisionOutcome.choices)
+    note = models.TextField()
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
+    decided_at = models.DateTimeField(default=timezone.now)
+
+
+class ReportKind(models.TextChoices):
+    EVALUATION = "evaluation", "Findings report"
+    DECISION = "decision", "Decision report"
+
+
+def report_upload_to(instance: "Report", filename: str) -> str:
+    s = instance.submission
+    return f"reports/{s.district.state_id}/{s.cycle.school_year}/v{s.version}-{instance.kind}-{instance.sha256[:16]}.pdf"
+
+
+class Report(models.Model):
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="reports")
+    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="reports")
+    kind = models.CharField(max_length=12, choices=ReportKind.choices)
+    file = models.FileField(upload_to=report_upload_to, max_length=300)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["evaluation", "kind"], name="one_report_per_kind")]
+
+
+class RecommendationEntry(models.Model):
+    """Technical-assistance content, versioned: editing an entry saves a new version row."""
+
+    key = models.SlugField(max_length=60)
+    version = models.PositiveIntegerField(default=1)
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    rule_codes = models.JSONField(default=list, help_text='Rule codes it answers, e.g. ["INT-01", "INT-03"].')
+    conditions = models.JSONField(default=dict, blank=True, help_text="When it applies (see the admin help).")
+    sources = models.JSONField(default=list, blank=True)
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="recommendation_key_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.title} (v{self.version})"
+
+
+class EquityAssistanceRegion(models.Model):
+    """Which regional Equity Assistance Center serves a state: data administrators can correct."""
+
+    state = models.CharField(max_length=2, unique=True)
+    region = models.CharField(max_length=8)
+    center = models.CharField(max_length=200)
+    operator = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["state"]
+
+    def __str__(self) -> str:
+        return f"{self.state}: Region {self.region}, {self.center}"

@@ -1,0 +1,43 @@
+# make run: set up and start the web server and a Celery worker on the embedded default.
+# make test: set up if needed and run the whole suite.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
+
+.PHONY: setup syscheck run test worker migrate seed bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+setup: $(STAMP) syscheck
+
+syscheck: $(STAMP)
+	@scripts/check_system.sh $(BIN)/python
+
+migrate: setup
+	DJANGO_DEV=1 $(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	DJANGO_DEV=1 $(BIN)/python manage.py seed_demo
+
+run: seed
+	@scripts/run.sh
+
+worker: setup
+	DJANGO_DEV=1 $(BIN)/celery -A config worker --loglevel=INFO
+
+test: setup
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: setup
+	DJANGO_DEV=1 $(BIN)/python bench/parse.py
+	DJANGO_DEV=1 $(BIN)/python bench/measures.py
+	DJANGO_DEV=1 $(BIN)/python bench/report.py
+
+clean:
+	rm -rf var/test .pytest_cache

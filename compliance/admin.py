@@ -1,0 +1,185 @@
+"""Admin for state administrators. Status changes still go through the services."""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+
+from . import services
+from .models import (
+    AuditEvent,
+    Comment,
+    Decision,
+    EquityAssistanceRegion,
+    Evaluation,
+    Finding,
+    Problem,
+    RecommendationEntry,
+    Report,
+    ReportingCycle,
+    RuleSet,
+    Submission,
+)
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = ("name", "version", "frozen", "created_at")
+    list_filter = ("frozen",)
+    readonly_fields = ("frozen", "created_at", "created_by")
+    actions = ["save_as_new_version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A frozen version cannot be edited in place: use the action to make the next version.
+        if obj is not None and obj.frozen:
+            return (*self.readonly_fields, "name", "version", "params")
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Copy as a new editable version")
+    def save_as_new_version(self, request, queryset):
+        for rule_set in queryset:
+            new = services.rule_set_new_version(rule_set=rule_set, user=request.user,
+                                                notes=f"Copied from {rule_set.label}.")
+            self.message_user(request, f"Created {new.label}; edit it, then point a cycle at it.")
+
+
+@admin.register(ReportingCycle)
+class ReportingCycleAdmin(admin.ModelAdmin):
+    list_display = ("school_year", "opens_on", "due_on", "closes_on", "rule_set")
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class AuditInline(ReadOnlyInline):
+    model = AuditEvent
+    fields = ("created_at", "actor", "action", "from_status", "to_status", "note")
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    list_display = ("district", "cycle", "version", "status", "uploaded_by", "uploaded_at", "reviewer")
+    list_filter = ("status", "cycle", "district__state")
+    search_fields = ("district__name", "district__state_id", "sha256")
+    list_select_related = ("district", "cycle", "uploaded_by", "reviewer")
+    readonly_fields = [f.name for f in Submission._meta.fields]
+    inlines = [AuditInline]
+    actions = ["requeue_failed"]
+
+    def has_add_permission(self, request):
+        return False  # uploads go through the district's page, which checks and queues them
+
+    @admin.action(description="Queue failed submissions again")
+    def requeue_failed(self, request, queryset):
+        for submission in queryset:
+            try:
+                services.submission_queue(submission=submission, actor=request.user)
+            except services.IllegalTransition as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "submission", "actor", "action", "from_status", "to_status")
+    list_filter = ("action", "to_status")
+    readonly_fields = [f.name for f in AuditEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the audit trail is append-only
+
+
+class ProblemInline(ReadOnlyInline):
+    model = Problem
+    fields = ("code", "severity", "sheet", "row", "column", "value", "message")
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ("submission", "rule_set_label", "outcome", "started_at", "finished_at")
+    list_filter = ("outcome",)
+    readonly_fields = [f.name for f in Evaluation._meta.fields]
+    inlines = [ProblemInline]
+
+
+@admin.register(Problem)
+class ProblemAdmin(admin.ModelAdmin):
+    list_display = ("evaluation", "code", "severity", "sheet", "row", "column")
+    list_filter = ("severity", "code")
+
+
+@admin.register(Finding)
+class FindingAdmin(admin.ModelAdmin):
+    list_display = ("evaluation", "rule", "severity", "scope", "school_id", "band", "review_status")
+    list_filter = ("rule", "severity", "review_status")
+    search_fields = ("school_id", "message")
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ("submission", "author", "created_at")
+
+
+@admin.register(Decision)
+class DecisionAdmin(admin.ModelAdmin):
+    list_display = ("submission", "outcome", "decided_by", "decided_at")
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ("submission", "kind", "sha256", "size", "created_at")
+    readonly_fields = [f.name for f in Report._meta.fields]
+
+
+class RecommendationEntryForm(forms.ModelForm):
+    class Meta:
+        model = RecommendationEntry
+        fields = ("key", "title", "body", "rule_codes", "conditions", "sources", "active")
+
+    def clean(self):
+        from compliance.rules.recommendations import validate_entry_dict
+
+        data = super().clean()
+        errors = validate_entry_dict({k: data.get(k) for k in ("key", "title", "body", "rule_codes", "conditions", "sources")})
+        if errors:
+            raise ValidationError(errors)
+        return data
+
+
+@admin.register(RecommendationEntry)
+class RecommendationEntryAdmin(admin.ModelAdmin):
+    form = RecommendationEntryForm
+    list_display = ("key", "version", "title", "active")
+    list_filter = ("active",)
+    search_fields = ("key", "title", "body")
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Content is versioned: an edit is saved as the next version and the old one kept,
+            # so a report can always show the advice as it was given.
+            latest = RecommendationEntry.objects.filter(key=obj.key).order_by("-version").first()
+            obj.pk = None
+            obj._state.adding = True
+            obj.version = (latest.version if latest else 0) + 1
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(EquityAssistanceRegion)
+class EquityAssistanceRegionAdmin(admin.ModelAdmin):
+    list_display = ("state", "region", "center", "operator")
+    search_fields = ("state", "center")

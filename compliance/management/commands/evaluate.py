@@ -1,0 +1,118 @@
+"""python manage.py evaluate WORKBOOK.xlsx [--rule-set NAME_OR_FILE] [--json OUT|-] [--pdf OUT]
+
+The same reading, validation, measures, rules and recommendations as the worker
+(compliance.pipeline.evaluate_path). Exit 0: evaluated; 2: blocking data errors; 1: failure.
+"""
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from pathlib import Path
+
+from django.core.management.base import BaseCommand
+from django.db import DatabaseError
+
+from compliance.pipeline import builtin_rule_set, evaluate_path, rule_set_ref
+from compliance.rules.evaluate import RuleSetRef
+from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, validate_params
+
+
+class UsageError(Exception):
+    pass
+
+
+def resolve_rule_set(value: str | None) -> RuleSetRef:
+    """A JSON file ({"name", "version", "params"} or bare params), a stored name ("Name" or "Name@3"), or the default."""
+    if value and Path(value).is_file():
+        try:
+            data = json.loads(Path(value).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise UsageError(f"Cannot read the rule set file {value}: {exc}") from exc
+        params = data.get("params", data) if isinstance(data, dict) else data
+        errors = validate_params(params)
+        if errors:
+            raise UsageError("The rule set file is not valid:\n  " + "\n  ".join(errors))
+        name = data.get("name", Path(value).stem) if isinstance(data, dict) and "params" in data else Path(value).stem
+        version = str(data.get("version", "file")) if isinstance(data, dict) and "params" in data else "file"
+        return RuleSetRef(name=name, version=version, params=params)
+    from compliance.models import RuleSet
+
+    name, _, version = (value or DEFAULT_RULE_SET_NAME).partition("@")
+    try:
+        qs = RuleSet.objects.filter(name=name)
+        if version:
+            qs = qs.filter(version=int(version))
+        found = qs.order_by("-version").first()
+    except (DatabaseError, ValueError):
+        found = None
+    if found is not None:
+        return rule_set_ref(found)
+    if value is None or name == DEFAULT_RULE_SET_NAME and not version:
+        return builtin_rule_set()  # no database needed for the state's defaults
+    raise UsageError(f"No rule set named {value!r} (and no such file).")
+
+
+def human_summary(result: dict) -> str:
+    lines = []
+    district = result.get("district") or {}
+    lines.append(f"{district.get('district_name') or 'Unknown district'} ({district.get('district_id') or '?'}), "
+                 f"{district.get('school_year') or '?'}; rule set {result['rule_set']['name']} "
+                 f"v{result['rule_set']['version']}")
+    errors = [p for p in result["problems"] if p["severity"] == "error"]
+    warnings = [p for p in result["problems"] if p["severity"] != "error"]
+    lines.append(f"{len(errors)} blocking error(s), {len(warnings)} warning(s), {len(result['findings'])} finding(s).")
+    for p in result["problems"][:50]:
+        where = "!".join(str(x) for x in (p.get("sheet"), p.get("row")) if x is not None)
+        col = f" [{p['column']}]" if p.get("column") else ""
+        lines.append(f"  {p['code']} {p['severity']:<7} {where}{col}: {p['message']}")
+    for f in result["findings"][:100]:
+        lines.append(f"  {f['rule']} {f['severity']:<7} {f['message']}")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = "Evaluate a workbook offline, exactly as the worker does; write JSON and/or the PDF report."
+    requires_system_checks = []  # usable before the database is migrated
+
+    def add_arguments(self, parser):
+        parser.add_argument("workbook")
+        parser.add_argument("--rule-set", dest="rule_set", default=None, help="Stored rule set NAME[@VERSION] or a JSON file.")
+        parser.add_argument("--json", dest="json_out", default=None, help="Write the evaluation JSON here; - for stdout.")
+        parser.add_argument("--pdf", dest="pdf_out", default=None, help="Write the PDF report here.")
+
+    def handle(self, *args, **options):
+        try:
+            code = self.evaluate(**options)
+        except UsageError as exc:
+            self.stderr.write(str(exc))
+            code = 1
+        except Exception:  # noqa: BLE001 - any unexpected failure exits 1 with its traceback
+            self.stderr.write("Unexpected failure:\n" + traceback.format_exc())
+            code = 1
+        sys.stdout.flush()
+        sys.exit(code)
+
+    def evaluate(self, *, workbook, rule_set, json_out, pdf_out, **_) -> int:
+        path = Path(workbook)
+        if not path.is_file():
+            raise UsageError(f"No such file: {workbook}")
+        ref = resolve_rule_set(rule_set)
+        output = evaluate_path(path, rule_set=ref, guarded=True)
+        result = output.result
+        text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
+        if json_out == "-":
+            self.stdout.write(text)
+        elif json_out:
+            Path(json_out).write_text(text + "\n", encoding="utf-8")
+        blocked = any(p["severity"] == "error" for p in result["problems"])
+        if json_out != "-":
+            self.stdout.write(human_summary(result))
+        if pdf_out and not blocked:
+            from compliance.reports.build import report_pdf_offline
+
+            Path(pdf_out).write_bytes(report_pdf_offline(result=result, workbook=output.workbook, rule_set=ref,
+                                                         workbook_bytes=path.read_bytes()))
+        elif pdf_out:
+            self.stderr.write("No PDF written: the workbook has blocking errors (listed above / in the JSON).")
+        return 2 if blocked else 0

@@ -1,0 +1,99 @@
+"""The one path from workbook bytes to the evaluation JSON, shared by the worker and the CLI.
+
+Django-aware only for settings (intake limits) and for the state's editable data (rule set,
+recommendation library, Equity Assistance Center table); the work itself is in
+``compliance.workbook`` and ``compliance.rules``.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError
+
+from compliance.rules.evaluate import EvaluationOutput, RuleSetRef, evaluate_workbook
+from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
+from compliance.workbook.reader import Limits, read_workbook, read_workbook_guarded
+
+
+def intake_limits() -> Limits:
+    return Limits(
+        max_upload_bytes=settings.WORKBOOK_MAX_UPLOAD_BYTES,
+        max_uncompressed_bytes=settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES,
+        max_ratio=settings.WORKBOOK_MAX_COMPRESSION_RATIO,
+        max_entries=settings.WORKBOOK_MAX_ENTRIES,
+        max_school_rows=settings.WORKBOOK_MAX_SCHOOL_ROWS,
+    )
+
+
+def rule_set_ref(rule_set: Any) -> RuleSetRef:
+    return RuleSetRef(name=rule_set.name, version=str(rule_set.version), params=rule_set.params)
+
+
+def builtin_rule_set() -> RuleSetRef:
+    return RuleSetRef(name=DEFAULT_RULE_SET_NAME, version="1", params=default_params())
+
+
+def state_library() -> tuple[Any, Any]:
+    """The recommendation library and EAC table as administrators left them (None: built-in)."""
+    from compliance.selectors import eac_regions_current, recommendation_library_current
+
+    try:
+        return recommendation_library_current(), eac_regions_current()
+    except DatabaseError:  # the offline command may run where no database was migrated
+        return None, None
+
+
+def evaluate_path(
+    source: str | Path | bytes,
+    *,
+    rule_set: RuleSetRef,
+    expected_district_ids: set[str] | None = None,
+    expected_school_year: str | None = None,
+    previous_enrollment: dict[str, int] | None = None,
+    state: str | None = None,
+    guarded: bool = True,
+) -> EvaluationOutput:
+    """Read (under the time and memory limits), validate and evaluate one workbook."""
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    limits = intake_limits()
+    kwargs = {"limits": limits, "expected_district_ids": expected_district_ids,
+              "expected_school_year": expected_school_year}
+    if guarded:
+        tmp_path = None
+        if isinstance(source, bytes):
+            fd, tmp_path = tempfile.mkstemp(suffix=".xlsx")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(source)
+            path: str | Path = tmp_path
+        else:
+            path = source
+        try:
+            wb = read_workbook_guarded(
+                path,
+                timeout_seconds=settings.WORKBOOK_PARSE_TIMEOUT_SECONDS,
+                memory_bytes=settings.WORKBOOK_PARSE_MEMORY_BYTES,
+                **kwargs,
+            )
+        finally:
+            if tmp_path:
+                os.unlink(tmp_path)
+    else:
+        wb = read_workbook(source, **kwargs)
+    timings["parse"] = round(time.perf_counter() - t0, 4)
+    library, eac_regions = state_library() if not wb.has_errors else (None, None)
+    result = evaluate_workbook(
+        wb,
+        rule_set=rule_set,
+        previous_enrollment=previous_enrollment,
+        state=state,
+        library=library,
+        eac_regions=eac_regions,
+        timings=timings,
+    )
+    return EvaluationOutput(result=result, workbook=wb, timings=timings)

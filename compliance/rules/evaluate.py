@@ -1,0 +1,118 @@
+"""One evaluation, from a parsed workbook to the JSON of evaluate-cli.md.
+
+The worker and ``manage.py evaluate`` both call :func:`evaluate_workbook`; nothing here
+touches Django, files or the database.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from .model import WorkbookData
+
+
+@dataclass(frozen=True)
+class RuleSetRef:
+    name: str
+    version: str
+    params: dict[str, Any]
+
+
+@dataclass
+class EvaluationOutput:
+    result: dict[str, Any]
+    workbook: WorkbookData
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def _district_json(wb: WorkbookData) -> dict[str, Any] | None:
+    if wb.district is None:
+        return None
+    return {
+        "district_id": wb.district.district_id,
+        "district_name": wb.district.district_name,
+        "school_year": wb.district.school_year,
+    }
+
+
+def evaluate_workbook(
+    wb: WorkbookData,
+    *,
+    rule_set: RuleSetRef,
+    previous_enrollment: dict[str, int] | None = None,
+    state: str | None = None,
+    library: Any = None,
+    eac_regions: Any = None,
+    timings: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """Measures, findings and recommendations; with blocking errors, only the problems."""
+    timings = timings if timings is not None else {}
+    problems = list(wb.problems)
+    result: dict[str, Any] = {
+        "template_version": 1,
+        "district": _district_json(wb),
+        "rule_set": {"name": rule_set.name, "version": rule_set.version},
+        "problems": [],
+        "measures": {},
+        "findings": [],
+    }
+    if wb.has_errors:
+        result["problems"] = [p.as_json() for p in problems]
+        return result
+
+    from .integration import evaluate_integration
+    from .recommendations import DEFAULT_EAC_REGIONS, DEFAULT_LIBRARY, recommend
+    from .resources import evaluate_resources
+
+    params = rule_set.params
+    t0 = time.perf_counter()
+    int_measures, int_findings = evaluate_integration(wb, params)
+    t1 = time.perf_counter()
+    res_measures, res_findings, plausibility = evaluate_resources(wb, params, previous_enrollment=previous_enrollment)
+    t2 = time.perf_counter()
+    findings = [*int_findings, *res_findings]
+    recommend(
+        wb,
+        findings,
+        params,
+        library=library if library is not None else DEFAULT_LIBRARY,
+        eac_regions=eac_regions if eac_regions is not None else DEFAULT_EAC_REGIONS,
+        state=state,
+    )
+    t3 = time.perf_counter()
+    timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4))
+
+    result["measures"] = merge_measures(int_measures, res_measures, wb)
+    result["problems"] = [p.as_json() for p in [*problems, *plausibility]]
+    result["findings"] = [f.as_json() for f in findings]
+    return result
+
+
+def merge_measures(integration: dict[str, Any], resources: dict[str, Any], wb: WorkbookData) -> dict[str, Any]:
+    """Integration measures with each district/band's ``resources`` and each school's money."""
+    measures = dict(integration)
+    district = dict(measures.get("district") or {})
+    district["resources"] = resources.get("district")
+    measures["district"] = district
+    bands = {}
+    for band, values in (measures.get("bands") or {}).items():
+        merged = dict(values or {})
+        merged["resources"] = (resources.get("bands") or {}).get(band)
+        bands[band] = merged
+    measures["bands"] = bands
+    per_school = resources.get("schools") or {}
+    names = {s.school_id: s.school_name for s in wb.schools}
+    schools = []
+    for entry in measures.get("schools") or []:
+        money = per_school.get(entry["school_id"], {})
+        schools.append(
+            {
+                **entry,
+                "school_name": names.get(entry["school_id"]),
+                "ppe_state_local": money.get("ppe_state_local"),
+                "students_per_teacher": money.get("students_per_teacher"),
+            }
+        )
+    measures["schools"] = schools
+    return measures

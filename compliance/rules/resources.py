@@ -1,0 +1,496 @@
+"""Resource-equity rules RES-01..RES-05 and the plausibility warnings DATA-40..DATA-44.
+
+Entry point: :func:`evaluate_resources`. Pure Python + numpy (no Django).
+
+Decisions where the spec is silent (also in the final report to the lead):
+- RES-01/RES-02 comparison group: schools under ``min_enrollment`` are exempt AND left out
+  of the pooled comparison group (ESEA 1118(c)(4): an LEA need not include unusually small
+  schools in comparability determinations). "Every school in the band is Title I" is judged
+  on the non-exempt schools; then the band's pooled figure (non-exempt schools) is used.
+- RES-01: schools with zero state/local teacher FTE are left out of the pooled ratio (they
+  would inflate it and flatter Title I schools). A non-exempt Title I school with zero FTE
+  and pupils is a finding (no state/local-funded teachers at all); every zero-FTE school also
+  gets DATA-44.
+- A band "with more than one school" counts the schools with pupils and a Budget row.
+- A school with pupils but no Budget row is left out of every resource measure and named in
+  a DATA-43 warning (only when the Budget sheet has rows at all).
+- RES-03 and RES-04 are checked for the district and for each band where computable
+  (at least 4 counted schools); RES-05 for the district and each band with a counted school.
+  An undefined measure gives no finding.
+- DATA-41 compares with the district's pupil-weighted median ppe (P50 of measures.md).
+- Out-of-field gaps are measured (when every school of both compared quartiles gives the
+  column) but no rule checks them: RES-04 names inexperienced teachers only.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .model import BANDS, BudgetRow, Finding, Problem, SchoolRow, WorkbookData
+from .resource_measures import (
+    GroupResources,
+    QuartileGap,
+    ResourceArrays,
+    empty_resources,
+    group_resources,
+    per_pupil_expenditure,
+    students_per_teacher,
+)
+from .ruleset import section
+
+RULE_VERSION = "1"
+
+# Plausibility / data codes owned by this module.
+DATA_ENROLLMENT_CHANGE = "DATA-40"
+DATA_PPE_OUTLIER = "DATA-41"
+DATA_TITLE_I_LOW_ED = "DATA-42"
+DATA_NO_BUDGET_ROW = "DATA-43"
+DATA_ZERO_FTE = "DATA-44"
+
+# Relative guard against float error at "at most" / "at least" boundaries.
+_EPS = 1e-9
+
+
+def _above(value: float, limit: float) -> bool:
+    """True when ``value`` is above ``limit`` by more than float error ("at most" fails)."""
+    return value > limit + _EPS * max(1.0, abs(limit))
+
+
+def _below(value: float, limit: float) -> bool:
+    """True when ``value`` is below ``limit`` by more than float error ("at least" fails)."""
+    return value < limit - _EPS * max(1.0, abs(limit))
+
+
+def _money(x: float) -> str:
+    return f"${x:,.2f}"
+
+
+def _pct(x: float) -> str:
+    return f"{x * 100:.1f}%"
+
+
+def _where(band: str | None) -> str:
+    return f"the {band} band" if band else "the district"
+
+
+# ------------------------------------------------------------------------------ entry point
+
+
+def evaluate_resources(
+    wb: WorkbookData,
+    params: dict | None,
+    *,
+    previous_enrollment: dict[str, int] | None = None,
+) -> tuple[dict, list[Finding], list[Problem]]:
+    """Resource measures, RES-01..RES-05 findings and plausibility warnings of one workbook.
+
+    Returns ``({"district": resources, "bands": {band: resources}, "schools": {school_id:
+    {"ppe_state_local", "students_per_teacher"}}}, findings, problems)``.
+    """
+    problems: list[Problem] = []
+    findings: list[Finding] = []
+    plaus = section(params, "PLAUSIBILITY")
+
+    budget_by_id: dict[str, BudgetRow] = {}
+    for b in wb.budget:
+        budget_by_id.setdefault(b.school_id, b)  # duplicates are the reader's error to report
+    have_budget = wb.has_budget_sheet and bool(wb.budget)
+
+    schools_out: dict[str, dict[str, float | None]] = {}
+    pairs: list[tuple[SchoolRow, BudgetRow]] = []
+    for s in wb.schools:
+        b = budget_by_id.get(s.school_id) if have_budget else None
+        schools_out[s.school_id] = {
+            "ppe_state_local": per_pupil_expenditure(b, s.enrollment_total) if b else None,
+            "students_per_teacher": students_per_teacher(s.enrollment_total, b.teacher_fte_state_local) if b else None,
+        }
+        if s.enrollment_total <= 0 or not have_budget:
+            continue
+        if b is None:
+            problems.append(_missing_budget(s))
+            continue
+        pairs.append((s, b))
+        if b.teacher_fte_state_local <= 0:
+            problems.append(_zero_fte(s, b))
+
+    if plaus.get("enabled", True):
+        problems.extend(_enrollment_changes(wb.schools, previous_enrollment, plaus["max_enrollment_change"]))
+        problems.extend(_title_i_low_ed(wb.schools))
+
+    if not pairs:
+        bands_out = {band: empty_resources() for band in BANDS}
+        return {"district": empty_resources(), "bands": bands_out, "schools": schools_out}, findings, problems
+
+    arr = ResourceArrays.build(pairs)
+    everyone = np.ones(len(arr), dtype=bool)
+    district = group_resources(arr, everyone)
+    bands = {band: group_resources(arr, arr.band == band) for band in BANDS}
+    measures = {
+        "district": district.measures,
+        "bands": {band: g.measures for band, g in bands.items()},
+        "schools": schools_out,
+    }
+
+    if plaus.get("enabled", True):
+        problems.extend(_ppe_outliers(arr, district.measures["p50"], plaus["max_ppe_over_median"]))
+
+    findings.extend(_comparability(arr, params, "RES-01"))
+    findings.extend(_comparability(arr, params, "RES-02"))
+    groups: list[tuple[str | None, GroupResources]] = [(None, district)] + list(bands.items())
+    for band, g in groups:
+        findings.extend(_progressivity(band, g, params))
+        findings.extend(_teacher_equity(band, g, params))
+        findings.extend(_horizontal_equity(band, g, params))
+    return measures, findings, problems
+
+
+# ------------------------------------------------------------------------ RES-01 / RES-02
+
+
+def _comparability(arr: ResourceArrays, params: dict | None, code: str) -> list[Finding]:
+    """RES-01 (students per teacher, at most limit x pooled) or RES-02 (ppe, at least limit x pooled)."""
+    p = section(params, code)
+    if not p.get("enabled", True):
+        return []
+    staff = code == "RES-01"
+    limit, min_enr = float(p["limit"]), p["min_enrollment"]
+    out: list[Finding] = []
+    for band in BANDS:
+        in_band = arr.band == band
+        if int(in_band.sum()) < 2:  # one school in the band: nothing to compare with
+            continue
+        eligible = in_band & (arr.enrollment >= min_enr)
+        title_i = np.flatnonzero(eligible & arr.title_i)
+        if not len(title_i):
+            continue
+        comp = eligible & ~arr.title_i
+        group = "non_title_i"
+        if not comp.any():
+            comp, group = eligible, "band"
+        if staff:
+            comp = comp & (arr.fte > 0)
+            denominator = float(arr.fte[comp].sum())
+            pooled = float(arr.enrollment[comp].sum()) / denominator if denominator > 0 else None
+        else:
+            denominator = float(arr.enrollment[comp].sum())
+            pooled = float(arr.dollars[comp].sum()) / denominator if denominator > 0 else None
+        if pooled is None:
+            continue
+        threshold = limit * pooled
+        for i in title_i:
+            s, b = arr.rows[i]
+            f = (_staff_finding if staff else _spending_finding)(
+                s, b, band, group, int(comp.sum()), pooled, limit, threshold, p["severity"]
+            )
+            if f is not None:
+                out.append(f)
+    return out
+
+
+def _comparison_words(group: str, band: str) -> str:
+    if group == "non_title_i":
+        return f"the non-Title I schools of the {band} band"
+    return f"all schools of the {band} band (every school there is Title I)"
+
+
+def _staff_finding(
+    s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
+    pooled: float, limit: float, threshold: float, severity: str,
+) -> Finding | None:
+    fte = b.teacher_fte_state_local
+    ratio = students_per_teacher(s.enrollment_total, fte)
+    if ratio is not None and not _above(ratio, threshold):
+        return None
+    # FTE the school needs so that enrollment / FTE <= threshold.
+    needed = max(0.0, s.enrollment_total / threshold - fte)
+    if ratio is None:
+        detail = f"reports no state/local-funded teachers for {s.enrollment_total} students"
+    else:
+        detail = f"has {ratio:.2f} students per state/local-funded teacher ({s.enrollment_total} / {fte:g} FTE)"
+    message = (
+        f"Title I school {s.school_name} ({s.school_id}) {detail}; the limit is {limit:.0%} of the pooled ratio "
+        f"of {_comparison_words(group, band)} ({pooled:.2f}), i.e. {threshold:.2f}. "
+        f"About {needed:.1f} more state/local teacher FTE would meet it."
+    )
+    return Finding(
+        rule="RES-01", severity=severity, scope="school", school_id=s.school_id, band=band,
+        message=message, rule_version=RULE_VERSION,
+        evidence={
+            "students_per_teacher": ratio,
+            "enrollment_total": s.enrollment_total,
+            "teacher_fte_state_local": fte,
+            "comparison_group": group,
+            "comparison_schools": n_comp,
+            "comparison_pooled_students_per_teacher": pooled,
+            "limit": limit,
+            "threshold": threshold,
+            "additional_fte_needed": needed,
+        },
+    )
+
+
+def _spending_finding(
+    s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
+    pooled: float, limit: float, threshold: float, severity: str,
+) -> Finding | None:
+    ppe = per_pupil_expenditure(b, s.enrollment_total)
+    assert ppe is not None  # counted schools have pupils
+    if not _below(ppe, threshold):
+        return None
+    needed = (threshold - ppe) * s.enrollment_total
+    message = (
+        f"Title I school {s.school_name} ({s.school_id}) spends {_money(ppe)} per pupil from state and local "
+        f"funds; the minimum is {limit:.0%} of the pooled figure of {_comparison_words(group, band)} "
+        f"({_money(pooled)}), i.e. {_money(threshold)}. About {_money(needed)} more state/local funding would meet it."
+    )
+    return Finding(
+        rule="RES-02", severity=severity, scope="school", school_id=s.school_id, band=band,
+        message=message, rule_version=RULE_VERSION,
+        evidence={
+            "ppe_state_local": ppe,
+            "enrollment_total": s.enrollment_total,
+            "comparison_group": group,
+            "comparison_schools": n_comp,
+            "comparison_pooled_ppe": pooled,
+            "limit": limit,
+            "threshold": threshold,
+            "additional_dollars_needed": needed,
+        },
+    )
+
+
+# ------------------------------------------------------------------------------- RES-03
+
+
+def _scope(band: str | None) -> str:
+    return "band" if band else "district"
+
+
+def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> list[Finding]:
+    p = section(params, "RES-03")
+    q = g.poverty
+    if not p.get("enabled", True) or q is None or q.progressivity is None:
+        return []
+    ratio, min_ratio = q.progressivity, float(p["min_ratio"])
+    if not _below(ratio, min_ratio):
+        return []
+    assert q.ppe_high is not None and q.ppe_low is not None
+    # Dollars to move from the lowest- to the highest-poverty quartile so that the ratio reaches min_ratio:
+    # (H + d) / nH = r (L - d) / nL.
+    to_move = (min_ratio * q.pupils_high * q.dollars_low - q.dollars_high * q.pupils_low) / (
+        q.pupils_low + min_ratio * q.pupils_high
+    )
+    message = (
+        f"In {_where(band)}, the highest-poverty quartile of schools spends {_money(q.ppe_high)} per pupil from "
+        f"state and local funds and the lowest-poverty quartile {_money(q.ppe_low)}: a ratio of {ratio:.3f}, "
+        f"below the required {min_ratio:.2f}. Moving about {_money(to_move)} from the lowest- to the "
+        f"highest-poverty schools would reach it."
+    )
+    return [Finding(
+        rule="RES-03", severity=p["severity"], scope=_scope(band), band=band, message=message,
+        rule_version=RULE_VERSION,
+        evidence={
+            "progressivity": ratio,
+            "min_ratio": min_ratio,
+            "ppe_highest_poverty_quartile": q.ppe_high,
+            "ppe_lowest_poverty_quartile": q.ppe_low,
+            "schools_highest_poverty_quartile": q.schools_high,
+            "schools_lowest_poverty_quartile": q.schools_low,
+            "dollars_to_move": to_move,
+        },
+    )]
+
+
+# ------------------------------------------------------------------------------- RES-04
+
+
+def _teacher_equity(band: str | None, g: GroupResources, params: dict | None) -> list[Finding]:
+    p = section(params, "RES-04")
+    if not p.get("enabled", True):
+        return []
+    max_gap = float(p["max_gap"])
+    out: list[Finding] = []
+    by: tuple[tuple[str, str, QuartileGap | None], ...] = (
+        ("poverty", "poverty", g.poverty),
+        ("students_of_color", "students-of-color", g.students_of_color),
+    )
+    for key, words, q in by:
+        gap = q.inexperienced_gap if q is not None else None
+        if q is None or gap is None or not _above(gap, max_gap):
+            continue
+        assert q.inexperienced_rate_high is not None and q.inexperienced_rate_low is not None
+        # Inexperienced FTE to swap out of the high quartile (for experienced teachers) so the gap meets the limit.
+        fte_to_swap = max(0.0, (gap - max_gap) * q.fte_high)
+        message = (
+            f"In {_where(band)}, {_pct(q.inexperienced_rate_high)} of state/local teacher FTE are in their first or "
+            f"second year in the quartile of schools with the highest {words} share against "
+            f"{_pct(q.inexperienced_rate_low)} in the quartile with the lowest: a gap of {gap * 100:.1f} points, "
+            f"above the limit of {max_gap * 100:.1f} points. "
+            f"About {fte_to_swap:.1f} inexperienced FTE in the highest quartile would need to be experienced teachers."
+        )
+        out.append(Finding(
+            rule="RES-04", severity=p["severity"], scope=_scope(band), band=band, message=message,
+            rule_version=RULE_VERSION,
+            evidence={
+                "quartiles_by": key,
+                "gap": gap,
+                "max_gap": max_gap,
+                "inexperienced_rate_highest_quartile": q.inexperienced_rate_high,
+                "inexperienced_rate_lowest_quartile": q.inexperienced_rate_low,
+                "teacher_fte_highest_quartile": q.fte_high,
+                "teacher_fte_lowest_quartile": q.fte_low,
+                "schools_highest_quartile": q.schools_high,
+                "schools_lowest_quartile": q.schools_low,
+                "inexperienced_fte_to_swap": fte_to_swap,
+            },
+        ))
+    return out
+
+
+# ------------------------------------------------------------------------------- RES-05
+
+
+def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None) -> list[Finding]:
+    p = section(params, "RES-05")
+    if not p.get("enabled", True):
+        return []
+    m = g.measures
+    max_cv, min_mc, max_rr = float(p["max_cv"]), float(p["min_mcloone"]), float(p["max_range_ratio"])
+    failed: list[str] = []
+    parts: list[str] = []
+    if m["cv"] is not None and _above(m["cv"], max_cv):
+        failed.append("cv")
+        parts.append(f"coefficient of variation {m['cv']:.3f} (at most {max_cv:.2f})")
+    if m["mcloone"] is not None and _below(m["mcloone"], min_mc):
+        failed.append("mcloone")
+        parts.append(f"McLoone index {m['mcloone']:.3f} (at least {min_mc:.2f})")
+    if m["federal_range_ratio"] is not None and _above(m["federal_range_ratio"], max_rr):
+        failed.append("federal_range_ratio")
+        parts.append(
+            f"federal range ratio {m['federal_range_ratio']:.3f} = ({_money(m['p95'])} - {_money(m['p5'])}) / "
+            f"{_money(m['p5'])} (at most {max_rr:.2f})"
+        )
+    if not failed:
+        return []
+    message = (
+        f"State and local per-pupil spending is uneven across the schools of {_where(band)}: "
+        + "; ".join(parts) + "."
+    )
+    return [Finding(
+        rule="RES-05", severity=p["severity"], scope=_scope(band), band=band, message=message,
+        rule_version=RULE_VERSION,
+        evidence={
+            "failed": failed,
+            "cv": m["cv"], "max_cv": max_cv,
+            "mcloone": m["mcloone"], "min_mcloone": min_mc,
+            "federal_range_ratio": m["federal_range_ratio"], "max_range_ratio": max_rr,
+            "p5": m["p5"], "p50": m["p50"], "p95": m["p95"],
+            "ppe_mean": m["ppe_mean"],
+            "schools_counted": m["schools_counted"],
+        },
+    )]
+
+
+# ---------------------------------------------------------------------- data / plausibility
+
+
+def _missing_budget(s: SchoolRow) -> Problem:
+    return Problem(
+        code=DATA_NO_BUDGET_ROW, severity="warning", sheet="Budget", row=None, column="school_id",
+        value=s.school_id,
+        message=(
+            f"School {s.school_name} ({s.school_id}, Schools row {s.row}) has {s.enrollment_total} students but no "
+            f"row in the Budget sheet; it is left out of every resource-equity measure and rule."
+        ),
+        fix=f"Add a Budget row for school_id {s.school_id} with its state/local teachers and spending.",
+    )
+
+
+def _zero_fte(s: SchoolRow, b: BudgetRow) -> Problem:
+    return Problem(
+        code=DATA_ZERO_FTE, severity="warning", sheet="Budget", row=b.row, column="teacher_fte_state_local",
+        value=b.teacher_fte_state_local,
+        message=(
+            f"School {s.school_name} ({s.school_id}) reports 0 state/local-funded teacher FTE for "
+            f"{s.enrollment_total} students; students per teacher is not applicable and the school is left out "
+            f"of pooled staffing ratios."
+        ),
+        fix="Enter the FTE of teachers paid from state and local funds, or explain why there are none.",
+    )
+
+
+def _enrollment_changes(
+    schools: list[SchoolRow], previous: dict[str, int] | None, max_change: float
+) -> list[Problem]:
+    if not previous:
+        return []
+    out: list[Problem] = []
+    for s in schools:
+        before = previous.get(s.school_id)
+        if before is None:
+            continue
+        now = s.enrollment_total
+        if before > 0:
+            change = (now - before) / before
+            if not _above(abs(change), max_change):
+                continue
+            how = f"changed by {change:+.1%} (from {before} to {now})"
+        elif now > 0:
+            how = f"was 0 in the previous accepted submission and is now {now}"
+        else:
+            continue
+        out.append(Problem(
+            code=DATA_ENROLLMENT_CHANGE, severity="warning", sheet="Schools", row=s.row,
+            column="enrollment_total", value=now,
+            message=(
+                f"Enrollment of {s.school_name} ({s.school_id}) {how}, more than the {max_change:.0%} a year "
+                f"that is usual."
+            ),
+            fix="Check the enrollment count; if it is right, explain the change (boundary change, opening, merger).",
+        ))
+    return out
+
+
+def _ppe_outliers(arr: ResourceArrays, median: float | None, max_over: float) -> list[Problem]:
+    if median is None or median <= 0:
+        return []
+    limit = max_over * median
+    out: list[Problem] = []
+    for i in np.flatnonzero(arr.ppe > limit + _EPS * max(1.0, limit)):
+        s, b = arr.rows[i]
+        ppe = float(arr.ppe[i])
+        out.append(Problem(
+            code=DATA_PPE_OUTLIER, severity="warning", sheet="Budget", row=b.row,
+            column="personnel_state_local", value=round(ppe, 2),
+            message=(
+                f"{s.school_name} ({s.school_id}) spends {_money(ppe)} per pupil from state and local funds "
+                f"((personnel_state_local + nonpersonnel_state_local) / {s.enrollment_total} students), "
+                f"{ppe / median:.1f} times the district median of {_money(median)} (limit {max_over:g} times)."
+            ),
+            fix="Check the spending and enrollment figures (thousands vs dollars, a district-wide cost booked to one "
+                "school); if they are right, explain them.",
+        ))
+    return out
+
+
+def _title_i_low_ed(schools: list[SchoolRow]) -> list[Problem]:
+    counted = [s for s in schools if s.enrollment_total > 0]
+    total = sum(s.enrollment_total for s in counted)
+    if total <= 0:
+        return []
+    district_share = sum(s.econ_disadvantaged for s in counted) / total
+    out: list[Problem] = []
+    for s in counted:
+        share = s.econ_disadvantaged / s.enrollment_total
+        if s.title_i and _below(share, district_share):
+            out.append(Problem(
+                code=DATA_TITLE_I_LOW_ED, severity="warning", sheet="Schools", row=s.row, column="title_i",
+                value="Y",
+                message=(
+                    f"{s.school_name} ({s.school_id}) is flagged Title I but {_pct(share)} of its students are "
+                    f"economically disadvantaged, below the district's {_pct(district_share)}."
+                ),
+                fix="Check the title_i flag and the econ_disadvantaged count for this school.",
+            ))
+    return out

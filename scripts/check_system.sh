@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Fails with the exact install command when a system library the app needs is missing.
+py=${1:-python3}
+missing=()
+"$py" -c "import weasyprint" >/dev/null 2>&1 || missing+=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Missing system packages. Install them with:" >&2
+  echo "  sudo apt-get install -y ${missing[*]}" >&2
+  exit 1
+fi
