@@ -106,7 +106,7 @@ def grade_center(d: DemoDistrict, school_year: str) -> WorkbookData:
     rng = random.Random(1)
     schools = [
         _school(f"0{100 + i}", name, lo, hi, "grade_center", size, 0.41 + rng.uniform(-0.01, 0.01),
-                0.04, 0.44 + rng.uniform(-0.015, 0.015), title_i=i < 3)
+                0.04, 0.44 + rng.uniform(-0.015, 0.015), title_i=False)
         for i, ((lo, hi, name), size) in enumerate(zip(spans, sizes, strict=True))
     ]
     budget = [_budget(s, ratio=15.5, inexperienced=0.1) for s in schools]
@@ -122,7 +122,7 @@ def lottery(d: DemoDistrict, school_year: str) -> WorkbookData:
                                f"{'Park' if i < 7 else 'Hill'} Elementary", "PK", "5", "attendance_zone",
                                rng.randint(380, 560), black, 0.08, 0.3 + 0.45 * (i / 13)))
     for i, name in enumerate(("Trinity Montessori", "Bluff City STEM Academy", "Harbor Arts Elementary")):
-        schools.append(_school(f"{230 + i}", name, "K", "5", "choice_lottery", 420, 0.45, 0.08, 0.5, title_i=True))
+        schools.append(_school(f"{230 + i}", name, "K", "5", "choice_lottery", 420, 0.45, 0.08, 0.56, title_i=True))
     for i in range(4):
         schools.append(_school(f"{300 + i}", f"{['Jefferson', 'Lincoln', 'Parks', 'Evers'][i]} Middle School", "6", "8",
                                "attendance_zone", rng.randint(600, 800), 0.3 + 0.15 * i, 0.08, 0.35 + 0.1 * i))
@@ -196,8 +196,9 @@ def large(d: DemoDistrict, school_year: str, n_schools: int = 320) -> WorkbookDa
             hisp = min(1 - black, rng.uniform(0.01, 0.12))
             ed = min(0.98, max(0.05, 0.15 + 0.8 * black + rng.uniform(-0.1, 0.1)))
             method = rng.choices(["attendance_zone", "magnet", "choice_lottery"], [0.9, 0.07, 0.03])[0]
+            # Title I goes to the highest-poverty schools, as ranking by poverty requires.
             school = _school(f"{1000 + n:05d}", f"{band.title()} School {n}", lo, hi, method,
-                             rng.randint(smin, smax), black, hisp, ed)
+                             rng.randint(smin, smax), black, hisp, ed, title_i=ed >= 0.75)
             schools.append(school)
             budget.append(_budget(school, ratio=rng.uniform(13.5, 18.5), inexperienced=rng.uniform(0.05, 0.3)))
     return WorkbookData(district=_info(d, school_year), schools=schools, budget=budget, has_budget_sheet=True)
@@ -209,3 +210,39 @@ BUILDERS = {"grade_center": grade_center, "lottery": lottery, "zoned": zoned, "l
 def demo_workbook(key: str, school_year: str) -> WorkbookData:
     district = next(d for d in DEMO_DISTRICTS if d.key == key)
     return BUILDERS[key](district, school_year)
+
+
+def write_mistakes_sample(path, data: WorkbookData) -> None:
+    """The district's workbook with the mistakes districts make most, for demos and training."""
+    from openpyxl import load_workbook
+
+    from compliance.workbook.template import write_workbook
+
+    write_workbook(path, data)
+    wb = load_workbook(path)
+
+    def col(ws, header: str) -> int:
+        return next(c.column for c in ws[1] if str(c.value).strip().lower() == header)
+
+    schools = wb["Schools"]
+    schools.cell(4, col(schools, "black")).value = "12a"  # a typo in a count
+    white = schools.cell(5, col(schools, "white"))
+    white.value = int(white.value) + 7  # race columns no longer add up to the total
+    schools.cell(6, col(schools, "grade_low")).value = "5"
+    schools.cell(6, col(schools, "grade_high")).value = "K"  # grades reversed
+    schools.cell(7, col(schools, "school_id")).value = schools.cell(2, col(schools, "school_id")).value  # duplicate id
+    budget = wb["Budget"]
+    extra = budget.max_row + 1
+    budget.cell(extra, col(budget, "school_id")).value = "9999"  # a school that is not in Schools
+    budget.cell(extra, col(budget, "teacher_fte_state_local")).value = 10
+    budget.cell(extra, col(budget, "teacher_fte_inexperienced")).value = 2
+    budget.cell(extra, col(budget, "personnel_state_local")).value = "$560,000.00"
+    budget.cell(extra, col(budget, "nonpersonnel_state_local")).value = 90000
+    budget.cell(extra, col(budget, "federal")).value = 0
+    fte = budget.cell(3, col(budget, "teacher_fte_state_local")).value
+    budget.cell(3, col(budget, "teacher_fte_inexperienced")).value = float(fte) + 2  # more new teachers than teachers
+    district = wb["District"]
+    for row in district.iter_rows(min_row=2):
+        if str(row[0].value).strip() == "contact_email":
+            row[1].value = "programs at riverside"  # not an email address
+    wb.save(path)

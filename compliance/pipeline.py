@@ -17,17 +17,13 @@ from django.db import DatabaseError
 
 from compliance.rules.evaluate import EvaluationOutput, RuleSetRef, evaluate_workbook
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
-from compliance.workbook.reader import Limits, read_workbook, read_workbook_guarded
+from compliance.workbook.guarded import read_workbook_guarded
+from compliance.workbook.package import Limits
+from compliance.workbook.reader import read_workbook
 
 
 def intake_limits() -> Limits:
-    return Limits(
-        max_upload_bytes=settings.WORKBOOK_MAX_UPLOAD_BYTES,
-        max_uncompressed_bytes=settings.WORKBOOK_MAX_UNCOMPRESSED_BYTES,
-        max_ratio=settings.WORKBOOK_MAX_COMPRESSION_RATIO,
-        max_entries=settings.WORKBOOK_MAX_ENTRIES,
-        max_school_rows=settings.WORKBOOK_MAX_SCHOOL_ROWS,
-    )
+    return Limits.from_settings(settings)
 
 
 def rule_set_ref(rule_set: Any) -> RuleSetRef:

@@ -17,11 +17,11 @@ def _database_ok() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
-def _broker_ok() -> tuple[bool, str]:
+def _broker_ok(url: str | None = None) -> tuple[bool, str]:
     from config.celery import app
 
     try:
-        with app.connection_for_write() as conn:
+        with app.connection_for_write(url) as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
         return True, "ok"
     except Exception as exc:  # noqa: BLE001

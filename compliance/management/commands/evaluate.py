@@ -109,7 +109,7 @@ class Command(BaseCommand):
         if json_out != "-":
             self.stdout.write(human_summary(result))
         if pdf_out and not blocked:
-            from compliance.reports.build import report_pdf_offline
+            from compliance.reports.generate import report_pdf_offline
 
             Path(pdf_out).write_bytes(report_pdf_offline(result=result, workbook=output.workbook, rule_set=ref,
                                                          workbook_bytes=path.read_bytes()))

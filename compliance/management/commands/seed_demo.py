@@ -84,4 +84,4 @@ class Command(BaseCommand):
                     user.districts.set(districts)
         samples = write_samples(settings.VAR_DIR / "samples", school_year)
         self.stdout.write(f"Demo state ready: {len(DEMO_DISTRICTS)} districts, cycle {school_year}.")
-        self.stdout.write("Sample workbooks: " + ", ".join(str(p.relative_to(settings.BASE_DIR)) for p in samples))
+        self.stdout.write("Sample workbooks: " + ", ".join(str(p) for p in samples))

@@ -1,0 +1,90 @@
+"""Gather a ReportContext from the database (worker) or from an offline run (CLI), render it."""
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from django.utils import timezone
+
+from compliance.rules.evaluate import RuleSetRef
+from compliance.rules.model import WorkbookData
+from compliance.rules.ruleset import section
+
+from .context import ReportContext
+from .render import render_report_pdf
+
+
+def _min_cell(params: dict[str, Any]) -> int:
+    return int(section(params, "PRIVACY")["min_cell"])
+
+
+def report_context_for_evaluation(evaluation) -> ReportContext:
+    from compliance.pipeline import intake_limits
+    from compliance.workbook.reader import read_workbook
+
+    submission = evaluation.submission
+    with submission.file.open("rb") as fh:
+        workbook = read_workbook(fh.read(), limits=intake_limits())  # accepted before: re-read for the raw counts
+    decision = getattr(submission, "decision", None)
+    findings = list(evaluation.findings.order_by("pk").select_related("reviewed_by"))
+    index = {f.pk: i for i, f in enumerate(findings)}
+    return ReportContext(
+        evaluation=evaluation.result,
+        schools=workbook.schools,
+        district_name=submission.district.name,
+        district_id=submission.district.state_id,
+        state=submission.district.state,
+        cycle=submission.cycle.school_year,
+        submission_version=submission.version,
+        status=submission.get_status_display(),
+        workbook_sha256=submission.sha256,
+        rule_set_name=evaluation.rule_set.name,
+        rule_set_version=str(evaluation.rule_set.version),
+        rule_params=evaluation.rule_set.params,
+        generated_at=timezone.now(),
+        decision=None
+        if decision is None
+        else {
+            "outcome": decision.get_outcome_display(),
+            "decided_by": str(decision.decided_by),
+            "decided_at": decision.decided_at,
+            "note": decision.note,
+        },
+        comments=[
+            {"author": str(c.author), "created_at": c.created_at, "body": c.body,
+             **({"finding": index[c.finding_id]} if c.finding_id in index else {})}
+            for c in submission.comments.select_related("author")
+        ],
+        finding_reviews={
+            i: {"status": f.review_status, "note": f.review_note}
+            for i, f in enumerate(findings)
+            if f.review_status != "open"
+        },
+        min_cell=_min_cell(evaluation.rule_set.params),
+    )
+
+
+def report_pdf_for_evaluation(evaluation) -> bytes:
+    return render_report_pdf(report_context_for_evaluation(evaluation))
+
+
+def report_pdf_offline(*, result: dict[str, Any], workbook: WorkbookData, rule_set: RuleSetRef,
+                       workbook_bytes: bytes, state: str | None = None) -> bytes:
+    district = result.get("district") or {}
+    ctx = ReportContext(
+        evaluation=result,
+        schools=workbook.schools,
+        district_name=district.get("district_name") or "",
+        district_id=district.get("district_id") or "",
+        state=state or "",
+        cycle=district.get("school_year") or "",
+        submission_version=0,
+        status="Offline evaluation (not submitted to the state)",
+        workbook_sha256=hashlib.sha256(workbook_bytes).hexdigest(),
+        rule_set_name=rule_set.name,
+        rule_set_version=rule_set.version,
+        rule_params=rule_set.params,
+        generated_at=timezone.now(),
+        min_cell=_min_cell(rule_set.params),
+    )
+    return render_report_pdf(ctx)

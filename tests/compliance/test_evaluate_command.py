@@ -1,0 +1,114 @@
+"""`manage.py evaluate`: one code path with the worker, exit 0 / 2 / 1, the JSON of evaluate-cli.md."""
+from __future__ import annotations
+
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from compliance.demo import demo_workbook, write_mistakes_sample
+from compliance.rules.ruleset import DEFAULT_PARAMS
+from compliance.workbook.template import write_workbook
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_evaluate(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
+    # A fresh process with an empty, unmigrated database: the command must not need one.
+    env = {**os.environ, "DJANGO_DEV": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite3'}"}
+    return subprocess.run([sys.executable, "manage.py", "evaluate", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=180)
+
+
+@pytest.fixture(scope="module")
+def zoned_xlsx(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("wb") / "zoned.xlsx"
+    write_workbook(path, demo_workbook("zoned", "2026-27"))
+    return path
+
+
+def test_evaluated_workbook_exits_0_with_measures_and_findings(zoned_xlsx, tmp_path):
+    out = tmp_path / "out.json"
+    result = run_evaluate(str(zoned_xlsx), "--json", str(out), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(out.read_text())
+    assert set(data) >= {"template_version", "district", "rule_set", "problems", "measures", "findings"}
+    assert data["template_version"] == 1
+    assert data["district"] == {"district_id": "2611", "district_name": "Riverside County Schools",
+                                "school_year": "2026-27"}
+    assert data["rule_set"] == {"name": "State default", "version": "1"}
+    district = data["measures"]["district"]
+    assert set(district["dissimilarity"]) >= {"multigroup", "black_white", "hispanic_white",
+                                              "students_of_color_white", "ed_not_ed"}
+    assert 0.3 < district["dissimilarity"]["black_white"] < 1
+    assert set(data["measures"]["bands"]) == {"elementary", "middle", "high"}
+    assert "proposed" in data["measures"]  # the zoned demo proposes a rezoning
+    carver = next(s for s in data["measures"]["schools"] if s["school_id"] == "0316")
+    assert carver["band"] == "elementary" and carver["enrollment_total"] == 395
+    assert carver["share"]["black"] == pytest.approx(366 / 395, abs=1e-9)
+    rules = {f["rule"] for f in data["findings"]}
+    assert {"INT-01", "INT-02", "INT-03", "INT-05"} <= rules
+    int02 = [f for f in data["findings"] if f["rule"] == "INT-02"]
+    assert {f["school_id"] for f in int02} == {"0315", "0316", "0317"}
+    assert all(f["recommendations"] for f in data["findings"] if f["severity"] == "finding")
+
+
+def test_blocking_errors_exit_2_and_are_still_written(tmp_path):
+    path = tmp_path / "broken.xlsx"
+    write_mistakes_sample(path, demo_workbook("zoned", "2026-27"))
+    result = run_evaluate(str(path), "--json", "-", tmp_path=tmp_path)
+    assert result.returncode == 2, result.stderr
+    data = json.loads(result.stdout)
+    assert data["findings"] == [] and data["measures"] == {}
+    found = {(p["sheet"], p["row"], p["column"]) for p in data["problems"] if p["severity"] == "error"}
+    assert ("Schools", 4, "black") in found  # "12a"
+    assert ("Schools", 7, "school_id") in found  # duplicate id
+    assert ("Budget", 12, "school_id") in found  # 9999 is not a school
+    assert ("District", 7, "contact_email") in found
+    typo = next(p for p in data["problems"] if (p["sheet"], p["row"], p["column"]) == ("Schools", 4, "black"))
+    assert typo["value"] == "12a" and typo["code"].startswith("DATA-")
+
+
+def test_not_a_workbook_exits_2_with_one_clear_error(tmp_path):
+    path = tmp_path / "renamed.xlsx"
+    path.write_text("school_id,school_name\n001,Carver\n")
+    result = run_evaluate(str(path), "--json", "-", tmp_path=tmp_path)
+    assert result.returncode == 2
+    problems = json.loads(result.stdout)["problems"]
+    assert len(problems) == 1 and problems[0]["severity"] == "error"
+
+
+def test_missing_file_and_bad_rule_set_exit_1(zoned_xlsx, tmp_path):
+    assert run_evaluate(str(tmp_path / "nope.xlsx"), tmp_path=tmp_path).returncode == 1
+    bad = tmp_path / "rules.json"
+    params = copy.deepcopy(DEFAULT_PARAMS)
+    params["INT-01"]["band"] = 7
+    bad.write_text(json.dumps(params))
+    result = run_evaluate(str(zoned_xlsx), "--rule-set", str(bad), tmp_path=tmp_path)
+    assert result.returncode == 1 and "INT-01.band" in result.stderr
+
+
+def test_rule_set_file_changes_the_outcome(zoned_xlsx, tmp_path):
+    loose = copy.deepcopy(DEFAULT_PARAMS)
+    for code in ("INT-01", "INT-02", "INT-03", "INT-04", "INT-05"):
+        loose[code]["enabled"] = False
+    path = tmp_path / "loose.json"
+    path.write_text(json.dumps({"name": "Integration off", "version": 7, "params": loose}))
+    result = run_evaluate(str(zoned_xlsx), "--rule-set", str(path), "--json", "-", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["rule_set"] == {"name": "Integration off", "version": "7"}
+    assert not any(f["rule"].startswith("INT-0") and f["rule"] != "INT-06" for f in data["findings"])
+
+
+def test_pdf_written_offline(zoned_xlsx, tmp_path):
+    pdf = tmp_path / "report.pdf"
+    result = run_evaluate(str(zoned_xlsx), "--pdf", str(pdf), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert pdf.read_bytes().startswith(b"%PDF")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Riverside County Schools" in text and "Carver Elementary" in text
