@@ -319,6 +319,28 @@ def evaluation_run(*, submission: Submission, rule_set: RuleSet | None = None) -
     return evaluation
 
 
+def evaluation_reproduce(*, evaluation: Evaluation) -> dict[str, Any]:
+    """Evaluate the stored workbook again with the exact rule-set version the evaluation used.
+
+    Returns the result without storing it, so a reviewer (or a court) can check that the
+    recorded findings follow from the file and the rules.
+    """
+    from .pipeline import evaluate_path, rule_set_ref
+
+    submission = evaluation.submission
+    with submission.file.open("rb") as fh:
+        data = fh.read()
+    return evaluate_path(
+        data,
+        rule_set=rule_set_ref(evaluation.rule_set),
+        expected_district_ids={submission.district.state_id},
+        expected_school_year=submission.cycle.school_year,
+        previous_enrollment=_previous_enrollment(submission),
+        state=submission.district.state,
+        guarded=True,
+    ).result
+
+
 # --- Reports --------------------------------------------------------------------------------
 
 
@@ -331,7 +353,7 @@ def report_queue(*, evaluation: Evaluation, kind: str) -> None:
 
 def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
     """Render the PDF for an evaluation and store it with its hash (idempotent per kind)."""
-    from .reports.build import report_pdf_for_evaluation
+    from .reports.generate import report_pdf_for_evaluation
 
     existing = Report.objects.filter(evaluation=evaluation, kind=kind).first()
     if existing is not None and kind == ReportKind.EVALUATION:
