@@ -1,0 +1,61 @@
+"""django-filter sets for the review queue and the problems table."""
+from __future__ import annotations
+
+import django_filters
+from django.db.models import QuerySet
+
+from .models import Problem, ReportingCycle, Submission
+from .models import SubmissionStatus as S
+
+# What state staff can list; the queue proper is CERTIFIED, the default.
+STATE_STATUSES = [S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED]
+
+
+class ReviewQueueFilter(django_filters.FilterSet):
+    """Filters a queryset the caller got from the selectors (so permissions already apply)."""
+
+    district = django_filters.ModelChoiceFilter(queryset=None, label="District", empty_label="All districts")
+    cycle = django_filters.ModelChoiceFilter(
+        queryset=ReportingCycle.objects.all(), label="Reporting cycle", empty_label="All cycles"
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[(s.value, s.label) for s in STATE_STATUSES],
+        label="Status",
+        empty_label="Waiting for review",
+        method="filter_status",
+    )
+
+    class Meta:
+        model = Submission
+        fields = ["district", "cycle", "status"]
+
+    def __init__(self, *args, districts: QuerySet, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["district"].queryset = districts
+
+    def filter_status(self, queryset, name, value):
+        return queryset.filter(status=value)
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
+        # No status chosen: the queue proper, certified submissions waiting for a reviewer.
+        if not self.form.cleaned_data.get("status"):
+            qs = qs.filter(status=S.CERTIFIED)
+        return qs.order_by("status_changed_at", "pk")
+
+
+class ProblemFilter(django_filters.FilterSet):
+    severity = django_filters.ChoiceFilter(
+        choices=[("error", "Errors"), ("warning", "Warnings")], label="Severity", empty_label="All severities"
+    )
+    sheet = django_filters.ChoiceFilter(choices=[], label="Sheet", empty_label="All sheets")
+
+    class Meta:
+        model = Problem
+        fields = ["severity", "sheet"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only the sheets this evaluation's problems name.
+        sheets = sorted({s for s in self.queryset.values_list("sheet", flat=True) if s})
+        self.filters["sheet"].extra["choices"] = [(s, s) for s in sheets]

@@ -1,0 +1,56 @@
+"""Forms for the district and state pages. Validation of content stays in the services."""
+from __future__ import annotations
+
+from django import forms
+
+from .models import DecisionOutcome, ReviewStatus
+
+
+class UploadForm(forms.Form):
+    # The browser hint only; the upload service enforces size, type and the cycle.
+    file = forms.FileField(
+        label="Filled-in workbook (.xlsx)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+    )
+
+
+class CertifyForm(forms.Form):
+    confirm = forms.BooleanField(
+        label="I certify these data are accurate and complete",
+        error_messages={"required": "Tick the box to certify the data before submitting them."},
+    )
+
+
+class FindingReviewForm(forms.Form):
+    status = forms.ChoiceField(
+        choices=[(ReviewStatus.CONFIRMED, "Confirm"), (ReviewStatus.DISMISSED, "Dismiss")],
+        error_messages={"required": "Choose Confirm or Dismiss.", "invalid_choice": "Choose Confirm or Dismiss."},
+    )
+    note = forms.CharField(
+        label="Note (required to dismiss)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": "Write a comment first."})
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        label="What must the district revise?", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Tell the district what to revise."},
+    )
+
+
+class DecideForm(forms.Form):
+    outcome = forms.ChoiceField(label="Outcome", choices=DecisionOutcome.choices, widget=forms.RadioSelect,
+                                error_messages={"required": "Choose an outcome."})
+    note = forms.CharField(
+        label="Reasons (appear in the public report)", widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write the decision's reasons; they appear in the public report."},
+    )
+
+
+class ReleaseForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.TextInput())

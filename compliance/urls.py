@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+# No app namespace: settings.LOGIN_REDIRECT_URL names "home" directly.
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("districts/<int:district_pk>/upload/", views.submission_upload, name="submission_upload"),
+    path("districts/<int:pk>/template.xlsx", views.template_download, name="template_download"),
+    path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
+    path("submissions/<int:pk>/status/", views.submission_status, name="submission_status"),
+    path("submissions/<int:pk>/certify/", views.submission_certify, name="submission_certify"),
+    path("submissions/<int:pk>/claim/", views.submission_claim, name="submission_claim"),
+    path("submissions/<int:pk>/release/", views.submission_release, name="submission_release"),
+    path("submissions/<int:pk>/return/", views.submission_return, name="submission_return"),
+    path("submissions/<int:pk>/decide/", views.submission_decide, name="submission_decide"),
+    path("submissions/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("submissions/<int:pk>/reports/<str:kind>.pdf", views.report_download, name="report_download"),
+    path("findings/<int:pk>/review/", views.finding_review, name="finding_review"),
+]

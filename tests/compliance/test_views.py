@@ -1,0 +1,696 @@
+"""The district and state pages, driven through the test client."""
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from compliance.models import (
+    AuditEvent,
+    Comment,
+    Decision,
+    EvaluationOutcome,
+    Finding,
+    ReportKind,
+    ReviewStatus,
+    Submission,
+)
+from compliance.models import SubmissionStatus as S
+from districts.models import Role
+from tests.factories import (
+    DUMMY_PDF,
+    DistrictFactory,
+    EvaluationFactory,
+    FindingFactory,
+    ProblemFactory,
+    ReportFactory,
+    ReportingCycleFactory,
+    SchoolFactory,
+    SubmissionFactory,
+    user_factory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    # The production hasher's million rounds dominate a view test's run time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def district():
+    return DistrictFactory(name="Riverbend Unified")
+
+
+@pytest.fixture
+def other_district():
+    return DistrictFactory(name="Hilltop County Schools")
+
+
+@pytest.fixture
+def cycle():
+    return ReportingCycleFactory()
+
+
+@pytest.fixture
+def submitter(district):
+    return user_factory(Role.DISTRICT_SUBMITTER, [district])
+
+
+@pytest.fixture
+def certifier(district):
+    return user_factory(Role.DISTRICT_CERTIFIER, [district])
+
+
+@pytest.fixture
+def reviewer():
+    return user_factory(Role.STATE_REVIEWER)
+
+
+@pytest.fixture
+def evaluated(district, cycle, submitter):
+    """An evaluated submission with one open finding and a warning."""
+    sub = SubmissionFactory(district=district, cycle=cycle, uploaded_by=submitter, status=S.EVALUATED)
+    ev = EvaluationFactory(submission=sub)
+    FindingFactory(evaluation=ev)
+    ProblemFactory(evaluation=ev, severity="warning", code="DATA-21", message="Capacity is blank.")
+    return sub
+
+
+@pytest.fixture
+def in_review(evaluated, reviewer):
+    Submission.objects.filter(pk=evaluated.pk).update(status=S.IN_REVIEW, reviewer=reviewer)
+    evaluated.refresh_from_db()
+    return evaluated
+
+
+def detail(sub):
+    return reverse("submission_detail", args=[sub.pk])
+
+
+def messages_of(response):
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+# --- Login and home -----------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_page_renders_without_secrets(client):
+    response = client.get(reverse("login"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1>Sign in</h1>" in html
+    assert '<html lang="en">' in html
+    assert 'for="id_username"' in html and 'for="id_password"' in html
+    assert "SECRET" not in html and "dev-only" not in html
+    assert "{#" not in html and "{%" not in html  # no template syntax leaks into the page
+
+
+def test_home_district_user_sees_own_districts_cycle_and_submissions(client, submitter, district, other_district,
+                                                                     cycle, evaluated):
+    SubmissionFactory(district=other_district, cycle=cycle)
+    client.force_login(submitter)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Riverbend Unified" in html
+    assert "Hilltop County Schools" not in html
+    assert "2026-27" in html and "(14 days left)" in html
+    assert reverse("template_download", args=[district.pk]) in html
+    assert "Download the workbook template" in html
+    assert 'accept=".xlsx' in html
+    assert reverse("submission_upload", args=[district.pk]) in html
+    # Version 1 row with counts: 0 errors, 1 warning, 1 finding.
+    [entry] = response.context["districts"]
+    [row] = entry["submissions"]
+    assert row.pk == evaluated.pk
+    assert (row.latest_counts.n_errors, row.latest_counts.n_warnings, row.latest_counts.n_findings) == (0, 1, 1)
+    assert "Evaluated" in html
+    assert "Review queue" not in html
+
+
+def test_home_state_reviewer_sees_queue_oldest_first_and_my_reviews(client, reviewer, cycle):
+    old = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    new = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    Submission.objects.filter(pk=old.pk).update(status_changed_at=timezone.now() - timedelta(days=3))
+    mine = SubmissionFactory(cycle=cycle, status=S.IN_REVIEW, reviewer=reviewer)
+    hidden = SubmissionFactory(cycle=cycle, status=S.EVALUATED)
+    client.force_login(reviewer)
+    response = client.get(reverse("home"))
+    assert response.status_code == 200
+    assert [s.pk for s in response.context["queue"]] == [old.pk, new.pk]
+    assert [s.pk for s in response.context["my_reviews"]] == [mine.pk]
+    html = response.content.decode()
+    assert "Review queue" in html and "My reviews" in html
+    assert detail(hidden) not in html  # evaluated but not certified: not the state's yet
+    assert reverse("submission_claim", args=[old.pk]) in html
+    assert "Download the workbook template" not in html
+
+
+def test_queue_filters_by_district_and_status(client, reviewer, cycle):
+    a = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    decided = SubmissionFactory(cycle=cycle, status=S.DECIDED)
+    client.force_login(reviewer)
+    response = client.get(reverse("home"), {"district": a.district_id})
+    assert [s.pk for s in response.context["queue"]] == [a.pk]
+    response = client.get(reverse("home"), {"status": S.DECIDED})
+    assert [s.pk for s in response.context["queue"]] == [decided.pk]
+
+
+def test_state_admin_sees_queue_without_claim_buttons(client, cycle):
+    sub = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    client.force_login(user_factory(Role.STATE_ADMIN))
+    response = client.get(reverse("home"))
+    assert [s.pk for s in response.context["queue"]] == [sub.pk]
+    assert reverse("submission_claim", args=[sub.pk]) not in response.content.decode()
+
+
+# --- Visibility across districts ------------------------------------------------------------
+
+
+def test_district_user_gets_404_for_other_districts(client, submitter, other_district, cycle):
+    theirs = SubmissionFactory(district=other_district, cycle=cycle)
+    ev = EvaluationFactory(submission=theirs)
+    ReportFactory(evaluation=ev)
+    finding = FindingFactory(evaluation=ev)
+    client.force_login(submitter)
+    assert client.get(detail(theirs)).status_code == 404
+    assert client.get(reverse("submission_status", args=[theirs.pk])).status_code == 404
+    assert client.get(reverse("report_download", args=[theirs.pk, ReportKind.EVALUATION])).status_code == 404
+    assert client.get(reverse("template_download", args=[other_district.pk])).status_code == 404
+    assert client.post(reverse("comment_create", args=[theirs.pk]), {"body": "hi"}).status_code == 404
+    assert client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed"}).status_code == 404
+    upload = SimpleUploadedFile("w.xlsx", b"PK data")
+    assert client.post(reverse("submission_upload", args=[other_district.pk]), {"file": upload}).status_code == 404
+    assert not Comment.objects.exists()
+    assert Submission.objects.filter(district=other_district).count() == 1
+
+
+def test_404_page_does_not_reveal_the_district(client, submitter, other_district, cycle):
+    theirs = SubmissionFactory(district=other_district, cycle=cycle)
+    client.force_login(submitter)
+    response = client.get(detail(theirs))
+    assert response.status_code == 404
+    assert "Hilltop" not in response.content.decode()
+    assert "Page not found" in response.content.decode()
+
+
+# --- Downloads --------------------------------------------------------------------------------
+
+
+def test_report_download_streams_newest_pdf(client, submitter, evaluated):
+    ev = evaluated.latest_evaluation
+    ReportFactory(evaluation=ev, kind=ReportKind.EVALUATION)
+    client.force_login(submitter)
+    page = client.get(detail(evaluated)).content.decode()
+    url = reverse("report_download", args=[evaluated.pk, ReportKind.EVALUATION])
+    assert url in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert f"v{evaluated.version}-evaluation.pdf" in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == DUMMY_PDF
+    # No decision report yet.
+    assert client.get(reverse("report_download", args=[evaluated.pk, ReportKind.DECISION])).status_code == 404
+    assert client.get(reverse("report_download", args=[evaluated.pk, "nonsense"])).status_code == 404
+
+
+def test_template_download_prefilled_for_own_district(client, submitter, district, cycle):
+    import openpyxl
+
+    SchoolFactory(district=district, school_id="0042", name="Maple Elementary")
+    client.force_login(submitter)
+    response = client.get(reverse("template_download", args=[district.pk]))
+    assert response.status_code == 200
+    assert "attachment;" in response["Content-Disposition"]
+    assert f"equity-workbook-{district.state_id}-2026-27.xlsx" in response["Content-Disposition"]
+    wb = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    values = {c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+    assert "0042" in values and "Maple Elementary" in values
+    assert district.state_id in values and "2026-27" in values
+
+
+# --- Upload -------------------------------------------------------------------------------------
+
+
+def test_upload_creates_v1_and_queues_evaluation_on_commit(client, submitter, district, cycle,
+                                                           django_capture_on_commit_callbacks):
+    client.force_login(submitter)
+    upload = SimpleUploadedFile("Riverbend 2026.xlsx", b"PK\x03\x04 workbook bytes")
+    with mock.patch("compliance.tasks.evaluate_submission.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            response = client.post(reverse("submission_upload", args=[district.pk]), {"file": upload})
+            assert delay.call_count == 0  # nothing is queued before the transaction commits
+        sub = Submission.objects.get(district=district)
+    assert response.status_code == 302
+    assert response["Location"] == detail(sub)
+    assert len(callbacks) == 1
+    delay.assert_called_once_with(submission_id=sub.pk)
+    assert sub.version == 1
+    assert sub.status == S.QUEUED
+    assert sub.original_filename == "Riverbend 2026.xlsx"
+    assert sub.size == len(b"PK\x03\x04 workbook bytes")
+    assert list(AuditEvent.objects.filter(submission=sub).values_list("action", flat=True)) == [
+        "uploaded", "status:queued"
+    ]
+
+
+def test_upload_refused_by_service_shows_error_next_to_field(client, submitter, district, cycle,
+                                                             django_capture_on_commit_callbacks):
+    SubmissionFactory(district=district, cycle=cycle, status=S.VALIDATING)
+    client.force_login(submitter)
+    with mock.patch("compliance.tasks.evaluate_submission.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                reverse("submission_upload", args=[district.pk]), {"file": SimpleUploadedFile("w.xlsx", b"PK")}
+            )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Version 1 is still being checked" in html
+    assert 'class="field-error"' in html and 'aria-invalid="true"' in html
+    assert Submission.objects.filter(district=district).count() == 1
+    delay.assert_not_called()
+
+
+def test_upload_requires_a_file_and_post(client, submitter, district, cycle):
+    client.force_login(submitter)
+    url = reverse("submission_upload", args=[district.pk])
+    assert client.get(url).status_code == 405
+    response = client.post(url, {})
+    assert response.status_code == 200
+    assert "This field is required." in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_state_user_cannot_upload(client, reviewer, district, cycle):
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("submission_upload", args=[district.pk]), {"file": SimpleUploadedFile("w.xlsx", b"PK")}
+    )
+    assert response.status_code == 403
+    assert "You may not submit for this district." in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+# --- Detail ---------------------------------------------------------------------------------------
+
+
+def test_detail_rejected_shows_problems_summary_and_filters(client, submitter, district, cycle):
+    sub = SubmissionFactory(district=district, cycle=cycle, status=S.REJECTED)
+    ev = EvaluationFactory(submission=sub, outcome=EvaluationOutcome.REJECTED)
+    for _ in range(3):
+        ProblemFactory(evaluation=ev, severity="error", sheet="Schools")
+    ProblemFactory(evaluation=ev, severity="warning", sheet="Budget", code="DATA-30", message="Budget blank.")
+    ProblemFactory(evaluation=ev, severity="warning", sheet="Schools", code="DATA-31", message="Capacity odd.")
+    client.force_login(submitter)
+    response = client.get(detail(sub))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "3 errors must be fixed before the state can review this; 2 warnings." in html
+    assert "Enrollment cannot be negative." in html and "Enter the October count" in html
+    assert "Certify and submit" not in html
+    assert "Findings" not in html
+    response = client.get(detail(sub), {"severity": "warning", "sheet": "Budget"})
+    shown = list(response.context["problem_filter"].qs)
+    assert [p.code for p in shown] == ["DATA-30"]
+    assert "Capacity odd." not in response.content.decode()
+
+
+def test_detail_evaluated_shows_findings_measures_and_certify_for_certifier(client, certifier, evaluated):
+    client.force_login(certifier)
+    response = client.get(detail(evaluated))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert evaluated.sha256 in html
+    assert "Integration" in html and "INT-01" in html
+    assert "Students of color are 71%" in html
+    assert "school share" in html and "0.71" in html  # evidence as key/value rows
+    assert "Review attendance zone boundaries" in html
+    assert "<th scope=\"row\">students to move</th><td>120</td>" in html
+    assert "Not yet reviewed" in html
+    assert "Multigroup dissimilarity" in html and "0.412" in html
+    assert "not applicable" in html  # hispanic_white is None
+    assert "Certify and submit to the state" in html
+    assert "I certify these data are accurate and complete" in html
+    # No reviewer controls for a district user.
+    assert reverse("finding_review", args=[evaluated.latest_evaluation.findings.get().pk]) not in html
+    assert "Return for revision" not in html
+
+
+def test_detail_submitter_cannot_see_certify(client, submitter, evaluated):
+    client.force_login(submitter)
+    html = client.get(detail(evaluated)).content.decode()
+    assert "Certify and submit to the state" not in html
+
+
+def test_detail_shows_history(client, submitter, evaluated):
+    AuditEvent.objects.create(submission=evaluated, actor=submitter, action="uploaded", to_status=S.RECEIVED)
+    client.force_login(submitter)
+    html = client.get(detail(evaluated)).content.decode()
+    assert "Uploaded: new to Received" in html
+
+
+def test_pending_detail_polls_status_and_fragment_stops_when_done(client, submitter, district, cycle):
+    sub = SubmissionFactory(district=district, cycle=cycle, status=S.QUEUED)
+    client.force_login(submitter)
+    status_url = reverse("submission_status", args=[sub.pk])
+    html = client.get(detail(sub)).content.decode()
+    assert f'hx-get="{status_url}"' in html and 'hx-trigger="every 2s"' in html
+    fragment = client.get(status_url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    assert "<html" not in fragment.content.decode()
+    assert 'hx-trigger="every 2s"' in fragment.content.decode()
+    assert "HX-Refresh" not in fragment
+    Submission.objects.filter(pk=sub.pk).update(status=S.EVALUATED)
+    fragment = client.get(status_url, headers={"HX-Request": "true"})
+    assert "hx-trigger" not in fragment.content.decode()
+    assert "Evaluated" in fragment.content.decode()
+    assert fragment["HX-Refresh"] == "true"
+
+
+# --- Certify ----------------------------------------------------------------------------------------
+
+
+def test_certifier_certifies(client, certifier, evaluated):
+    client.force_login(certifier)
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"}, follow=True)
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.CERTIFIED
+    assert "Certified and submitted to the state." in messages_of(response)
+    assert AuditEvent.objects.filter(submission=evaluated, action="certified", actor=certifier).exists()
+
+
+def test_certify_needs_the_checkbox(client, certifier, evaluated):
+    client.force_login(certifier)
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]), {}, follow=True)
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.EVALUATED
+    assert "Tick the box to certify the data before submitting them." in messages_of(response)
+
+
+def test_submitter_cannot_certify(client, submitter, evaluated):
+    client.force_login(submitter)
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"})
+    assert response.status_code == 403
+    assert "Only a certifier of this district may certify" in response.content.decode()
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.EVALUATED
+
+
+def test_certify_illegal_state_shows_message_not_500(client, certifier, district, cycle):
+    sub = SubmissionFactory(district=district, cycle=cycle, status=S.REJECTED)
+    client.force_login(certifier)
+    response = client.post(reverse("submission_certify", args=[sub.pk]), {"confirm": "on"}, follow=True)
+    assert response.status_code == 200
+    assert "Only an evaluated submission without blocking problems can be certified." in messages_of(response)
+    sub.refresh_from_db()
+    assert sub.status == S.REJECTED
+
+
+def test_writes_are_post_only(client, certifier, evaluated):
+    client.force_login(certifier)
+    for name in ("submission_certify", "submission_claim", "submission_release", "submission_return",
+                 "submission_decide", "comment_create"):
+        assert client.get(reverse(name, args=[evaluated.pk])).status_code == 405, name
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.EVALUATED
+
+
+def test_csrf_is_enforced(certifier, evaluated):
+    from django.test import Client
+
+    csrf_client = Client(enforce_csrf_checks=True)
+    csrf_client.force_login(certifier)
+    response = csrf_client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"})
+    assert response.status_code == 403
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.EVALUATED
+
+
+# --- Review ---------------------------------------------------------------------------------------
+
+
+def test_reviewer_claims_from_queue(client, reviewer, evaluated):
+    Submission.objects.filter(pk=evaluated.pk).update(status=S.CERTIFIED)
+    client.force_login(reviewer)
+    response = client.post(reverse("submission_claim", args=[evaluated.pk]), follow=True)
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.IN_REVIEW and evaluated.reviewer == reviewer
+    assert "You claimed this submission; it is in your reviews." in messages_of(response)
+    html = response.content.decode()
+    assert "Return for revision" in html and "Record the decision" in html
+    assert reverse("finding_review", args=[evaluated.latest_evaluation.findings.get().pk]) in html
+
+
+def test_second_claim_shows_message(client, reviewer, in_review):
+    other = user_factory(Role.STATE_REVIEWER)
+    client.force_login(other)
+    response = client.post(reverse("submission_claim", args=[in_review.pk]), follow=True)
+    assert response.status_code == 200
+    assert "Another reviewer has already claimed this submission." in messages_of(response)
+    in_review.refresh_from_db()
+    assert in_review.reviewer == reviewer
+
+
+def test_district_user_cannot_claim(client, certifier, evaluated):
+    Submission.objects.filter(pk=evaluated.pk).update(status=S.CERTIFIED)
+    client.force_login(certifier)
+    response = client.post(reverse("submission_claim", args=[evaluated.pk]))
+    assert response.status_code == 403
+    assert "Only state reviewers may do this." in response.content.decode()
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.CERTIFIED
+
+
+def test_confirm_finding_full_request_redirects(client, reviewer, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(reviewer)
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed", "note": ""})
+    assert response.status_code == 302 and response["Location"] == detail(in_review)
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.CONFIRMED and finding.reviewed_by == reviewer
+
+
+def test_dismiss_finding_htmx_returns_fragment(client, reviewer, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("finding_review", args=[finding.pk]),
+        {"status": "dismissed", "note": "Magnet school, approved plan."},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<article id="finding-{finding.pk}"')
+    assert "<html" not in html
+    assert "Dismissed" in html and "Magnet school, approved plan." in html and "Saved." in html
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.DISMISSED
+
+
+def test_dismiss_without_note_htmx_shows_error_in_fragment(client, reviewer, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(reviewer)
+    response = client.post(
+        reverse("finding_review", args=[finding.pk]), {"status": "dismissed", "note": " "},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert "Say why the finding is dismissed" in response.content.decode()
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.OPEN
+
+
+def test_other_reviewer_cannot_review_finding(client, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(user_factory(Role.STATE_REVIEWER))
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed"})
+    assert response.status_code == 403
+    assert "Only the reviewer who claimed this submission" in response.content.decode()
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.OPEN
+
+
+def test_district_user_cannot_review_finding(client, certifier, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(certifier)
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed"})
+    assert response.status_code == 403
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.OPEN
+
+
+def test_comment(client, certifier, evaluated):
+    client.force_login(certifier)
+    response = client.post(reverse("comment_create", args=[evaluated.pk]), {"body": "Capacity fixed in v2."},
+                           follow=True)
+    assert "Comment added." in messages_of(response)
+    assert Comment.objects.get().body == "Capacity fixed in v2."
+    assert "Capacity fixed in v2." in response.content.decode()
+    response = client.post(reverse("comment_create", args=[evaluated.pk]), {"body": ""}, follow=True)
+    assert "Write a comment first." in messages_of(response)
+    assert Comment.objects.count() == 1
+
+
+def test_return_needs_note_then_returns(client, reviewer, in_review):
+    client.force_login(reviewer)
+    url = reverse("submission_return", args=[in_review.pk])
+    response = client.post(url, {"note": ""}, follow=True)
+    assert "Tell the district what to revise." in messages_of(response)
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
+    response = client.post(url, {"note": "Fix the capacity column."}, follow=True)
+    in_review.refresh_from_db()
+    assert in_review.status == S.RETURNED
+    assert "Returned to the district for revision." in messages_of(response)
+
+
+def test_district_user_cannot_return(client, certifier, in_review):
+    client.force_login(certifier)
+    response = client.post(reverse("submission_return", args=[in_review.pk]), {"note": "x"})
+    assert response.status_code == 403
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
+
+
+def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_review, django_capture_on_commit_callbacks):
+    client.force_login(reviewer)
+    url = reverse("submission_decide", args=[in_review.pk])
+    data = {"outcome": "corrective_action", "note": "Rebalance the elementary zones."}
+    response = client.post(url, data, follow=True)
+    assert "Confirm or dismiss every finding first (1 still open)." in messages_of(response)
+    assert not Decision.objects.exists()
+    Finding.objects.update(review_status=ReviewStatus.CONFIRMED)
+    with mock.patch("compliance.tasks.render_report.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(url, data, follow=True)
+    in_review.refresh_from_db()
+    assert in_review.status == S.DECIDED
+    assert Decision.objects.get().outcome == "corrective_action"
+    assert "Decision recorded. The decision report is being prepared." in messages_of(response)
+    delay.assert_called_once()
+
+
+def test_decide_compliant_with_confirmed_finding_is_refused(client, reviewer, in_review):
+    Finding.objects.update(review_status=ReviewStatus.CONFIRMED)
+    client.force_login(reviewer)
+    response = client.post(reverse("submission_decide", args=[in_review.pk]),
+                           {"outcome": "compliant", "note": "ok"}, follow=True)
+    assert any("require corrective action" in m for m in messages_of(response))
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
+
+
+def test_district_user_cannot_decide(client, certifier, in_review):
+    client.force_login(certifier)
+    response = client.post(reverse("submission_decide", args=[in_review.pk]), {"outcome": "compliant", "note": "x"})
+    assert response.status_code == 403
+    assert not Decision.objects.exists()
+
+
+def test_release_puts_back_in_queue(client, reviewer, in_review):
+    client.force_login(reviewer)
+    response = client.post(reverse("submission_release", args=[in_review.pk]), {"note": ""}, follow=True)
+    in_review.refresh_from_db()
+    assert in_review.status == S.CERTIFIED and in_review.reviewer is None
+    assert "Released back to the review queue." in messages_of(response)
+
+
+def test_release_when_not_in_review_shows_message(client, reviewer, evaluated):
+    client.force_login(reviewer)
+    response = client.post(reverse("submission_release", args=[evaluated.pk]), follow=True)
+    assert response.status_code == 200
+    assert "The submission is not in review." in messages_of(response)
+
+
+def test_race_lost_shows_message_not_500(client, reviewer, in_review):
+    from compliance import services
+
+    client.force_login(reviewer)
+    with mock.patch.object(services, "submission_return", side_effect=services.IllegalTransition("raced")):
+        response = client.post(reverse("submission_return", args=[in_review.pk]), {"note": "x"}, follow=True)
+    assert response.status_code == 200
+    assert "Someone else changed this submission first." in " ".join(messages_of(response))
+
+
+def test_no_open_cycle_hides_upload_and_refuses_it(client, submitter, district):
+    past = timezone.localdate() - timedelta(days=400)
+    ReportingCycleFactory(school_year="2024-25", opens_on=past, due_on=past + timedelta(days=30),
+                          closes_on=past + timedelta(days=60))
+    client.force_login(submitter)
+    html = client.get(reverse("home")).content.decode()
+    assert "No reporting cycle is open for submissions right now." in html
+    assert reverse("submission_upload", args=[district.pk]) not in html
+    response = client.post(reverse("submission_upload", args=[district.pk]),
+                           {"file": SimpleUploadedFile("w.xlsx", b"PK")}, follow=True)
+    assert response.status_code == 200
+    assert "No reporting cycle is open for submissions." in messages_of(response)
+    assert not Submission.objects.exists()
+    # The template still downloads, for the latest cycle.
+    response = client.get(reverse("template_download", args=[district.pk]))
+    assert response.status_code == 200
+    assert "2024-25" in response["Content-Disposition"]
+
+
+def test_other_reviewer_htmx_gets_refusal_in_fragment(client, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(user_factory(Role.STATE_REVIEWER))
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed"},
+                           headers={"HX-Request": "true"})
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert html.lstrip().startswith(f'<article id="finding-{finding.pk}"')
+    assert "Only the reviewer who claimed this submission" in html
+    assert reverse("finding_review", args=[finding.pk]) not in html  # no buttons for this user
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.OPEN
+
+
+def test_htmx_poll_after_logout_redirects_whole_page(client, submitter, district, cycle):
+    sub = SubmissionFactory(district=district, cycle=cycle, status=S.QUEUED)
+    response = client.get(reverse("submission_status", args=[sub.pk]),
+                          headers={"HX-Request": "true", "HX-Current-URL": f"http://testserver{detail(sub)}"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == f"{reverse('login')}?next={detail(sub)}"
+    assert b"Queued" not in response.content
+
+
+def test_returned_submission_shows_the_reviewers_note_to_the_district(client, reviewer, certifier, in_review):
+    client.force_login(reviewer)
+    client.post(reverse("submission_return", args=[in_review.pk]), {"note": "Fill in school capacity."})
+    client.force_login(certifier)
+    html = client.get(detail(in_review)).content.decode()
+    assert "The state returned this version for revision:" in html
+    assert "Fill in school capacity." in html
+    assert "Returned for revision" in html
+
+
+def test_bad_filter_values_do_not_break_pages(client, reviewer, in_review):
+    client.force_login(reviewer)
+    response = client.get(reverse("home"), {"district": "abc", "status": "nonsense"})
+    assert response.status_code == 200
+    assert "This filter was ignored." in response.content.decode()
+    response = client.get(detail(in_review), {"severity": "bogus", "sheet": "Nope"})
+    assert response.status_code == 200
+    assert "This filter was ignored." in response.content.decode()
+    assert len(response.context["problem_filter"].qs) == 1  # the bad values filter nothing out
