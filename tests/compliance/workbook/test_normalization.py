@@ -1,0 +1,109 @@
+"""What the spec promises about reading leniently: names, order, codes, ids, numbers, formulas."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import openpyxl
+
+from compliance.rules.model import BudgetRow, DistrictInfo, SchoolRow
+from compliance.workbook.reader import read_workbook
+
+from .helpers import rewrite_zip, sample_data, sheet_member, write
+
+RACES = ["Hispanic", "American Indian", "ASIAN", "black", "Pacific-Islander", "White", "two_or_more"]
+
+
+def _messy(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    d = wb.active
+    d.title = " district "
+    d.append(["Field ", "VALUE"])
+    d.append(["District ID", 123.0])  # a numeric id cell
+    d.append(["district-name", "  Springfield  "])
+    d.append(["School Year", "2026-27"])
+    d.append(["Template_Version", "1"])  # a number stored as text
+    d.append(["Contact Name", "Pat"])
+    d.append(["contact email", "pat@example.org"])
+
+    s = wb.create_sheet("SCHOOLS")
+    # Column order is free and headers vary in case, spacing and separators.
+    s.append(["Econ Disadvantaged", *RACES, " School ID ", "school-name", "Grade Low", "GRADE_HIGH", "Title I",
+              "Assignment Method", "Enrollment Total", "Capacity"])
+    s.append([600.0, 100, 0, " 100 ", 400, 0, 500, 100, "007", "Lincoln", " k ", 5, "y", "Grade Center", "1,200", 1300])
+    s.append([None] * 16)  # blank rows are skipped
+    s.append([0, 0, 0, 0, 5, 0, 5, 0, 12.0, "Twelve High", "9", "12", "N", "MAGNET", 10, None])
+    s.append([])
+    s.append([1, 1, 0, 0, "12a", 0, 0, 0, "0300", "Broken", "PK", "pk", "n", "other", 1, None])
+
+    b = wb.create_sheet("budget")
+    b.append(["school_id", "Teacher FTE State Local", "teacher-fte-inexperienced", "personnel_state_local",
+              "Nonpersonnel State Local", "FEDERAL"])
+    b.append(["007", "12.5", 2, "$1,234.50", " $ 99 ", 5000])
+    wb.save(path)
+    return path
+
+
+def test_lenient_names_order_codes_ids_and_numbers(tmp_path: Path) -> None:
+    data = read_workbook(_messy(tmp_path / "messy.xlsx"))
+    assert data.district == DistrictInfo("123", "Springfield", "2026-27", 1, "Pat", "pat@example.org", None)
+    assert data.schools == [
+        SchoolRow("007", "Lincoln", "K", "5", True, "grade_center", 1200, 100, 0, 100, 400, 0, 500, 100, 600,
+                  None, None, 1300, row=2),
+        SchoolRow("12", "Twelve High", "9", "12", False, "magnet", 10, 0, 0, 0, 5, 0, 5, 0, 0, None, None, None, row=4),
+    ]
+    assert all(type(getattr(s, f)) is int for s in data.schools for f in ("enrollment_total", "black", "econ_disadvantaged"))
+    assert data.budget == [BudgetRow("007", 12.5, 2.0, 1234.5, 99.0, 5000.0, None, row=2)]
+    # The only problems: the broken row (Excel row 6, after two skipped blank rows) and
+    # the optional sheets' absence is fine.
+    assert [(p.code, p.sheet, p.row, p.column, p.value) for p in data.problems] == [
+        ("DATA-22", "Schools", 6, "black", "12a"),
+    ]
+
+
+def test_formula_read_by_cached_value(tmp_path: Path) -> None:
+    path = write(tmp_path / "f.xlsx")
+    blob = path.read_bytes()
+    member = sheet_member(blob, "Schools")
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        # enrollment_total of row 2 (column G) as a calculated formula with its saved result.
+        return re.sub(rb'<c r="G2"[^>]*>.*?</c>', b'<c r="G2"><f>SUM(H2:N2)</f><v>150</v></c>', data)
+
+    path.write_bytes(rewrite_zip(blob, change))
+    data = read_workbook(path)
+    assert data.problems == []
+    assert data.schools[0].enrollment_total == 150
+    assert data.schools == sample_data().schools
+
+
+def test_bytes_source_and_leading_zero_ids(tmp_path: Path) -> None:
+    blob = write(tmp_path / "b.xlsx").read_bytes()
+    data = read_workbook(blob)
+    assert [s.school_id for s in data.schools] == ["0101", "0102", "0203"]
+    assert data.district.district_id == "000123"
+
+
+def test_title_row_above_the_header(tmp_path: Path) -> None:
+    path = write(tmp_path / "t.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Schools"].insert_rows(1)
+    wb["Schools"]["A1"] = "Springfield schools, fall count"
+    wb.save(path)
+    data = read_workbook(path)
+    assert data.problems == []
+    assert [s.row for s in data.schools] == [3, 4, 5]  # Excel rows, shifted by the title
+
+
+def test_limits_from_settings() -> None:
+    from types import SimpleNamespace
+
+    from compliance.workbook.package import Limits
+
+    s = SimpleNamespace(WORKBOOK_MAX_UPLOAD_BYTES=1000, WORKBOOK_MAX_UNCOMPRESSED_BYTES=5000, WORKBOOK_MAX_COMPRESSION_RATIO=7,
+                        WORKBOOK_MAX_ENTRIES=9, WORKBOOK_MAX_SCHOOL_ROWS=11)
+    assert Limits.from_settings(s) == Limits(max_upload_bytes=1000, max_uncompressed_bytes=5000,
+                                             max_entry_uncompressed_bytes=5000, max_compression_ratio=7,
+                                             max_entries=9, max_school_rows=11, max_columns=100)

@@ -1,0 +1,339 @@
+"""Every sheet-, cell- and cross-sheet DATA code, triggered by editing a valid workbook.
+
+Each test damages one thing and checks the exact code, sheet, Excel row, column and
+value; the valid sample itself reads with no problems at all.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from compliance.workbook.reader import read_workbook
+
+from .helpers import codes, edit, only, rewrite_zip, sample_data, sheet_member, write
+
+
+@pytest.fixture
+def xlsx(tmp_path: Path) -> Path:
+    return write(tmp_path / "s.xlsx")
+
+
+def read(path: Path, **kw) -> object:
+    return read_workbook(path, **kw)
+
+
+def where(p) -> tuple:
+    return (p.code, p.severity, p.sheet, p.row, p.column, p.value)
+
+
+def test_valid_sample_has_no_problems(xlsx: Path) -> None:
+    data = read(xlsx, expected_district_ids={"000123"}, expected_school_year="2026-27")
+    assert data.problems == []
+    assert data == sample_data() or (data.schools, data.budget, data.lottery, data.proposed, data.district) == (
+        sample_data().schools, sample_data().budget, sample_data().lottery, sample_data().proposed, sample_data().district)
+
+
+# --- sheets and columns ---------------------------------------------------------------
+
+
+def _drop_sheet(path: Path, name: str) -> Path:
+    wb = openpyxl.load_workbook(path)
+    del wb[name]
+    wb.save(path)
+    return path
+
+
+@pytest.mark.parametrize("sheet", ["District", "Schools"])
+def test_data_15_required_sheet_missing(xlsx: Path, sheet: str) -> None:
+    data = read(_drop_sheet(xlsx, sheet))
+    p = only(data, "DATA-15")
+    assert where(p) == ("DATA-15", "error", sheet, None, None, None)
+    assert repr(sheet) in p.message
+
+
+def test_data_15_schools_without_rows(tmp_path: Path) -> None:
+    d = sample_data(proposed=False, lottery=False)
+    d.schools, d.budget = [], []
+    data = read(write(tmp_path / "e.xlsx", d))
+    assert where(only(data, "DATA-15"))[:3] == ("DATA-15", "error", "Schools")
+    assert "no rows" in only(data, "DATA-15").message
+
+
+def test_data_16_budget_missing_is_a_warning(xlsx: Path) -> None:
+    data = read(_drop_sheet(xlsx, "Budget"))
+    p = only(data, "DATA-16")
+    assert where(p) == ("DATA-16", "warning", "Budget", None, None, None)
+    assert "resource-equity rules" in p.message
+    assert not data.has_errors and data.has_budget_sheet is False and data.budget == []
+    assert len(data.schools) == 3
+
+
+def test_data_16_budget_with_only_prefilled_ids(tmp_path: Path) -> None:
+    d = sample_data()
+    d.budget = []
+    path = write(tmp_path / "b.xlsx", d)
+    # The template prefills ids and names; nothing else filled in means "no budget".
+    edit(path, [("Budget", 2, "school_id", "0101"), ("Budget", 2, "school_name", "Adams Elementary")])
+    data = read(path)
+    assert codes(data) == ["DATA-16"] and data.has_budget_sheet is False
+
+
+def test_data_17_unknown_sheet_warning(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    wb.create_sheet("Notes")["A1"] = "hello"
+    wb.save(xlsx)
+    p = only(read(xlsx), "DATA-17")
+    assert where(p) == ("DATA-17", "warning", "Notes", None, None, None)
+
+
+def test_data_18_required_column_missing(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Schools"]
+    col = [c.column for c in ws[1] if c.value == "black"][0]
+    ws.delete_cols(col)
+    wb.save(xlsx)
+    data = read(xlsx)
+    assert where(only(data, "DATA-18")) == ("DATA-18", "error", "Schools", 1, "black", None)
+    assert data.schools == []
+
+
+def test_data_19_unknown_column_and_field_are_warnings(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Schools"]
+    ws.cell(1, ws.max_column + 1, "Principal")
+    ws.cell(2, ws.max_column, "Ms. Lee")
+    dist = wb["District"]
+    dist.append(["superintendent", "Dr. Who"])
+    wb.save(xlsx)
+    data = read(xlsx)
+    found = sorted((where(p) for p in data.problems), key=str)
+    assert found == [
+        ("DATA-19", "warning", "District", 9, "superintendent", "Dr. Who"),
+        ("DATA-19", "warning", "Schools", 1, "Principal", "Principal"),
+    ]
+    assert not data.has_errors and len(data.schools) == 3
+
+
+def test_data_20_duplicate_column(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Schools"]
+    ws.cell(1, ws.max_column + 1, "Enrollment Total")
+    wb.save(xlsx)
+    assert where(only(read(xlsx), "DATA-20")) == ("DATA-20", "error", "Schools", 1, "enrollment_total", "Enrollment Total")
+
+
+# --- cells ----------------------------------------------------------------------------
+
+
+def test_data_21_required_blank(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 3, "title_i", None), ("Budget", 4, "federal", "  ")])
+    data = read(xlsx)
+    assert sorted((where(p) for p in data.problems), key=str) == [
+        ("DATA-21", "error", "Budget", 4, "federal", None),
+        ("DATA-21", "error", "Schools", 3, "title_i", None),
+    ]
+    assert [s.school_id for s in data.schools] == ["0101", "0203"]  # the broken row is left out
+
+
+def test_data_21_proposed_new_school_needs_grades_and_method(xlsx: Path) -> None:
+    edit(xlsx, [("Proposed", 3, "grade_high", None), ("Proposed", 3, "assignment_method", None)])
+    data = read(xlsx)
+    found = sorted((where(p) for p in data.problems), key=str)
+    assert found == [
+        ("DATA-21", "error", "Proposed", 3, "assignment_method", None),
+        ("DATA-21", "error", "Proposed", 3, "grade_high", None),
+    ]
+    assert "opens" in data.problems[0].message
+
+
+def test_proposed_blank_means_unchanged_for_existing_school(xlsx: Path) -> None:
+    data = read(xlsx)
+    row = data.proposed[0]
+    assert (row.school_id, row.school_name, row.grade_low, row.assignment_method, row.title_i) == ("0101", None, None, None, None)
+
+
+@pytest.mark.parametrize("value, message", [("12a", "not a number"), (12.5, "not a whole number"), (True, "not a number")])
+def test_data_22_not_a_whole_number(xlsx: Path, value, message: str) -> None:
+    edit(xlsx, [("Schools", 4, "black", value)])
+    p = only(read(xlsx), "DATA-22")
+    assert where(p)[:5] == ("DATA-22", "error", "Schools", 4, "black")
+    assert p.value == value and message in p.message
+
+
+def test_data_22_money_not_a_number(xlsx: Path) -> None:
+    edit(xlsx, [("Budget", 2, "personnel_state_local", "about a million")])
+    assert where(only(read(xlsx), "DATA-22")) == ("DATA-22", "error", "Budget", 2, "personnel_state_local", "about a million")
+
+
+@pytest.mark.parametrize(
+    "sheet, row, column, value",
+    [("Schools", 2, "english_learners", -1), ("Schools", 3, "capacity", 0), ("Lottery", 2, "target_ed_share", 1.5),
+     ("Budget", 3, "federal", "-$5.00")],
+)
+def test_data_23_out_of_range(xlsx: Path, sheet: str, row: int, column: str, value) -> None:
+    edit(xlsx, [(sheet, row, column, value)])
+    p = only(read(xlsx), "DATA-23")
+    expected = -5.0 if value == "-$5.00" else value
+    assert where(p) == ("DATA-23", "error", sheet, row, column, expected)
+
+
+@pytest.mark.parametrize("column, value", [("grade_low", "13"), ("title_i", "maybe"), ("assignment_method", "bus")])
+def test_data_24_not_an_allowed_code(xlsx: Path, column: str, value: str) -> None:
+    edit(xlsx, [("Schools", 3, column, value)])
+    p = only(read(xlsx), "DATA-24")
+    assert where(p) == ("DATA-24", "error", "Schools", 3, column, value)
+    assert "use one of" in p.message
+
+
+def test_data_25_formula_without_cached_value(xlsx: Path) -> None:
+    # openpyxl saves formulas without a calculated result, like a file never opened in Excel.
+    edit(xlsx, [("Schools", 2, "enrollment_total", "=SUM(H2:N2)")])
+    p = only(read(xlsx), "DATA-25")
+    assert where(p) == ("DATA-25", "error", "Schools", 2, "enrollment_total", None)
+    assert "formula" in p.message
+
+
+def test_data_25_excel_error_cell(xlsx: Path) -> None:
+    blob = xlsx.read_bytes()
+    member = sheet_member(blob, "Budget")
+
+    def patch(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        # Replace the federal cell of row 3 (column H) with a #DIV/0! result.
+        import re
+        return re.sub(rb'<c r="H3"[^>]*>.*?</c>', b'<c r="H3" t="e"><f>1/0</f><v>#DIV/0!</v></c>', data)
+
+    path = xlsx.with_name("err.xlsx")
+    path.write_bytes(rewrite_zip(blob, patch))
+    p = only(read(path), "DATA-25")
+    assert where(p) == ("DATA-25", "error", "Budget", 3, "federal", "#DIV/0!")
+
+
+def test_data_26_duplicate_school_id(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 4, "school_id", "0101")])
+    data = read(xlsx)
+    p = only(data, "DATA-26")
+    assert where(p) == ("DATA-26", "error", "Schools", 4, "school_id", "0101")
+    assert "row 2" in p.message
+
+
+def test_data_27_grade_low_above_grade_high(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 3, "grade_low", "9")])
+    assert where(only(read(xlsx), "DATA-27")) == ("DATA-27", "error", "Schools", 3, "grade_low", "9")
+
+
+def test_data_27_proposed_blank_grade_taken_from_schools(xlsx: Path) -> None:
+    # Adams serves PK..5; a proposed grade_low of 6 with grade_high unchanged is inverted.
+    edit(xlsx, [("Proposed", 2, "grade_low", "6")])
+    assert where(only(read(xlsx), "DATA-27")) == ("DATA-27", "error", "Proposed", 2, "grade_low", "6")
+
+
+def test_data_28_races_do_not_add_up(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 2, "white", 21)])  # was 20; enrollment_total 150
+    p = only(read(xlsx), "DATA-28")
+    assert where(p) == ("DATA-28", "error", "Schools", 2, "enrollment_total", 150)
+    assert "151" in p.message
+
+
+def test_data_29_subgroup_above_total(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 3, "econ_disadvantaged", 201), ("Proposed", 2, "econ_disadvantaged", 141)])
+    data = read(xlsx)
+    assert sorted((where(p) for p in data.problems), key=str) == [
+        ("DATA-29", "error", "Proposed", 2, "econ_disadvantaged", 141),
+        ("DATA-29", "error", "Schools", 3, "econ_disadvantaged", 201),
+    ]
+
+
+# --- District sheet ---------------------------------------------------------------------
+
+
+def test_data_30_field_missing_and_blank(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["District"]
+    ws.delete_rows(3)  # district_name
+    ws["B5"] = None  # contact_name (moved up a row)
+    wb.save(xlsx)
+    data = read(xlsx)
+    assert sorted((where(p) for p in data.problems), key=str) == [
+        ("DATA-30", "error", "District", 5, "contact_name", None),
+        ("DATA-30", "error", "District", None, "district_name", None),
+    ]
+    assert data.district is None
+
+
+def test_data_31_template_version(xlsx: Path) -> None:
+    edit(xlsx, [("District", 0, "template_version", 2)])
+    assert where(only(read(xlsx), "DATA-31")) == ("DATA-31", "error", "District", 5, "template_version", 2)
+
+
+@pytest.mark.parametrize("year", ["2026-2027", "2026-28", "26-27"])
+def test_data_32_school_year_format(xlsx: Path, year: str) -> None:
+    edit(xlsx, [("District", 0, "school_year", year)])
+    assert where(only(read(xlsx), "DATA-32")) == ("DATA-32", "error", "District", 4, "school_year", year)
+
+
+def test_data_33_and_34_expected_cycle_and_district(xlsx: Path) -> None:
+    data = read(xlsx, expected_district_ids={"000999"}, expected_school_year="2027-28")
+    assert sorted((where(p) for p in data.problems), key=str) == [
+        ("DATA-33", "error", "District", 4, "school_year", "2026-27"),
+        ("DATA-34", "error", "District", 2, "district_id", "000123"),
+    ]
+
+
+def test_data_35_email(xlsx: Path) -> None:
+    edit(xlsx, [("District", 0, "contact_email", "pat at springfield")])
+    assert where(only(read(xlsx), "DATA-35")) == ("DATA-35", "error", "District", 7, "contact_email", "pat at springfield")
+
+
+def test_data_36_proposed_needs_description(xlsx: Path) -> None:
+    edit(xlsx, [("District", 0, "proposed_change_description", None)])
+    data = read(xlsx)
+    assert where(only(data, "DATA-36")) == ("DATA-36", "error", "District", 8, "proposed_change_description", None)
+
+
+# --- across sheets ----------------------------------------------------------------------
+
+
+def test_data_37_unknown_school_in_budget_and_lottery(xlsx: Path) -> None:
+    edit(xlsx, [("Budget", 3, "school_id", "9999"), ("Lottery", 2, "school_id", "203")])
+    data = read(xlsx)
+    assert sorted((where(p) for p in data.problems), key=str) == [
+        ("DATA-37", "error", "Budget", 3, "school_id", "9999"),
+        ("DATA-37", "error", "Lottery", 2, "school_id", "203"),
+    ]
+
+
+def test_data_38_teacher_fte_subsets(xlsx: Path) -> None:
+    edit(xlsx, [("Budget", 2, "teacher_fte_inexperienced", 13), ("Budget", 4, "teacher_fte_out_of_field", 20.5)])
+    assert sorted((where(p) for p in read(xlsx).problems), key=str) == [
+        ("DATA-38", "error", "Budget", 2, "teacher_fte_inexperienced", 13.0),
+        ("DATA-38", "error", "Budget", 4, "teacher_fte_out_of_field", 20.5),
+    ]
+
+
+def test_data_39_lottery_admissions(xlsx: Path) -> None:
+    # 81 admitted from 80 ED applicants; 81 + 52 = 133 > 100 seats.
+    edit(xlsx, [("Lottery", 2, "admitted_ed", 81)])
+    assert sorted((where(p) for p in read(xlsx).problems), key=str) == [
+        ("DATA-39", "error", "Lottery", 2, "admitted_ed", 81),
+        ("DATA-39", "error", "Lottery", 2, "seats", 100),
+    ]
+
+
+def test_all_problems_in_one_pass(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 2, "black", "x"), ("Schools", 4, "grade_low", "Z"), ("Budget", 3, "federal", -1),
+                ("District", 0, "contact_email", "nope")])
+    assert sorted(codes(read(xlsx))) == ["DATA-22", "DATA-23", "DATA-24", "DATA-35"]
+
+
+def test_budget_missing_a_column_is_an_error_without_the_empty_warning(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Budget"]
+    ws.delete_cols([c.column for c in ws[1] if c.value == "federal"][0])
+    wb.save(xlsx)
+    data = read(xlsx)
+    assert [where(p) for p in data.problems] == [("DATA-18", "error", "Budget", 1, "federal", None)]
+    assert data.budget == [] and data.has_budget_sheet is False
