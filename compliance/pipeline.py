@@ -53,13 +53,15 @@ def evaluate_path(
     previous_enrollment: dict[str, int] | None = None,
     state: str | None = None,
     guarded: bool = True,
+    filename: str | None = None,
 ) -> EvaluationOutput:
     """Read (under the time and memory limits), validate and evaluate one workbook."""
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     limits = intake_limits()
+    # The original name lets the reader tell an .xlsm or .xlsb apart when we hold only bytes.
     kwargs = {"limits": limits, "expected_district_ids": expected_district_ids,
-              "expected_school_year": expected_school_year}
+              "expected_school_year": expected_school_year, "filename": filename}
     if guarded:
         tmp_path = None
         if isinstance(source, bytes):

@@ -265,6 +265,7 @@ def evaluation_run(*, submission: Submission, rule_set: RuleSet | None = None) -
         previous_enrollment=_previous_enrollment(submission),
         state=submission.district.state,
         guarded=True,
+        filename=submission.original_filename,
     )
     result = output.result
     blocked = any(p["severity"] == "error" for p in result["problems"])
@@ -338,6 +339,7 @@ def evaluation_reproduce(*, evaluation: Evaluation) -> dict[str, Any]:
         previous_enrollment=_previous_enrollment(submission),
         state=submission.district.state,
         guarded=True,
+        filename=submission.original_filename,
     ).result
 
 

@@ -98,7 +98,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise UsageError(f"No such file: {workbook}")
         ref = resolve_rule_set(rule_set)
-        output = evaluate_path(path, rule_set=ref, guarded=True)
+        output = evaluate_path(path, rule_set=ref, guarded=True, filename=path.name)
         result = output.result
         text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
         if json_out == "-":
