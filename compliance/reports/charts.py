@@ -1,0 +1,264 @@
+"""Report charts: matplotlib SVG with real text, embedded as data URIs with alt text.
+
+No pyplot: each chart is its own ``Figure`` (no global figure registry, safe in a
+worker), and the SVG settings live in an ``rc_context`` so nothing leaks into other
+matplotlib users. Text stays text (``svg.fonttype = none``) so it extracts from the PDF.
+
+Suppressed shares (see suppression.py) arrive as ranges (lo < hi) and are drawn as
+ranges (hatched bar, open marker with a range line), never as exact points.
+"""
+from __future__ import annotations
+
+import base64
+import io
+from dataclasses import dataclass
+from typing import Sequence
+
+import matplotlib
+from matplotlib import ticker
+from matplotlib.figure import Figure
+
+from . import formatting as fmt
+
+# Large sets switch to cheaper, summarizing forms (layout and SVG size stay bounded).
+MAX_BARS = 40
+RASTERIZE_ABOVE = 300
+MAX_NAMED = 8
+
+_RC = {
+    "svg.fonttype": "none",
+    "svg.hashsalt": "equity-report",  # stable ids: the same data gives the same SVG
+    "font.family": "DejaVu Sans",
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+}
+INSIDE = "#4a6f96"
+OUTSIDE = "#c0561e"
+BAND_FILL = "#dfe7ef"
+WIDTH_IN = 6.5
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    title: str
+    alt: str
+    uri: str  # data:image/svg+xml;base64,...
+    width_in: float
+    height_in: float
+
+
+@dataclass(frozen=True, slots=True)
+class SharePoint:
+    """One school's share as a reader may learn it: lo == hi when printed exactly."""
+
+    name: str
+    lo: float
+    hi: float
+    label: str  # the printed share, e.g. "61%" or ">97%"
+
+    @property
+    def mid(self) -> float:
+        return (self.lo + self.hi) / 2
+
+    @property
+    def exact(self) -> bool:
+        return self.lo == self.hi
+
+
+def _svg_uri(fig: Figure) -> str:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _names(items: Sequence[str]) -> str:
+    shown = list(items[:MAX_NAMED])
+    rest = len(items) - len(shown)
+    text = "; ".join(shown)
+    return text + (f"; and {rest} more" if rest > 0 else "")
+
+
+def _short(name: str, limit: int = 30) -> str:
+    name = name if len(name) <= limit else name[: limit - 1] + "\u2026"
+    return name.replace("$", "\\$")  # a "$" would switch matplotlib to math text
+
+
+def _outside(p: SharePoint, lo: float, hi: float) -> bool:
+    # A range counts as outside only if all of it is: the chart never guesses a hidden value.
+    return p.hi < lo or p.lo > hi
+
+
+def composition_chart(
+    band: str,
+    band_share: float,
+    width: float,
+    points: list[SharePoint],
+    not_shown: int = 0,
+    group: str = "students_of_color",
+) -> Chart:
+    """Each school's share of ``group`` against the band's share and the +/- ``width`` band."""
+    lo, hi = max(0.0, band_share - width), min(1.0, band_share + width)
+    outside = [p for p in points if _outside(p, lo, hi)]
+    label = fmt.group_label(group)
+    band_name = fmt.band_label(band).split(" (")[0].lower()
+    title = f"Share of {label}, {band_name} schools"
+    with matplotlib.rc_context(_RC):
+        if len(points) <= MAX_BARS:
+            height = 0.9 + 0.24 * max(len(points), 1)
+            fig = Figure(figsize=(WIDTH_IN, height))
+            ax = fig.add_subplot()
+            ax.axvspan(lo * 100, hi * 100, color=BAND_FILL, zorder=0, label=f"band \u00b1{width * 100:.0f} points")
+            ax.axvline(band_share * 100, color="#222222", lw=1, ls="--", label=f"band share {band_share * 100:.0f}%")
+            ordered = sorted(points, key=lambda p: p.mid)
+            for y, p in enumerate(ordered):
+                out = _outside(p, lo, hi)
+                color = OUTSIDE if out else INSIDE
+                ax.barh(y, p.lo * 100, color=color, hatch="//" if out else None, edgecolor="white", height=0.7)
+                if not p.exact:  # the range a hidden share could lie in
+                    ax.barh(y, (p.hi - p.lo) * 100, left=p.lo * 100, color="white", edgecolor=color,
+                            hatch="xxx", height=0.7, lw=0.5)
+                ax.text(p.hi * 100 + 1, y, p.label, va="center", fontsize=7)
+            ax.set_yticks(range(len(ordered)), [_short(p.name) for p in ordered])
+            ax.set_ylim(-0.6, len(ordered) - 0.4)
+            kind = "Bar chart"
+            what = f"each of the {len(points)} {band_name} schools" if len(points) != 1 else f"the one {band_name} school"
+        else:
+            height = 2.6
+            fig = Figure(figsize=(WIDTH_IN, height))
+            ax = fig.add_subplot()
+            ax.axvspan(lo * 100, hi * 100, color=BAND_FILL, zorder=0, label=f"band \u00b1{width * 100:.0f} points")
+            ax.axvline(band_share * 100, color="#222222", lw=1, ls="--", label=f"band share {band_share * 100:.0f}%")
+            bins = [i * 5 for i in range(21)]
+            inside_vals = [p.mid * 100 for p in points if not _outside(p, lo, hi)]
+            outside_vals = [p.mid * 100 for p in outside]
+            ax.hist([inside_vals, outside_vals], bins=bins, stacked=True, color=[INSIDE, OUTSIDE],
+                    hatch=None, label=["within band", "outside band"], edgecolor="white", lw=0.5)
+            for patch in ax.patches[-20:]:
+                patch.set_hatch("//")
+            ax.set_ylabel("schools")
+            kind = "Histogram"
+            what = f"the {len(points)} {band_name} schools, in 5-point bins"
+        ax.set_xlim(0, 108)
+        ax.set_xlabel(f"share of {label} (%)")
+        ax.legend(loc="lower right" if len(points) <= MAX_BARS else "upper right", fontsize=7, frameon=False)
+        fig.tight_layout()
+        uri = _svg_uri(fig)
+    alt = (
+        f"{kind}: share of {label} at {what}, against the band's {band_share * 100:.0f}%; "
+        f"{len(outside)} of {len(points)} {'lies' if len(outside) == 1 else 'lie'} outside the "
+        f"{lo * 100:.0f}% to {hi * 100:.0f}% range"
+    )
+    if outside:
+        alt += ": " + _names([f"{p.name} ({p.label})" for p in sorted(outside, key=lambda p: -abs(p.mid - band_share))])
+    alt += "."
+    if not_shown:
+        alt += (f" {not_shown} school(s) whose share is suppressed without a printable range "
+                "(small enrollment or complementary suppression) are not drawn.")
+    return Chart(title=title, alt=alt, uri=uri, width_in=WIDTH_IN, height_in=height)
+
+
+@dataclass(frozen=True, slots=True)
+class SpendingPoint:
+    name: str
+    ed: SharePoint
+    ppe: float
+    enrollment: int
+
+
+def _weighted_slope(points: list[SpendingPoint]) -> float | None:
+    w = [p.enrollment for p in points]
+    sw = sum(w)
+    if sw <= 0 or len(points) < 3:
+        return None
+    mx = sum(wi * p.ed.mid for wi, p in zip(w, points)) / sw
+    my = sum(wi * p.ppe for wi, p in zip(w, points)) / sw
+    sxx = sum(wi * (p.ed.mid - mx) ** 2 for wi, p in zip(w, points))
+    if sxx == 0:
+        return None
+    return sum(wi * (p.ed.mid - mx) * (p.ppe - my) for wi, p in zip(w, points)) / sxx
+
+
+def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progressivity: float | None) -> Chart:
+    """State/local spending per pupil against ED share, one marker per school."""
+    title = "Spending per pupil against the share of economically disadvantaged students"
+    with matplotlib.rc_context(_RC):
+        fig = Figure(figsize=(WIDTH_IN, 3.2))
+        ax = fig.add_subplot()
+        exact = [p for p in points if p.ed.exact]
+        ranged = [p for p in points if not p.ed.exact]
+        big = len(points) > RASTERIZE_ABOVE
+        size = 6 if big else 22
+        ax.scatter([p.ed.mid * 100 for p in exact], [p.ppe for p in exact], s=size, color=INSIDE,
+                   rasterized=big, label="school", lw=0)
+        if ranged:
+            ax.errorbar([p.ed.mid * 100 for p in ranged], [p.ppe for p in ranged],
+                        xerr=[[(p.ed.mid - p.ed.lo) * 100 for p in ranged], [(p.ed.hi - p.ed.mid) * 100 for p in ranged]],
+                        fmt="o", mfc="white", mec=OUTSIDE, ecolor=OUTSIDE, ms=4, lw=0.8,
+                        label="school, ED share suppressed (range)")
+        if mean_ppe is not None:
+            ax.axhline(mean_ppe, color="#222222", lw=1, ls="--", label=f"pupil-weighted mean {fmt.money(mean_ppe)}")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("economically disadvantaged students (%)")
+        ax.set_ylabel("state and local spending per pupil ($)")
+        ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+        # Above the axes: with many schools any spot inside would hide points.
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
+        fig.tight_layout()
+        uri = _svg_uri(fig)
+    if not points:
+        alt = "Scatter plot: no school has both a budget row and enrollment, so nothing is drawn."
+        return Chart(title=title, alt=alt, uri=uri, width_in=WIDTH_IN, height_in=3.2)
+    low = min(points, key=lambda p: p.ppe)
+    high = max(points, key=lambda p: p.ppe)
+    alt = (
+        f"Scatter plot: state and local spending per pupil against the share of economically "
+        f"disadvantaged students at {len(points)} schools. Spending runs from {fmt.money(low.ppe)} "
+        f"({low.name}, {low.ed.label} ED) to {fmt.money(high.ppe)} ({high.name}, {high.ed.label} ED)"
+    )
+    if mean_ppe is not None:
+        alt += f"; the pupil-weighted mean is {fmt.money(mean_ppe)}"
+    slope = _weighted_slope(points)
+    if slope is not None:
+        direction = "rises" if slope > 0 else "falls"
+        alt += (f". Spending {direction} with poverty: the pupil-weighted trend is "
+                f"{fmt.money(slope / 10)} per 10 points of ED share")
+    if progressivity is not None:
+        alt += f"; progressivity (highest- over lowest-poverty quartile) is {fmt.index(progressivity, 2)}"
+    if ranged:
+        alt += f". {len(ranged)} school(s) with a suppressed ED share are drawn as ranges"
+    return Chart(title=title, alt=alt + ".", uri=uri, width_in=WIDTH_IN, height_in=3.2)
+
+
+def dissimilarity_chart(rows: list[tuple[str, float | None, float | None]], warning_at: float, finding_at: float) -> Chart:
+    """Multigroup and ED/not-ED dissimilarity for the district and each band, with the cut points."""
+    title = "Dissimilarity index by grade band"
+    labels = [r[0] for r in rows]
+    with matplotlib.rc_context(_RC):
+        height = 1.1 + 0.42 * len(rows)
+        fig = Figure(figsize=(WIDTH_IN, height))
+        ax = fig.add_subplot()
+        ys = list(range(len(rows)))
+        ax.barh([y - 0.18 for y in ys], [r[1] or 0 for r in rows], height=0.34, color=INSIDE, label="multigroup D (race)")
+        ax.barh([y + 0.18 for y in ys], [r[2] or 0 for r in rows], height=0.34, color="#9cb3cc", hatch="..",
+                edgecolor="white", label="D, ED vs not ED")
+        for y, r in zip(ys, rows):
+            for off, v in ((-0.18, r[1]), (0.18, r[2])):
+                ax.text((v or 0) + 0.01, y + off, fmt.index(v) if v is not None else "n/a", va="center", fontsize=7)
+        ax.axvline(warning_at, color="#8a6d00", ls="--", lw=1, label=f"moderate from {warning_at:g}")
+        ax.axvline(finding_at, color=OUTSIDE, ls="-.", lw=1, label=f"high from {finding_at:g}")
+        ax.set_yticks(ys, labels)
+        ax.invert_yaxis()
+        ax.set_xlim(0, 1)
+        ax.set_xlabel("dissimilarity index D (0 = even, 1 = complete separation)")
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
+        fig.tight_layout()
+        uri = _svg_uri(fig)
+    parts = []
+    for label, multi, ed in rows:
+        parts.append(f"{label}: multigroup {fmt.index(multi)} ({fmt.reading_of_d(multi, warning_at, finding_at)}), "
+                     f"ED vs not ED {fmt.index(ed)} ({fmt.reading_of_d(ed, warning_at, finding_at)})")
+    alt = (f"Bar chart: dissimilarity index for {', '.join(labels)}, with lines at {warning_at:g} (moderate) "
+           f"and {finding_at:g} (high). " + "; ".join(parts) + ".")
+    return Chart(title=title, alt=alt, uri=uri, width_in=WIDTH_IN, height_in=height)

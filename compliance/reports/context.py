@@ -1,0 +1,42 @@
+"""Everything a findings report needs, gathered by the caller (worker, view or CLI).
+
+The report code never touches the database: the lead's code fills a ``ReportContext``
+from the submission, its evaluation JSON and the parsed school rows, so the same PDF
+comes out of the worker, ``manage.py evaluate --pdf`` and the tests.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from compliance.rules.model import SchoolRow
+
+from .suppression import DEFAULT_MIN_CELL
+
+
+@dataclass(slots=True)
+class ReportContext:
+    # The evaluation JSON of evaluate-cli.md (template_version, district, rule_set,
+    # problems, measures{district,bands,schools,proposed}, findings).
+    evaluation: dict[str, Any]
+    # The parsed Schools rows: the raw counts that small-cell suppression needs.
+    schools: list[SchoolRow]
+    district_name: str
+    district_id: str
+    state: str  # postal code, e.g. "MS"
+    cycle: str  # school year, e.g. "2026-27"
+    submission_version: int
+    status: str  # human label, e.g. "Under review"
+    workbook_sha256: str
+    rule_set_name: str
+    rule_set_version: str
+    rule_params: dict[str, Any]
+    generated_at: datetime
+    # {"outcome", "decided_by", "decided_at" (datetime or str), "note"}; None until decided.
+    decision: dict[str, Any] | None = None
+    # [{"author", "created_at", "body", "finding": index into evaluation["findings"] (optional)}]
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    # finding index -> {"status": "confirmed" | "dismissed", "note": str}
+    finding_reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
+    min_cell: int = DEFAULT_MIN_CELL

@@ -1,0 +1,67 @@
+"""The findings report as HTML and as a tagged, accessible PDF (PDF/UA-1).
+
+    html = render_report_html(ctx)
+    pdf = render_report_pdf(ctx)          # bytes
+    pdf = html_to_pdf(html, ctx)          # when the HTML is already rendered
+
+The PDF is tagged (structure tree, table headers, figure alt texts), declares its
+language from ``<html lang="en">`` and its title from ``<title>`` (shown by viewers
+instead of the file name), and carries the workbook hash and rule set as custom
+metadata. Its file identifier comes from the submission, so the same submission and
+rule set give the same /ID.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+from .build import ReportView, build_view
+from .context import ReportContext
+
+# WeasyPrint logs every layout pass of every page at INFO: a 100-page report would
+# flood the worker's log. Its real problems (missing alt text, bad CSS) stay on "weasyprint".
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal: escape what would end it, break the line or close the <style>."""
+    text = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("<", "\\3c ")
+    return '"' + text + '"'
+
+
+def _page_css(view: ReportView) -> str:
+    ctx = view.ctx
+    left = _css_string(f"{ctx.district_name} \u2014 equity compliance findings, {ctx.cycle}")
+    foot = _css_string(f"Submission version {ctx.submission_version} \u00b7 {ctx.status} \u00b7 "
+                       f"rule set {ctx.rule_set_name} {ctx.rule_set_version}")
+    return (
+        "@page { @top-left { content: " + left + "; } "
+        "@bottom-left { content: " + foot + "; } }"
+    )
+
+
+def render_report_html(ctx: ReportContext) -> str:
+    view = build_view(ctx)
+    return render_to_string("reports/report.html", {"v": view, "page_css": _page_css(view)})
+
+
+def pdf_identifier(ctx: ReportContext) -> bytes:
+    seed = f"{ctx.district_id}|{ctx.cycle}|{ctx.submission_version}|{ctx.workbook_sha256}|{ctx.rule_set_version}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32].encode("ascii")
+
+
+def html_to_pdf(html: str, ctx: ReportContext) -> bytes:
+    from weasyprint import HTML  # heavy import: only where a PDF is made
+
+    return HTML(string=html, base_url=str(settings.BASE_DIR)).write_pdf(
+        pdf_variant="pdf/ua-1",  # implies pdf_tags=True and PDF 1.7
+        pdf_identifier=pdf_identifier(ctx),
+        custom_metadata=True,  # the <meta> workbook hash and rule set reach the PDF's info dict
+    )
+
+
+def render_report_pdf(ctx: ReportContext) -> bytes:
+    return html_to_pdf(render_report_html(ctx), ctx)

@@ -1,0 +1,141 @@
+from compliance.reports.suppression import (
+    mask_counts,
+    rule_description,
+    school_display_row,
+    scrub_text,
+    suppress_count,
+    suppress_school,
+    suppress_share,
+)
+from compliance.rules.model import SchoolRow
+
+
+def row(ed: int | None = None, **counts: int) -> SchoolRow:
+    groups = dict(hispanic=0, american_indian=0, asian=0, black=0, pacific_islander=0, white=0, two_or_more=0)
+    groups.update(counts)
+    total = sum(groups.values())
+    return SchoolRow("S1", "Test School", "K", "5", True, "attendance_zone", total, **groups,
+                     econ_disadvantaged=total // 2 if ed is None else ed)
+
+
+def test_suppress_count_hides_one_to_nine_and_shows_zero():
+    assert [suppress_count(n) for n in (0, 1, 9, 10, 1234)] == ["0", "<10", "<10", "10", "1,234"]
+    assert suppress_count(4, min_cell=5) == "<5"
+    assert suppress_count(None) == "not applicable"
+
+
+def test_suppress_share_bounds_depend_only_on_total():
+    # 1..9 of 380: every such share is below 10/380 = 2.63%, printed as <3% whatever the count.
+    assert {suppress_share(n, 380) for n in range(1, 10)} == {"<3%"}
+    # complement 1..9 (e.g. 6 white of 300): students of color 291..299 -> ">96%".
+    assert {suppress_share(300 - n, 300) for n in range(1, 10)} == {">96%"}
+    assert suppress_share(0, 380) == "0%"
+    assert suppress_share(380, 380) == "100%"
+    assert suppress_share(50, 380, decimals=1) == "13.2%"
+    assert suppress_share(3, 8) == "*"  # the school itself is below the threshold
+    assert suppress_share(5, 0) == "not applicable"
+
+
+def test_complementary_suppression_hides_a_second_cell_in_the_race_sum():
+    mask = suppress_school(row(hispanic=20, asian=12, black=7, white=330, two_or_more=11))
+    # black 7 alone would be derivable as total minus the others: the smallest nonzero (11) goes too.
+    assert mask.hidden == {"black", "two_or_more"}
+    assert mask.count("black") == "<10" and mask.share("black") == "<3%"
+    assert mask.count("two_or_more") == "*" and mask.share("two_or_more") == "*"
+    assert mask.share("students_of_color") == "13%"  # 50 of 380: neither small nor revealing
+
+
+def test_hidden_cells_together_reach_the_threshold():
+    # 3 + 4 = 7 would still be a small count: a third cell is hidden.
+    mask = mask_counts({"enrollment_total": 100, "a": 3, "b": 4, "c": 40, "d": 53}, 10)
+    assert mask.hidden == {"a", "b"}  # no relation among these custom cells: only primary
+    mask = suppress_school(row(american_indian=3, pacific_islander=4, hispanic=40, white=53, asian=12))
+    assert {"american_indian", "pacific_islander", "asian"} <= mask.hidden
+    assert sum(mask.counts[c] for c in mask.hidden if c in ("american_indian", "pacific_islander", "asian")) >= 10
+
+
+def test_small_white_count_top_codes_students_of_color():
+    mask = suppress_school(row(hispanic=150, asian=5, black=130, white=6, two_or_more=9, ed=270))
+    assert mask.share("white") == "<4%"
+    assert mask.share("students_of_color") == ">96%"
+    assert mask.count("students_of_color") == ">290"
+    # the six non-white groups add up to students of color: no single one is derivable
+    hidden_non_white = mask.hidden & {"hispanic", "american_indian", "asian", "black", "pacific_islander", "two_or_more"}
+    assert len(hidden_non_white) >= 2
+
+
+def test_ed_and_not_ed_protect_each_other():
+    mask = suppress_school(row(hispanic=200, white=200, ed=395))
+    assert mask.share("ed") == ">97%"  # 5 not-ED students
+    mask = suppress_school(row(hispanic=200, white=200, ed=4))
+    assert mask.share("ed") == "<3%"
+
+
+def test_share_range_never_exact_for_hidden_cells():
+    mask = suppress_school(row(hispanic=20, asian=12, black=7, white=330, two_or_more=11))
+    lo, hi = mask.share_range("black")
+    assert (lo, hi) == (1 / 380, 9 / 380)
+    assert mask.share_range("two_or_more") is None
+    assert mask.share_range("white") == (330 / 380, 330 / 380)
+
+
+def test_scrub_text_replaces_numbers_that_give_away_hidden_cells():
+    mask = suppress_school(row(hispanic=20, asian=12, black=7, white=330, two_or_more=11))
+    text = "Brook: 1.8% Black students (7 students), 2% overall; 330 white, 13.2% of color, 1,200 seats."
+    assert scrub_text(text, mask) == (
+        "Brook: <3% Black students (<10 students), <3% overall; 330 white, 13.2% of color, 1,200 seats."
+    )
+    assert scrub_text("7 students", None) == "7 students"
+
+
+def test_school_display_row_is_export_ready():
+    r = row(hispanic=20, asian=12, black=7, white=330, two_or_more=11)
+    out = school_display_row(r)
+    assert out["black"] == "<10" and out["black_share"] == "<3%"
+    assert out["two_or_more"] == "*" and out["white"] == "330" and out["white_share"] == "86.8%"
+    assert "7" not in {v for k, v in out.items() if k.startswith("black")}
+
+
+def test_rule_description_names_the_threshold():
+    text = " ".join(rule_description(5))
+    assert "1 to 4 students" in text and "<5" in text
+
+
+def test_scrub_text_hides_a_difference_that_gives_the_share_away():
+    mask = suppress_school(row(hispanic=20, asian=12, black=7, white=330, two_or_more=11))
+    # 7/380 = 1.84%; 20.9 - 1.84 = 19.1 points would reveal it
+    text = "Black share against 20.9% in the band, a gap of 19.1 points; the band allows 15 points."
+    assert scrub_text(text, mask) == "Black share against 20.9% in the band, a gap of * points; the band allows 15 points."
+    assert scrub_text("7, 8 and 9", mask) == "<10, 8 and 9"
+
+
+def test_complement_prefers_a_race_group_over_white():
+    # black 7 needs a partner; white (12) is smaller than asian (15) but hiding white would
+    # force students of color to be hidden too, so asian goes.
+    mask = suppress_school(row(hispanic=300, asian=15, black=7, white=12))
+    assert mask.hidden == {"black", "asian"}
+    assert mask.share("students_of_color") == "96%"  # 322 of 334, printed exactly
+
+
+def test_finding_for_export_suppresses_like_the_pdf():
+    from compliance.reports.build import finding_for_export
+
+    from .factories import evaluation, school_rows
+
+    finding = evaluation()["findings"][1]  # Brook Elementary, Black students
+    brook = next(r for r in school_rows() if r.school_id == "E2")
+    out = finding_for_export(finding, suppress_school(brook), 10)
+    assert out["message"] == "Brook Elementary: <3% Black students (<10 students) against 20.9% in elementary schools."
+    assert out["evidence"] == "Group: Black; School share: <3%; Band share: 20.9%; Difference: *; Black count: <10"
+    assert out["threshold"] == "Band: \u00b115.0 points"
+
+
+def test_scrub_small_counts_in_free_text():
+    from compliance.reports.suppression import scrub_small_counts
+
+    text = ("largest moves: 124 white students from North to South; 6 students of two or more races "
+            "from North to South; 1.9 more teacher FTE; 3 schools")
+    assert scrub_small_counts(text) == (
+        "largest moves: 124 white students from North to South; <10 students of two or more races "
+        "from North to South; 1.9 more teacher FTE; 3 schools"
+    )
