@@ -22,7 +22,10 @@ def report_context_for_evaluation(evaluation) -> ReportContext:
     from compliance.pipeline import intake_limits
     from compliance.workbook.reader import read_workbook
 
-    submission = evaluation.submission
+    from compliance.models import Submission
+
+    # Fresh from the database: the decision and status may be newer than the caller's copy.
+    submission = Submission.objects.select_related("district", "cycle").get(pk=evaluation.submission_id)
     with submission.file.open("rb") as fh:
         workbook = read_workbook(fh.read(), limits=intake_limits())  # accepted before: re-read for the raw counts
     decision = getattr(submission, "decision", None)
