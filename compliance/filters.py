@@ -4,7 +4,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import QuerySet
 
-from .models import Problem, ReportingCycle, Submission
+from .models import Finding, Problem, ReportingCycle, ReviewStatus, Submission
 from .models import SubmissionStatus as S
 
 # What state staff can list; the queue proper is CERTIFIED, the default.
@@ -59,3 +59,39 @@ class ProblemFilter(django_filters.FilterSet):
         # Offer only the sheets this evaluation's problems name.
         sheets = sorted({s for s in self.queryset.values_list("sheet", flat=True) if s})
         self.filters["sheet"].extra["choices"] = [(s, s) for s in sheets]
+
+
+FINDING_SEVERITIES = {"finding": "Finding", "warning": "Warning", "info": "Note"}
+
+
+class FindingFilter(django_filters.FilterSet):
+    """Findings of one evaluation by rule, severity and review status (default: all).
+
+    Parameter names differ from ProblemFilter's, so both filters can share one page's query.
+    """
+
+    rule = django_filters.ChoiceFilter(choices=[], label="Rule", empty_label="All rules")
+    finding_severity = django_filters.ChoiceFilter(
+        field_name="severity", choices=[], label="Severity", empty_label="All severities"
+    )
+    review_status = django_filters.ChoiceFilter(
+        choices=ReviewStatus.choices, label="Review status", empty_label="Any review status"
+    )
+
+    class Meta:
+        model = Finding
+        fields = ["rule", "finding_severity", "review_status"]
+
+    def __init__(self, *args, rule_names: dict[str, str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Offer only the rules and severities this evaluation's findings have.
+        rule_names = rule_names or {}
+        rules = sorted(set(self.queryset.values_list("rule", flat=True)))
+        self.filters["rule"].extra["choices"] = [
+            (r, f"{r} {rule_names[r]}" if r in rule_names else r) for r in rules
+        ]
+        present = set(self.queryset.values_list("severity", flat=True))
+        self.filters["finding_severity"].extra["choices"] = [
+            *((s, label) for s, label in FINDING_SEVERITIES.items() if s in present),
+            *((s, s.capitalize()) for s in sorted(present - set(FINDING_SEVERITIES))),
+        ]

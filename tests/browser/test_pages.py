@@ -163,3 +163,55 @@ def test_rejected_submission_problems_page_is_accessible_and_filters(page: Page,
     table = page.get_by_role("table", name="Data problems in the workbook")
     expect(table).to_contain_text("Federal dollars are blank.")
     expect(table).not_to_contain_text("Enrollment cannot be negative.")
+
+
+def test_reviewer_works_the_findings_tables(page: Page, live_server):
+    district = DistrictFactory(name="Riverbend Unified")
+    reviewer = user_factory(Role.STATE_REVIEWER, username="sam.reviewer")
+    sub = SubmissionFactory(district=district, cycle=ReportingCycleFactory(), status=S.IN_REVIEW, reviewer=reviewer)
+    evaluation = EvaluationFactory(submission=sub)
+    first = FindingFactory(evaluation=evaluation, school_id="0311")
+    FindingFactory(evaluation=evaluation, school_id="0312", evidence={"school_share": 0.173, "band_share": 0.45,
+                                                                        "tolerance": 0.15})
+    res = FindingFactory(evaluation=evaluation, rule="RES-02", school_id="0311", message="Spends too little.",
+                         evidence={"ppe_state_local": 3698.6, "threshold": 4069.2, "limit": 0.9})
+    ProblemFactory(evaluation=evaluation, severity="warning", code="DATA-42", message="Title I flag looks odd.")
+
+    sign_in(page, live_server, "sam.reviewer")
+    page.goto(f"{live_server.url}/submissions/{sub.pk}/")
+    int01 = page.get_by_role("table", name="INT-01 Racially identifiable schools: one row per finding")
+    expect(int01).to_contain_text("17.3%")
+    expect(page.get_by_text("2 integration findings: 0 confirmed, 0 dismissed, 2 not yet reviewed.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Data warnings")).to_be_visible()
+    # Everything folded away opened: still accessible.
+    row = page.locator(f"#finding-{first.pk}")
+    row.get_by_text("Message and evidence").click()
+    expect(row.get_by_role("table", name="Evidence for INT-01, School 0311")).to_be_visible()
+    recs = page.get_by_role("list", name="Recommendations for INT-01:")
+    recs.get_by_text("Review attendance zone boundaries").click()
+    expect(recs.get_by_text("Students to move: 120")).to_be_visible()
+    row.get_by_text("Note / dismiss").click()
+    assert_accessible(page)
+
+    # Dismissing without a note: the refusal shows in the row, the note field stays open.
+    page.evaluate("window.__marker = 'still here'")
+    row.get_by_role("button", name="Dismiss INT-01").click()
+    expect(row.get_by_role("alert")).to_contain_text("Say why the finding is dismissed")
+    expect(row.get_by_label("Note (required to dismiss)")).to_be_visible()
+    row.get_by_label("Note (required to dismiss)").fill("Magnet school under an approved plan.")
+    row.get_by_role("button", name="Dismiss INT-01").click()
+    expect(row.get_by_text("Saved.")).to_be_visible()
+    expect(row).to_contain_text("Dismissed")
+    expect(row).to_contain_text("Magnet school under an approved plan.")
+    assert page.evaluate("window.__marker") == "still here"
+    first.refresh_from_db()
+    assert first.review_status == "dismissed"
+    assert_accessible(page)
+
+    # The filter bar: only RES-02's finding.
+    page.get_by_label("Rule", exact=True).select_option("RES-02")
+    page.get_by_role("button", name="Show findings").click()
+    expect(page.get_by_text("Showing 1 of 3 findings.")).to_be_visible()
+    expect(page.locator(f"#finding-{res.pk}")).to_contain_text("$3,699")
+    expect(page.locator(f"#finding-{first.pk}")).to_have_count(0)
+    assert_accessible(page)

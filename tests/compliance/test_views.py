@@ -344,9 +344,13 @@ def test_detail_evaluated_shows_findings_measures_and_certify_for_certifier(clie
     assert evaluated.sha256 in html
     assert "Integration" in html and "INT-01" in html
     assert "Students of color are 71%" in html
-    assert "school share" in html and "0.71" in html  # evidence as key/value rows
+    # Evidence as a reviewer reads it: percentages in the row, labelled rows in the details.
+    assert '<td class="num">71.0%</td>' in html and '<td class="num">45.0%</td>' in html
+    assert "<th scope=\"row\">School share</th><td>71.0%</td>" in html
+    assert "within \u00b115.0 points" in html  # the standard beside the numbers
+    assert "Riverbend" in html and "School 0001" in html  # no school list: the id, said as such
     assert "Review attendance zone boundaries" in html
-    assert "<th scope=\"row\">students to move</th><td>120</td>" in html
+    assert "<strong>School 0001:</strong> Students to move: 120" in html
     assert "Not yet reviewed" in html
     assert "Multigroup dissimilarity" in html and "0.412" in html
     assert "not applicable" in html  # hispanic_white is None
@@ -501,7 +505,8 @@ def test_dismiss_finding_htmx_returns_fragment(client, reviewer, in_review):
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert html.lstrip().startswith(f'<article id="finding-{finding.pk}"')
+    assert html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"')
+    assert html.rstrip().endswith("</tbody>")
     assert "<html" not in html
     assert "Dismissed" in html and "Magnet school, approved plan." in html and "Saved." in html
     finding.refresh_from_db()
@@ -659,7 +664,7 @@ def test_other_reviewer_htmx_gets_refusal_in_fragment(client, in_review):
                            headers={"HX-Request": "true"})
     assert response.status_code == 403
     html = response.content.decode()
-    assert html.lstrip().startswith(f'<article id="finding-{finding.pk}"')
+    assert html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"')
     assert "Only the reviewer who claimed this submission" in html
     assert reverse("finding_review", args=[finding.pk]) not in html  # no buttons for this user
     finding.refresh_from_db()
@@ -694,3 +699,193 @@ def test_bad_filter_values_do_not_break_pages(client, reviewer, in_review):
     assert response.status_code == 200
     assert "This filter was ignored." in response.content.decode()
     assert len(response.context["problem_filter"].qs) == 1  # the bad values filter nothing out
+
+
+# --- Findings as a reviewer reads them -------------------------------------------------------
+
+EAC = {"key": "equity-assistance-center", "title": "Ask the Equity Assistance Center for help",
+       "body": "The center helps districts at no cost.", "estimate": None, "sources": ["https://example.org/eac"]}
+
+
+def zones(estimate_sentence: str) -> dict:
+    return {"key": "attendance-zones", "title": "Redraw attendance zones",
+            "body": f"Redrawing zones brings schools closer to the band. Estimate: {estimate_sentence}",
+            "estimate": None, "sources": []}
+
+
+@pytest.fixture
+def many_findings(in_review, district):
+    """An evaluation in review with findings of three rules, one of them confirmed."""
+    evaluation = in_review.latest_evaluation
+    evaluation.findings.all().delete()
+    SchoolFactory(district=district, school_id="0311", name="North Hills Elementary")
+    SchoolFactory(district=district, school_id="0315", name="Southgate Elementary")
+    int01 = dict(group="students_of_color", band_share=0.5668, band=0.15)
+    a = FindingFactory(evaluation=evaluation, rule="INT-01", school_id="0311", message="North Hills is identifiable.",
+                       evidence={**int01, "school_share": 0.173, "difference": -0.3937},
+                       recommendations=[zones("about 594 student reassignments."), EAC])
+    b = FindingFactory(evaluation=evaluation, rule="INT-01", school_id="0315", message="Southgate is identifiable.",
+                       evidence={**int01, "school_share": 0.924, "difference": 0.3576},
+                       recommendations=[zones("about 594 student reassignments."), EAC],
+                       review_status=ReviewStatus.CONFIRMED)
+    c = FindingFactory(evaluation=evaluation, rule="RES-02", school_id="0315", message="Southgate spends too little.",
+                       evidence={"ppe_state_local": 3698.575, "comparison_pooled_ppe": 4521.31, "limit": 0.9,
+                                 "threshold": 4069.18, "additional_dollars_needed": 151949.43},
+                       recommendations=[EAC])
+    d = FindingFactory(evaluation=evaluation, rule="INT-04", severity="warning", scope="district", school_id="",
+                       band="", message="Dissimilarity is moderate.",
+                       evidence={"index": "multigroup", "value": 0.4477, "level": "moderate",
+                                 "warning_at": 0.3, "finding_at": 0.6}, recommendations=[EAC])
+    return {"submission": in_review, "int01": [a, b], "res02": c, "int04": d}
+
+
+def finding_ids(html: str, findings) -> set[int]:
+    return {f.pk for f in findings if f'id="finding-{f.pk}"' in html}
+
+
+def test_findings_are_grouped_by_rule_with_readable_numbers(client, reviewer, many_findings):
+    client.force_login(reviewer)
+    html = client.get(detail(many_findings["submission"])).content.decode()
+    # Rule groups in rule order, INT before RES, each with its name.
+    assert html.index('id="rule-int-01"') < html.index('id="rule-int-04"') < html.index('id="rule-res-02"')
+    assert "INT-01 Racially identifiable schools" in html and "RES-02 Comparability of spending" in html
+    # The school by name and id, not "school 0311".
+    assert "North Hills Elementary (0311)" in html and "Southgate Elementary (0315)" in html
+    # Shares and differences as percentages with one decimal, not raw fractions or keys.
+    assert '<td class="num">17.3%</td>' in html and '<td class="num">56.7%</td>' in html
+    assert "\u221239.4 points" in html and "+35.8 points" in html
+    assert "0.173" not in html and "single group min band share" not in html
+    # Money in dollars, the standard beside it; an index to three decimals.
+    assert '<td class="num">$3,699</td>' in html and '<td class="num">$151,949</td>' in html
+    assert "at least $4,069 (90%)" in html
+    assert '<td class="num">0.448</td>' in html and "multigroup D (race)" in html
+    # Severity and review status in words.
+    assert ">Finding</span>" in html and ">Warning</span>" in html
+    assert ">Confirmed</span>" in html and ">Not yet reviewed</span>" in html
+    # The full message sits behind a <details> per finding.
+    assert html.count("<summary>Message and evidence") == 4
+    assert "North Hills is identifiable." in html
+
+
+def test_findings_count_summary(client, reviewer, many_findings):
+    client.force_login(reviewer)
+    html = client.get(detail(many_findings["submission"])).content.decode()
+    assert "3 integration findings: 1 confirmed, 0 dismissed, 2 not yet reviewed." in html
+    assert "1 resources finding: 0 confirmed, 0 dismissed, 1 not yet reviewed." in html
+
+
+def test_recommendations_shown_once_per_rule_group(client, reviewer, many_findings):
+    client.force_login(reviewer)
+    html = client.get(detail(many_findings["submission"])).content.decode()
+    # Two INT-01 findings carry "Redraw attendance zones": one block, the advice said once...
+    assert html.count("<summary>Redraw attendance zones</summary>") == 1
+    assert html.count("Redrawing zones brings schools closer to the band.") == 1
+    # ...and the estimate they share listed once, for both schools.
+    assert ("<strong>North Hills Elementary (0311), Southgate Elementary (0315):</strong> "
+            "About 594 student reassignments.") in html
+    # The assistance-center advice: once in each of the three rule groups.
+    assert html.count("<summary>Ask the Equity Assistance Center for help</summary>") == 3
+    assert html.count("The center helps districts at no cost.") == 3
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"rule": "INT-01"}, ["int01"]),
+        ({"finding_severity": "warning"}, ["int04"]),
+        ({"review_status": "confirmed"}, ["int01_b"]),
+        ({"rule": "INT-01", "review_status": "open"}, ["int01_a"]),
+        ({}, ["int01", "res02", "int04"]),
+    ],
+)
+def test_finding_filter_shows_only_matching_findings(client, reviewer, many_findings, query, expected):
+    everything = [*many_findings["int01"], many_findings["res02"], many_findings["int04"]]
+    wanted = {
+        "int01": many_findings["int01"], "int01_a": many_findings["int01"][:1], "int01_b": many_findings["int01"][1:],
+        "res02": [many_findings["res02"]], "int04": [many_findings["int04"]],
+    }
+    client.force_login(reviewer)
+    response = client.get(detail(many_findings["submission"]), query)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert finding_ids(html, everything) == {f.pk for key in expected for f in wanted[key]}
+    if query:
+        assert f"Showing {len(finding_ids(html, everything))} of 4 findings." in html
+    else:
+        assert "Showing" not in html
+    # The summary counts the whole evaluation whatever the filter shows.
+    assert "3 integration findings: 1 confirmed" in html
+
+
+def test_finding_filter_keeps_problem_filter_and_ignores_bad_values(client, reviewer, many_findings):
+    client.force_login(reviewer)
+    response = client.get(detail(many_findings["submission"]),
+                          {"rule": "NOPE-9", "review_status": "maybe", "severity": "warning"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.count("This filter was ignored.") == 2
+    assert len(finding_ids(html, [*many_findings["int01"], many_findings["res02"]])) == 3
+    # Each filter form carries the other's current values, so applying one keeps the other.
+    assert '<input type="hidden" name="severity" value="warning">' in html
+    assert '<input type="hidden" name="rule" value="NOPE-9">' in html
+
+
+def test_key_measures_have_band_columns_and_readable_values(client, submitter, evaluated):
+    evaluation = evaluated.latest_evaluation
+    measures = evaluation.measures
+    band = {**measures["district"], "dissimilarity": {**measures["district"]["dissimilarity"], "multigroup": 0.5506}}
+    measures["bands"] = {"elementary": band, "middle": {**band, "dissimilarity": {"multigroup": None}}}
+    measures["district"]["resources"] = {"ppe_mean": 4126.63, "progressivity": 0.7975,
+                                         "inexperienced_gap_poverty": 0.1954}
+    evaluation.save(update_fields=["measures"])
+    client.force_login(submitter)
+    html = client.get(detail(evaluated)).content.decode()
+    assert '<th scope="col" class="num">Elementary</th><th scope="col" class="num">Middle</th>' in html
+    assert "High</th>" not in html  # no high schools: no column
+    row = html[html.index("<th scope=\"row\">Multigroup dissimilarity</th>"):]
+    row = row[:row.index("</tr>")]
+    assert row.count("<td") == 3 and "0.412" in row and "0.551" in row and "not applicable" in row
+    assert '<td class="num">$4,127</td>' in html and '<td class="num">0.80</td>' in html
+    assert '<td class="num">19.5 points</td>' in html
+    assert '<td class="num">4,210</td>' in html
+
+
+def test_htmx_review_swaps_just_the_findings_row(client, reviewer, many_findings):
+    finding = many_findings["int01"][0]
+    client.force_login(reviewer)
+    page = client.get(detail(many_findings["submission"])).content.decode()
+    start = page.index(f'<tbody id="finding-{finding.pk}"')
+    row_on_page = page[start:page.index("</tbody>", start)]
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed", "note": ""},
+                           headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"') and html.rstrip().endswith("</tbody>")
+    assert html.count("<tbody") == 2  # the row itself, and its evidence table's body inside <details>
+    assert finding_ids(html, [*many_findings["int01"], many_findings["res02"]]) == {finding.pk}
+    # Laid out as the page's row: same cells, with the new status.
+    assert ">Confirmed</span>" in html and "Saved." in html
+    assert html.count("<td") - html.count('<td class="num">') == row_on_page.count("<td") - row_on_page.count(
+        '<td class="num">')
+    assert '<td class="num">17.3%</td>' in html and "North Hills Elementary (0311)" in html
+    assert f'hx-target="#finding-{finding.pk}"' in html
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.CONFIRMED
+
+
+def test_finding_reviews_fold_away_in_the_history(client, reviewer, many_findings):
+    finding = many_findings["int01"][0]
+    client.force_login(reviewer)
+    client.post(reverse("finding_review", args=[finding.pk]), {"status": "dismissed", "note": "Magnet school."})
+    html = client.get(detail(many_findings["submission"])).content.decode()
+    assert "<summary>Finding reviews (1)</summary>" in html
+    folded = html[html.index("<summary>Finding reviews (1)</summary>"):]
+    assert "INT-01 0311: Magnet school." in folded
+
+
+def test_finding_review_of_invisible_finding_is_404(client, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    other = DistrictFactory(name="Elsewhere")
+    client.force_login(user_factory(Role.DISTRICT_CERTIFIER, [other]))
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed"})
+    assert response.status_code == 404
