@@ -123,6 +123,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+if DEV:
+    STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns when it is missing; collectstatic fills it in production
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = DEV  # serve static files straight from the apps in development
 MEDIA_ROOT = BASE_DIR / env_str("MEDIA_ROOT", str(VAR_DIR / "media"))
