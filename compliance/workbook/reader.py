@@ -6,16 +6,25 @@ column is converted with C-level fast paths (``map``/``set``/``min``) and only f
 back to per-cell Python when something in it is off, so a clean 10,000-school
 workbook costs little more than calamine's own reading.
 
+calamine (which releases the GIL) parses the sheets in a worker thread, each one only
+after its XML scan has passed, while this thread scans the next sheet and checks the
+ones already parsed; the cyclic garbage collector is off during the read. The result,
+including which refusal wins when several apply, is that of a read in template order.
+
 ``read_workbook`` never raises for a bad file: fatal problems come back as a
 ``WorkbookData`` holding one error.
 """
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 import io
 import logging
 import math
+import os
+import queue
 import re
+import threading
 from dataclasses import dataclass
 import operator
 from operator import itemgetter
@@ -72,7 +81,15 @@ def read_workbook(
             blob = bytes(source)
         sniff(blob, filename, limits)
         pkg = open_package(blob, filename, limits)
-        return _Reader(pkg, blob, limits, expected_district_ids, expected_school_year).run()
+        # The read allocates a million short-lived objects and makes no cycles: the cyclic
+        # collector would only walk them over and over (a third of the time of a large read).
+        gc_was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return _Reader(pkg, blob, limits, expected_district_ids, expected_school_year).run()
+        finally:
+            if gc_was_enabled:
+                gc.enable()
     except Rejected as r:
         return WorkbookData(problems=[r.problem])
     except MemoryError:
@@ -113,6 +130,7 @@ class _Reader:
         self.expected_year = expected_school_year
         self.problems: list[Problem] = []
         self.complete: set[str] = set()  # of the table being converted
+        self._ahead: dict[str, tuple[dict[str, list[Any]], set[str]]] = {}  # sheet -> (columns, complete)
 
     # -- helpers ---------------------------------------------------------------------------
     def add(self, code: str, sheet: str | None, row: int | None, column: str | None, value: Any, message: str,
@@ -139,75 +157,132 @@ class _Reader:
             if key not in schema.SHEETS_BY_KEY and key != normalize_name(schema.INSTRUCTIONS_SHEET):
                 self.add("DATA-17", name, None, None, None, f"The sheet {name!r} is not part of the template and was not read.")
 
-        # Scan every template sheet's XML before calamine builds its grid for it.
-        scans: dict[str, SheetScan] = {}
-        for sheet in schema.SHEETS:
-            actual = found.get(normalize_name(sheet.name))
-            if actual is not None:
-                scans[sheet.name] = scan_sheet(self.pkg, actual, self.limits)
-        grids: dict[str, list[list[Any]]] = {}
-        for sheet in schema.SHEETS:
-            actual = found.get(normalize_name(sheet.name))
-            if actual is not None:
-                grid = wb.get_sheet_by_name(actual).to_python(skip_empty_area=False)
-                if grid and len(grid[0]) > self.limits.max_columns:
-                    raise reject("DATA-12", f"The {sheet.name} sheet is {len(grid[0])} columns wide; the template needs at most {self.limits.max_columns}.", sheet=sheet.name)
-                grids[sheet.name] = grid
-
         for sheet in (schema.DISTRICT, schema.SCHOOLS):
-            if sheet.name not in grids:
+            if normalize_name(sheet.name) not in found:
                 self.add("DATA-15", sheet.name, None, None, None, f"The workbook has no sheet named {sheet.name!r}.")
 
+        actual_of = {s.name: found[normalize_name(s.name)] for s in schema.SHEETS if normalize_name(s.name) in found}
+        # calamine parses each sheet in a worker thread (it releases the GIL), so that it
+        # works on the next sheet while this thread scans and checks. A sheet is handed to
+        # it only once its XML scan has passed: calamine never sees an unchecked sheet.
+        # A second worker opens the workbook again (shared strings, styles): only worth it,
+        # and only bounded in memory, when the parts besides the sheets are small.
+        sheet_parts = set(self.pkg.sheet_paths.values())
+        rest = sum(i.file_size for i in self.pkg.zf.infolist() if i.filename not in sheet_parts)
+        loader = _Loader(wb, self.blob, workers=_WORKERS if rest <= _SECOND_OPEN_MAX_BYTES else 1)
+        try:
+            # Scan every template sheet's XML before calamine builds its grid for it.
+            scans: dict[str, SheetScan] = {}
+            refused: dict[str, Rejected] = {}
+            for sheet in _PARSE_ORDER:
+                if sheet.name in actual_of:
+                    try:
+                        scans[sheet.name] = scan_sheet(self.pkg, actual_of[sheet.name], self.limits)
+                    except Rejected as exc:
+                        refused[sheet.name] = exc  # keep scanning: the first sheet in template order wins
+                    if not refused:
+                        loader.request(actual_of[sheet.name])
+            if refused:
+                raise next(refused[s.name] for s in schema.SHEETS if s.name in refused)
+            return self._read_sheets(actual_of, scans, loader)
+        finally:
+            loader.close()
+
+    def _read_sheets(self, actual_of: dict[str, str], scans: dict[str, SheetScan], loader: "_Loader") -> WorkbookData:
+        """Check and convert the sheets as calamine delivers them.
+
+        Refusals keep the precedence of a read in template order (every scan, then every
+        sheet's width in template order, then the first table with too many rows): a sheet
+        is converted only while no refusal is pending, and a refusal found later still
+        wins, since it discards all problems."""
+        grids: dict[str, list[list[Any]]] = {}
         tables: dict[str, _Table] = {}
-        for sheet in (schema.SCHOOLS, schema.BUDGET, schema.PROPOSED, schema.LOTTERY):
-            if sheet.name in grids:
-                t = self._table(sheet, grids[sheet.name], scans[sheet.name])
+        too_wide: dict[str, Exception] = {}  # or unreadable
+        too_many: dict[str, _Table] = {}
+        data = WorkbookData()
+        state: dict[str, Any] = {"district_rows": {}, "school_ids": set(), "schools_by_id": {}}
+
+        def arrive(sheet: Sheet) -> None:
+            if sheet.name not in actual_of:
+                return
+            try:
+                grid = loader.result(actual_of[sheet.name]).to_python(skip_empty_area=False)
+            except Exception as exc:  # calamine could not read it: raised in template order below
+                too_wide[sheet.name] = exc
+                return
+            if grid and len(grid[0]) > self.limits.max_columns:
+                too_wide[sheet.name] = reject(
+                    "DATA-12", f"The {sheet.name} sheet is {len(grid[0])} columns wide; the template needs at most {self.limits.max_columns}.", sheet=sheet.name)
+                return
+            grids[sheet.name] = grid
+            if sheet is not schema.DISTRICT:
+                t = self._table(sheet, grid, scans[sheet.name])
                 if t is not None:
                     tables[sheet.name] = t
-        # One clear error for too many rows, whatever else is wrong.
-        for t in tables.values():
-            if len(t.rows) > self.limits.max_school_rows:
-                raise reject(
-                    "DATA-13",
-                    f"The {t.sheet.name} sheet has {len(t.rows):,} rows of data; at most {self.limits.max_school_rows:,} are allowed.",
-                    sheet=t.sheet.name,
-                )
+                    # One clear error for too many rows, whatever else is wrong.
+                    if len(t.rows) > self.limits.max_school_rows:
+                        too_many[sheet.name] = t
 
-        data = WorkbookData()
-        district_rows: dict[str, int] = {}
-        if schema.DISTRICT.name in grids:
-            data.district, district_rows = self._district(grids[schema.DISTRICT.name], scans[schema.DISTRICT.name])
-
-        school_ids: set[str] = set()
-        schools_by_id: dict[str, SchoolRow] = {}
-        if "Schools" in tables:
-            data.schools = self._schools(tables["Schools"])
-            school_ids = set(self._ids_seen)  # every id on the sheet, broken rows included
-            schools_by_id = {s.school_id: s for s in data.schools}
-
-        if "Budget" in tables and tables["Budget"].rows:
-            data.budget = self._budget(tables["Budget"], school_ids)
-            data.has_budget_sheet = True
-        elif not any(p.sheet == "Budget" and p.code == "DATA-18" for p in self.problems):
-            # (A Budget sheet missing a column already has its errors; no warning on top.)
-            why = "is empty" if "Budget" in grids else "is missing"
-            self.add("DATA-16", "Budget", None, None, None, f"The Budget sheet {why}, so the resource-equity rules (RES-01..RES-05) cannot run.")
-
-        if "Proposed" in tables and tables["Proposed"].rows:
-            data.proposed = self._proposed(tables["Proposed"], school_ids, schools_by_id)
-            desc = data.district.proposed_change_description if data.district else None
-            if data.district is not None and not desc:
-                self.add("DATA-36", "District", district_rows.get("proposed_change_description"), "proposed_change_description", None,
-                         "The Proposed sheet has rows, so proposed_change_description must describe the change.")
-
-        if "Lottery" in tables:
-            data.lottery = self._lottery(tables["Lottery"], school_ids)
+        # Sheets are taken as calamine delivers them (_PARSE_ORDER); the steps that need
+        # another sheet run in template order, each as soon as what it needs is there.
+        arrived: set[Sheet] = set()
+        checked = 0  # how many sheets of _CHECK_ORDER are fully checked
+        for sheet in _PARSE_ORDER:
+            arrive(sheet)
+            arrived.add(sheet)
+            if too_wide or too_many:
+                continue
+            t = tables.get(sheet.name)
+            if sheet in _AHEAD and t is not None and t.rows:
+                self.prepare(t)
+            while checked < len(_CHECK_ORDER) and _CHECK_ORDER[checked] in arrived:
+                self._check_sheet(_CHECK_ORDER[checked], grids, tables, scans, data, state)
+                checked += 1
+        if too_wide:
+            raise next(too_wide[s.name] for s in schema.SHEETS if s.name in too_wide)
+        if too_many:
+            t = next(too_many[s.name] for s in schema.SHEETS if s.name in too_many)
+            raise reject(
+                "DATA-13",
+                f"The {t.sheet.name} sheet has {len(t.rows):,} rows of data; at most {self.limits.max_school_rows:,} are allowed.",
+                sheet=t.sheet.name,
+            )
 
         # Report in reading order: sheet by sheet, then row by row (the sort is stable).
         order = {s.name: i for i, s in enumerate(schema.SHEETS)}
         self.problems.sort(key=lambda p: (order.get(p.sheet or "", -1), p.row or 0))
         data.problems = self.problems
         return data
+
+    def _check_sheet(self, sheet: Sheet, grids: dict[str, list[list[Any]]], tables: dict[str, _Table],
+                     scans: dict[str, SheetScan], data: WorkbookData, state: dict[str, Any]) -> None:
+        """One sheet's checks, once the sheets before it in template order are checked."""
+        if sheet is schema.DISTRICT:
+            if sheet.name in grids:
+                data.district, state["district_rows"] = self._district(grids[sheet.name], scans[sheet.name])
+        elif sheet is schema.SCHOOLS:
+            if "Schools" in tables:
+                data.schools = self._schools(tables["Schools"])
+                state["school_ids"] = set(self._ids_seen)  # every id on the sheet, broken rows included
+                state["schools_by_id"] = {s.school_id: s for s in data.schools}
+        elif sheet is schema.BUDGET:
+            if "Budget" in tables and tables["Budget"].rows:
+                data.budget = self._budget(tables["Budget"], state["school_ids"])
+                data.has_budget_sheet = True
+            elif not any(p.sheet == "Budget" and p.code == "DATA-18" for p in self.problems):
+                # (A Budget sheet missing a column already has its errors; no warning on top.)
+                why = "is empty" if "Budget" in grids else "is missing"
+                self.add("DATA-16", "Budget", None, None, None, f"The Budget sheet {why}, so the resource-equity rules (RES-01..RES-05) cannot run.")
+        elif sheet is schema.PROPOSED:
+            if "Proposed" in tables and tables["Proposed"].rows:
+                data.proposed = self._proposed(tables["Proposed"], state["school_ids"], state["schools_by_id"])
+                desc = data.district.proposed_change_description if data.district else None
+                if data.district is not None and not desc:
+                    self.add("DATA-36", "District", state["district_rows"].get("proposed_change_description"), "proposed_change_description", None,
+                             "The Proposed sheet has rows, so proposed_change_description must describe the change.")
+        elif sheet is schema.LOTTERY:
+            if "Lottery" in tables:
+                data.lottery = self._lottery(tables["Lottery"], state["school_ids"])
 
     # -- table plumbing ----------------------------------------------------------------------
     def _table(self, sheet: Sheet, grid: list[list[Any]], scan: SheetScan) -> _Table | None:
@@ -296,8 +371,11 @@ class _Reader:
 
     def _convert(self, t: _Table, col: Column, j: int, raw: Sequence[Any]) -> tuple[list[Any], bool]:
         """The converted column, and whether every row has a value."""
-        conv = _CONVERTERS[col.kind]
-        vals, bad, blanks = conv(raw)
+        bounds = None
+        if col.kind == schema.INT:
+            vals, bad, blanks, bounds = _conv_int_bounded(raw)
+        else:
+            vals, bad, blanks = _CONVERTERS[col.kind](raw)
         sheet = t.sheet.name
         if bad:
             for k, why in bad:
@@ -320,14 +398,18 @@ class _Reader:
                         self.add("DATA-21", sheet, key[0], col.name, None, f"{col.name} is required.")
         full = not bad and not blanks
         if col.minimum is not None or col.maximum is not None:
-            self._check_range(t, col, vals, full)
+            self._check_range(t, col, vals, full, bounds if full else None)
         return vals, full
 
-    def _check_range(self, t: _Table, col: Column, vals: list[Any], full: bool) -> None:
-        present = vals if full else [v for v in vals if v is not None]
-        if not present:
-            return
-        lo, hi = min(present), max(present)
+    def _check_range(self, t: _Table, col: Column, vals: list[Any], full: bool,
+                     bounds: tuple[Any, Any] | None = None) -> None:
+        if bounds is not None:
+            lo, hi = bounds
+        else:
+            present = vals if full else [v for v in vals if v is not None]
+            if not present:
+                return
+            lo, hi = min(present), max(present)
         ok_lo = col.minimum is None or (lo > col.minimum if col.min_exclusive else lo >= col.minimum)
         ok_hi = col.maximum is None or hi <= col.maximum
         if ok_lo and ok_hi:
@@ -407,18 +489,29 @@ class _Reader:
         names = [f for f in SchoolRow.__dataclass_fields__ if f != "row"]  # field order of the dataclass
         return _build(SchoolRow, names, c, t.rownums, [col.name for col in t.sheet.columns if col.required], self.complete)
 
-    def _budget(self, t: _Table, school_ids: set[str]) -> list[BudgetRow]:
+    def _local(self, t: _Table) -> dict[str, list[Any]]:
+        """The checks of Budget, Proposed or Lottery that need no other sheet (converting the
+        columns, repeated ids); done ahead while Schools is still being parsed, or now."""
+        if t.sheet.name not in self._ahead:
+            self.prepare(t)
+        c, self.complete = self._ahead.pop(t.sheet.name)
+        return c
+
+    def prepare(self, t: _Table) -> None:
         c = self._columns(t)
+        self._duplicates(t, c["school_id"])
+        self._ahead[t.sheet.name] = (c, self.complete)
+
+    def _budget(self, t: _Table, school_ids: set[str]) -> list[BudgetRow]:
+        c = self._local(t)
         ids = c["school_id"]
-        self._duplicates(t, ids)
         self._unknown_ids(t, ids, school_ids)
         names = [f for f in BudgetRow.__dataclass_fields__ if f != "row"]
         return _build(BudgetRow, names, c, t.rownums, [col.name for col in t.sheet.columns if col.required], self.complete)
 
     def _lottery(self, t: _Table, school_ids: set[str]) -> list[LotteryRow]:
-        c = self._columns(t)
+        c = self._local(t)
         ids = c["school_id"]
-        self._duplicates(t, ids)
         self._unknown_ids(t, ids, school_ids)
         admitted = c["admitted_ed"], c["admitted_non_ed"]
         seats_col = c["seats"]
@@ -436,9 +529,8 @@ class _Reader:
         return _build(LotteryRow, names, c, t.rownums, [col.name for col in t.sheet.columns if col.required], self.complete)
 
     def _proposed(self, t: _Table, school_ids: set[str], schools: dict[str, SchoolRow]) -> list[ProposedRow]:
-        c = self._columns(t)
+        c = self._local(t)
         ids = c["school_id"]
-        self._duplicates(t, ids)
         lows, highs = c["grade_low"], c["grade_high"]
         new_ids = set(ids) - school_ids - {None}
         for k, sid in enumerate(ids if new_ids else ()):
@@ -561,6 +653,110 @@ class _Reader:
         return v
 
 
+class _Loader:
+    """Runs ``get_sheet_by_name`` for the requested sheets in worker threads, each sheet
+    once, in request order; ``result(name)`` waits for one (re-raising calamine's error).
+
+    With more than one core a second worker, with its own CalamineWorkbook on the same
+    bytes, parses another sheet at the same time. Without threads it parses in place."""
+
+    def __init__(self, wb: CalamineWorkbook, blob: bytes, workers: int = 1) -> None:
+        self._wb = wb
+        self._blob = blob
+        self._todo: queue.SimpleQueue[str | None] = queue.SimpleQueue()
+        self._done: dict[str, queue.SimpleQueue[tuple[bool, Any]]] = {}
+        self._threads: list[threading.Thread] = []
+        self._inline = False
+        self._fatal: BaseException | None = None
+        self._max_workers = max(1, min(workers, _cpus()))
+
+    def request(self, name: str) -> None:
+        self._done[name] = queue.SimpleQueue()
+        if not self._inline and len(self._threads) < min(self._max_workers, len(self._done)):
+            # The first worker uses the open workbook; a second one opens its own.
+            thread = threading.Thread(target=self._work, args=(self._wb if not self._threads else None,),
+                                      name="calamine", daemon=True)
+            try:
+                thread.start()
+            except RuntimeError:  # no thread to be had (process limits)
+                if not self._threads:
+                    self._inline = True  # parse right here
+                self._max_workers = len(self._threads)
+            else:
+                self._threads.append(thread)
+        self._todo.put(name)
+        if self._inline:
+            self._todo.put(None)
+            self._work(self._wb)
+
+    def result(self, name: str) -> Any:
+        done = self._done[name]
+        while True:
+            try:
+                ok, value = done.get(timeout=0.1)
+                break
+            except queue.Empty:
+                # A worker that died (a MemoryError under a memory cap) will never answer.
+                if self._fatal is not None:
+                    raise self._fatal from None
+                if not any(t.is_alive() for t in self._threads):
+                    raise MemoryError("the calamine worker stopped") from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        """Stop after the sheets in hand (never parse more than was requested) and wait."""
+        if self._threads:
+            while True:  # drop what no worker has started
+                try:
+                    self._todo.get_nowait()
+                except queue.Empty:
+                    break
+            for _ in self._threads:
+                self._todo.put(None)
+            for thread in self._threads:
+                thread.join()
+            self._threads = []
+
+    def _work(self, wb: CalamineWorkbook | None) -> None:
+        if wb is None:
+            try:
+                wb = CalamineWorkbook.from_filelike(io.BytesIO(self._blob))
+            except Exception:  # (it opened once already) leave the sheets to the first worker
+                return
+        try:
+            while (name := self._todo.get()) is not None:
+                try:
+                    self._done[name].put((True, wb.get_sheet_by_name(name)))
+                except BaseException as exc:  # handed to the reading thread
+                    self._done[name].put((False, exc))
+        except BaseException as exc:  # could not even hand it over: result() raises it
+            self._fatal = exc
+
+
+_WORKERS = 2
+_SECOND_OPEN_MAX_BYTES = 4 * 1024 * 1024
+
+
+def _cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+# calamine parses a small table first, so that it can start early (Budget: its scan is
+# short), and last the sheet that is quickest to check (Lottery), so that little is left
+# to do once calamine is done; the checks run in template order, which is also their
+# dependency order (Schools before the sheets that refer to it).
+_PARSE_ORDER = (schema.DISTRICT, schema.BUDGET, schema.SCHOOLS, schema.PROPOSED, schema.LOTTERY)
+_CHECK_ORDER = schema.SHEETS
+# Their checks that need no other sheet run as soon as they arrive (Reader.prepare).
+_AHEAD = (schema.BUDGET, schema.PROPOSED, schema.LOTTERY)
+assert set(_PARSE_ORDER) == set(_CHECK_ORDER) == set(schema.SHEETS)
+
+
 # ---------------------------------------------------------------------------------------
 # Converters: list of raw calamine values -> (converted list, [(position, reason)]).
 # Converted lists hold _BLANK for blank cells and None for bad values.
@@ -571,12 +767,18 @@ Converted = tuple[list[Any], list[tuple[int, str]], bool]
 
 
 def _conv_int(raw: Sequence[Any]) -> Converted:
+    return _conv_int_bounded(raw)[:3]  # type: ignore[return-value]
+
+
+def _conv_int_bounded(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[int, str]], bool, tuple[int, int] | None]:
+    """As _conv_int, plus (min, max) of the column when every cell converted (from numpy,
+    so that the range check need not walk the list again); else None."""
     if set(map(type, raw)) == {float}:
         # All numeric cells: check wholeness and convert in numpy, 3x faster than per-item Python.
         arr = np.fromiter(raw, dtype=np.float64, count=len(raw))
         ints = arr.astype(np.int64)
         if len(arr) and bool((ints == arr).all()) and bool(np.abs(arr).max() < 2**53):
-            return ints.tolist(), [], False
+            return ints.tolist(), [], False, (int(ints.min()), int(ints.max()))
     out: list[Any] = []
     bad: list[tuple[int, str]] = []
     for k, v in enumerate(raw):
@@ -591,7 +793,7 @@ def _conv_int(raw: Sequence[Any]) -> Converted:
             bad.append((k, f"{_show(v)} is not a whole number."))
         else:
             out.append(int(x))
-    return out, bad, _BLANK in out
+    return out, bad, _BLANK in out, None
 
 
 def _conv_float(raw: list[Any], what: str = "number") -> Converted:
