@@ -235,6 +235,23 @@ def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
             if _col_number(m2.group(1)) > max_cols:
                 raise _too_wide(sheet_name, m2.group(1).decode(), max_cols)
 
+    # Cells may omit their r="A1" reference: calamine then places them one after another,
+    # so a row of a million bare <c/> elements is as wide as XFD. Normal writers put r first,
+    # so comparing two counts settles it; only a file that differs gets the per-row count.
+    cells = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/>")
+    if cells > data.count(b'<c r="'):
+        for row in data.split(b"<row")[1:]:
+            end = row.find(b"</row>")
+            row = row if end == -1 else row[:end]
+            width = row.count(b"<c ") + row.count(b"<c>") + row.count(b"<c/>")
+            if width > max_cols:
+                raise reject(
+                    "DATA-12",
+                    f"The {sheet_name} sheet has a row of {width:,} cells; the template needs at most "
+                    f"{max_cols} columns.",
+                    sheet=sheet_name,
+                )
+
     # calamine allocates a dense grid up to the last row, so bound the row count and the
     # highest row number before handing it the sheet. The exact limit on data rows is
     # applied after reading; this only stops grossly oversized sheets early.

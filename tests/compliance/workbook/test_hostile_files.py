@@ -304,6 +304,21 @@ def test_wide_sheet_with_lying_dimension(valid: bytes, tmp_path: Path) -> None:
     refused(rewrite_zip(valid, change), "DATA-12", contains="XFD")
 
 
+def test_row_of_cells_without_references(valid: bytes) -> None:
+    # Cells may omit r="A1"; calamine then lays them out one after another, so 200,000 bare
+    # cells in one row make a sheet as wide as one with a cell in column XFD.
+    member = sheet_member(valid, "Schools")
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        # Varied values, so the part stays under the compression-ratio limit and this check is reached.
+        cells = b"".join(b"<c><v>%d</v></c>" % (i * 7919 % 100_003) for i in range(200_000))
+        return data.replace(b"</row>", cells + b"</row>", 1)
+
+    refused(rewrite_zip(valid, change), "DATA-12", contains="a row of 200,")
+
+
 def test_too_many_rows_exact_limit(tmp_path: Path) -> None:
     from .helpers import school
 
