@@ -337,8 +337,7 @@ def test_apply_proposed_opens_closes_and_keeps_blanks():
     measures, _ = run(schools, proposal=proposal)
     prop = measures["proposed"]
     assert [(s["school_id"], s["band"], s["change"]) for s in prop["schools"]] == [
-        ("A", "elementary", "unchanged"), ("B", "middle", "changed"), ("C", "high", "closed"),
-        ("D", "elementary", "opened")]
+        ("B", "middle", "changed"), ("C", "high", "closed"), ("D", "elementary", "opened")]  # A is unchanged
     assert prop["bands"]["high"]["schools"] == 0 and prop["bands"]["elementary"]["schools"] == 2
     assert prop["district"]["enrollment_total"] == 300
     # elementary after: Black (50, 60)/110, white (50, 40)/90
