@@ -956,9 +956,11 @@ def _number(v: Any, money: bool = False) -> Any:
         if not s:
             return _BLANK
         neg = money and s.startswith("(") and s.endswith(")")  # accounting style (1,234.00)
-        s = (_MONEY_CLEAN if money else _NUM_CLEAN).sub("", s.strip("()") if neg else s)
+        # A share typed as text with its percent sign ("50%"), as Excel shows a formatted 0.5.
+        percent = not money and s.endswith("%")
+        s = (_MONEY_CLEAN if money else _NUM_CLEAN).sub("", s.strip("()") if neg else s.rstrip("%"))
         try:
-            x = float(s)
+            x = float(s) / 100 if percent else float(s)
         except ValueError:
             return None
         if not math.isfinite(x):

@@ -107,3 +107,18 @@ def test_limits_from_settings() -> None:
     assert Limits.from_settings(s) == Limits(max_upload_bytes=1000, max_uncompressed_bytes=5000,
                                              max_entry_uncompressed_bytes=5000, max_compression_ratio=7,
                                              max_entries=9, max_school_rows=11, max_columns=100)
+
+
+def test_share_typed_as_percent_text(tmp_path: Path) -> None:
+    from compliance.rules.model import LotteryRow
+
+    data = sample_data()
+    path = write(tmp_path / "pct.xlsx", data)
+    wb = openpyxl.load_workbook(path)
+    lottery = wb["Lottery"]
+    header = [str(c.value).strip().lower() for c in lottery[1]]
+    lottery.cell(2, header.index("target_ed_share") + 1).value = " 40 % "  # what Excel shows for 0.4
+    wb.save(path)
+    read = read_workbook(path)
+    assert not [p for p in read.problems if p.sheet == "Lottery"]
+    assert isinstance(read.lottery[0], LotteryRow) and read.lottery[0].target_ed_share == 0.4
