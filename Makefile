@@ -32,6 +32,7 @@ worker: setup
 	DJANGO_DEV=1 $(BIN)/celery -A config worker --loglevel=INFO
 
 test: setup
+	@scripts/check_system.sh $(BIN)/python test
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 bench: setup

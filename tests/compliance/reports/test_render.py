@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import zlib
 from pathlib import Path
@@ -13,7 +12,6 @@ from compliance.reports.render import html_to_pdf, render_report_html
 
 from .factories import COMMENTS, DECISION, evaluation, make_context
 
-pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is required")
 
 
 def _pdf_objects(raw: bytes) -> bytes:
