@@ -11,6 +11,7 @@ from districts.models import District, User
 from .models import (
     EquityAssistanceRegion,
     Evaluation,
+    EvaluationOutcome,
     Finding,
     RecommendationEntry,
     Report,
@@ -144,3 +145,8 @@ def school_names(*, evaluation: Evaluation) -> dict[str, str]:
 def return_note(*, submission: Submission) -> str:
     returned = submission.audit_events.filter(action="returned").order_by("-created_at", "-pk").first()
     return returned.note if returned else ""
+
+
+def evaluation_accepted_latest(*, submission: Submission):
+    """The newest evaluation of a submission that got past the data checks, or None."""
+    return submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).order_by("-started_at", "-pk").first()

@@ -16,5 +16,6 @@ urlpatterns = [
     path("submissions/<int:pk>/decide/", views.submission_decide, name="submission_decide"),
     path("submissions/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("submissions/<int:pk>/reports/<str:kind>.pdf", views.report_download, name="report_download"),
+    path("submissions/<int:pk>/exports/<str:kind>.csv", views.export_download, name="export_download"),
     path("findings/<int:pk>/review/", views.finding_review, name="finding_review"),
 ]

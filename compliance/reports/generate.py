@@ -91,3 +91,12 @@ def report_pdf_offline(*, result: dict[str, Any], workbook: WorkbookData, rule_s
         min_cell=_min_cell(rule_set.params),
     )
     return render_report_pdf(ctx)
+
+
+def export_csv_for_evaluation(evaluation, kind: str) -> bytes:
+    """The per-school or findings CSV the PDF refers to, suppressed like the PDF."""
+    from .exports import findings_csv, schools_csv
+
+    ctx = report_context_for_evaluation(evaluation)
+    build = {"schools": schools_csv, "findings": findings_csv}[kind]
+    return build(evaluation=ctx.evaluation, schools=ctx.schools, min_cell=ctx.min_cell)
