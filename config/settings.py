@@ -7,6 +7,7 @@ app runs on SQLite and Celery's filesystem transport under var/, so a newcomer i
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import dj_database_url
@@ -23,11 +24,18 @@ DEBUG = env_bool("DEBUG", False)
 if DEBUG and not DEV:
     raise ImproperlyConfigured("DEBUG=1 is only allowed with the dev profile (DJANGO_DEV=1).")
 
+# Set by manage.py for `evaluate` and `make_template` only: they serve no requests and sign
+# nothing, so a state analyst can run them on any machine without the production secrets.
+OFFLINE = env_bool("DJANGO_OFFLINE_COMMAND", False)
+
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
-    if not DEV:
+    if DEV:
+        SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+    elif OFFLINE:
+        SECRET_KEY = secrets.token_urlsafe(50)  # per process: nothing it signs outlives the command
+    else:
         raise ImproperlyConfigured("SECRET_KEY is required (or set DJANGO_DEV=1 on a development machine).")
-    SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"] if DEV else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -79,6 +87,13 @@ TEMPLATES = [
         },
     },
 ]
+
+if not (DEV or OFFLINE):
+    # A production web server or worker must name its database and broker: the embedded
+    # defaults would silently split web and workers across hosts.
+    for _name in ("DATABASE_URL", "CELERY_BROKER_URL"):
+        if not env_str(_name):
+            raise ImproperlyConfigured(f"{_name} is required outside the dev profile (DJANGO_DEV=1).")
 
 DATABASES = {
     "default": dj_database_url.parse(

@@ -18,8 +18,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def run_evaluate(*args: str, tmp_path: Path) -> subprocess.CompletedProcess:
-    # A fresh process with an empty, unmigrated database: the command must not need one.
-    env = {**os.environ, "DJANGO_DEV": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'none.sqlite3'}"}
+    # As a state analyst runs it: no dev profile, no secret key, no broker, and an empty,
+    # unmigrated database. The command must need none of them.
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"DJANGO_DEV", "SECRET_KEY", "CELERY_BROKER_URL", "DEBUG"}}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.sqlite3'}"
     return subprocess.run([sys.executable, "manage.py", "evaluate", *args], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=180)
 
