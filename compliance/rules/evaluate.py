@@ -5,6 +5,7 @@ touches Django, files or the database.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -83,10 +84,25 @@ def evaluate_workbook(
     t3 = time.perf_counter()
     timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4))
 
-    result["measures"] = merge_measures(int_measures, res_measures, wb)
+    result["measures"] = finite(merge_measures(int_measures, res_measures, wb))
     result["problems"] = [p.as_json() for p in [*problems, *plausibility]]
-    result["findings"] = [f.as_json() for f in findings]
+    result["findings"] = finite([f.as_json() for f in findings])
     return result
+
+
+def finite(value: Any) -> Any:
+    """The same structure with any NaN or infinity as None: JSON and reports never see one.
+
+    The reader refuses non-finite cells, so this is a last guard, not the way undefined
+    measures become null (the measures return None themselves).
+    """
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [finite(v) for v in value]
+    return value
 
 
 def merge_measures(integration: dict[str, Any], resources: dict[str, Any], wb: WorkbookData) -> dict[str, Any]:

@@ -776,8 +776,9 @@ def _conv_int_bounded(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[int, st
     if set(map(type, raw)) == {float}:
         # All numeric cells: check wholeness and convert in numpy, 3x faster than per-item Python.
         arr = np.fromiter(raw, dtype=np.float64, count=len(raw))
-        ints = arr.astype(np.int64)
-        if len(arr) and bool((ints == arr).all()) and bool(np.abs(arr).max() < 2**53):
+        with np.errstate(invalid="ignore"):
+            ints = arr.astype(np.int64)
+        if len(arr) and bool(np.isfinite(arr).all()) and bool((ints == arr).all()) and bool(np.abs(arr).max() < 2**53):
             return ints.tolist(), [], False, (int(ints.min()), int(ints.max()))
     out: list[Any] = []
     bad: list[tuple[int, str]] = []
@@ -791,13 +792,19 @@ def _conv_int_bounded(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[int, st
         elif not x.is_integer():
             out.append(None)
             bad.append((k, f"{_show(v)} is not a whole number."))
+        elif abs(x) >= 2**53:
+            out.append(None)
+            bad.append((k, f"{_show(v)} is too large to be a count of students."))
         else:
             out.append(int(x))
     return out, bad, _BLANK in out, None
 
 
 def _conv_float(raw: list[Any], what: str = "number") -> Converted:
-    if set(map(type, raw)) == {float}:
+    # NaN and infinity can be stored in a cell (or come from 1e400); they are no amount.
+    if set(map(type, raw)) == {float} and bool(
+        (np.abs(np.fromiter(raw, dtype=np.float64, count=len(raw))) < _TOO_LARGE).all()  # False for NaN too
+    ):
         return list(raw), [], False
     out: list[Any] = []
     bad: list[tuple[int, str]] = []
@@ -808,6 +815,9 @@ def _conv_float(raw: list[Any], what: str = "number") -> Converted:
         elif x is None:
             out.append(None)
             bad.append((k, f"{_show(v)} is not {'an amount of money' if what == 'money' else 'a number'}."))
+        elif abs(x) >= _TOO_LARGE:
+            out.append(None)
+            bad.append((k, f"{_show(v)} is too large to be real (at most {_TOO_LARGE:,.0f})."))
         else:
             out.append(float(x))
     return out, bad, _BLANK in out
@@ -941,6 +951,9 @@ _BAD_CODE: dict[str, str] = {
 }
 
 _NUM_CLEAN = re.compile(r"[\s,]")
+# No school has a quadrillion dollars or teachers: such a value is a typo, and would overflow
+# the spending measures.
+_TOO_LARGE = 1e15
 _MONEY_CLEAN = re.compile(r"[\s,$]|USD", re.IGNORECASE)
 
 
@@ -948,7 +961,7 @@ def _number(v: Any, money: bool = False) -> Any:
     """float for a number or numeric text, _BLANK for blank, None for anything else."""
     t = type(v)
     if t is float:
-        return v
+        return v if math.isfinite(v) else None
     if t is int:
         return float(v)
     if t is str:

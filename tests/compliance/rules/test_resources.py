@@ -532,3 +532,10 @@ def test_rules_package_does_not_import_django():
     root = Path(__file__).resolve().parents[3]
     code = "import sys, compliance.rules.resources; sys.exit('django' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
+
+
+def test_evaluation_json_never_carries_nan():
+    from compliance.rules.evaluate import finite
+
+    assert finite({"a": [1.0, float("nan"), {"b": float("inf")}], "c": "x", "d": None}) == {
+        "a": [1.0, None, {"b": None}], "c": "x", "d": None}

@@ -122,3 +122,32 @@ def test_share_typed_as_percent_text(tmp_path: Path) -> None:
     read = read_workbook(path)
     assert not [p for p in read.problems if p.sheet == "Lottery"]
     assert isinstance(read.lottery[0], LotteryRow) and read.lottery[0].target_ed_share == 0.4
+
+
+def test_non_finite_and_absurd_numbers_are_data_errors(tmp_path: Path) -> None:
+    """NaN, infinity and 1e400 can sit in a cell's XML; they must be refused, never reach a measure."""
+    path = write(tmp_path / "v.xlsx", sample_data())
+    member = sheet_member(path.read_bytes(), "Budget")
+    values = iter([b"NaN", b"INF", b"1e400", b"2e15"])
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+
+        def sub(m: re.Match) -> bytes:
+            v = next(values, None)
+            return m.group(0) if v is None else m.group(1) + v + b"</v>"
+
+        # The first four numeric cells of the first data row.
+        return re.sub(rb'(<c r="[A-Z]+[2-9]"[^>]*><v>)[^<]*</v>', sub, data, count=4)
+
+    broken = rewrite_zip(path.read_bytes(), change)
+    data = read_workbook(broken)
+    bad = [(p.code, p.sheet, p.severity) for p in data.problems]
+    assert bad and all(b == ("DATA-22", "Budget", "error") for b in bad), data.problems
+    assert [(p.row, p.column, p.message.split(": ", 1)[1]) for p in data.problems] == [
+        (2, "teacher_fte_state_local", "nan is not a number."),
+        (2, "teacher_fte_inexperienced", "inf is not a number."),
+        (2, "teacher_fte_out_of_field", "inf is not a number."),  # 1e400 is read as infinity
+        (2, "personnel_state_local", "2000000000000000 is too large to be real (at most 1,000,000,000,000,000)."),
+    ]
