@@ -117,26 +117,40 @@ class EvaluationAdmin(admin.ModelAdmin):
     inlines = [ProblemInline]
 
 
+class RecordAdmin(admin.ModelAdmin):
+    """What evaluation and review recorded: read-only here, so every change goes through a
+    service that writes the audit trail."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Problem)
-class ProblemAdmin(admin.ModelAdmin):
+class ProblemAdmin(RecordAdmin):
     list_display = ("evaluation", "code", "severity", "sheet", "row", "column")
     list_filter = ("severity", "code")
 
 
 @admin.register(Finding)
-class FindingAdmin(admin.ModelAdmin):
+class FindingAdmin(RecordAdmin):
     list_display = ("evaluation", "rule", "severity", "scope", "school_id", "band", "review_status")
     list_filter = ("rule", "severity", "review_status")
     search_fields = ("school_id", "message")
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(RecordAdmin):
     list_display = ("submission", "author", "created_at")
 
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(RecordAdmin):
     list_display = ("submission", "outcome", "decided_by", "decided_at")
 
 

@@ -63,6 +63,10 @@ class IllegalTransition(Exception):
     """The move is not in TRANSITIONS, or another process moved the submission first."""
 
 
+class EvaluationInProgress(Exception):
+    """Another worker is evaluating the submission right now; try again after its time limit."""
+
+
 def submission_transition(
     *, submission: Submission, to: str, actor: User | None = None, note: str = "", action: str = "", **fields: Any
 ) -> Submission:
@@ -129,10 +133,11 @@ def submission_create(
     sha256 = hashlib.sha256(data).hexdigest()
 
     with transaction.atomic():
-        # Lock the district's earlier versions so two uploads at once cannot take one number.
-        earlier = list(
-            Submission.objects.select_for_update().filter(district=district, cycle=cycle).order_by("version")
-        )
+        # Lock the district row: two uploads at once (a double click) then take turns, and the
+        # second sees the first's version number. Locking only the earlier versions would not
+        # cover a district's first upload.
+        District.objects.select_for_update().filter(pk=district.pk).first()
+        earlier = list(Submission.objects.filter(district=district, cycle=cycle).order_by("version"))
         blocking = [s for s in earlier if s.status in (S.RECEIVED, S.QUEUED, S.VALIDATING)]
         if blocking:
             raise ValidationError(f"Version {blocking[-1].version} is still being checked; wait a moment and try again.")
@@ -179,6 +184,11 @@ def submission_queue(*, submission: Submission, actor: User | None = None) -> Su
 # --- Evaluation (runs in the worker) -------------------------------------------------------
 
 
+def evaluation_retry_seconds() -> int:
+    """When a delivery finds another worker's claim: by then that claim is stale if it died."""
+    return int(_stale_after().total_seconds()) + 5
+
+
 def _stale_after() -> timedelta:
     return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
 
@@ -196,12 +206,19 @@ def submission_claim_for_evaluation(*, submission_id: int) -> Submission | None:
             return submission_transition(submission=submission, to=S.VALIDATING, action="evaluation_started")
         except IllegalTransition:
             return None
-    if submission.status == S.VALIDATING and submission.status_changed_at < timezone.now() - _stale_after():
+    if submission.status == S.VALIDATING:
+        if submission.status_changed_at >= timezone.now() - _stale_after():
+            # A redelivery after a worker died (acks_late) lands here at once: come back when
+            # the first claim is stale rather than dropping the only message left.
+            raise EvaluationInProgress(f"Submission {submission.pk} is being evaluated.")
         now = timezone.now()
         taken = Submission.objects.filter(
             pk=submission.pk, status=S.VALIDATING, status_changed_at=submission.status_changed_at
         ).update(status_changed_at=now)
         if taken == 1:
+            Evaluation.objects.filter(submission=submission, outcome=EvaluationOutcome.RUNNING).update(
+                outcome=EvaluationOutcome.ERROR, error="The worker stopped without finishing.", finished_at=now
+            )
             AuditEvent.objects.create(submission=submission, action="evaluation_restarted", from_status=S.VALIDATING,
                                       to_status=S.VALIDATING, note="The previous worker stopped without finishing.")
             submission.status_changed_at = now
@@ -217,14 +234,16 @@ def submission_evaluate(*, submission_id: int) -> Evaluation | None:
         return None
     try:
         evaluation = evaluation_run(submission=submission)
-    except Exception as exc:  # noqa: BLE001 - record any failure, then re-raise for the logs
+    except Exception:
         logger.exception("evaluation of submission %s failed", submission_id)
-        Evaluation.objects.filter(submission=submission, outcome=EvaluationOutcome.RUNNING).update(
-            outcome=EvaluationOutcome.ERROR, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
-        )
-        submission_transition(submission=submission, to=S.FAILED, note=f"{type(exc).__name__}: {exc}"[:2000])
+        # The district reads this note: the details stay in the logs and on the Evaluation.
+        submission_transition(submission=submission, to=S.FAILED, note=FAILURE_NOTE)
         raise
     return evaluation
+
+
+FAILURE_NOTE = ("The check stopped because of a system error, not because of your workbook. "
+                "State support staff can see the details and will check it again.")
 
 
 def _previous_enrollment(submission: Submission) -> dict[str, int] | None:
@@ -248,10 +267,22 @@ def _previous_enrollment(submission: Submission) -> dict[str, int] | None:
 
 def evaluation_run(*, submission: Submission, rule_set: RuleSet | None = None) -> Evaluation:
     """Parse, validate and evaluate the stored workbook; store the results and move the status."""
+    rule_set = rule_set or submission.cycle.rule_set
+    # Once an evaluation uses a version, it may never change: edits must make a new version.
+    RuleSet.objects.filter(pk=rule_set.pk, frozen=False).update(frozen=True)
+    evaluation = Evaluation.objects.create(submission=submission, rule_set=rule_set, rule_set_label=rule_set.label)
+    try:
+        return _evaluation_complete(evaluation=evaluation, submission=submission, rule_set=rule_set)
+    except Exception as exc:
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            outcome=EvaluationOutcome.ERROR, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
+        )
+        raise
+
+
+def _evaluation_complete(*, evaluation: Evaluation, submission: Submission, rule_set: RuleSet) -> Evaluation:
     from .pipeline import evaluate_path, rule_set_ref
 
-    rule_set = rule_set or submission.cycle.rule_set
-    evaluation = Evaluation.objects.create(submission=submission, rule_set=rule_set, rule_set_label=rule_set.label)
     started = time.perf_counter()
     with submission.file.open("rb") as fh:
         data = fh.read()

@@ -7,9 +7,13 @@ from . import services
 from .models import Evaluation
 
 
-@shared_task(name="compliance.evaluate_submission")
-def evaluate_submission(*, submission_id: int) -> None:
-    services.submission_evaluate(submission_id=submission_id)
+@shared_task(name="compliance.evaluate_submission", bind=True, max_retries=3)
+def evaluate_submission(self, *, submission_id: int) -> None:
+    try:
+        services.submission_evaluate(submission_id=submission_id)
+    except services.EvaluationInProgress as exc:
+        # Probably a redelivery after a worker died mid-task: take over once its claim is stale.
+        raise self.retry(countdown=services.evaluation_retry_seconds(), exc=exc) from exc
 
 
 @shared_task(name="compliance.render_report")

@@ -44,6 +44,11 @@ def read_workbook_guarded(
     os.close(wfd)
     try:
         payload = _read_all(rfd, time.monotonic() + timeout_seconds)
+    except BaseException:
+        # Interrupted while waiting (a task's soft time limit, Ctrl-C): never leave a parser
+        # holding its memory behind us.
+        _kill(pid)
+        raise
     finally:
         os.close(rfd)
     if payload is None:

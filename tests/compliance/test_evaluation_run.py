@@ -111,3 +111,30 @@ def test_enrollment_jump_against_previous_accepted_submission_is_a_warning(submi
     warning = evaluation.problems.get(code="DATA-40")
     assert warning.severity == "warning" and warning.sheet == "Schools"
     assert Submission.objects.get(pk=first.pk).status == S.SUPERSEDED
+
+
+@pytest.mark.django_db
+def test_evaluating_freezes_the_rule_set_version_it_used(submitter, district, cycle):
+    from compliance.models import RuleSet
+
+    RuleSet.objects.filter(pk=cycle.rule_set_id).update(frozen=False)  # e.g. a cycle created ahead of time
+    submission = _upload(submitter, district, cycle)
+    with mock.patch("compliance.tasks.render_report.delay"):
+        services.submission_evaluate(submission_id=submission.pk)
+    assert RuleSet.objects.get(pk=cycle.rule_set_id).frozen
+
+
+@pytest.mark.django_db
+def test_a_system_failure_tells_the_district_plainly_and_keeps_details_internal(submitter, district, cycle):
+    from compliance.models import AuditEvent, EvaluationOutcome
+
+    submission = _upload(submitter, district, cycle)
+    with mock.patch("compliance.pipeline.evaluate_path", side_effect=OSError("/srv/secret/storage unreachable")):
+        with pytest.raises(OSError):
+            services.submission_evaluate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == S.FAILED
+    note = AuditEvent.objects.filter(submission=submission, to_status=S.FAILED).get().note
+    assert note == services.FAILURE_NOTE and "secret" not in note
+    evaluation = Evaluation.objects.get(submission=submission)
+    assert evaluation.outcome == EvaluationOutcome.ERROR and "/srv/secret/storage" in evaluation.error

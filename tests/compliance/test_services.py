@@ -138,10 +138,35 @@ def test_upload_refused_when_cycle_closed(submitter, district, cycle):
 def test_worker_claim_is_exactly_once(submitter, district, cycle):
     submission, _ = upload(submitter, district, cycle)
     assert services.submission_claim_for_evaluation(submission_id=submission.pk) is not None
-    assert services.submission_claim_for_evaluation(submission_id=submission.pk) is None
-    assert services.submission_evaluate(submission_id=submission.pk) is None  # duplicate delivery: nothing
+    # A second delivery while the first worker holds a fresh claim: come back later.
+    with pytest.raises(services.EvaluationInProgress):
+        services.submission_claim_for_evaluation(submission_id=submission.pk)
+    with pytest.raises(services.EvaluationInProgress):
+        services.submission_evaluate(submission_id=submission.pk)
     assert Evaluation.objects.count() == 0
+    Submission.objects.filter(pk=submission.pk).update(status=S.EVALUATED)
+    assert services.submission_evaluate(submission_id=submission.pk) is None  # after it finished: nothing
     assert services.submission_claim_for_evaluation(submission_id=999999) is None
+
+
+def test_redelivery_after_a_worker_died_is_retried_then_takes_over(submitter, district, cycle, settings):
+    from compliance.tasks import evaluate_submission
+
+    submission, _ = upload(submitter, district, cycle)
+    services.submission_claim_for_evaluation(submission_id=submission.pk)  # the worker that dies
+    dead = Evaluation.objects.create(submission=submission, rule_set=cycle.rule_set, rule_set_label="x")
+    with mock.patch.object(evaluate_submission, "retry", side_effect=RuntimeError("retry")) as retry:
+        with pytest.raises(RuntimeError, match="retry"):
+            evaluate_submission.run(submission_id=submission.pk)
+    assert retry.call_args.kwargs["countdown"] > settings.CELERY_TASK_TIME_LIMIT
+    # The retry arrives after the claim went stale: it takes over and finishes the job.
+    long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
+    Submission.objects.filter(pk=submission.pk).update(status_changed_at=long_ago)
+    with mock.patch("compliance.services.evaluation_run") as run:
+        evaluate_submission.run(submission_id=submission.pk)
+    run.assert_called_once()
+    dead.refresh_from_db()
+    assert dead.outcome == EvaluationOutcome.ERROR
 
 
 def test_stale_claim_of_a_dead_worker_can_be_taken_over(submitter, district, cycle, settings):
@@ -150,7 +175,8 @@ def test_stale_claim_of_a_dead_worker_can_be_taken_over(submitter, district, cyc
     long_ago = timezone.now() - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 120)
     Submission.objects.filter(pk=submission.pk).update(status_changed_at=long_ago)
     assert services.submission_claim_for_evaluation(submission_id=submission.pk) is not None
-    assert services.submission_claim_for_evaluation(submission_id=submission.pk) is None
+    with pytest.raises(services.EvaluationInProgress):  # the new claim is fresh again
+        services.submission_claim_for_evaluation(submission_id=submission.pk)
     assert AuditEvent.objects.filter(submission=submission, action="evaluation_restarted").count() == 1
 
 
