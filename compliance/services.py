@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from districts.models import District, Role, User
@@ -117,6 +118,11 @@ def user_can_submit_for(user: User, district: District) -> bool:
     )
 
 
+def upload_too_large_message() -> str:
+    limit = filesizeformat(settings.WORKBOOK_MAX_UPLOAD_BYTES)
+    return f"The file is larger than the {limit} limit. Remove unused sheets and resave it, then upload it again."
+
+
 def submission_create(
     *, district: District, cycle: ReportingCycle, uploaded_by: User, fileobj: IO[bytes], filename: str
 ) -> Submission:
@@ -126,8 +132,7 @@ def submission_create(
         raise ValidationError(f"The {cycle.school_year} reporting cycle is not open for submissions.")
     data = fileobj.read(settings.WORKBOOK_MAX_UPLOAD_BYTES + 1)
     if len(data) > settings.WORKBOOK_MAX_UPLOAD_BYTES:
-        limit_mb = settings.WORKBOOK_MAX_UPLOAD_BYTES // (1024 * 1024)
-        raise ValidationError(f"The file is larger than the {limit_mb} MB limit. Remove unused sheets and resave it.")
+        raise ValidationError(upload_too_large_message())
     if not data:
         raise ValidationError("The file is empty. Choose the filled-in workbook and upload it again.")
     sha256 = hashlib.sha256(data).hexdigest()
@@ -394,7 +399,9 @@ def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
     pdf = report_pdf_for_evaluation(evaluation)
     sha256 = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
-        Report.objects.filter(evaluation=evaluation, kind=kind).delete()
+        for old in Report.objects.filter(evaluation=evaluation, kind=kind):
+            old.file.delete(save=False)  # the stored PDF goes with its row
+            old.delete()
         report = Report(submission=evaluation.submission, evaluation=evaluation, kind=kind, sha256=sha256, size=len(pdf))
         report.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
         report.save()

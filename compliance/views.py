@@ -130,7 +130,10 @@ def submission_upload(request: HttpRequest, district_pk: int) -> HttpResponse:
         messages.error(request, "No reporting cycle is open for submissions.")
         return redirect("home")
     form = UploadForm(request.POST, request.FILES, auto_id=f"id_%s_{district.pk}")
-    if form.is_valid():
+    if getattr(request, "upload_too_large", False):  # set by compliance.uploads
+        form.is_valid()
+        form.errors["file"] = form.error_class([services.upload_too_large_message()])
+    elif form.is_valid():
         upload = form.cleaned_data["file"]
         try:
             submission = services.submission_create(

@@ -194,6 +194,11 @@ WORKBOOK_MAX_ENTRIES = env_int("WORKBOOK_MAX_ENTRIES", 1000)
 WORKBOOK_MAX_SCHOOL_ROWS = env_int("WORKBOOK_MAX_SCHOOL_ROWS", 20000)
 WORKBOOK_PARSE_TIMEOUT_SECONDS = env_int("WORKBOOK_PARSE_TIMEOUT_SECONDS", 60)
 WORKBOOK_PARSE_MEMORY_BYTES = env_int("WORKBOOK_PARSE_MEMORY_BYTES", 1024 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "compliance.uploads.SizeLimitUploadHandler",  # refuses an oversized body before spooling it
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

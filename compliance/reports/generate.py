@@ -14,6 +14,11 @@ from .context import ReportContext
 from .render import render_report_pdf
 
 
+def _person(user) -> str:
+    """A name for a public report: the full name, never the login name."""
+    return user.get_full_name() or "State staff"
+
+
 def _min_cell(params: dict[str, Any]) -> int:
     return int(section(params, "PRIVACY")["min_cell"])
 
@@ -49,12 +54,12 @@ def report_context_for_evaluation(evaluation) -> ReportContext:
         if decision is None
         else {
             "outcome": decision.get_outcome_display(),
-            "decided_by": str(decision.decided_by),
+            "decided_by": _person(decision.decided_by),
             "decided_at": decision.decided_at,
             "note": decision.note,
         },
         comments=[
-            {"author": str(c.author), "created_at": c.created_at, "body": c.body,
+            {"author": _person(c.author), "created_at": c.created_at, "body": c.body,
              **({"finding": index[c.finding_id]} if c.finding_id in index else {})}
             for c in submission.comments.select_related("author")
         ],

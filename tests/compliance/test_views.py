@@ -292,6 +292,24 @@ def test_upload_refused_by_service_shows_error_next_to_field(client, submitter, 
     delay.assert_not_called()
 
 
+def test_oversized_upload_is_stopped_while_streaming_and_explained(client, submitter, district, cycle, settings):
+    from django.test import Client
+
+    settings.WORKBOOK_MAX_UPLOAD_BYTES = 100 * 1024
+    csrf_client = Client(enforce_csrf_checks=True)  # the CSRF token must still arrive intact
+    csrf_client.force_login(submitter)
+    home = csrf_client.get(reverse("home"))
+    token = home.cookies["csrftoken"].value
+    big = SimpleUploadedFile("big.xlsx", b"PK" + b"x" * (300 * 1024))
+    with mock.patch("compliance.services.submission_create") as create:
+        response = csrf_client.post(reverse("submission_upload", args=[district.pk]),
+                                    {"csrfmiddlewaretoken": token, "file": big})
+    assert response.status_code == 200
+    assert "The file is larger than the 100.0\xa0KB limit." in response.content.decode()
+    create.assert_not_called()
+    assert Submission.objects.count() == 0
+
+
 def test_upload_requires_a_file_and_post(client, submitter, district, cycle):
     client.force_login(submitter)
     url = reverse("submission_upload", args=[district.pk])
