@@ -29,7 +29,8 @@ class EvaluationOutput:
 
 def _district_json(wb: WorkbookData) -> dict[str, Any] | None:
     if wb.district is None:
-        return None
+        # A District sheet with errors: what could be read of it (null where a field could not be).
+        return dict(wb.district_identity) if any(wb.district_identity.values()) else None
     return {
         "district_id": wb.district.district_id,
         "district_name": wb.district.district_name,

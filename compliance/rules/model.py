@@ -179,6 +179,9 @@ class WorkbookData:
     lottery: list[LotteryRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     has_budget_sheet: bool = False
+    # The District sheet's identity fields as far as they could be read, even when the sheet
+    # has errors (then ``district`` is None): a rejected workbook still says whose it is.
+    district_identity: dict[str, Any] = field(default_factory=dict)
 
     @property
     def has_errors(self) -> bool:

@@ -129,6 +129,7 @@ class _Reader:
         self.expected_ids = expected_district_ids
         self.expected_year = expected_school_year
         self.problems: list[Problem] = []
+        self.district_identity: dict[str, Any] = {}  # what the District sheet says, even with errors
         self.complete: set[str] = set()  # of the table being converted
         self._ahead: dict[str, tuple[dict[str, list[Any]], set[str]]] = {}  # sheet -> (columns, complete)
 
@@ -260,6 +261,7 @@ class _Reader:
         if sheet is schema.DISTRICT:
             if sheet.name in grids:
                 data.district, state["district_rows"] = self._district(grids[sheet.name], scans[sheet.name])
+                data.district_identity = self.district_identity
         elif sheet is schema.SCHOOLS:
             if "Schools" in tables:
                 data.schools = self._schools(tables["Schools"])
@@ -597,6 +599,7 @@ class _Reader:
                 self.add("DATA-30", sheet.name, None, col.name, None, f"The required field {col.name!r} is missing.")
             elif col.required and col.name in rows_of and values.get(col.name) is None and not self._reported(sheet.name, rows_of[col.name]):
                 self.add("DATA-30", sheet.name, rows_of[col.name], col.name, None, f"The required field {col.name!r} is blank.")
+        self.district_identity = {k: values.get(k) for k in ("district_id", "district_name", "school_year")}
         if any(values.get(c.name) is None for c in sheet.columns if c.required):
             return None, rows_of
         info = DistrictInfo(

@@ -67,6 +67,9 @@ def test_blocking_errors_exit_2_and_are_still_written(tmp_path):
     assert result.returncode == 2, result.stderr
     data = json.loads(result.stdout)
     assert data["findings"] == [] and data["measures"] == {}
+    # The District sheet has an error (the email), yet the JSON still says whose workbook it is.
+    assert data["district"] == {"district_id": "2611", "district_name": "Riverside County Schools",
+                                "school_year": "2026-27"}
     found = {(p["sheet"], p["row"], p["column"]) for p in data["problems"] if p["severity"] == "error"}
     assert ("Schools", 4, "black") in found  # "12a"
     assert ("Schools", 7, "school_id") in found  # duplicate id
