@@ -30,6 +30,7 @@ from scipy.optimize import linprog
 from scipy.sparse import coo_matrix
 
 from .model import RACE_GROUPS, BudgetRow, SchoolRow, WorkbookData
+from .resource_measures import quartile_labels
 
 __all__ = [
     "integration_remedy",
@@ -509,20 +510,17 @@ def quartiles(
         for s in wb.schools
         if s.enrollment_total > 0 and s.school_id in budgets and (band is None or s.band == band)
     ]
-    if len(pairs) < 4:
-        return None
-
     def share(s: SchoolRow) -> float:
         num = s.econ_disadvantaged if by == "poverty" else s.enrollment_total - s.white
         return num / s.enrollment_total
 
-    pairs.sort(key=lambda p: (share(p[0]), p[0].school_id))
-    q, r = divmod(len(pairs), 4)
-    groups, start = [], 0
-    for g in range(4):
-        size = q + (1 if g < r else 0)
-        groups.append(pairs[start:start + size])
-        start += size
+    # The rules' own quartiles (resource_measures), so a remedy always answers its finding.
+    labels = quartile_labels([share(s) for s, _ in pairs], [s.school_id for s, _ in pairs])
+    if labels is None:
+        return None
+    groups: list[list[tuple[SchoolRow, BudgetRow]]] = [[], [], [], []]
+    for pair, label in sorted(zip(pairs, labels.tolist()), key=lambda x: (share(x[0][0]), x[0][0].school_id)):
+        groups[label].append(pair)
     return groups
 
 
