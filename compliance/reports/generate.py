@@ -24,15 +24,20 @@ def _min_cell(params: dict[str, Any]) -> int:
 
 
 def report_context_for_evaluation(evaluation) -> ReportContext:
+    from django.conf import settings
+
     from compliance.pipeline import intake_limits
-    from compliance.workbook.reader import read_workbook
+    from compliance.workbook.guarded import read_workbook_guarded
 
     from compliance.models import Submission
 
     # Fresh from the database: the decision and status may be newer than the caller's copy.
     submission = Submission.objects.select_related("district", "cycle").get(pk=evaluation.submission_id)
     with submission.file.open("rb") as fh:
-        workbook = read_workbook(fh.read(), limits=intake_limits())  # accepted before: re-read for the raw counts
+        # The raw counts for suppression: re-read under the same limits as the first reading.
+        workbook = read_workbook_guarded(fh.read(), limits=intake_limits(),
+                                         timeout_seconds=settings.WORKBOOK_PARSE_TIMEOUT_SECONDS,
+                                         memory_bytes=settings.WORKBOOK_PARSE_MEMORY_BYTES)
     decision = getattr(submission, "decision", None)
     findings = list(evaluation.findings.order_by("pk").select_related("reviewed_by"))
     index = {f.pk: i for i, f in enumerate(findings)}

@@ -23,7 +23,6 @@ Decisions where the spec is silent (also in the final report to the lead):
 """
 from __future__ import annotations
 
-from typing import Any
 
 import numpy as np
 

@@ -10,7 +10,7 @@ No Django here: the web app, the worker and ``manage.py evaluate`` share it.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from compliance.rules.model import ASSIGNMENT_METHODS, GRADES, RACE_GROUPS
 

@@ -9,7 +9,6 @@ import pytest
 
 from compliance import services
 from compliance.demo import demo_workbook
-from compliance.rules.model import RACE_GROUPS
 from compliance.workbook.template import write_workbook
 from districts.models import Role
 from tests.conftest import make_user

@@ -23,7 +23,8 @@ def text_of(report: Report) -> str:
 
 
 @pytest.mark.django_db
-def test_evaluation_report_then_decision_report(submitter, certifier, reviewer, district, cycle):
+def test_evaluation_report_then_decision_report(submitter, certifier, reviewer, district, cycle,
+                                                django_capture_on_commit_callbacks):
     data = demo_workbook("grade_center", cycle.school_year)
     data.district.district_id = district.state_id
     buffer = io.BytesIO()
@@ -46,9 +47,11 @@ def test_evaluation_report_then_decision_report(submitter, certifier, reviewer, 
     for finding in evaluation.findings.exclude(severity="info"):
         services.finding_review(finding=finding, user=reviewer, status=ReviewStatus.CONFIRMED)
     services.comment_create(submission=submission, user=reviewer, body="Grade centers keep every band integrated.")
-    with mock.patch("compliance.tasks.render_report.delay") as delay:
+    with mock.patch("compliance.tasks.render_report.delay") as delay, \
+            django_capture_on_commit_callbacks(execute=True):
         services.submission_decide(submission=submission, user=reviewer, outcome=DecisionOutcome.COMPLIANT,
                                    note="The district meets the integration and comparability duties.")
+    delay.assert_called_once_with(evaluation_id=evaluation.pk, kind=ReportKind.DECISION)  # queued by the decision
     decision_report = services.report_generate(evaluation=evaluation, kind=ReportKind.DECISION)
     after = text_of(decision_report)
     assert "The district meets the integration and comparability duties." in after
