@@ -210,7 +210,7 @@ def main() -> None:
         m_best, m_med = statistics.median(wall["measures"]), statistics.median(cpu["measures"])
         r_best, r_med = statistics.median(wall["rules"]), statistics.median(cpu["rules"])
 
-    # Where the time goes: the same run without building per-school Finding objects.
+    # Where the time goes: the same run without building per-school RuleFinding objects.
     quiet = {code: {"enabled": False} for code in ("INT-01", "INT-02", "INT-03")}
     q_best, q_med, _ = best_and_median(lambda: evaluate_integration(wb, quiet), args.repeat)
 

@@ -53,7 +53,7 @@ def my_reviews(*, user: User) -> QuerySet[Submission]:
 
 def recommendation_library_current() -> tuple[Any, ...] | None:
     """The newest active version of each entry, as the rules' plain dataclasses."""
-    from compliance.rules.recommendations import RecommendationEntry as Entry
+    from compliance.rules.recommendations import LibraryEntry as Entry
 
     latest: dict[str, RecommendationEntry] = {}
     for row in RecommendationEntry.objects.order_by("key", "-version"):

@@ -41,7 +41,7 @@ from .measures import (
     school_shares,
     table_areas,
 )
-from .model import BANDS, RACE_GROUPS, Finding, LotteryRow, ProposedRow, SchoolRow, WorkbookData
+from .model import BANDS, RACE_GROUPS, RuleFinding, LotteryRow, ProposedRow, SchoolRow, WorkbookData
 from .ruleset import section
 
 EPS = 1e-12
@@ -287,7 +287,7 @@ def school_checks(table: SchoolTable, p01: dict, p02: dict, p03: dict) -> School
 # Building the findings of the flagged schools is most of the run at 10,000 schools (about
 # 16,000 findings), so every rule below works the same way: pick each finding's numbers with
 # numpy, turn them into plain Python lists once (ndarray.tolist(): formatting numpy scalars
-# is slow), then build messages with one %-format per finding and Finding objects with
+# is slow), then build messages with one %-format per finding and RuleFinding objects with
 # positional arguments (recommendations: a fresh []) in a single list comprehension. The arithmetic is the same as the
 # per-school reading (x * 100, abs(s - b), ...), elementwise, so the text is unchanged.
 
@@ -327,9 +327,9 @@ def _groups_of(mask: int) -> list[str]:
 
 def _school_findings(
     checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p01: dict, p02: dict, p03: dict
-) -> list[Finding]:
+) -> list[RuleFinding]:
     """Findings for flagged schools only: INT-01, then INT-02, then INT-03, each in school order."""
-    findings: list[Finding] = []
+    findings: list[RuleFinding] = []
     if p01["enabled"]:
         findings += _int01_findings(checks, table, names, p01)
     if p02["enabled"]:
@@ -339,7 +339,7 @@ def _school_findings(
     return findings
 
 
-def _int01_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p01: dict) -> list[Finding]:
+def _int01_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p01: dict) -> list[RuleFinding]:
     """INT-01: one finding per school. The headline group is students_of_color when it deviates,
     else the single group that deviates most (the first on a tie); every deviating group is in
     evidence["deviations"], in _RACIAL_KEYS order."""
@@ -381,7 +381,7 @@ def _int01_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[st
     ids = table.school_ids
     bounds = starts.tolist() + [len(deviations)]
     return [
-        Finding(
+        RuleFinding(
             "INT-01", severity, "school",
             f"{names[i]} ({ids[i]}) is racially identifiable: {sh_text}% {_GROUP_LABEL[g]} against {bs_text}% in "
             f"{_AREA_LABELS[b]}, a difference of {d_text} points, more than the allowed ±{allowed}.{suffix[o]}",
@@ -398,7 +398,7 @@ def _int01_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[st
     ]
 
 
-def _int02_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p02: dict) -> list[Finding]:
+def _int02_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p02: dict) -> list[RuleFinding]:
     """INT-02: one finding per school; the headline is the largest single race group at or above
     the threshold (the first on a tie), else students_of_color."""
     rows = np.flatnonzero(checks.int02.any(axis=1))
@@ -417,7 +417,7 @@ def _int02_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[st
     severity, threshold = p02["severity"], p02["threshold"]
     ids = table.school_ids
     return [
-        Finding(
+        RuleFinding(
             "INT-02", severity, "school",
             f"{names[i]} ({ids[i]}) is intensely segregated: {_GROUP_LABEL[key]} are {pct}% of its enrollment, "
             f"at or above {at_or_above}.",
@@ -433,7 +433,7 @@ def _int02_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[st
     ]
 
 
-def _int03_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p03: dict) -> list[Finding]:
+def _int03_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[str], p03: dict) -> list[RuleFinding]:
     """INT-03: the ED share against the band's."""
     rows = np.flatnonzero(checks.int03)
     if rows.size == 0:
@@ -443,7 +443,7 @@ def _int03_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[st
     severity, band_p = p03["severity"], p03["band"]
     ids = table.school_ids
     return [
-        Finding(
+        RuleFinding(
             "INT-03", severity, "school",
             f"{names[i]} ({ids[i]}) is economically identifiable: {s100}% economically disadvantaged against "
             f"{b100}% in {_AREA_LABELS[bi]}, a difference of {d100} points, more than the allowed ±{allowed}.",
@@ -466,10 +466,10 @@ def _areas(measures: dict[str, Any]) -> list[tuple[str | None, dict[str, Any]]]:
     return [(None, measures["district"])] + [(b, measures["bands"][b]) for b in BANDS]
 
 
-def evenness_findings(measures: dict[str, Any], p04: dict) -> list[Finding]:
+def evenness_findings(measures: dict[str, Any], p04: dict) -> list[RuleFinding]:
     if not p04["enabled"]:
         return []
-    findings: list[Finding] = []
+    findings: list[RuleFinding] = []
     for band, area in _areas(measures):
         for index, value in area["dissimilarity"].items():
             if value is None:
@@ -480,7 +480,7 @@ def evenness_findings(measures: dict[str, Any], p04: dict) -> list[Finding]:
                 severity, level, threshold = "warning", "moderate", p04["warning_at"]
             else:
                 continue
-            findings.append(Finding(
+            findings.append(RuleFinding(
                 rule="INT-04", severity=severity, scope="district" if band is None else "band", band=band,
                 rule_version=RULE_VERSION,
                 message=(
@@ -510,11 +510,11 @@ def _flag_counts(table: SchoolTable, flags: np.ndarray) -> dict[str | None, int]
 def proposal_findings(
     current: dict[str, Any], proposed: dict[str, Any],
     current_flags: dict[str | None, int], proposed_flags: dict[str | None, int], p05: dict,
-) -> list[Finding]:
+) -> list[RuleFinding]:
     if not p05["enabled"]:
         return []
     tol = p05["tolerance"]
-    findings: list[Finding] = []
+    findings: list[RuleFinding] = []
     cur_areas, new_areas = dict(_areas(current)), dict(_areas(proposed))
     for band in (None, *BANDS):
         scope = "district" if band is None else "band"
@@ -530,7 +530,7 @@ def proposal_findings(
                 severity, verb = "info", "lowers"
             else:
                 continue
-            findings.append(Finding(
+            findings.append(RuleFinding(
                 rule="INT-05", severity=severity, scope=scope, band=band, rule_version=RULE_VERSION,
                 message=(
                     f"The proposed change {verb} {_INDEX_LABEL[index].lower()} in {_area_label(band)} "
@@ -545,7 +545,7 @@ def proposal_findings(
         before_n, after_n = current_flags[band], proposed_flags[band]
         if before_n != after_n:
             raised = after_n > before_n
-            findings.append(Finding(
+            findings.append(RuleFinding(
                 rule="INT-05", severity=p05["severity"] if raised else "info", scope=scope, band=band,
                 rule_version=RULE_VERSION,
                 message=(
@@ -568,11 +568,11 @@ def proposal_findings(
 
 def lottery_findings(
     lottery: Sequence[LotteryRow], p06: dict, bands: dict[str, str], names: dict[str, str]
-) -> list[Finding]:
+) -> list[RuleFinding]:
     if not p06["enabled"]:
         return []
     tol = p06["tolerance"]
-    findings: list[Finding] = []
+    findings: list[RuleFinding] = []
     for lot in lottery:
         label = f"{names.get(lot.school_id, lot.school_id)} ({lot.school_id})"
         band = bands.get(lot.school_id)
@@ -590,7 +590,7 @@ def lottery_findings(
         if both_pools_enough and admitted > 0:
             share = lot.admitted_ed / admitted
             if abs(share - target) > tol + EPS:
-                findings.append(Finding(
+                findings.append(RuleFinding(
                     rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
                     band=band, rule_version=RULE_VERSION,
                     message=(
@@ -606,7 +606,7 @@ def lottery_findings(
         waiting_ed = lot.applicants_ed - lot.admitted_ed
         waiting_non_ed = lot.applicants_non_ed - lot.admitted_non_ed
         if empty > 0 and (waiting_ed > 0 or waiting_non_ed > 0):
-            findings.append(Finding(
+            findings.append(RuleFinding(
                 rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
                 band=band, rule_version=RULE_VERSION,
                 message=(
@@ -641,7 +641,7 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def evaluate_integration(wb: WorkbookData, params: dict | None = None) -> tuple[dict[str, Any], list[Finding]]:
+def evaluate_integration(wb: WorkbookData, params: dict | None = None) -> tuple[dict[str, Any], list[RuleFinding]]:
     """Integration measures and INT-01..INT-06 findings of a workbook.
 
     The measures are {"district", "bands", "schools"} (measures.integration_measures), plus
@@ -653,7 +653,7 @@ def evaluate_integration(wb: WorkbookData, params: dict | None = None) -> tuple[
         return _evaluate(wb, params)
 
 
-def _evaluate(wb: WorkbookData, params: dict | None) -> tuple[dict[str, Any], list[Finding]]:
+def _evaluate(wb: WorkbookData, params: dict | None) -> tuple[dict[str, Any], list[RuleFinding]]:
     p01, p02, p03 = section(params, "INT-01"), section(params, "INT-02"), section(params, "INT-03")
     p04, p05, p06 = section(params, "INT-04"), section(params, "INT-05"), section(params, "INT-06")
 

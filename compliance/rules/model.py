@@ -143,7 +143,7 @@ class LotteryRow:
 
 
 @dataclass(slots=True)
-class Problem:
+class DataProblem:
     """A data problem (DATA-nn). ``row`` is the row number as Excel shows it."""
 
     code: str
@@ -177,7 +177,7 @@ class WorkbookData:
     budget: list[BudgetRow] = field(default_factory=list)
     proposed: list[ProposedRow] | None = None  # None: no Proposed sheet
     lottery: list[LotteryRow] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[DataProblem] = field(default_factory=list)
     has_budget_sheet: bool = False
     # The District sheet's identity fields as far as they could be read, even when the sheet
     # has errors (then ``district`` is None): a rejected workbook still says whose it is.
@@ -189,7 +189,7 @@ class WorkbookData:
 
 
 @dataclass(slots=True)
-class Recommendation:
+class RuleRecommendation:
     key: str
     title: str
     estimate: dict[str, Any] | None = None
@@ -207,7 +207,7 @@ class Recommendation:
 
 
 @dataclass(slots=True)
-class Finding:
+class RuleFinding:
     rule: str  # e.g. "INT-01"
     severity: str  # one of SEVERITIES
     scope: str  # one of SCOPES
@@ -216,7 +216,7 @@ class Finding:
     school_id: str | None = None
     band: str | None = None
     rule_version: str = "1"
-    recommendations: list[Recommendation] = field(default_factory=list)
+    recommendations: list[RuleRecommendation] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {

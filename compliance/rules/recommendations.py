@@ -1,6 +1,6 @@
 """Technical-assistance recommendations, kept as versioned data (recommendations.md).
 
-A :class:`RecommendationEntry` is content a state administrator edits as JSON: title, body,
+A :class:`LibraryEntry` is content a state administrator edits as JSON: title, body,
 the rules it answers, when it applies (``conditions``) and its sources. :func:`recommend`
 picks the entries that fit each finding, fills in the district's own numbers and attaches
 remedy estimates from :mod:`compliance.rules.remedies`.
@@ -38,11 +38,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import remedies
-from .model import ASSIGNMENT_METHODS, Finding, Recommendation, WorkbookData
+from .model import ASSIGNMENT_METHODS, RuleFinding, RuleRecommendation, WorkbookData
 from .ruleset import DEFAULT_PARAMS, section
 
 __all__ = [
-    "RecommendationEntry",
+    "LibraryEntry",
     "DEFAULT_LIBRARY",
     "DEFAULT_EAC_REGIONS",
     "CONDITION_KEYS",
@@ -55,7 +55,7 @@ __all__ = [
 
 
 @dataclass(slots=True)
-class RecommendationEntry:
+class LibraryEntry:
     key: str
     title: str
     body: str
@@ -101,8 +101,8 @@ _EAC_KEY = "equity-assistance-center"
 # The default library
 # --------------------------------------------------------------------------------------
 
-DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
-    RecommendationEntry(
+DEFAULT_LIBRARY: tuple[LibraryEntry, ...] = (
+    LibraryEntry(
         key="grade-centers",
         title="Grade-center assignment (the Clinton, Mississippi model)",
         body=(
@@ -121,7 +121,7 @@ DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
             "Clinton Public School District, Mississippi: grade-center organization",
         ),
     ),
-    RecommendationEntry(
+    LibraryEntry(
         key="socioeconomic-lottery",
         title="Two-pool socioeconomic lottery (the Dallas ISD 50/50 model)",
         body=(
@@ -145,7 +145,7 @@ DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
             "https://tcf.org/content/report/dallas-independent-school-district",
         ),
     ),
-    RecommendationEntry(
+    LibraryEntry(
         key="attendance-zones-controlled-choice",
         title="Redraw attendance zones or adopt controlled choice",
         body=(
@@ -163,7 +163,7 @@ DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
             "school-integration-a-national-perspective-to-support-planning-in-the-district-of-columbia/",
         ),
     ),
-    RecommendationEntry(
+    LibraryEntry(
         key="weighted-staffing-budgeting",
         title="Weighted or equalized staffing and budgeting",
         body=(
@@ -176,7 +176,7 @@ DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
         conditions={},
         sources=("ESEA section 1118(c) (comparability of services)",),
     ),
-    RecommendationEntry(
+    LibraryEntry(
         key="teacher-placement-incentives",
         title="Teacher placement and retention incentives",
         body=(
@@ -188,7 +188,7 @@ DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
         conditions={},
         sources=("ESEA section 1111(g)(1)(B) (equitable access to experienced teachers)",),
     ),
-    RecommendationEntry(
+    LibraryEntry(
         key=_EAC_KEY,
         title="Ask the {center} for technical assistance",
         body=(
@@ -201,7 +201,7 @@ DEFAULT_LIBRARY: tuple[RecommendationEntry, ...] = (
         conditions={"eac_region_known": True},
         sources=("https://oese.ed.gov/2022-grant-award/",),
     ),
-    RecommendationEntry(
+    LibraryEntry(
         key="state-technical-assistance",
         title="Ask for technical assistance",
         body=(
@@ -339,12 +339,12 @@ def validate_entry_dict(d: Any) -> list[str]:
     return errors
 
 
-def entry_from_dict(d: dict[str, Any]) -> RecommendationEntry:
+def entry_from_dict(d: dict[str, Any]) -> LibraryEntry:
     """Build an entry from edited JSON; raises ``ValueError`` listing every problem."""
     errors = validate_entry_dict(d)
     if errors:
         raise ValueError("; ".join(errors))
-    return RecommendationEntry(
+    return LibraryEntry(
         key=d["key"],
         title=d["title"],
         body=d["body"],
@@ -355,7 +355,7 @@ def entry_from_dict(d: dict[str, Any]) -> RecommendationEntry:
     )
 
 
-def entry_to_dict(e: RecommendationEntry) -> dict[str, Any]:
+def entry_to_dict(e: LibraryEntry) -> dict[str, Any]:
     return {
         "key": e.key,
         "title": e.title,
@@ -398,19 +398,19 @@ class _Context:
             p.school_id not in existing and p.enrollment_total > 0 for p in wb.proposed or [])
         self._integration: dict[str, dict[str, Any]] = {}
 
-    def band_of(self, f: Finding) -> str | None:
+    def band_of(self, f: RuleFinding) -> str | None:
         if f.band:
             return f.band
         school = self.by_id.get(f.school_id) if f.school_id else None
         return school.band if school else None
 
-    def schools_in_band(self, f: Finding) -> int:
+    def schools_in_band(self, f: RuleFinding) -> int:
         band = self.band_of(f)
         if band is None:
             return max((len(v) for v in self.band_schools.values()), default=0)
         return len(self.band_schools.get(band, []))
 
-    def methods(self, f: Finding) -> set[str]:
+    def methods(self, f: RuleFinding) -> set[str]:
         band = self.band_of(f)
         scope = self.schools if band is None else self.band_schools.get(band, [])
         return {s.assignment_method for s in scope}
@@ -428,7 +428,7 @@ class _Context:
             )
         return self._integration[band]
 
-    def estimate(self, f: Finding) -> dict[str, Any] | None:
+    def estimate(self, f: RuleFinding) -> dict[str, Any] | None:
         rule = f.rule
         if rule in ("INT-01", "INT-03"):
             band = self.band_of(f)
@@ -466,7 +466,7 @@ class _Context:
         return None
 
 
-def _holds(cond: dict[str, Any], f: Finding, ctx: _Context) -> bool:
+def _holds(cond: dict[str, Any], f: RuleFinding, ctx: _Context) -> bool:
     for name, value in cond.items():
         if name == "min_schools_in_band" and ctx.schools_in_band(f) < value:
             return False
@@ -570,10 +570,10 @@ def _estimate_sentence(rule: str, est: dict[str, Any] | None, ctx: _Context) -> 
 
 def recommend(
     wb: WorkbookData,
-    findings: list[Finding],
+    findings: list[RuleFinding],
     params: dict | None,
     *,
-    library: tuple[RecommendationEntry, ...] = DEFAULT_LIBRARY,
+    library: tuple[LibraryEntry, ...] = DEFAULT_LIBRARY,
     eac_regions: dict[str, dict[str, str]] = DEFAULT_EAC_REGIONS,
     state: str | None = None,
 ) -> None:
@@ -625,7 +625,7 @@ def recommend(
                 sentence = _estimate_sentence(f.rule, est, ctx)
                 if sentence:
                     body = f"{body} {sentence}"
-            f.recommendations.append(Recommendation(
+            f.recommendations.append(RuleRecommendation(
                 key=entry.key,
                 title=_fill(entry.title, values),
                 estimate=est,

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import BANDS, BudgetRow, Finding, Problem, SchoolRow, WorkbookData
+from .model import BANDS, BudgetRow, RuleFinding, DataProblem, SchoolRow, WorkbookData
 from .resource_measures import (
     GroupResources,
     QuartileGap,
@@ -81,14 +81,14 @@ def evaluate_resources(
     params: dict | None,
     *,
     previous_enrollment: dict[str, int] | None = None,
-) -> tuple[dict, list[Finding], list[Problem]]:
+) -> tuple[dict, list[RuleFinding], list[DataProblem]]:
     """Resource measures, RES-01..RES-05 findings and plausibility warnings of one workbook.
 
     Returns ``({"district": resources, "bands": {band: resources}, "schools": {school_id:
     {"ppe_state_local", "students_per_teacher"}}}, findings, problems)``.
     """
-    problems: list[Problem] = []
-    findings: list[Finding] = []
+    problems: list[DataProblem] = []
+    findings: list[RuleFinding] = []
     plaus = section(params, "PLAUSIBILITY")
 
     budget_by_id: dict[str, BudgetRow] = {}
@@ -147,14 +147,14 @@ def evaluate_resources(
 # ------------------------------------------------------------------------ RES-01 / RES-02
 
 
-def _comparability(arr: ResourceArrays, params: dict | None, code: str) -> list[Finding]:
+def _comparability(arr: ResourceArrays, params: dict | None, code: str) -> list[RuleFinding]:
     """RES-01 (students per teacher, at most limit x pooled) or RES-02 (ppe, at least limit x pooled)."""
     p = section(params, code)
     if not p.get("enabled", True):
         return []
     staff = code == "RES-01"
     limit, min_enr = float(p["limit"]), p["min_enrollment"]
-    out: list[Finding] = []
+    out: list[RuleFinding] = []
     for band in BANDS:
         in_band = arr.band == band
         if int(in_band.sum()) < 2:  # one school in the band: nothing to compare with
@@ -196,7 +196,7 @@ def _comparison_words(group: str, band: str) -> str:
 def _staff_finding(
     s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
     pooled: float, limit: float, threshold: float, severity: str,
-) -> Finding | None:
+) -> RuleFinding | None:
     fte = b.teacher_fte_state_local
     ratio = students_per_teacher(s.enrollment_total, fte)
     if ratio is not None and not _above(ratio, threshold):
@@ -212,7 +212,7 @@ def _staff_finding(
         f"of {_comparison_words(group, band)} ({pooled:.2f}), i.e. {threshold:.2f}. "
         f"About {needed:.1f} more state/local teacher FTE would meet it."
     )
-    return Finding(
+    return RuleFinding(
         rule="RES-01", severity=severity, scope="school", school_id=s.school_id, band=band,
         message=message, rule_version=RULE_VERSION,
         evidence={
@@ -232,7 +232,7 @@ def _staff_finding(
 def _spending_finding(
     s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
     pooled: float, limit: float, threshold: float, severity: str,
-) -> Finding | None:
+) -> RuleFinding | None:
     ppe = per_pupil_expenditure(b, s.enrollment_total)
     assert ppe is not None  # counted schools have pupils
     if not _below(ppe, threshold):
@@ -243,7 +243,7 @@ def _spending_finding(
         f"funds; the minimum is {limit:.0%} of the pooled figure of {_comparison_words(group, band)} "
         f"({_money(pooled)}), i.e. {_money(threshold)}. About {_money(needed)} more state/local funding would meet it."
     )
-    return Finding(
+    return RuleFinding(
         rule="RES-02", severity=severity, scope="school", school_id=s.school_id, band=band,
         message=message, rule_version=RULE_VERSION,
         evidence={
@@ -266,7 +266,7 @@ def _scope(band: str | None) -> str:
     return "band" if band else "district"
 
 
-def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> list[Finding]:
+def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> list[RuleFinding]:
     p = section(params, "RES-03")
     q = g.poverty
     if not p.get("enabled", True) or q is None or q.progressivity is None:
@@ -286,7 +286,7 @@ def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> 
         f"below the required {min_ratio:.2f}. Moving about {_money(to_move)} from the lowest- to the "
         f"highest-poverty schools would reach it."
     )
-    return [Finding(
+    return [RuleFinding(
         rule="RES-03", severity=p["severity"], scope=_scope(band), band=band, message=message,
         rule_version=RULE_VERSION,
         evidence={
@@ -304,12 +304,12 @@ def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> 
 # ------------------------------------------------------------------------------- RES-04
 
 
-def _teacher_equity(band: str | None, g: GroupResources, params: dict | None) -> list[Finding]:
+def _teacher_equity(band: str | None, g: GroupResources, params: dict | None) -> list[RuleFinding]:
     p = section(params, "RES-04")
     if not p.get("enabled", True):
         return []
     max_gap = float(p["max_gap"])
-    out: list[Finding] = []
+    out: list[RuleFinding] = []
     by: tuple[tuple[str, str, QuartileGap | None], ...] = (
         ("poverty", "poverty", g.poverty),
         ("students_of_color", "students-of-color", g.students_of_color),
@@ -328,7 +328,7 @@ def _teacher_equity(band: str | None, g: GroupResources, params: dict | None) ->
             f"above the limit of {max_gap * 100:.1f} points. "
             f"About {fte_to_swap:.1f} inexperienced FTE in the highest quartile would need to be experienced teachers."
         )
-        out.append(Finding(
+        out.append(RuleFinding(
             rule="RES-04", severity=p["severity"], scope=_scope(band), band=band, message=message,
             rule_version=RULE_VERSION,
             evidence={
@@ -350,7 +350,7 @@ def _teacher_equity(band: str | None, g: GroupResources, params: dict | None) ->
 # ------------------------------------------------------------------------------- RES-05
 
 
-def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None) -> list[Finding]:
+def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None) -> list[RuleFinding]:
     p = section(params, "RES-05")
     if not p.get("enabled", True):
         return []
@@ -376,7 +376,7 @@ def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None)
         f"State and local per-pupil spending is uneven across the schools of {_where(band)}: "
         + "; ".join(parts) + "."
     )
-    return [Finding(
+    return [RuleFinding(
         rule="RES-05", severity=p["severity"], scope=_scope(band), band=band, message=message,
         rule_version=RULE_VERSION,
         evidence={
@@ -394,8 +394,8 @@ def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None)
 # ---------------------------------------------------------------------- data / plausibility
 
 
-def _missing_budget(s: SchoolRow) -> Problem:
-    return Problem(
+def _missing_budget(s: SchoolRow) -> DataProblem:
+    return DataProblem(
         code=DATA_NO_BUDGET_ROW, severity="warning", sheet="Budget", row=None, column="school_id",
         value=s.school_id,
         message=(
@@ -406,8 +406,8 @@ def _missing_budget(s: SchoolRow) -> Problem:
     )
 
 
-def _zero_fte(s: SchoolRow, b: BudgetRow) -> Problem:
-    return Problem(
+def _zero_fte(s: SchoolRow, b: BudgetRow) -> DataProblem:
+    return DataProblem(
         code=DATA_ZERO_FTE, severity="warning", sheet="Budget", row=b.row, column="teacher_fte_state_local",
         value=b.teacher_fte_state_local,
         message=(
@@ -421,10 +421,10 @@ def _zero_fte(s: SchoolRow, b: BudgetRow) -> Problem:
 
 def _enrollment_changes(
     schools: list[SchoolRow], previous: dict[str, int] | None, max_change: float
-) -> list[Problem]:
+) -> list[DataProblem]:
     if not previous:
         return []
-    out: list[Problem] = []
+    out: list[DataProblem] = []
     for s in schools:
         before = previous.get(s.school_id)
         if before is None:
@@ -439,7 +439,7 @@ def _enrollment_changes(
             how = f"was 0 in the previous accepted submission and is now {now}"
         else:
             continue
-        out.append(Problem(
+        out.append(DataProblem(
             code=DATA_ENROLLMENT_CHANGE, severity="warning", sheet="Schools", row=s.row,
             column="enrollment_total", value=now,
             message=(
@@ -451,15 +451,15 @@ def _enrollment_changes(
     return out
 
 
-def _ppe_outliers(arr: ResourceArrays, median: float | None, max_over: float) -> list[Problem]:
+def _ppe_outliers(arr: ResourceArrays, median: float | None, max_over: float) -> list[DataProblem]:
     if median is None or median <= 0:
         return []
     limit = max_over * median
-    out: list[Problem] = []
+    out: list[DataProblem] = []
     for i in np.flatnonzero(arr.ppe > limit + _EPS * max(1.0, limit)):
         s, b = arr.rows[i]
         ppe = float(arr.ppe[i])
-        out.append(Problem(
+        out.append(DataProblem(
             code=DATA_PPE_OUTLIER, severity="warning", sheet="Budget", row=b.row,
             column="personnel_state_local", value=round(ppe, 2),
             message=(
@@ -473,17 +473,17 @@ def _ppe_outliers(arr: ResourceArrays, median: float | None, max_over: float) ->
     return out
 
 
-def _title_i_low_ed(schools: list[SchoolRow]) -> list[Problem]:
+def _title_i_low_ed(schools: list[SchoolRow]) -> list[DataProblem]:
     counted = [s for s in schools if s.enrollment_total > 0]
     total = sum(s.enrollment_total for s in counted)
     if total <= 0:
         return []
     district_share = sum(s.econ_disadvantaged for s in counted) / total
-    out: list[Problem] = []
+    out: list[DataProblem] = []
     for s in counted:
         share = s.econ_disadvantaged / s.enrollment_total
         if s.title_i and _below(share, district_share):
-            out.append(Problem(
+            out.append(DataProblem(
                 code=DATA_TITLE_I_LOW_ED, severity="warning", sheet="Schools", row=s.row, column="title_i",
                 value="Y",
                 message=(

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from compliance.rules.model import Problem, WorkbookData
+from compliance.rules.model import DataProblem, WorkbookData
 
 from .package import Limits, file_problem
 from .reader import read_workbook
@@ -127,18 +127,18 @@ def _virtual_size() -> int:
         return 0
 
 
-def _one(problem: Problem) -> WorkbookData:
+def _one(problem: DataProblem) -> WorkbookData:
     return WorkbookData(problems=[problem])
 
 
-def _memory_problem(memory_bytes: int) -> Problem:
+def _memory_problem(memory_bytes: int) -> DataProblem:
     return file_problem(
         "DATA-14",
         f"Reading the file needed more than {memory_bytes / 1048576:.0f} MB of memory, so it was stopped.",
     )
 
 
-def _crash_problem(status: int, memory_bytes: int) -> Problem:
+def _crash_problem(status: int, memory_bytes: int) -> DataProblem:
     # A native parser that cannot allocate aborts the process rather than raising.
     how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.waitstatus_to_exitcode(status)}"
     return file_problem(

@@ -4,7 +4,7 @@ Everything here is bounded: sizes come from the zip directory and are verified
 while decompressing (zipfile stops at the declared size and checks the CRC), XML
 prologs are scanned in a fixed window, and sheets are only decompressed once the
 directory says they are within the limits. Each refusal is a :class:`Rejected`
-carrying one clear :class:`Problem`.
+carrying one clear :class:`DataProblem`.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
 
-from compliance.rules.model import Problem
+from compliance.rules.model import DataProblem
 
 from .schema import DATA_CODES
 
@@ -62,15 +62,15 @@ class Limits:
 class Rejected(Exception):
     """The file cannot be read at all; ``problem`` says why."""
 
-    def __init__(self, problem: Problem) -> None:
+    def __init__(self, problem: DataProblem) -> None:
         super().__init__(problem.message)
         self.problem = problem
 
 
 def file_problem(code: str, message: str, *, sheet: str | None = None, row: int | None = None,
-                 column: str | None = None, value: object = None, fix: str | None = None) -> Problem:
+                 column: str | None = None, value: object = None, fix: str | None = None) -> DataProblem:
     dc = DATA_CODES[code]
-    return Problem(code, dc.severity, sheet, row, column, value, message, fix or dc.fix)
+    return DataProblem(code, dc.severity, sheet, row, column, value, message, fix or dc.fix)
 
 
 def reject(code: str, message: str, **kw: object) -> Rejected:

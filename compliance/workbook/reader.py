@@ -41,7 +41,7 @@ from compliance.rules.model import (
     BudgetRow,
     DistrictInfo,
     LotteryRow,
-    Problem,
+    DataProblem,
     ProposedRow,
     SchoolRow,
     WorkbookData,
@@ -128,7 +128,7 @@ class _Reader:
         self.limits = limits
         self.expected_ids = expected_district_ids
         self.expected_year = expected_school_year
-        self.problems: list[Problem] = []
+        self.problems: list[DataProblem] = []
         self.district_identity: dict[str, Any] = {}  # what the District sheet says, even with errors
         self.complete: set[str] = set()  # of the table being converted
         self._ahead: dict[str, tuple[dict[str, list[Any]], set[str]]] = {}  # sheet -> (columns, complete)
@@ -140,7 +140,7 @@ class _Reader:
         if value == "" or value is _BLANK:
             value = None
         where = _where(sheet, row, column)
-        self.problems.append(Problem(code, severity or dc.severity, sheet, row, column, value, f"{where}{message}", fix or dc.fix))
+        self.problems.append(DataProblem(code, severity or dc.severity, sheet, row, column, value, f"{where}{message}", fix or dc.fix))
 
     # -- main ------------------------------------------------------------------------------
     def run(self) -> WorkbookData:

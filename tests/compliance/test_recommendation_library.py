@@ -6,7 +6,7 @@ from django.contrib.admin.sites import site
 from django.test import RequestFactory
 
 from compliance.models import EquityAssistanceRegion, RecommendationEntry
-from compliance.rules.model import Finding
+from compliance.rules.model import RuleFinding
 from compliance.rules.recommendations import DEFAULT_LIBRARY, recommend
 from compliance.selectors import eac_regions_current, recommendation_library_current
 
@@ -38,7 +38,7 @@ def test_admin_edit_saves_a_new_version_and_evaluation_uses_it(admin_user):
                         (1, RecommendationEntry.objects.get(key=entry.key, version=1).title)]
 
     EquityAssistanceRegion.objects.filter(state="MS").update(center="Corrected Center Name")
-    findings = [Finding(rule="INT-04", severity="warning", scope="district", message="m")]
+    findings = [RuleFinding(rule="INT-04", severity="warning", scope="district", message="m")]
     from compliance.demo import demo_workbook
 
     recommend(demo_workbook("grade_center", "2026-27"), findings, None, library=recommendation_library_current(),

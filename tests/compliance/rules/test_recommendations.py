@@ -8,7 +8,7 @@ import pytest
 
 from compliance.rules import recommendations as recs
 from compliance.rules import remedies
-from compliance.rules.model import BudgetRow, DistrictInfo, Finding, LotteryRow, SchoolRow, WorkbookData
+from compliance.rules.model import BudgetRow, DistrictInfo, RuleFinding, LotteryRow, SchoolRow, WorkbookData
 from compliance.rules.recommendations import (
     DEFAULT_EAC_REGIONS,
     DEFAULT_LIBRARY,
@@ -33,11 +33,11 @@ def district(name: str = "Clinton Public Schools") -> DistrictInfo:
                         contact_name="A. Person", contact_email="a@example.org")
 
 
-def int01(sid: str = "A", band: str = "elementary", rule: str = "INT-01", severity: str = "finding") -> Finding:
-    return Finding(rule=rule, severity=severity, scope="school", message="...", school_id=sid, band=band)
+def int01(sid: str = "A", band: str = "elementary", rule: str = "INT-01", severity: str = "finding") -> RuleFinding:
+    return RuleFinding(rule=rule, severity=severity, scope="school", message="...", school_id=sid, band=band)
 
 
-def keys(f: Finding) -> list[str]:
+def keys(f: RuleFinding) -> list[str]:
     return [r.key for r in f.recommendations]
 
 
@@ -113,7 +113,7 @@ def test_recommendations_lottery_finding_gets_two_pool_lottery():
         school("L", 200, 100, 60, method="choice_lottery"), school("A", 300, 150, 150)],
         lottery=[LotteryRow(school_id="L", seats=100, applicants_ed=80, applicants_non_ed=200,
                             admitted_ed=30, admitted_non_ed=70)])
-    f = Finding(rule="INT-06", severity="finding", scope="lottery", message="...", school_id="L")
+    f = RuleFinding(rule="INT-06", severity="finding", scope="lottery", message="...", school_id="L")
     recommend(wb, [f], None, state="TX")
     assert keys(f) == ["socioeconomic-lottery", "equity-assistance-center"]
     lottery = f.recommendations[0]
@@ -145,7 +145,7 @@ def comparability_workbook() -> WorkbookData:
 
 
 def test_recommendations_res01_weighted_staffing_with_fte_estimate():
-    f = Finding(rule="RES-01", severity="finding", scope="school", message="...", school_id="A", band="elementary")
+    f = RuleFinding(rule="RES-01", severity="finding", scope="school", message="...", school_id="A", band="elementary")
     recommend(comparability_workbook(), [f], None, state="CA")
     assert keys(f) == ["weighted-staffing-budgeting", "equity-assistance-center"]
     staffing = f.recommendations[0]
@@ -161,8 +161,8 @@ def test_recommendations_res02_dollars_and_res01_limit_from_params():
     # Stricter RES-01 limit 1.0: 500 / 16 - 25 = 6.25 FTE. RES-02: 0.9 x 10,000 - 8,000 = $1,000
     # per pupil x 500 = $500,000.
     params = {"RES-01": {"limit": 1.0}}
-    f1 = Finding(rule="RES-01", severity="finding", scope="school", message="...", school_id="A")
-    f2 = Finding(rule="RES-02", severity="finding", scope="school", message="...", school_id="A")
+    f1 = RuleFinding(rule="RES-01", severity="finding", scope="school", message="...", school_id="A")
+    f2 = RuleFinding(rule="RES-02", severity="finding", scope="school", message="...", school_id="A")
     recommend(comparability_workbook(), [f1, f2], params, state="CA")
     assert f1.recommendations[0].estimate["fte_to_add"] == pytest.approx(6.25)
     assert f2.recommendations[0].estimate["dollars_to_add"] == pytest.approx(500_000)
@@ -181,8 +181,8 @@ def test_recommendations_res03_res04_estimates():
         school("M2", 100, 60, 60), school("H", 200, 180, 180)],
         budget=[b("L1", 10, 1_200_000, 1), b("L2", 20, 1_200_000, 2), b("M1", 10, 1_000_000, 0),
                 b("M2", 10, 1_000_000, 0), b("H", 20, 2_000_000, 6)])
-    f3 = Finding(rule="RES-03", severity="finding", scope="district", message="...")
-    f4 = Finding(rule="RES-04", severity="finding", scope="district", message="...",
+    f3 = RuleFinding(rule="RES-03", severity="finding", scope="district", message="...")
+    f4 = RuleFinding(rule="RES-04", severity="finding", scope="district", message="...",
                  evidence={"quartiles_by": "poverty"})
     recommend(wb, [f3, f4], None, state="IN")
     assert keys(f3) == ["weighted-staffing-budgeting", "equity-assistance-center"]

@@ -1,0 +1,65 @@
+"""The one table of reader-facing names for student groups, bands and indices.
+
+Rules, recommendations, the on-screen presenters, the PDF and the exports all take their
+words from here, so a group is never called two different things in one product.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class GroupLabel:
+    """How one student group reads: in a sentence, as a column heading, and abbreviated."""
+
+    noun: str  # in a sentence: "Black students"
+    heading: str  # as a table heading: "Black"
+    short: str  # where space is tight: "Black"
+
+
+GROUPS: dict[str, GroupLabel] = {
+    "hispanic": GroupLabel("Hispanic students", "Hispanic", "Hisp."),
+    "american_indian": GroupLabel("American Indian students", "American Indian", "Am. Ind."),
+    "asian": GroupLabel("Asian students", "Asian", "Asian"),
+    "black": GroupLabel("Black students", "Black", "Black"),
+    "pacific_islander": GroupLabel("Pacific Islander students", "Pacific Islander", "Pac. Isl."),
+    "white": GroupLabel("white students", "white", "White"),
+    "two_or_more": GroupLabel("students of two or more races", "two or more races", "Two+"),
+    "students_of_color": GroupLabel("students of color", "students of color", "SoC"),
+    "ed": GroupLabel("economically disadvantaged students", "economically disadvantaged (ED)", "ED"),
+    "not_ed": GroupLabel("students not economically disadvantaged", "not ED", "not ED"),
+}
+# The workbook's column name for the ED count reads like the group it counts.
+GROUPS["econ_disadvantaged"] = GROUPS["ed"]
+
+
+def group_noun(key: str) -> str:
+    """'Black students'; an unknown key reads as itself rather than failing a report."""
+    label = GROUPS.get(key)
+    return label.noun if label else key.replace("_", " ")
+
+
+def group_heading(key: str) -> str:
+    label = GROUPS.get(key)
+    return label.heading if label else key.replace("_", " ")
+
+
+def group_short(key: str) -> str:
+    label = GROUPS.get(key)
+    return label.short if label else key.replace("_", " ")
+
+
+BANDS: dict[str, str] = {
+    "elementary": "Elementary (PK\u20135)",
+    "middle": "Middle (6\u20138)",
+    "high": "High (9\u201312)",
+}
+
+# Dissimilarity indices by their key in a measures block.
+DISSIMILARITY: dict[str, str] = {
+    "multigroup": "Multigroup dissimilarity (all race groups)",
+    "black_white": "Dissimilarity, Black and white students",
+    "hispanic_white": "Dissimilarity, Hispanic and white students",
+    "students_of_color_white": "Dissimilarity, students of color and white students",
+    "ed_not_ed": "Dissimilarity, economically disadvantaged and not",
+}
