@@ -1,11 +1,12 @@
 # make run: set up and start the web server and a Celery worker on the embedded default.
 # make test: set up if needed and run the whole suite.
+# make lint: ruff and mypy, configured in pyproject.toml.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: setup syscheck run test worker migrate seed bench clean
+.PHONY: setup syscheck run test lint worker migrate seed bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
@@ -34,6 +35,13 @@ worker: setup
 test: setup
 	@scripts/check_system.sh $(BIN)/python test
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Both run even when the first fails, so one pass shows every problem.
+lint: $(STAMP)
+	@status=0; \
+	$(BIN)/ruff check . || status=1; \
+	DJANGO_DEV=1 $(BIN)/mypy || status=1; \
+	exit $$status
 
 bench: setup
 	DJANGO_DEV=1 $(BIN)/python bench/parse.py
