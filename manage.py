@@ -2,7 +2,6 @@
 import os
 import sys
 
-
 # Commands that only read a file and write results: they serve nothing and sign nothing, so
 # they run anywhere without a secret key (see OFFLINE in config/settings.py).
 OFFLINE_COMMANDS = {"evaluate", "make_template"}

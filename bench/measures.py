@@ -30,7 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from compliance.rules.integration import evaluate_integration  # noqa: E402
 from compliance.rules.measures import integration_measures  # noqa: E402
 from compliance.rules.model import (  # noqa: E402
-    BANDS, RACE_GROUPS, DistrictInfo, LotteryRow, ProposedRow, SchoolRow, WorkbookData,
+    BANDS,
+    RACE_GROUPS,
+    DistrictInfo,
+    LotteryRow,
+    ProposedRow,
+    SchoolRow,
+    WorkbookData,
 )
 
 SCHOOL_COLUMNS = [
@@ -48,6 +54,15 @@ LOTTERY_COLUMNS = [
 SPANS = [("PK", "5"), ("K", "5"), ("K", "2"), ("3", "5"), ("6", "8"), ("7", "8"), ("9", "12"), ("K", "8")]
 SPAN_P = [0.15, 0.35, 0.05, 0.05, 0.15, 0.05, 0.15, 0.05]
 METHODS = ["attendance_zone"] * 6 + ["grade_center", "choice_lottery", "magnet", "controlled_choice", "other"]
+
+
+def school_kind(lo: str, hi: str) -> str:
+    """The word after a generated school's number, from its grade span."""
+    if hi in ("2", "5"):
+        return "Elementary"
+    if hi == "8" and lo != "K":
+        return "Middle"
+    return "High" if hi == "12" else "Academy"
 
 
 def generate(n: int, seed: int = 2026) -> dict[str, list[list]]:
@@ -77,7 +92,7 @@ def generate(n: int, seed: int = 2026) -> dict[str, list[list]]:
         lo, hi = SPANS[spans[i]]
         t = int(enrollment[i])
         schools.append([
-            sid, f"School {i + 1} {'Elementary' if hi in ('2', '5') else 'Middle' if hi == '8' and lo != 'K' else 'High' if hi == '12' else 'Academy'}",
+            sid, f"School {i + 1} {school_kind(lo, hi)}",
             lo, hi, "Y" if ed[i] > 0.5 * t else "N", METHODS[i % len(METHODS)], t,
             *map(int, counts[i]), int(ed[i]), int(t * 0.1), int(t * 0.13), int(t * 1.15) + 20,
         ])

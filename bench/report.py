@@ -18,7 +18,7 @@ import resource
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -56,8 +56,9 @@ def synthetic_district(n: int, seed: int = 7) -> tuple[list[Any], dict[str, Any]
     by_band: dict[str, list[SchoolRow]] = {}
     for r in rows:
         by_band.setdefault(r.band, []).append(r)
-    band_soc = {b: sum(r.enrollment_total - r.white for r in rs) / sum(r.enrollment_total for r in rs) for b, rs in by_band.items()}
-    band_ed = {b: sum(r.econ_disadvantaged for r in rs) / sum(r.enrollment_total for r in rs) for b, rs in by_band.items()}
+    band_total = {b: sum(r.enrollment_total for r in rs) for b, rs in by_band.items()}
+    band_soc = {b: sum(r.enrollment_total - r.white for r in rs) / band_total[b] for b, rs in by_band.items()}
+    band_ed = {b: sum(r.econ_disadvantaged for r in rs) / band_total[b] for b, rs in by_band.items()}
     for r in rows:
         t = r.enrollment_total
         share = {g: getattr(r, g) / t for g in GROUPS}
@@ -65,14 +66,16 @@ def synthetic_district(n: int, seed: int = 7) -> tuple[list[Any], dict[str, Any]
         share["ed"] = r.econ_disadvantaged / t
         ppe = 9500 - 900 * share["ed"] + rng.gauss(0, 600)
         schools.append({"school_id": r.school_id, "school_name": r.school_name, "band": r.band, "enrollment_total": t,
-                        "share": share, "ppe_state_local": round(ppe, 2), "students_per_teacher": round(rng.uniform(11, 19), 1)})
+                        "share": share, "ppe_state_local": round(ppe, 2),
+                        "students_per_teacher": round(rng.uniform(11, 19), 1)})
         rec = {"key": "controlled_choice", "title": "Attendance-zone redrawing and controlled choice",
                "estimate": {"students_to_reassign": 41230, "share_of_band_enrollment": 0.21},
                "body": "Redraw attendance zones or use controlled choice with a diversity goal.", "sources": []}
         diff = share["students_of_color"] - band_soc[r.band]
         if abs(diff) > 0.15:
             findings.append({"rule": "INT-01", "severity": "finding", "scope": "school", "school_id": r.school_id,
-                             "band": r.band, "message": f"{r.school_name}: {share['students_of_color']:.1%} students of color.",
+                             "band": r.band,
+                             "message": f"{r.school_name}: {share['students_of_color']:.1%} students of color.",
                              "evidence": {"group": "students_of_color", "school_share": share["students_of_color"],
                                           "band_share": band_soc[r.band], "difference": diff, "band": 0.15},
                              "recommendations": [rec]})
@@ -108,7 +111,7 @@ def make_context(n: int):
     return ReportContext(evaluation=evaluation, schools=rows, district_name="Big City ISD", district_id="4800001",
                          state="TX", cycle="2026-27", submission_version=1, status="Submitted",
                          workbook_sha256="0" * 64, rule_set_name="State default", rule_set_version="1",
-                         rule_params=default_params(), generated_at=datetime(2026, 11, 22, tzinfo=timezone.utc))
+                         rule_params=default_params(), generated_at=datetime(2026, 11, 22, tzinfo=UTC))
 
 
 def bare_table_html(ctx) -> str:
@@ -129,7 +132,8 @@ def bare_table_html(ctx) -> str:
         t = r.enrollment_total
         cells = [f"{r.school_name} {r.school_id}", s["band"], f"{t:,}", f"{(t - r.white) / t:.0%}",
                  f"{r.econ_disadvantaged / t:.0%}", *[f"{getattr(r, g) / t:.0%}" for g in GROUPS],
-                 f"${s['ppe_state_local']:,.0f}", f"{s['students_per_teacher']:.1f}", ", ".join(rules.get(r.school_id, []))]
+                 f"${s['ppe_state_local']:,.0f}", f"{s['students_per_teacher']:.1f}",
+                 ", ".join(rules.get(r.school_id, []))]
         out.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     out.append("</tbody></table></body></html>")
     return "".join(out)

@@ -8,6 +8,7 @@ of 13 to 18 students per teacher, and about $9,000 of state/local money per pupi
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from compliance.rules.model import (
@@ -204,7 +205,9 @@ def large(d: DemoDistrict, school_year: str, n_schools: int = 320) -> WorkbookDa
     return WorkbookData(district=_info(d, school_year), schools=schools, budget=budget, has_budget_sheet=True)
 
 
-BUILDERS = {"grade_center": grade_center, "lottery": lottery, "zoned": zoned, "large": large}
+BUILDERS: dict[str, Callable[[DemoDistrict, str], WorkbookData]] = {
+    "grade_center": grade_center, "lottery": lottery, "zoned": zoned, "large": large,
+}
 
 
 def demo_workbook(key: str, school_year: str) -> WorkbookData:

@@ -23,7 +23,7 @@ class UsageError(Exception):
 
 
 def resolve_rule_set(value: str | None) -> RuleSetRef:
-    """A JSON file ({"name", "version", "params"} or bare params), a stored name ("Name" or "Name@3"), or the default."""
+    """A JSON file ({"name", "version", "params"} or bare params), a stored "Name" or "Name@3", or the default."""
     if value and Path(value).is_file():
         try:
             data = json.loads(Path(value).read_text(encoding="utf-8"))
@@ -77,8 +77,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("workbook")
-        parser.add_argument("--rule-set", dest="rule_set", default=None, help="Stored rule set NAME[@VERSION] or a JSON file.")
-        parser.add_argument("--json", dest="json_out", default=None, help="Write the evaluation JSON here; - for stdout.")
+        parser.add_argument("--rule-set", dest="rule_set", default=None,
+                            help="Stored rule set NAME[@VERSION] or a JSON file.")
+        parser.add_argument("--json", dest="json_out", default=None,
+                            help="Write the evaluation JSON here; - for stdout.")
         parser.add_argument("--pdf", dest="pdf_out", default=None, help="Write the PDF report here.")
 
     def handle(self, *args, **options):

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
@@ -65,6 +65,8 @@ class Command(BaseCommand):
                         defaults={"name": s.school_name, "grade_low": s.grade_low, "grade_high": s.grade_high},
                     )
             rule_set = RuleSet.objects.filter(name=DEFAULT_RULE_SET_NAME).order_by("version").first()
+            if rule_set is None:  # a data migration creates it
+                raise CommandError(f"No rule set named {DEFAULT_RULE_SET_NAME!r}; run `manage.py migrate` first.")
             cycle = ReportingCycle.objects.filter(school_year=school_year).first()
             if cycle is None:
                 ReportingCycle.objects.create(
