@@ -5,7 +5,7 @@ so the report's printed numbers can be checked against them.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from compliance.reports.context import ReportContext
@@ -146,16 +146,16 @@ def make_context(**overrides: Any) -> ReportContext:
         evaluation=evaluation(), schools=school_rows(), district_name="Magnolia County Schools",
         district_id="2800960", state="MS", cycle="2026-27", submission_version=2, status="Under review",
         workbook_sha256="9f2c" + "ab" * 30, rule_set_name="State default", rule_set_version="3",
-        rule_params=default_params(), generated_at=datetime(2026, 11, 22, 15, 30, tzinfo=timezone.utc),
+        rule_params=default_params(), generated_at=datetime(2026, 11, 22, 15, 30, tzinfo=UTC),
     )
     values.update(overrides)
     return ReportContext(**values)
 
 
 DECISION = {"outcome": "Corrective action required", "decided_by": "Dana Whitfield",
-            "decided_at": datetime(2026, 12, 1, 14, 0, tzinfo=timezone.utc),
+            "decided_at": datetime(2026, 12, 1, 14, 0, tzinfo=UTC),
             "note": "Submit a corrective action plan for the elementary zones by March 1."}
-COMMENTS = [{"author": "Dana Whitfield", "created_at": datetime(2026, 11, 30, 9, 0, tzinfo=timezone.utc),
+COMMENTS = [{"author": "Dana Whitfield", "created_at": datetime(2026, 11, 30, 9, 0, tzinfo=UTC),
              "body": "Brook Elementary has only 7 Black students; please confirm the count.", "finding": 1},
-            {"author": "Lee Ortega", "created_at": datetime(2026, 11, 30, 10, 0, tzinfo=timezone.utc),
+            {"author": "Lee Ortega", "created_at": datetime(2026, 11, 30, 10, 0, tzinfo=UTC),
              "body": "The district plans to redraw zones next year."}]

@@ -13,7 +13,6 @@ from compliance.reports.render import html_to_pdf, render_report_html
 from .factories import COMMENTS, DECISION, evaluation, make_context
 
 
-
 def _pdf_objects(raw: bytes) -> bytes:
     """The PDF with every Flate stream inflated (object streams hide the catalog)."""
     parts = [raw]

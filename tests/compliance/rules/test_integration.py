@@ -6,9 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 import numpy as np
+import pytest
 
 from compliance.rules.integration import apply_proposed, evaluate_integration, proposed_table
 from compliance.rules.measures import school_table

@@ -8,7 +8,7 @@ import pytest
 
 from compliance.rules import recommendations as recs
 from compliance.rules import remedies
-from compliance.rules.model import BudgetRow, DistrictInfo, RuleFinding, LotteryRow, SchoolRow, WorkbookData
+from compliance.rules.model import BudgetRow, DistrictInfo, LotteryRow, RuleFinding, SchoolRow, WorkbookData
 from compliance.rules.recommendations import (
     DEFAULT_EAC_REGIONS,
     DEFAULT_LIBRARY,
