@@ -71,9 +71,9 @@ class Column:
     def range_text(self) -> str:
         parts: list[str] = []
         if self.minimum is not None:
-            parts.append(f"> {_num(self.minimum)}" if self.min_exclusive else f">= {_num(self.minimum)}")
+            parts.append(f"> {number_text(self.minimum)}" if self.min_exclusive else f">= {number_text(self.minimum)}")
         if self.maximum is not None:
-            parts.append(f"<= {_num(self.maximum)}")
+            parts.append(f"<= {number_text(self.maximum)}")
         if self.at_most_column:
             parts.append(f"<= {self.at_most_column}")
         return ", ".join(parts)
@@ -104,7 +104,7 @@ class Sheet:
         return self.presence == "required"
 
 
-def _num(x: float) -> str:
+def number_text(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
 
 
@@ -273,6 +273,95 @@ SHEETS_BY_KEY: dict[str, Sheet] = {normalize_name(s.name): s for s in SHEETS}
 
 
 # --------------------------------------------------------------------------------------
+# What the numbers mean, for the people who fill the template: the Instructions sheet,
+# the cells' input prompts and ``docs/workbook-definitions.md`` all quote these.
+# --------------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Definition:
+    term: str
+    text: str
+    columns: tuple[str, ...]  # the columns it governs (their input prompts point here)
+
+
+_COUNTS = ("enrollment_total", *RACE_GROUPS, "econ_disadvantaged", "english_learners", "students_with_disabilities")
+
+DEFINITIONS: tuple[Definition, ...] = (
+    Definition(
+        "Count date",
+        "Every student count (enrollment_total, the seven race columns, econ_disadvantaged, english_learners, "
+        "students_with_disabilities) is of the students enrolled on the state's official count day: October 1 of "
+        "the school year, unless the state sets another count date. Count each student once, at the school the "
+        "student attends on that day. The Proposed sheet projects the same count after the change.",
+        _COUNTS,
+    ),
+    Definition(
+        "Economically disadvantaged",
+        "The students the state counts as economically disadvantaged in its accountability reporting (for example "
+        "directly certified for SNAP or TANF, or eligible for free or reduced-price meals). Use the same definition "
+        "for every school.",
+        ("econ_disadvantaged",),
+    ),
+    Definition(
+        "Teachers",
+        "Classroom teachers of record, counted in full-time equivalents (FTE: a full-time teacher is 1.0, a "
+        "half-time teacher 0.5), as assigned on the count date. Counselors, librarians, coaches, paraprofessionals, "
+        "substitutes and administrators are not teachers here. teacher_fte_state_local is the FTE paid from state "
+        "and local funds; FTE paid from federal funds (Title I, IDEA and others) is left out.",
+        ("teacher_fte_state_local", "teacher_fte_inexperienced", "teacher_fte_out_of_field"),
+    ),
+    Definition(
+        "First- or second-year teachers",
+        "teacher_fte_inexperienced is the state/local-funded FTE of teachers in their first or second year of "
+        "teaching anywhere (any school, district or state, public or private), not their first years at this "
+        "school or district. They are part of teacher_fte_state_local and are counted in both columns.",
+        ("teacher_fte_inexperienced",),
+    ),
+    Definition(
+        "Out-of-field teachers",
+        "teacher_fte_out_of_field is the state/local-funded FTE of teachers teaching a subject or grade for which "
+        "they do not hold the state's certification. They are part of teacher_fte_state_local as well.",
+        ("teacher_fte_out_of_field",),
+    ),
+    Definition(
+        "Personnel spending",
+        "personnel_state_local is the school year's salaries and benefits (health insurance, retirement "
+        "contributions, payroll taxes) of all staff working at the school, not only teachers, paid from state and "
+        "local funds. Split staff who serve several schools by their time at each; leave out district-office staff "
+        "not assigned to a school.",
+        ("personnel_state_local",),
+    ),
+    Definition(
+        "Non-personnel and federal spending",
+        "nonpersonnel_state_local is the school year's state and local spending at the school on everything "
+        "except salaries and benefits (supplies, materials, equipment, contracted services). federal is all "
+        "federal funds spent at the school, personnel and non-personnel together. In all three spending columns "
+        "leave out capital construction and debt service.",
+        ("nonpersonnel_state_local", "federal"),
+    ),
+)
+
+
+def definitions_for(column: str) -> tuple[Definition, ...]:
+    return tuple(d for d in DEFINITIONS if column in d.columns)
+
+
+def definitions_markdown() -> str:
+    """The definitions ``docs/workbook-definitions.md``, generated from this module."""
+    out: list[str] = [
+        f"# Workbook template v{TEMPLATE_VERSION}: definitions",
+        "",
+        "<!-- Generated by compliance.workbook.schema.definitions_markdown(); do not edit by hand. -->",
+        "",
+        "What the template's counts and amounts mean. The template's Instructions sheet carries the same "
+        "text; the columns are described in `workbook-columns.md`.",
+        "",
+    ]
+    for d in DEFINITIONS:
+        out += [f"## {d.term}", "", d.text, "", "Columns: " + ", ".join(f"`{c}`" for c in d.columns) + ".", ""]
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------
 # Problem codes. DATA-01..DATA-39 are the reader's; DATA-40 and up belong to the
 # plausibility checks elsewhere. Each code: default severity, what it means, what to do.
 # --------------------------------------------------------------------------------------
@@ -371,7 +460,7 @@ def columns_markdown() -> str:
         for col in sheet.columns:
             rule = "; ".join(x for x in (col.range_text(), col.rule) if x)
             if col.default is not None:
-                rule = "; ".join(x for x in (rule, f"default {_num(col.default)}") if x)
+                rule = "; ".join(x for x in (rule, f"default {number_text(col.default)}") if x)
             out.append(
                 f"| `{col.name}` | {column_type_text(col)} | {'yes' if col.required else 'no'} | {rule} | {col.help} |"
             )

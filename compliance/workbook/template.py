@@ -1,9 +1,10 @@
 """Writes the blank template v1 (and filled copies of it) from :mod:`.schema`."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import fields as dc_fields
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -15,7 +16,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from compliance.rules.model import WorkbookData
 
 from . import schema
+from .guidance import error_alert, input_prompt
 from .schema import Column, Sheet
+from .template_instructions import page_setup, write_instructions
 
 # Rows covered by drop-downs and column formats in the blank template.
 TEMPLATE_ROWS = 5000
@@ -24,7 +27,7 @@ _TEXT_FORMAT = "@"
 _MONEY_FORMAT = '"$"#,##0.00'
 _NUMBER_FORMAT = "0.00"
 _INT_FORMAT = "0"
-_HEADER_FONT = Font(bold=True)
+_HEADER_FONT = Font(name="Calibri", bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
 
@@ -43,16 +46,26 @@ _FORMATS: dict[str, str] = {
 }
 
 
+class DirectorySchool(NamedTuple):
+    """A school as the state's directory knows it; blank grades are left for the district."""
+
+    school_id: str
+    name: str
+    grade_low: str = ""
+    grade_high: str = ""
+
+
 def build_template(
     out: str | Path | IO[bytes],
     *,
     district_id: str | None = None,
     district_name: str | None = None,
     school_year: str | None = None,
-    schools: list[tuple[str, str]] | None = None,
+    schools: Sequence[Sequence[str]] | None = None,
 ) -> None:
-    """Write the blank template; with ``schools`` (id, name) the Schools and Budget
-    sheets are prefilled with them."""
+    """Write the blank template; with ``schools`` ((id, name) or (id, name, grade_low,
+    grade_high), as :class:`DirectorySchool`) the Schools sheet is prefilled with them and
+    the Budget sheet with their ids and names."""
     wb = _new_workbook()
     district_values: dict[str, Any] = {
         "district_id": district_id,
@@ -60,13 +73,15 @@ def build_template(
         "school_year": school_year,
     }
     _fill_district(wb["District"], district_values)
-    for sheet_name in ("Schools", "Budget"):
-        ws = wb[sheet_name]
-        sheet = schema.SHEETS_BY_KEY[sheet_name.lower()]
-        idx = _col_index(sheet)
-        for r, (sid, name) in enumerate(schools or [], start=2):
-            _set(ws, r, idx["school_id"], str(sid), sheet.column("school_id"))
-            _set(ws, r, idx["school_name"], name, sheet.column("school_name"))
+    directory = [DirectorySchool(*s) for s in schools or []]
+    rows = [
+        {"school_id": str(s.school_id), "school_name": s.name,
+         "grade_low": s.grade_low or None, "grade_high": s.grade_high or None}
+        for s in directory
+    ]
+    _fill_dicts(wb["Schools"], schema.SCHOOLS, rows)
+    # Budget holds only the ids and names (its prefilled columns), so an untouched row reads as empty.
+    _fill_dicts(wb["Budget"], schema.BUDGET, [{k: r[k] for k in schema.BUDGET.prefilled} for r in rows])
     _save(wb, out)
 
 
@@ -112,6 +127,14 @@ def _fill_district(ws: Worksheet, values: dict[str, Any]) -> None:
             _set(ws, r, 2, value, col)
 
 
+def _fill_dicts(ws: Worksheet, sheet: Sheet, rows: list[dict[str, Any]]) -> None:
+    idx = _col_index(sheet)
+    for r, values in enumerate(rows, start=2):
+        for name, value in values.items():
+            if value is not None:
+                _set(ws, r, idx[name], value, sheet.column(name))
+
+
 def _fill_table(ws: Worksheet, sheet: Sheet, rows: list[Any]) -> None:
     idx = _col_index(sheet)
     for r, obj in enumerate(rows, start=2):
@@ -127,48 +150,25 @@ def _new_workbook() -> Workbook:
     wb = Workbook()
     ins = wb.active
     ins.title = schema.INSTRUCTIONS_SHEET
-    _write_instructions(ins)
+    write_instructions(ins, _FORMATS)
     for sheet in schema.SHEETS:
         ws = wb.create_sheet(sheet.name)
         if sheet.layout == "fields":
             _layout_fields(ws, sheet)
         else:
             _layout_table(ws, sheet)
+        page_setup(ws, title_rows="1:1")
     return wb
 
 
-def _write_instructions(ws: Worksheet) -> None:
-    lines: list[str] = [
-        f"Equity compliance submission workbook, template version {schema.TEMPLATE_VERSION}",
-        "",
-        "Fill in one workbook per district per reporting cycle and upload it as .xlsx (not .xls, .xlsm or .csv).",
-        "Keep the header row of each sheet. Column order does not matter; do not rename headers.",
-        "Hover over a header to see what it means. Coded columns have drop-down lists.",
-        "Keep school ids as text so that leading zeros survive.",
-        "Cells with formulas are read by their last calculated value; save the file in Excel before uploading.",
-        "",
-    ]
-    for sheet in schema.SHEETS:
-        presence = {"required": "required", "resources": "needed for resource-equity rules", "optional": "optional"}[sheet.presence]
-        lines.append(f"Sheet {sheet.name} ({presence}): {sheet.help}")
-        for col in sheet.columns:
-            rule = "; ".join(x for x in (col.range_text(), col.rule) if x)
-            req = "required" if col.required else "optional"
-            lines.append(f"    {col.name} [{schema.KIND_LABELS[col.kind].replace('`', '')}, {req}]: {col.help}" + (f" ({rule})" if rule else ""))
-        for rule in sheet.rules:
-            lines.append(f"    Rule: {rule}")
-        lines.append("")
-    for r, text in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=text)
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.column_dimensions["A"].width = 140
-
-
-def _header(ws: Worksheet, col: int, text: str, help_text: str, required: bool) -> None:
+def _header(ws: Worksheet, col: int, text: str, help_text: str, required: bool, *, upright: bool = False) -> None:
     cell = ws.cell(row=1, column=col, value=text)
     cell.font = _HEADER_FONT
     cell.fill = _REQUIRED_FILL if required else _HEADER_FILL
-    cell.alignment = Alignment(horizontal="center")
+    if upright:
+        cell.alignment = Alignment(horizontal="center", vertical="bottom", text_rotation=90)
+    else:
+        cell.alignment = Alignment(horizontal="center", vertical="center")
     comment = Comment(help_text + (" (required)" if required else " (optional)"), "Template")
     comment.width, comment.height = 300, 110
     cell.comment = comment
@@ -180,41 +180,87 @@ def _layout_fields(ws: Worksheet, sheet: Sheet) -> None:
     for r, col in enumerate(sheet.columns, start=2):
         name = ws.cell(row=r, column=1, value=col.name)
         name.comment = Comment(col.help + (" (required)" if col.required else " (optional)"), "Template")
-        ws.cell(row=r, column=2).number_format = _FORMATS[col.kind]
+        name.fill = _REQUIRED_FILL if col.required else _HEADER_FILL
+        value = ws.cell(row=r, column=2)
+        value.number_format = _FORMATS[col.kind]
+        value.alignment = Alignment(wrap_text=True, vertical="top")
+        _validate(ws, col, f"B{r}")
     ws.column_dimensions["A"].width = 32
-    ws.column_dimensions["B"].width = 60
-    ws.freeze_panes = "A2"
+    ws.column_dimensions["B"].width = 80
+    ws.freeze_panes = "B2"
 
 
 def _layout_table(ws: Worksheet, sheet: Sheet) -> None:
     last = TEMPLATE_ROWS + 1
     for i, col in enumerate(sheet.columns, start=1):
-        _header(ws, i, col.name, col.help, col.required)
+        _header(ws, i, col.name, col.help, col.required, upright=True)
         letter = get_column_letter(i)
         dim = ws.column_dimensions[letter]
-        dim.width = max(12, len(col.name) + 4)
+        dim.width = _width(col)
         dim.number_format = _FORMATS[col.kind]
-        codes = col.codes
-        rng = f"{letter}2:{letter}{last}"
-        if codes:
-            dv = DataValidation(type="list", formula1='"' + ",".join(codes) + '"', allow_blank=not col.required)
-            dv.error = f"Choose one of: {', '.join(codes)}"
-            dv.errorTitle = col.name
-            dv.add(rng)
-            ws.add_data_validation(dv)
-        elif col.kind in (schema.INT, schema.NUMBER, schema.MONEY) and col.minimum is not None:
-            # A soft guard in Excel; the reader checks everything again.
-            dv_type = "whole" if col.kind == schema.INT else "decimal"
-            if col.maximum is not None:
-                dv = DataValidation(type=dv_type, operator="between", formula1=_n(col.minimum), formula2=_n(col.maximum))
-            else:
-                op = "greaterThan" if col.min_exclusive else "greaterThanOrEqual"
-                dv = DataValidation(type=dv_type, operator=op, formula1=_n(col.minimum))
-            dv.error = f"{col.name}: {col.range_text()}"
-            dv.errorTitle = col.name
-            dv.add(rng)
-            ws.add_data_validation(dv)
-    ws.freeze_panes = "A2"
+        _validate(ws, col, f"{letter}2:{letter}{last}")
+    # Headers stand upright (a column is as wide as its values, not its name); bold
+    # Calibri 11 needs about 6 points per character.
+    ws.row_dimensions[1].height = max(len(c.name) for c in sheet.columns) * 6 + 8
+    ws.freeze_panes = ws.cell(row=2, column=_frozen_columns(sheet) + 1).coordinate
+
+
+def _width(col: Column) -> float:
+    """Room for the values, not the (upright) header: a printed sheet one page wide then
+    stays legible. A code, a school's name, a dollar amount; counts need few digits."""
+    if col.name == "school_name":
+        return 30
+    if col.name == "school_id":
+        return 12
+    if col.codes:
+        return max(7, max(len(c) for c in col.codes) + 2)
+    return 15 if col.kind == schema.MONEY else 10
+
+
+def _frozen_columns(sheet: Sheet) -> int:
+    """How many leading columns identify the school (school_id, school_name): they stay in view."""
+    n = 0
+    for col in sheet.columns:
+        if col.name not in ("school_id", "school_name"):
+            break
+        n += 1
+    return n
+
+
+def _validate(ws: Worksheet, col: Column, cells: str) -> None:
+    """The cell's input prompt and, where Excel can check the rule, a stop alert.
+
+    A soft guard only (pasting bypasses it); the reader checks everything again."""
+    dv = _rule(col)
+    dv.allow_blank = True  # a blank required cell is the reader's DATA-21, said once per cell
+    dv.showInputMessage = True
+    dv.promptTitle = col.name
+    dv.prompt = input_prompt(col)
+    error = error_alert(col)
+    if error is not None:
+        dv.showErrorMessage = True
+        dv.errorStyle = "stop"
+        dv.errorTitle = col.name
+        dv.error = error
+    dv.add(cells)
+    ws.add_data_validation(dv)
+
+
+def _rule(col: Column) -> DataValidation:
+    codes = col.codes
+    if codes:
+        return DataValidation(type="list", formula1='"' + ",".join(codes) + '"')
+    if col.kind == schema.YEAR:
+        return DataValidation(type="textLength", operator="equal", formula1="7")
+    if col.name == "template_version":
+        return DataValidation(type="whole", operator="equal", formula1=str(schema.TEMPLATE_VERSION))
+    if col.kind in (schema.INT, schema.NUMBER, schema.MONEY) and col.minimum is not None:
+        dv_type = "whole" if col.kind == schema.INT else "decimal"
+        if col.maximum is not None:
+            return DataValidation(type=dv_type, operator="between", formula1=_n(col.minimum), formula2=_n(col.maximum))
+        op = "greaterThan" if col.min_exclusive else "greaterThanOrEqual"
+        return DataValidation(type=dv_type, operator=op, formula1=_n(col.minimum))
+    return DataValidation()  # any value: the prompt only
 
 
 def _n(x: float) -> str:
