@@ -55,11 +55,32 @@ BANDS: dict[str, str] = {
     "high": "High (9\u201312)",
 }
 
+@dataclass(frozen=True, slots=True)
+class IndexLabel:
+    """How one dissimilarity index reads: in a rule's sentence, as a table row, abbreviated."""
+
+    noun: str  # starts a sentence: "Black-white dissimilarity in the district is 0.412"
+    heading: str  # a row of the key measures: "Dissimilarity, Black and white students"
+    short: str  # an evidence value: "D, Black vs white"
+
+
 # Dissimilarity indices by their key in a measures block.
-DISSIMILARITY: dict[str, str] = {
-    "multigroup": "Multigroup dissimilarity (all race groups)",
-    "black_white": "Dissimilarity, Black and white students",
-    "hispanic_white": "Dissimilarity, Hispanic and white students",
-    "students_of_color_white": "Dissimilarity, students of color and white students",
-    "ed_not_ed": "Dissimilarity, economically disadvantaged and not",
+DISSIMILARITY: dict[str, IndexLabel] = {
+    "multigroup": IndexLabel("Multigroup dissimilarity (all race groups)", "Multigroup dissimilarity",
+                             "multigroup D (race)"),
+    "black_white": IndexLabel("Black-white dissimilarity", "Dissimilarity, Black and white students",
+                              "D, Black vs white"),
+    "hispanic_white": IndexLabel("Hispanic-white dissimilarity", "Dissimilarity, Hispanic and white students",
+                                 "D, Hispanic vs white"),
+    "students_of_color_white": IndexLabel("Students of color-white dissimilarity",
+                                          "Dissimilarity, students of color and white students",
+                                          "D, students of color vs white"),
+    "ed_not_ed": IndexLabel("Economically disadvantaged vs. not dissimilarity",
+                            "Dissimilarity, economically disadvantaged and not", "D, ED vs not ED"),
+}
+
+# Measures a finding may name besides the indices (INT-05 compares flagged schools too).
+MEASURES: dict[str, str] = {
+    **{key: label.short for key, label in DISSIMILARITY.items()},
+    "flagged_schools": "identifiable or segregated schools",
 }

@@ -1,33 +1,307 @@
 """The rule registry: for every rule code, its name, the standard it applies and its evidence.
 
-Skeleton: names only. The evidence schema is declared here next (issue 9); the PDF, the
-screen, the exports and the recommendation sentences read rule facts from this module only.
+The PDF, the screen, the exports and small-cell suppression read rule facts from here only:
+how a threshold reads with a rule set's parameters, and for every evidence key its unit,
+heading and the student group it describes. Suppression follows the declared unit, never a
+key's spelling, so renaming a key cannot leak a small count.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import ruleset
+from .model import RACE_GROUPS
+
+# Units an evidence value may have, and the Python types its values may take.
+UNIT_TYPES: dict[str, tuple[type, ...]] = {
+    "students": (int,),  # a count of students
+    "seats": (int,),  # a count of lottery seats
+    "schools": (int,),  # a count of schools
+    "share": (float, int),  # a fraction of students (0.4 reads 40.0%)
+    "multiple": (float, int),  # a multiple of a pooled figure (0.9 reads 90%)
+    "points": (float, int),  # a difference of two shares, in percentage points
+    "ratio": (float, int),  # students per teacher
+    "index": (float, int),  # D, CV, McLoone, progressivity: 3 decimals
+    "dollars": (float, int),
+    "fte": (float, int),  # full-time-equivalent teachers
+    "number": (float, int),  # an estimated quantity without a finer unit
+    "group": (str,),  # a student group key (labels.GROUPS)
+    "measure": (str,),  # a measure key (labels.DISSIMILARITY, or "flagged_schools")
+    "code": (str,),  # a code word such as non_title_i
+    "text": (str,),
+    "school_id": (str,),
+    "flag": (bool,),
+    "list": (list,),  # items of the unit of ``Field.items``
+    "record": (dict,),  # nested fields (``Field.fields``), or values by group (``Field.by_group``)
+    "records": (list,),  # a list of records, each with ``Field.fields``
+}
+
+# ``Field.group`` placeholder: the group is the one the evidence (or record) names in "group".
+NAMED_GROUP = "@group"
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One evidence (or estimate) key: its unit, heading and the students it describes.
+
+    ``group`` is the student group the value is about, as a cell of the unit's counts (a
+    school's: ``labels.GROUPS`` keys; a lottery's: its applicant and admitted pools).
+    ``at_school`` says the value describes that group at one school or lottery, so it is
+    subject to small-cell suppression (a count, a share, or a distance that gives a share away).
+    """
+
+    unit: str
+    label: str = ""
+    group: str | None = None
+    at_school: bool = False
+    threshold: bool = False  # a rule-set parameter, printed with the standard
+    signed: bool = False  # a change or difference: printed with its sign
+    plus_minus: bool = False  # a tolerance: printed as "±x"
+    items: Field | None = None  # unit "list"
+    fields: Mapping[str, Field] | None = None  # unit "record"/"records"
+    by_group: bool = False  # unit "record": its keys are student groups, values in ``items``' unit
+    # The unit depends on another evidence value (INT-05's "measure"): (key, {value: unit}).
+    unit_by: tuple[str, Mapping[str, str]] | None = None
+
+    def unit_for(self, evidence: Mapping[str, Any]) -> str:
+        if self.unit_by is not None:
+            key, units = self.unit_by
+            return units.get(str(evidence.get(key)), self.unit)
+        return self.unit
+
+    def group_for(self, evidence: Mapping[str, Any], default: str | None) -> str | None:
+        if self.group != NAMED_GROUP:
+            return self.group
+        named = evidence.get("group")
+        return named if isinstance(named, str) else default
 
 
 @dataclass(frozen=True, slots=True)
 class RuleSpec:
     code: str
     name: str
+    evidence: Mapping[str, Field] = field(default_factory=dict)
+    # The group a finding is about when its evidence does not say (INT-03: ED students).
+    default_group: str | None = None
+    # The rule's standard with the rule set's parameters (its section of the rule set).
+    threshold: Callable[[dict[str, Any]], str] | None = None
 
+
+def _pts(v: float) -> str:
+    """A fraction as percentage points, without trailing zeros: 0.15 -> '15'."""
+    return f"{v * 100:g}"
+
+
+# ---------------------------------------------------------------- evidence, per rule
+
+_SCHOOL_SHARE = Field("share", "School share", group=NAMED_GROUP, at_school=True)
+_BAND_SHARE = Field("share", "Band share")
+_DIFFERENCE = Field("points", "Difference", group=NAMED_GROUP, at_school=True, signed=True)
+_BAND = Field("points", "Band", threshold=True, plus_minus=True)
+_GROUP = Field("group", "Group")
+
+_DEVIATION = {"group": _GROUP, "school_share": _SCHOOL_SHARE, "band_share": _BAND_SHARE, "difference": _DIFFERENCE}
+
+_INT05_UNITS = ("measure", {"flagged_schools": "schools"})  # else a dissimilarity index
+
+_LOTTERY_COUNT = {
+    key: Field("students", label, group=key, at_school=True)
+    for key, label in (
+        ("applicants_ed", "Applicants ED"), ("applicants_non_ed", "Applicants non ED"),
+        ("admitted_ed", "Admitted ED"), ("admitted_non_ed", "Admitted non ED"),
+        ("unadmitted_ed", "Unadmitted ED"), ("unadmitted_non_ed", "Unadmitted non ED"),
+    )
+}
+
+_COMPARISON = {
+    "enrollment_total": Field("students", "Enrollment total", group="enrollment_total", at_school=True),
+    "comparison_group": Field("code", "Comparison group"),
+    "comparison_schools": Field("schools", "Comparison schools"),
+    "limit": Field("multiple", "Limit", threshold=True),
+}
+
+_QUARTILE_SCHOOLS = Field("schools")
+
+EVIDENCE: dict[str, dict[str, Field]] = {
+    "INT-01": {
+        **_DEVIATION, "band": _BAND,
+        "single_group_min_band_share": Field("share", "Single group min band share", threshold=True),
+        "deviations": Field("records", "Deviations", fields=_DEVIATION),
+    },
+    "INT-02": {
+        "group": _GROUP, "school_share": _SCHOOL_SHARE,
+        "threshold": Field("share", "Threshold", threshold=True),
+        "groups": Field("list", "Groups", items=_GROUP),
+        "students_of_color_share": Field("share", "Students of color share", group="students_of_color",
+                                         at_school=True),
+    },
+    "INT-03": {"group": _GROUP, "school_share": _SCHOOL_SHARE, "band_share": _BAND_SHARE,
+               "difference": _DIFFERENCE, "band": _BAND},
+    "INT-04": {
+        "index": Field("measure", "Index"), "value": Field("index", "Value"), "level": Field("text", "Level"),
+        "threshold": Field("index", "Threshold", threshold=True),
+        "warning_at": Field("index", "Warning at", threshold=True),
+        "finding_at": Field("index", "Finding at", threshold=True),
+        "schools": Field("schools", "Schools"),
+    },
+    "INT-05": {
+        "measure": Field("measure", "Measure"),
+        "current": Field("index", "Current", unit_by=_INT05_UNITS),
+        "proposed": Field("index", "Proposed", unit_by=_INT05_UNITS),
+        "change": Field("index", "Change", signed=True, unit_by=_INT05_UNITS),
+        "tolerance": Field("index", "Tolerance", threshold=True, plus_minus=True, unit_by=_INT05_UNITS),
+        "commendation": Field("flag", "Commendation"),
+    },
+    "INT-06": {
+        "seats": Field("seats", "Seats"), **_LOTTERY_COUNT,
+        "target_ed_share": Field("share", "Target ED share", threshold=True),
+        "check": Field("code", "Check"),
+        "admitted_ed_share": Field("share", "Admitted ED share", group="admitted_ed", at_school=True),
+        # The target is printed: the difference would give a hidden admitted share away.
+        "difference": Field("points", "Difference", group="admitted_ed", at_school=True, signed=True),
+        "tolerance": Field("points", "Tolerance", threshold=True, plus_minus=True),
+        "empty_seats": Field("seats", "Empty seats"),
+        "max_empty_seats": Field("seats", "Max empty seats", threshold=True),
+    },
+    "RES-01": {
+        "students_per_teacher": Field("ratio", "Students per teacher"),
+        **_COMPARISON,
+        "teacher_fte_state_local": Field("fte", "Teacher FTE state local"),
+        "comparison_pooled_students_per_teacher": Field("ratio", "Comparison pooled students per teacher"),
+        "threshold": Field("ratio", "Threshold", threshold=True),
+        "additional_fte_needed": Field("fte", "Additional FTE needed"),
+    },
+    "RES-02": {
+        "ppe_state_local": Field("dollars", "Per-pupil expenditure state local"),
+        **_COMPARISON,
+        "comparison_pooled_ppe": Field("dollars", "Comparison pooled per-pupil expenditure"),
+        "threshold": Field("dollars", "Threshold", threshold=True),
+        "additional_dollars_needed": Field("dollars", "Additional dollars needed"),
+    },
+    "RES-03": {
+        "progressivity": Field("index", "Progressivity"),
+        "min_ratio": Field("index", "Min ratio", threshold=True),
+        "ppe_highest_poverty_quartile": Field("dollars", "Per-pupil expenditure highest poverty quartile"),
+        "ppe_lowest_poverty_quartile": Field("dollars", "Per-pupil expenditure lowest poverty quartile"),
+        "schools_highest_poverty_quartile": Field("schools", "Schools highest poverty quartile"),
+        "schools_lowest_poverty_quartile": Field("schools", "Schools lowest poverty quartile"),
+        "dollars_to_move": Field("dollars", "Dollars to move"),
+    },
+    "RES-04": {
+        "quartiles_by": Field("group", "Quartiles by"),
+        "gap": Field("points", "Gap"),
+        "max_gap": Field("points", "Max gap", threshold=True),
+        "inexperienced_rate_highest_quartile": Field("share", "Inexperienced rate highest quartile"),
+        "inexperienced_rate_lowest_quartile": Field("share", "Inexperienced rate lowest quartile"),
+        "teacher_fte_highest_quartile": Field("fte", "Teacher FTE highest quartile"),
+        "teacher_fte_lowest_quartile": Field("fte", "Teacher FTE lowest quartile"),
+        "schools_highest_quartile": Field("schools", "Schools highest quartile"),
+        "schools_lowest_quartile": Field("schools", "Schools lowest quartile"),
+        "inexperienced_fte_to_swap": Field("fte", "Inexperienced FTE to swap"),
+    },
+    "RES-05": {
+        "failed": Field("list", "Failed", items=Field("code")),
+        "cv": Field("index", "CV"), "max_cv": Field("index", "Max CV", threshold=True),
+        "mcloone": Field("index", "McLoone"), "min_mcloone": Field("index", "Min McLoone", threshold=True),
+        "federal_range_ratio": Field("index", "Federal range ratio"),
+        "max_range_ratio": Field("index", "Max range ratio", threshold=True),
+        "p5": Field("dollars", "P5"), "p50": Field("dollars", "P50"), "p95": Field("dollars", "P95"),
+        "ppe_mean": Field("dollars", "Per-pupil expenditure mean"),
+        "schools_counted": Field("schools", "Schools counted"),
+    },
+}
+
+# The remedy estimates recommendations attach (remedies.py), by key: the same key means the
+# same thing in every rule's estimate. "method", "school_id" and "band" head the block.
+_RES04_PART = {
+    "fte_to_replace_in_high": Field("fte"), "fte_to_swap": Field("fte"), "gap": Field("points"),
+    "high_quartile_schools": Field("list", items=Field("school_id")),
+    "low_quartile_schools": Field("list", items=Field("school_id")),
+    "high_rate": Field("share"), "low_rate": Field("share"), "reachable": Field("flag"),
+    "reassignments": Field("fte"),
+}
+_FLOW = {
+    "from": Field("school_id"), "to": Field("school_id"), "group": _GROUP,
+    # A flow is students of one group leaving one school: a small one is suppressed.
+    "students": Field("students", at_school=True), "econ_disadvantaged": Field("students", at_school=True),
+    "ed": Field("flag"),
+}
+ESTIMATE: dict[str, Field] = {
+    "method": Field("text"), "school_id": Field("school_id"), "band": Field("text"),
+    "reachable": Field("flag"), "reason": Field("text"),
+    "schools": Field("schools"), "band_enrollment": Field("students"), "students_moved": Field("students"),
+    "share_of_band": Field("share"),
+    "band_share": Field("record", by_group=True, items=Field("share")),
+    "largest_flows": Field("records", fields=_FLOW), "flows": Field("records", fields=_FLOW),
+    "school_after": Field("record", fields={
+        "enrollment": Field("number"), "ed_share": Field("share"), "students_of_color_share": Field("share")}),
+    "enrollment": Field("students"), "comparison": Field("text"), "comparison_schools": Field("schools"),
+    "comparison_ratio": Field("ratio"), "students_per_teacher": Field("ratio"), "target_ratio": Field("ratio"),
+    "limit": Field("multiple"), "current_fte": Field("fte"), "fte_to_add": Field("fte"),
+    "fte_to_move_from_comparison": Field("fte"),
+    "ppe": Field("dollars"), "comparison_ppe": Field("dollars"), "target_ppe": Field("dollars"),
+    "dollars_to_add": Field("dollars"), "dollars_to_move_from_comparison": Field("dollars"),
+    "low_quartile_ppe": Field("dollars"), "high_quartile_ppe": Field("dollars"), "ratio": Field("index"),
+    "min_ratio": Field("index"), "low_quartile_schools": Field("list", items=Field("school_id")),
+    "high_quartile_schools": Field("list", items=Field("school_id")), "dollars_to_move": Field("dollars"),
+    "dollars_to_add_to_high": Field("dollars"), "ppe_after_move": Field("dollars"),
+    "max_gap": Field("points"),
+    "poverty": Field("record", fields=_RES04_PART), "students_of_color": Field("record", fields=_RES04_PART),
+}
+
+# Workbook columns that count students: a data problem quoting one of their values quotes a count.
+STUDENT_COLUMNS: frozenset[str] = frozenset({
+    "enrollment_total", *RACE_GROUPS, "econ_disadvantaged", "english_learners", "students_with_disabilities",
+    "applicants_ed", "applicants_non_ed", "admitted_ed", "admitted_non_ed",
+})
+
+
+# ---------------------------------------------------------------- standards, per rule
+
+_THRESHOLDS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "INT-01": lambda p: (f"a school's share of students of color within \u00b1{_pts(p['band'])} points of its "
+                         f"grade band's share; also each race group with a band share of at least "
+                         f"{_pts(p['single_group_min_band_share'])}%"),
+    "INT-02": lambda p: (f"students of color, and each race group, below {_pts(p['threshold'])}% of a school's "
+                         "enrollment"),
+    "INT-03": lambda p: f"a school's ED share within \u00b1{_pts(p['band'])} points of its grade band's ED share",
+    "INT-04": lambda p: (f"dissimilarity below {p['warning_at']:g}; warning from {p['warning_at']:g} (moderate), "
+                         f"finding from {p['finding_at']:g} (high)"),
+    "INT-05": lambda p: (f"no rise in multigroup D or ED D of more than {p['tolerance']:g}, nor in the number of "
+                         "flagged schools"),
+    "INT-06": lambda p: (f"admitted ED share within \u00b1{_pts(p['tolerance'])} points of the target; no empty seat "
+                         "while a pool waits"),
+    "RES-01": lambda p: (f"each Title I school's students per teacher at most {_pts(p['limit'])}% of the non-Title I "
+                         f"pooled ratio of its band (schools under {p['min_enrollment']} students exempt)"),
+    "RES-02": lambda p: (f"each Title I school's per-pupil spending at least {_pts(p['limit'])}% of the non-Title I "
+                         f"pooled figure of its band (schools under {p['min_enrollment']} students exempt)"),
+    "RES-03": lambda p: f"highest- over lowest-poverty quartile spending per pupil at least {p['min_ratio']:.2f}",
+    "RES-04": lambda p: f"inexperienced-teacher rate gap at most {_pts(p['max_gap'])} points",
+    "RES-05": lambda p: (f"CV at most {p['max_cv']:g}, McLoone at least {p['min_mcloone']:g}, federal range ratio "
+                         f"at most {p['max_range_ratio']:g}"),
+    "PLAUSIBILITY": lambda p: (f"enrollment change at most {_pts(p['max_enrollment_change'])}%; spending per pupil "
+                               f"at most {p['max_ppe_over_median']:g} times the median"),
+    "PRIVACY": lambda p: f"counts below {p['min_cell']} students suppressed",
+}
+
+_DEFAULT_GROUPS = {"INT-01": "students_of_color", "INT-02": "students_of_color", "INT-03": "econ_disadvantaged"}
 
 RULES: dict[str, RuleSpec] = {
-    spec.code: spec
-    for spec in (
-        RuleSpec("INT-01", "Racially identifiable schools"),
-        RuleSpec("INT-02", "Intensely segregated schools"),
-        RuleSpec("INT-03", "Economically identifiable schools"),
-        RuleSpec("INT-04", "District evenness (dissimilarity)"),
-        RuleSpec("INT-05", "Proposed assignment change"),
-        RuleSpec("INT-06", "Socioeconomic lottery"),
-        RuleSpec("RES-01", "Comparability of staff"),
-        RuleSpec("RES-02", "Comparability of spending"),
-        RuleSpec("RES-03", "Progressivity of spending"),
-        RuleSpec("RES-04", "Teacher equity"),
-        RuleSpec("RES-05", "Horizontal equity of spending"),
+    code: RuleSpec(code, name, EVIDENCE[code], _DEFAULT_GROUPS.get(code), _THRESHOLDS[code])
+    for code, name in (
+        ("INT-01", "Racially identifiable schools"),
+        ("INT-02", "Intensely segregated schools"),
+        ("INT-03", "Economically identifiable schools"),
+        ("INT-04", "District evenness (dissimilarity)"),
+        ("INT-05", "Proposed assignment change"),
+        ("INT-06", "Socioeconomic lottery"),
+        ("RES-01", "Comparability of staff"),
+        ("RES-02", "Comparability of spending"),
+        ("RES-03", "Progressivity of spending"),
+        ("RES-04", "Teacher equity"),
+        ("RES-05", "Horizontal equity of spending"),
     )
 }
 
@@ -40,3 +314,75 @@ def rule_name(code: str) -> str:
     if code in RULES:
         return RULES[code].name
     return "Data check" if code.startswith("DATA-") else code
+
+
+def section_name(code: str) -> str:
+    """A rule-set section's name for the methodology table: the rule's, else 'Plausibility'."""
+    return RULE_NAMES.get(code, code.capitalize())
+
+
+def evidence_fields(code: str) -> Mapping[str, Field]:
+    """The declared evidence of a rule; empty for a code the registry does not know."""
+    spec = RULES.get(code)
+    return spec.evidence if spec else {}
+
+
+def default_group(code: str) -> str | None:
+    spec = RULES.get(code)
+    return spec.default_group if spec else None
+
+
+def threshold_text(code: str, params: dict[str, Any]) -> str:
+    """How a rule's (or section's) standard reads with the rule set's parameters; '' if none."""
+    text_of = _THRESHOLDS.get(code)
+    if text_of is None or code not in ruleset.DEFAULT_PARAMS:
+        return ""
+    p = ruleset.section(params, code)
+    text = text_of(p)
+    if p.get("enabled") is False:
+        text += " (rule turned off in this rule set)"
+    elif p.get("severity"):
+        text += f"; severity {p['severity']}"
+    return text
+
+
+def undeclared(code: str, evidence: Mapping[str, Any]) -> list[str]:
+    """Evidence paths a rule emitted that the registry does not declare, or whose value has
+    another type than the declared unit allows ("deviations[].group: str, not share")."""
+    return _check(evidence_fields(code), evidence, "")
+
+
+def undeclared_estimate(estimate: Mapping[str, Any]) -> list[str]:
+    return _check(ESTIMATE, estimate, "")
+
+
+def _check(fields: Mapping[str, Field], values: Mapping[str, Any], prefix: str) -> list[str]:
+    problems: list[str] = []
+    for key, value in values.items():
+        path = f"{prefix}{key}"
+        spec = fields.get(key)
+        if spec is None:
+            problems.append(f"{path}: not declared")
+        else:
+            problems += _check_value(spec, value, path, values)
+    return problems
+
+
+def _check_value(spec: Field, value: Any, path: str, context: Mapping[str, Any]) -> list[str]:
+    if value is None:
+        return []
+    unit = spec.unit_for(context)
+    types = UNIT_TYPES[unit]
+    # bool is an int to Python: only a "flag" may hold one.
+    if not isinstance(value, types) or (isinstance(value, bool) and unit != "flag"):
+        return [f"{path}: {type(value).__name__}, not {unit}"]
+    if unit == "list" and spec.items is not None:
+        return [p for v in value for p in _check_value(spec.items, v, f"{path}[]", context)]
+    if unit == "records" and spec.fields is not None:
+        return [p for v in value for p in (_check(spec.fields, v, f"{path}[].") if isinstance(v, dict)
+                                            else [f"{path}[]: not a record"])]
+    if unit == "record" and spec.by_group and spec.items is not None:
+        return [p for k, v in value.items() for p in _check_value(spec.items, v, f"{path}.{k}", context)]
+    if unit == "record" and spec.fields is not None:
+        return _check(spec.fields, value, f"{path}.")
+    return []

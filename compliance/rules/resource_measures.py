@@ -8,8 +8,9 @@ last bit of a float sum. Undefined values are ``None``, never NaN or 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -89,7 +90,7 @@ class _Sorted:
     total_w: float
 
     @classmethod
-    def of(cls, values: np.ndarray, weights: np.ndarray) -> "_Sorted":
+    def of(cls, values: np.ndarray, weights: np.ndarray) -> _Sorted:
         order = np.argsort(values, kind="stable")  # stable: ties keep the canonical order
         x = values[order]
         w = weights[order]
@@ -271,7 +272,7 @@ class ResourceArrays:
         return len(self.school_id)
 
     @classmethod
-    def build(cls, pairs: Sequence[tuple[SchoolRow, BudgetRow]]) -> "ResourceArrays":
+    def build(cls, pairs: Sequence[tuple[SchoolRow, BudgetRow]]) -> ResourceArrays:
         pairs = tuple(sorted(pairs, key=lambda p: p[0].school_id))
         enr = np.array([s.enrollment_total for s, _ in pairs], dtype=float)
         dollars = np.array([b.personnel_state_local + b.nonpersonnel_state_local for _, b in pairs], dtype=float)

@@ -23,10 +23,11 @@ Decisions where the spec is silent (also in the final report to the lead):
 """
 from __future__ import annotations
 
+from typing import Any
 
 import numpy as np
 
-from .model import BANDS, BudgetRow, RuleFinding, DataProblem, SchoolRow, WorkbookData
+from .model import BANDS, BudgetRow, DataProblem, RuleFinding, SchoolRow, WorkbookData
 from .resource_measures import (
     GroupResources,
     QuartileGap,
@@ -179,9 +180,8 @@ def _comparability(arr: ResourceArrays, params: dict | None, code: str) -> list[
         threshold = limit * pooled
         for i in title_i:
             s, b = arr.rows[i]
-            f = (_staff_finding if staff else _spending_finding)(
-                s, b, band, group, int(comp.sum()), pooled, limit, threshold, p["severity"]
-            )
+            f = _comparability_finding(code, s, b, band, group, int(comp.sum()), pooled, limit, threshold,
+                                       p["severity"])
             if f is not None:
                 out.append(f)
     return out
@@ -193,10 +193,9 @@ def _comparison_words(group: str, band: str) -> str:
     return f"all schools of the {band} band (every school there is Title I)"
 
 
-def _staff_finding(
-    s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
-    pooled: float, limit: float, threshold: float, severity: str,
-) -> RuleFinding | None:
+def _staff_gap(s: SchoolRow, b: BudgetRow, pooled: float, limit: float, threshold: float, where: str
+               ) -> tuple[dict[str, Any], str, float] | None:
+    """RES-01: (the school's own evidence, the message, FTE needed) when its ratio is above the threshold."""
     fte = b.teacher_fte_state_local
     ratio = students_per_teacher(s.enrollment_total, fte)
     if ratio is not None and not _above(ratio, threshold):
@@ -209,30 +208,16 @@ def _staff_finding(
         detail = f"has {ratio:.2f} students per state/local-funded teacher ({s.enrollment_total} / {fte:g} FTE)"
     message = (
         f"Title I school {s.school_name} ({s.school_id}) {detail}; the limit is {limit:.0%} of the pooled ratio "
-        f"of {_comparison_words(group, band)} ({pooled:.2f}), i.e. {threshold:.2f}. "
+        f"of {where} ({pooled:.2f}), i.e. {threshold:.2f}. "
         f"About {needed:.1f} more state/local teacher FTE would meet it."
     )
-    return RuleFinding(
-        rule="RES-01", severity=severity, scope="school", school_id=s.school_id, band=band,
-        message=message, rule_version=RULE_VERSION,
-        evidence={
-            "students_per_teacher": ratio,
-            "enrollment_total": s.enrollment_total,
-            "teacher_fte_state_local": fte,
-            "comparison_group": group,
-            "comparison_schools": n_comp,
-            "comparison_pooled_students_per_teacher": pooled,
-            "limit": limit,
-            "threshold": threshold,
-            "additional_fte_needed": needed,
-        },
-    )
+    own = {"students_per_teacher": ratio, "enrollment_total": s.enrollment_total, "teacher_fte_state_local": fte}
+    return own, message, needed
 
 
-def _spending_finding(
-    s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
-    pooled: float, limit: float, threshold: float, severity: str,
-) -> RuleFinding | None:
+def _spending_gap(s: SchoolRow, b: BudgetRow, pooled: float, limit: float, threshold: float, where: str
+                  ) -> tuple[dict[str, Any], str, float] | None:
+    """RES-02: (the school's own evidence, the message, dollars needed) when it spends below the threshold."""
     ppe = per_pupil_expenditure(b, s.enrollment_total)
     assert ppe is not None  # counted schools have pupils
     if not _below(ppe, threshold):
@@ -240,21 +225,34 @@ def _spending_finding(
     needed = (threshold - ppe) * s.enrollment_total
     message = (
         f"Title I school {s.school_name} ({s.school_id}) spends {_money(ppe)} per pupil from state and local "
-        f"funds; the minimum is {limit:.0%} of the pooled figure of {_comparison_words(group, band)} "
+        f"funds; the minimum is {limit:.0%} of the pooled figure of {where} "
         f"({_money(pooled)}), i.e. {_money(threshold)}. About {_money(needed)} more state/local funding would meet it."
     )
+    return {"ppe_state_local": ppe, "enrollment_total": s.enrollment_total}, message, needed
+
+
+# Per rule: the school's gap, and the evidence keys of the pooled figure and of what is needed.
+_COMPARABILITY = {
+    "RES-01": (_staff_gap, "comparison_pooled_students_per_teacher", "additional_fte_needed"),
+    "RES-02": (_spending_gap, "comparison_pooled_ppe", "additional_dollars_needed"),
+}
+
+
+def _comparability_finding(
+    code: str, s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
+    pooled: float, limit: float, threshold: float, severity: str,
+) -> RuleFinding | None:
+    gap_of, pooled_key, needed_key = _COMPARABILITY[code]
+    gap = gap_of(s, b, pooled, limit, threshold, _comparison_words(group, band))
+    if gap is None:
+        return None
+    own, message, needed = gap
     return RuleFinding(
-        rule="RES-02", severity=severity, scope="school", school_id=s.school_id, band=band,
+        rule=code, severity=severity, scope="school", school_id=s.school_id, band=band,
         message=message, rule_version=RULE_VERSION,
         evidence={
-            "ppe_state_local": ppe,
-            "enrollment_total": s.enrollment_total,
-            "comparison_group": group,
-            "comparison_schools": n_comp,
-            "comparison_pooled_ppe": pooled,
-            "limit": limit,
-            "threshold": threshold,
-            "additional_dollars_needed": needed,
+            **own, "comparison_group": group, "comparison_schools": n_comp, pooled_key: pooled,
+            "limit": limit, "threshold": threshold, needed_key: needed,
         },
     )
 

@@ -1,0 +1,99 @@
+"""INT-04 (evenness of the district and of each band) and INT-06 (socioeconomic lotteries)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .integration_base import EPS, RULE_VERSION, area_label, areas, pct, pts
+from .labels import DISSIMILARITY
+from .model import LotteryRow, RuleFinding
+
+
+def evenness_findings(measures: dict[str, Any], p04: dict) -> list[RuleFinding]:
+    if not p04["enabled"]:
+        return []
+    findings: list[RuleFinding] = []
+    for band, area in areas(measures):
+        for index, value in area["dissimilarity"].items():
+            if value is None:
+                continue
+            if value >= p04["finding_at"] - EPS:
+                severity, level, threshold = "finding", "high", p04["finding_at"]
+            elif value >= p04["warning_at"] - EPS:
+                severity, level, threshold = "warning", "moderate", p04["warning_at"]
+            else:
+                continue
+            findings.append(RuleFinding(
+                rule="INT-04", severity=severity, scope="district" if band is None else "band", band=band,
+                rule_version=RULE_VERSION,
+                message=(
+                    f"{DISSIMILARITY[index].noun} in {area_label(band)} is {value:.3f}, at or above "
+                    f"{threshold:g}: {level} segregation."
+                ),
+                evidence={
+                    "index": index, "value": value, "level": level, "threshold": threshold,
+                    "warning_at": p04["warning_at"], "finding_at": p04["finding_at"],
+                    "schools": area["schools"],
+                },
+            ))
+    return findings
+
+
+
+# ---------------------------------------------------------------------------
+# INT-06: socioeconomic two-pool lotteries.
+
+
+def lottery_findings(
+    lottery: Sequence[LotteryRow], p06: dict, bands: dict[str, str], names: dict[str, str]
+) -> list[RuleFinding]:
+    if not p06["enabled"]:
+        return []
+    tol = p06["tolerance"]
+    findings: list[RuleFinding] = []
+    for lot in lottery:
+        label = f"{names.get(lot.school_id, lot.school_id)} ({lot.school_id})"
+        band = bands.get(lot.school_id)
+        target = lot.target_ed_share
+        admitted = lot.admitted_ed + lot.admitted_non_ed
+        base = {
+            "seats": lot.seats, "applicants_ed": lot.applicants_ed, "applicants_non_ed": lot.applicants_non_ed,
+            "admitted_ed": lot.admitted_ed, "admitted_non_ed": lot.admitted_non_ed, "target_ed_share": target,
+        }
+        # The target binds only when both pools could fill their share of the seats.
+        both_pools_enough = (
+            lot.applicants_ed >= target * lot.seats - EPS
+            and lot.applicants_non_ed >= (1.0 - target) * lot.seats - EPS
+        )
+        if both_pools_enough and admitted > 0:
+            share = lot.admitted_ed / admitted
+            if abs(share - target) > tol + EPS:
+                findings.append(RuleFinding(
+                    rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
+                    band=band, rule_version=RULE_VERSION,
+                    message=(
+                        f"The lottery at {label} admitted {pct(share)} economically disadvantaged students "
+                        f"({lot.admitted_ed} of {admitted}) against a target of {pct(target)}, off by "
+                        f"{pts(abs(share - target))}, more than the allowed ±{pts(tol)}, although both "
+                        f"pools had enough applicants."
+                    ),
+                    evidence={**base, "check": "ed_share", "admitted_ed_share": share,
+                              "difference": share - target, "tolerance": tol},
+                ))
+        empty = lot.seats - admitted
+        waiting_ed = lot.applicants_ed - lot.admitted_ed
+        waiting_non_ed = lot.applicants_non_ed - lot.admitted_non_ed
+        if empty > 0 and (waiting_ed > 0 or waiting_non_ed > 0):
+            findings.append(RuleFinding(
+                rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
+                band=band, rule_version=RULE_VERSION,
+                message=(
+                    f"The lottery at {label} left {empty} of {lot.seats} seats empty while "
+                    f"{waiting_ed} economically disadvantaged and {waiting_non_ed} other applicants "
+                    f"were not admitted."
+                ),
+                evidence={**base, "check": "empty_seats", "empty_seats": empty,
+                          "unadmitted_ed": waiting_ed, "unadmitted_non_ed": waiting_non_ed, "max_empty_seats": 0},
+            ))
+    return findings
+
