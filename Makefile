@@ -10,15 +10,18 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
+	  || { echo "Could not create $(VENV) (Debian's own Python needs: sudo apt-get install -y python3-venv)."; exit 1; }
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
 setup: $(STAMP) syscheck
 
+# System packages (scripts/system-packages.txt): installed when missing if root or passwordless
+# sudo allows, otherwise the command to run is printed.
 syscheck: $(STAMP)
-	@scripts/check_system.sh $(BIN)/python
+	@scripts/check_system.sh run $(BIN)/python
 
 migrate: setup
 	DJANGO_DEV=1 $(BIN)/python manage.py migrate --noinput
@@ -32,8 +35,9 @@ run: seed
 worker: setup
 	DJANGO_DEV=1 $(BIN)/celery -A config worker --loglevel=INFO
 
-test: setup
-	@scripts/check_system.sh $(BIN)/python test
+# The test scope includes the app's packages: one apt-get update at most.
+test: $(STAMP)
+	@scripts/check_system.sh test $(BIN)/python
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Both run even when the first fails, so one pass shows every problem.
