@@ -32,7 +32,7 @@ GROUPS = ("hispanic", "american_indian", "asian", "black", "pacific_islander", "
 
 
 def synthetic_district(n: int, seed: int = 7) -> tuple[list[Any], dict[str, Any]]:
-    """School rows and an evaluation dict shaped like evaluate-cli.md, with realistic findings."""
+    """School rows and an evaluation dict shaped like docs/evaluate-cli.md, with realistic findings."""
     from compliance.rules.model import SchoolRow
 
     rng = random.Random(seed)

@@ -1,6 +1,6 @@
 """A realistic report context built by hand: 8 schools in three bands, findings, remedies.
 
-The evaluation dict follows evaluate-cli.md; school shares are computed from the counts
+The evaluation dict follows docs/evaluate-cli.md; school shares are computed from the counts
 so the report's printed numbers can be checked against them.
 """
 from __future__ import annotations

@@ -169,7 +169,7 @@ def _check_area_against_pysal(rows: list[SchoolRow], area: dict, full: bool = Tr
         agree(area["dissimilarity"][key], _pysal(lambda: Dissim(df, a, total)))
         checks += 1
     agree(area["dissimilarity"]["multigroup"], _pysal(lambda: MultiDissim(df, list(RACE_GROUPS))))
-    present = [g for g in RACE_GROUPS if df[g].sum() > 0]  # measures.md: absent groups are dropped first
+    present = [g for g in RACE_GROUPS if df[g].sum() > 0]  # docs/measures.md: absent groups are dropped first
     agree(area["theil_h"], _pysal(lambda: MultiInfoTheory(df, present)))
     checks += 2
     if full:
