@@ -1,0 +1,235 @@
+"""Each template sheet's own checks: District (field/value pairs), Schools, Budget, Proposed, Lottery.
+
+The table sheets' checks that need no other sheet (:func:`local_checks`) may run before
+Schools is read; the rest take what they need from Schools as arguments
+(docs/workbook.md, "Sheets" and "Cross-sheet checks").
+"""
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from compliance.rules.model import BudgetRow, DistrictInfo, LotteryRow, ProposedRow, SchoolRow
+
+from . import schema
+from .cells import BLANK, EMAIL, cell_text, conv_id, conv_int, conv_text, valid_year
+from .package import SheetScan
+from .problem_log import ProblemLog
+from .schema import Column, normalize_name
+from .tables import (
+    Columns,
+    Table,
+    build_rows,
+    check_duplicates,
+    check_grade_order,
+    check_known_ids,
+    check_race_sum,
+    convert_columns,
+)
+
+# What a school the Proposed sheet opens must say about itself.
+_NEW_SCHOOL_FIELDS = ("school_name", "grade_low", "grade_high", "assignment_method")
+_IDENTITY_FIELDS = ("district_id", "district_name", "school_year")
+
+
+def school_rows(t: Table, problems: ProblemLog) -> tuple[list[SchoolRow], set[str]]:
+    """The Schools sheet's rows, and every id on it (broken rows included)."""
+    cols = convert_columns(t, problems)
+    c = cols.values
+    ids = c["school_id"]
+    check_duplicates(t, ids, cols.complete, problems)
+    check_grade_order(t, c["grade_low"], c["grade_high"], {"grade_low", "grade_high"} <= cols.complete, problems)
+    check_race_sum(t, cols, problems)
+    return build_rows(SchoolRow, t, cols), {i for i in ids if i is not None}
+
+
+def local_checks(t: Table, problems: ProblemLog) -> Columns:
+    """The checks of Budget, Proposed or Lottery that need no other sheet (converting the
+    columns, repeated ids); run ahead while Schools is still being parsed, or when needed."""
+    cols = convert_columns(t, problems)
+    check_duplicates(t, cols.values["school_id"], cols.complete, problems)
+    return cols
+
+
+def budget_rows(t: Table, cols: Columns, school_ids: set[str], problems: ProblemLog) -> list[BudgetRow]:
+    check_known_ids(t, cols.values["school_id"], school_ids, problems)
+    return build_rows(BudgetRow, t, cols)
+
+
+def lottery_rows(t: Table, cols: Columns, school_ids: set[str], problems: ProblemLog) -> list[LotteryRow]:
+    c = cols.values
+    check_known_ids(t, c["school_id"], school_ids, problems)
+    admitted = c["admitted_ed"], c["admitted_non_ed"]
+    seats_col = c["seats"]
+    if {"seats", "admitted_ed", "admitted_non_ed"} <= cols.complete and not any(
+        map(operator.gt, map(operator.add, *admitted), seats_col)
+    ):
+        seats_col = []  # nothing over: skip the row loop
+    for k, (seats, a, b) in enumerate(zip(seats_col, *admitted)):
+        if seats is not None and a is not None and b is not None and a + b > seats:
+            problems.add("DATA-39", t.sheet.name, t.rownums[k], "seats", seats,
+                    f"admitted_ed + admitted_non_ed = {a + b} is more than the {seats} seats offered.")
+    if "target_ed_share" not in cols.complete:
+        # docs/workbook.md, "Lottery": a blank target is the 50/50 split.
+        c["target_ed_share"] = [0.5 if v is None else v for v in c["target_ed_share"]]
+    return build_rows(LotteryRow, t, cols)
+
+
+def proposed_rows(t: Table, cols: Columns, school_ids: set[str], schools: dict[str, SchoolRow],
+                  problems: ProblemLog) -> list[ProposedRow]:
+    c = cols.values
+    ids = c["school_id"]
+    _check_new_schools(t, c, set(ids) - school_ids - {None}, problems)
+    # Compare grades, taking a blank one from the Schools sheet.
+    lows, highs = c["grade_low"], c["grade_high"]
+    eff_low = lows if "grade_low" in cols.complete else [
+        lo if lo is not None else (schools[s].grade_low if s in schools else None) for lo, s in zip(lows, ids)]
+    eff_high = highs if "grade_high" in cols.complete else [
+        hi if hi is not None else (schools[s].grade_high if s in schools else None) for hi, s in zip(highs, ids)]
+    check_grade_order(t, eff_low, eff_high, None not in eff_low and None not in eff_high, problems)
+    check_race_sum(t, cols, problems)
+    return build_rows(ProposedRow, t, cols)
+
+
+def _check_new_schools(t: Table, c: dict[str, list[Any]], new_ids: set[Any], problems: ProblemLog) -> None:
+    """A school the change opens (not on the Schools sheet) needs everything that says what it is."""
+    if not new_ids:
+        return
+    for k, sid in enumerate(c["school_id"]):
+        if sid not in new_ids:
+            continue
+        for name in _NEW_SCHOOL_FIELDS:
+            j = t.index.get(name)
+            raw = t.rows[k][j] if j is not None else ""
+            if c[name][k] is None and (raw == "" or j is None):
+                problems.add("DATA-21", t.sheet.name, t.rownums[k], name, None,
+                        f"school_id {sid!r} is not on the Schools sheet, so it is a school the change opens and needs {name}.")
+
+
+# -- District ----------------------------------------------------------------------------
+
+
+def district_info(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog, expected_ids: set[str] | None,
+                  expected_year: str | None) -> tuple[DistrictInfo | None, dict[str, int], dict[str, Any]]:
+    """The District sheet: its info (None when a required field is missing or bad), the Excel
+    row of each field, and its identity fields as far as they could be read."""
+    values, rows_of = _district_fields(grid, scan, problems)
+    sheet = schema.DISTRICT.name
+    for col in schema.DISTRICT.columns:
+        if not col.required or values.get(col.name) is not None:
+            continue
+        if col.name not in rows_of:
+            problems.add("DATA-30", sheet, None, col.name, None, f"The required field {col.name!r} is missing.")
+        elif not problems.on_row(sheet, rows_of[col.name]):
+            problems.add("DATA-30", sheet, rows_of[col.name], col.name, None, f"The required field {col.name!r} is blank.")
+    identity = {k: values.get(k) for k in _IDENTITY_FIELDS}
+    if any(values.get(c.name) is None for c in schema.DISTRICT.columns if c.required):
+        return None, rows_of, identity
+    info = DistrictInfo(
+        district_id=values["district_id"],
+        district_name=values["district_name"],
+        school_year=values["school_year"],
+        template_version=values["template_version"],
+        contact_name=values["contact_name"],
+        contact_email=values["contact_email"],
+        proposed_change_description=values.get("proposed_change_description"),
+    )
+    _check_expected(info, rows_of, problems, expected_ids, expected_year)
+    return info, rows_of, identity
+
+
+def _district_fields(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog) -> tuple[dict[str, Any], dict[str, int]]:
+    """Field name -> converted value (None when blank or bad), and field name -> Excel row."""
+    sheet = schema.DISTRICT.name
+    fields = {normalize_name(c.name): c for c in schema.DISTRICT.columns}
+    nonblank, fcol, vcol = _field_value_columns(grid)
+    values: dict[str, Any] = {}
+    rows_of: dict[str, int] = {}
+    for i, r in nonblank:
+        excel_row = i + 1
+        name_raw = r[fcol] if fcol < len(r) else ""
+        raw = r[vcol] if vcol < len(r) else ""
+        if name_raw == "":
+            continue
+        col = fields.get(normalize_name(cell_text(name_raw)))
+        if col is None:
+            text = cell_text(name_raw)
+            problems.add("DATA-19", sheet, excel_row, text, raw, f"The field {text!r} is not part of the template and was not read.")
+        elif col.name in values:
+            problems.add("DATA-20", sheet, excel_row, col.name, raw, f"The field {col.name!r} appears twice; only row {rows_of[col.name]} was read.")
+        else:
+            rows_of[col.name] = excel_row
+            values[col.name] = _formula_problem(col, raw, (excel_row, vcol), scan, problems)
+    return values, rows_of
+
+
+def _field_value_columns(grid: list[list[Any]]) -> tuple[list[tuple[int, list[Any]]], int, int]:
+    """The non-blank rows below a "field | value" header row (if there is one), and the
+    positions of the two columns (the first two when there is no header)."""
+    nonblank = [(i, r) for i, r in enumerate(grid) if r.count("") != len(r)]
+    if nonblank:
+        heads = [normalize_name(cell_text(v)) if v != "" else "" for v in nonblank[0][1]]
+        if "field" in heads and "value" in heads:
+            return nonblank[1:], heads.index("field"), heads.index("value")
+    return nonblank, 0, 1
+
+
+def _formula_problem(col: Column, raw: Any, cell: tuple[int, int], scan: SheetScan, problems: ProblemLog) -> Any:
+    """The field's value; a blank that is an Excel error or an unsaved formula is reported as such."""
+    row = cell[0]
+    if raw == "" and cell in scan.errors:
+        problems.add("DATA-25", schema.DISTRICT.name, row, col.name, scan.errors[cell], f"the cell holds the Excel error {scan.errors[cell]}.")
+        return None
+    if raw == "" and cell in scan.uncached:
+        problems.add("DATA-25", schema.DISTRICT.name, row, col.name, None, "the cell holds a formula with no saved result.")
+        return None
+    return _district_value(col, raw, row, problems)
+
+
+def _district_value(col: Column, raw: Any, row: int, problems: ProblemLog) -> Any:
+    s = schema.DISTRICT.name
+    if raw == "":
+        return None
+    if col.kind == schema.INT:
+        return _template_version(col, raw, row, problems)
+    vals, bad, _ = (conv_id if col.kind == schema.ID else conv_text)([raw])
+    if bad:
+        problems.add("DATA-22", s, row, col.name, raw, bad[0][1])
+        return None
+    v = vals[0]
+    if v is BLANK:
+        return None
+    if col.kind == schema.YEAR and not valid_year(v):
+        problems.add("DATA-32", s, row, col.name, v, f"{v!r} is not a school year written as YYYY-YY, e.g. 2026-27.")
+        return None
+    if col.kind == schema.EMAIL and not EMAIL.match(v):
+        problems.add("DATA-35", s, row, col.name, v, f"{v!r} is not a valid email address.")
+        return None
+    return v
+
+
+def _template_version(col: Column, raw: Any, row: int, problems: ProblemLog) -> Any:
+    """The District sheet's one whole-number field, which must name the template read here."""
+    vals, bad, _ = conv_int([raw])
+    if bad:
+        problems.add("DATA-22", schema.DISTRICT.name, row, col.name, raw, bad[0][1])
+        return None
+    v = vals[0]
+    if col.name == "template_version" and v != schema.TEMPLATE_VERSION:
+        problems.add("DATA-31", schema.DISTRICT.name, row, col.name, v,
+                f"template_version is {v}; this system reads template version {schema.TEMPLATE_VERSION}.")
+        return None
+    return v
+
+
+def _check_expected(info: DistrictInfo, rows_of: dict[str, int], problems: ProblemLog, expected_ids: set[str] | None,
+                    expected_year: str | None) -> None:
+    """The district is one the uploader may submit for, and the year is the cycle's."""
+    sheet = schema.DISTRICT.name
+    if expected_ids is not None and info.district_id not in expected_ids:
+        problems.add("DATA-34", sheet, rows_of["district_id"], "district_id", info.district_id,
+                f"district_id {info.district_id!r} is not a district you may submit for"
+                + (f" (expected {', '.join(sorted(expected_ids))})." if len(expected_ids) <= 5 else "."))
+    if expected_year is not None and info.school_year != expected_year:
+        problems.add("DATA-33", sheet, rows_of["school_year"], "school_year", info.school_year,
+                f"school_year {info.school_year} is not this cycle's school year {expected_year}.")

@@ -1,0 +1,272 @@
+"""Table sheets: finding the header row, converting the columns, and the row checks they share.
+
+A table sheet (Schools, Budget, Proposed, Lottery) is converted column by column
+(docs/workbook.md, "Sheets"): a column with a value in every row is *complete*, and the
+cross-column checks take C-speed paths over complete columns, walking rows only when
+something is off.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any, Sequence
+
+from compliance.rules.model import GRADE_INDEX, RACE_GROUPS
+
+from . import schema
+from .cells import BAD_CODE, BLANK, CONVERTERS, cell_text, conv_int_bounded, fmt
+from .package import SheetScan
+from .problem_log import ProblemLog
+from .schema import Column, Sheet, normalize_name
+
+_HEADER_SEARCH_ROWS = 20  # a title block above the header row is at most this tall
+
+
+@dataclass(slots=True)
+class Table:
+    """One table sheet after header mapping: the data rows and their Excel row numbers."""
+
+    sheet: Sheet
+    rows: list[list[Any]]
+    rownums: list[int]
+    header_row: int
+    index: dict[str, int]  # canonical column -> 0-based column index
+    scan: SheetScan
+
+
+@dataclass(slots=True)
+class Columns:
+    """A table's converted columns (blanks and bad values None), and which have a value in every row."""
+
+    values: dict[str, list[Any]]
+    complete: set[str]
+
+
+def find_table(sheet: Sheet, grid: list[list[Any]], scan: SheetScan, problems: ProblemLog) -> Table | None:
+    """The sheet's table, or None (with its problems logged) when it has no usable header row."""
+    header_i = _header_index(sheet, grid)
+    if header_i is None:
+        if sheet.required:
+            problems.add("DATA-15", sheet.name, None, None, None, f"The {sheet.name} sheet is empty: it has no header row and no schools.")
+        return None
+    header_row = header_i + 1
+    index = _map_header(sheet, grid[header_i], header_row, problems)
+    missing = [c for c in sheet.columns if c.required and c.name not in index]
+    for c in missing:
+        problems.add("DATA-18", sheet.name, header_row, c.name, None, f"The required column {c.name!r} is missing from the header row.")
+    if missing:
+        return None
+    rows, rownums = _data_rows(sheet, grid, header_i, index)
+    if sheet.required and not rows:
+        problems.add("DATA-15", sheet.name, None, None, None, f"The {sheet.name} sheet has no rows of data.")
+    return Table(sheet, rows, rownums, header_row, index, scan)
+
+
+def _header_index(sheet: Sheet, grid: list[list[Any]]) -> int | None:
+    # The header is the first row naming the key column (a title row above it is
+    # ignored); failing that, the first row with anything in it.
+    key = normalize_name(sheet.columns[0].name)
+    top = grid[:_HEADER_SEARCH_ROWS]
+    found = next((i for i, r in enumerate(top) if any(type(v) is str and normalize_name(v) == key for v in r)), None)
+    if found is None:
+        found = next((i for i, r in enumerate(top) if r.count("") != len(r)), None)
+    return found
+
+
+def _map_header(sheet: Sheet, header: list[Any], header_row: int, problems: ProblemLog) -> dict[str, int]:
+    """Canonical column name -> its position; unknown and repeated headers are reported."""
+    known = {normalize_name(c.name): c for c in sheet.columns}
+    index: dict[str, int] = {}
+    for j, h in enumerate(header):
+        if h == "" or h is None:
+            continue
+        text = cell_text(h)
+        col = known.get(normalize_name(text))
+        if col is None:
+            problems.add("DATA-19", sheet.name, header_row, text, text, f"The column {text!r} is not part of the template and was not read.")
+        elif col.name in index:
+            problems.add("DATA-20", sheet.name, header_row, col.name, text, f"The column {col.name!r} appears twice; only the first one was read.")
+        else:
+            index[col.name] = j
+    return index
+
+
+def _data_rows(sheet: Sheet, grid: list[list[Any]], header_i: int, index: dict[str, int]) -> tuple[list[list[Any]], list[int]]:
+    """The rows below the header that hold data, and their Excel row numbers."""
+    body = grid[header_i + 1 :]
+    width = len(grid[header_i])
+    pre = {index.get(p) for p in sheet.prefilled}
+    # A row with a value in the first required, non-prefilled column is not blank;
+    # only the others need a full look (C-speed probe, then a loop over few rows).
+    probe_j = next(index[c.name] for c in sheet.columns if c.required and c.name not in sheet.prefilled)
+    probe = list(map(itemgetter(probe_j), body))
+    first = header_i + 2  # Excel row number of body[0]
+    if "" not in probe:
+        return body, list(range(first, first + len(body)))
+    # A prefilled row (school id and name only) holds no data: look only at the other cells.
+    other = [j for j in range(width) if j not in pre]
+    keep = [i for i, v in enumerate(probe) if v != "" or any(body[i][j] != "" for j in other)]
+    return [body[i] for i in keep], [first + i for i in keep]
+
+
+def convert_columns(t: Table, problems: ProblemLog) -> Columns:
+    """Convert every known column of the table, then check the columns bounded by another."""
+    out: dict[str, list[Any]] = {}
+    complete: set[str] = set()
+    n = len(t.rows)
+    transposed = list(zip(*t.rows)) if t.rows else []
+    for col in t.sheet.columns:
+        j = t.index.get(col.name)
+        if j is None or not transposed:
+            out[col.name] = [None] * n
+            continue
+        vals, full = _convert_column(t, col, j, transposed[j], problems)
+        out[col.name] = vals
+        if full:
+            complete.add(col.name)
+    _check_at_most(t, out, complete, problems)
+    return Columns(out, complete)
+
+
+def _check_at_most(t: Table, out: dict[str, list[Any]], complete: set[str], problems: ProblemLog) -> None:
+    """Ranges bounded by another column of the row (e.g. ED at most the enrollment)."""
+    for col in t.sheet.columns:
+        if not (col.at_most_column and col.name in t.index):
+            continue
+        vals, caps = out[col.name], out[col.at_most_column]
+        if col.name in complete and col.at_most_column in complete and not any(map(operator.gt, vals, caps)):
+            continue
+        for k, (v, cap) in enumerate(zip(vals, caps)):
+            if v is not None and cap is not None and v > cap:
+                problems.add(col.at_most_code, t.sheet.name, t.rownums[k], col.name, v,
+                        f"{fmt(v)} is more than {col.at_most_column} ({fmt(cap)}).")
+
+
+def _convert_column(t: Table, col: Column, j: int, raw: Sequence[Any], problems: ProblemLog) -> tuple[list[Any], bool]:
+    """The converted column, and whether every row has a value."""
+    bounds = None
+    if col.kind == schema.INT:
+        vals, bad, blanks, bounds = conv_int_bounded(raw)
+    else:
+        vals, bad, blanks = CONVERTERS[col.kind](raw)
+    for k, why in bad:
+        problems.add(BAD_CODE[col.kind], t.sheet.name, t.rownums[k], col.name, raw[k], why)
+    if blanks:
+        vals = _blank_cells(t, col, j, vals, problems)
+    full = not bad and not blanks
+    if col.minimum is not None or col.maximum is not None:
+        _check_range(t, col, vals, full, bounds if full else None, problems)
+    return vals, full
+
+
+def _blank_cells(t: Table, col: Column, j: int, vals: list[Any], problems: ProblemLog) -> list[Any]:
+    """Blanks become None. Required ones are errors; a blank from a formula without a value or
+    from an Excel error is an error in any column."""
+    scan = t.scan
+    if not col.required and not scan.errors and not scan.uncached:
+        return [None if v is BLANK else v for v in vals]  # optional blanks: nothing to report
+    sheet = t.sheet.name
+    for k, v in enumerate(vals):
+        if v is not BLANK:
+            continue
+        vals[k] = None
+        key = (t.rownums[k], j)
+        if key in scan.errors:
+            problems.add("DATA-25", sheet, key[0], col.name, scan.errors[key], f"the cell holds the Excel error {scan.errors[key]}.")
+        elif key in scan.uncached:
+            problems.add("DATA-25", sheet, key[0], col.name, None, "the cell holds a formula with no saved result.")
+        elif col.required:
+            problems.add("DATA-21", sheet, key[0], col.name, None, f"{col.name} is required.")
+    return vals
+
+
+def _check_range(t: Table, col: Column, vals: list[Any], full: bool, bounds: tuple[Any, Any] | None,
+                 problems: ProblemLog) -> None:
+    if bounds is not None:
+        lo, hi = bounds
+    else:
+        present = vals if full else [v for v in vals if v is not None]
+        if not present:
+            return
+        lo, hi = min(present), max(present)
+    ok_lo = col.minimum is None or (lo > col.minimum if col.min_exclusive else lo >= col.minimum)
+    ok_hi = col.maximum is None or hi <= col.maximum
+    if ok_lo and ok_hi:
+        return
+    for k, v in enumerate(vals):
+        if v is None:
+            continue
+        if col.minimum is not None and (v <= col.minimum if col.min_exclusive else v < col.minimum) or (
+            col.maximum is not None and v > col.maximum
+        ):
+            problems.add("DATA-23", t.sheet.name, t.rownums[k], col.name, v, f"{fmt(v)} is out of range; it must be {col.range_text()}.")
+
+
+def check_duplicates(t: Table, ids: list[str | None], complete: set[str], problems: ProblemLog) -> None:
+    """Report each repeat of an id, naming the row it first appears on."""
+    present = ids if "school_id" in complete else [i for i in ids if i is not None]
+    if len(set(present)) == len(present):
+        return
+    first: dict[str, int] = {}
+    for k, sid in enumerate(ids):
+        if sid is None:
+            continue
+        if sid in first:
+            problems.add("DATA-26", t.sheet.name, t.rownums[k], "school_id", sid, f"school_id {sid!r} is already on row {t.rownums[first[sid]]}.")
+        else:
+            first[sid] = k
+
+
+def check_race_sum(t: Table, cols: Columns, problems: ProblemLog) -> None:
+    """The seven race columns add up to enrollment_total (docs/workbook.md, "Schools")."""
+    c = cols.values
+    totals = c["enrollment_total"]
+    races = [c[r] for r in RACE_GROUPS]
+    if {"enrollment_total", *RACE_GROUPS} <= cols.complete:
+        sums = races[0]
+        for r in races[1:]:
+            sums = list(map(operator.add, sums, r))
+        if not any(map(operator.ne, sums, totals)):
+            return
+    for k, parts in enumerate(zip(*races)):
+        total = totals[k]
+        if total is None or None in parts:
+            continue
+        s = sum(parts)
+        if s != total:
+            problems.add("DATA-28", t.sheet.name, t.rownums[k], "enrollment_total", total,
+                    f"the seven race columns add up to {fmt(s)} but enrollment_total is {fmt(total)}.")
+
+
+def check_grade_order(t: Table, lows: list[Any], highs: list[Any], full: bool, problems: ProblemLog) -> None:
+    if full:
+        idx = GRADE_INDEX.__getitem__
+        if not any(map(operator.gt, map(idx, lows), map(idx, highs))):
+            return
+    for k, (lo, hi) in enumerate(zip(lows, highs)):
+        if lo is not None and hi is not None and GRADE_INDEX[lo] > GRADE_INDEX[hi]:
+            problems.add("DATA-27", t.sheet.name, t.rownums[k], "grade_low", lo, f"grade_low {lo} is above grade_high {hi}.")
+
+
+def check_known_ids(t: Table, ids: list[str | None], known: set[str], problems: ProblemLog) -> None:
+    """Every school_id is one of the Schools sheet's."""
+    if not set(ids) - known - {None}:
+        return
+    for k, sid in enumerate(ids):
+        if sid is not None and sid not in known:
+            problems.add("DATA-37", t.sheet.name, t.rownums[k], "school_id", sid, f"school_id {sid!r} is not on the Schools sheet.")
+
+
+def build_rows(cls: type, t: Table, cols: Columns) -> list[Any]:
+    """Rows whose required values all converted become ``cls`` dataclasses (fields in the
+    dataclass's order, then the row number); the others are left out (their problems are
+    errors, so evaluation is blocked anyway)."""
+    c = cols.values
+    names = [f for f in cls.__dataclass_fields__ if f != "row"]  # type: ignore[attr-defined]
+    series = [c[n] if n in c else [None] * len(t.rownums) for n in names]
+    req = [c[col.name] for col in t.sheet.columns if col.required and col.name in c and col.name not in cols.complete]
+    if not req:
+        return list(map(cls, *series, t.rownums))
+    bad = {k for r in req for k, v in enumerate(r) if v is None}
+    return [cls(*values) for k, values in enumerate(zip(*series, t.rownums)) if k not in bad]
