@@ -162,7 +162,7 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
         district_id=district.state_id,
         district_name=district.name,
         school_year=cycle.school_year if cycle else None,
-        schools=[(s.school_id, s.name) for s in district.schools.all()],
+        schools=[(s.school_id, s.name, s.grade_low, s.grade_high) for s in district.schools.all()],
     )
     out.seek(0)
     year = f"-{cycle.school_year}" if cycle else ""

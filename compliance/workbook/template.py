@@ -183,7 +183,7 @@ def _layout_fields(ws: Worksheet, sheet: Sheet) -> None:
         name.fill = _REQUIRED_FILL if col.required else _HEADER_FILL
         value = ws.cell(row=r, column=2)
         value.number_format = _FORMATS[col.kind]
-        value.alignment = Alignment(wrap_text=True, vertical="top")
+        value.alignment = Alignment(horizontal="left", vertical="top", wrap_text=True)
         _validate(ws, col, f"B{r}")
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 80
@@ -199,9 +199,9 @@ def _layout_table(ws: Worksheet, sheet: Sheet) -> None:
         dim.width = _width(col)
         dim.number_format = _FORMATS[col.kind]
         _validate(ws, col, f"{letter}2:{letter}{last}")
-    # Headers stand upright (a column is as wide as its values, not its name); bold
-    # Calibri 11 needs about 6 points per character.
-    ws.row_dimensions[1].height = max(len(c.name) for c in sheet.columns) * 6 + 8
+    # Headers stand upright (a column is as wide as its values, not its name); bold 11-point
+    # text needs about 6 points a character in Calibri, 7 in the wider fonts that replace it.
+    ws.row_dimensions[1].height = max(len(c.name) for c in sheet.columns) * 7 + 8
     ws.freeze_panes = ws.cell(row=2, column=_frozen_columns(sheet) + 1).coordinate
 
 

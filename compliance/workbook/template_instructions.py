@@ -30,13 +30,14 @@ GENERAL = (
     "Keep the header row of each sheet and do not rename headers; column order does not matter. Select a cell "
     "to see what it holds; coded columns have drop-down lists, and Excel refuses a value that breaks the "
     "column's rule. Pasted values are not checked by Excel, but every value is checked again on upload.",
+    "Orange headers are required columns, blue headers optional ones.",
     "Keep school ids as text so that leading zeros survive. Cells with formulas are read by their last "
     "calculated value: save the file in Excel before uploading.",
     "The examples below show filled-in rows; they are not read. Enter your data on the District, Schools, "
     "Budget, Proposed and Lottery sheets.",
 )
 
-_PRESENCE = {"required": "required", "resources": "needed for the resource-equity rules", "optional": "optional"}
+_PRESENCE = {"required": "required", "resources": "recommended", "optional": "optional"}
 
 
 def write_instructions(ws: Worksheet, formats: dict[str, str]) -> None:
@@ -52,17 +53,18 @@ def write_instructions(ws: Worksheet, formats: dict[str, str]) -> None:
     r = _definitions(ws, r + 1)
     for sheet in schema.SHEETS:
         r = _sheet_table(ws, r + 1, sheet, formats)
-    page_setup(ws, title_rows=None)
+    page_setup(ws, title_rows=None, grid=False)
 
 
-def page_setup(ws: Worksheet, *, title_rows: str | None) -> None:
-    """Landscape, one page wide, header row on every page, sheet name and page in the footer."""
+def page_setup(ws: Worksheet, *, title_rows: str | None, grid: bool = True) -> None:
+    """Landscape, one page wide, header row on every page, sheet name and page in the footer;
+    ``grid``: print the cell grid (a data sheet's cells; the Instructions' tables have borders)."""
     ws.page_setup.orientation = "landscape"
     ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.print_options.gridLines = True
+    ws.print_options.gridLines = grid
     ws.print_options.horizontalCentered = True
     if title_rows:
         ws.print_title_rows = title_rows
@@ -121,7 +123,7 @@ def _sheet_table(ws: Worksheet, r: int, sheet: Sheet, formats: dict[str, str]) -
     if sheet.layout == "fields":
         labels = ["example value"]
     else:
-        labels = [f"example, {sheet.name} row {i}" for i in range(2, 2 + len(examples))]
+        labels = [f"example row {i}" for i in range(2, 2 + len(examples))]
     head = [first, "type", "required", "what it holds", *labels]
     for j, text in enumerate(head, start=1):
         cell = ws.cell(row=r, column=j, value=text)

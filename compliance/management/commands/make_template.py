@@ -7,13 +7,15 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from compliance.workbook.template import build_template
+from compliance.workbook.template import DirectorySchool, build_template
 
 
 class Command(BaseCommand):
     help = (
         "Write the blank submission workbook (template v1). With --district, the District "
-        "fields and the Schools and Budget sheets are prefilled from the state's directory."
+        "fields (school_year: the current reporting cycle's, unless --school-year), the Schools "
+        "sheet's ids, names and grades and the Budget sheet's ids and names are prefilled from "
+        "the state's directory."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -34,16 +36,33 @@ class Command(BaseCommand):
         kwargs: dict[str, Any] = {"school_year": year}
         state_id: str | None = options["district"]
         if state_id is not None:
-            from districts.models import District
-
-            try:
-                district = District.objects.get(state_id=state_id)
-            except District.DoesNotExist:
-                raise CommandError(f"No district with state id {state_id!r} exists.") from None
-            schools = [(s.school_id, s.name) for s in district.schools.all().order_by("school_id")]
-            kwargs.update(district_id=district.state_id, district_name=district.name, schools=schools)
+            kwargs.update(_directory(state_id))
+            kwargs["school_year"] = year or _cycle_year()
 
         build_template(out, **kwargs)
         n = len(kwargs.get("schools") or [])
         detail = f" for {kwargs['district_name']} with {n} school{'s' if n != 1 else ''}" if state_id else ""
         self.stdout.write(self.style.SUCCESS(f"Wrote {out}{detail}."))
+
+
+def _directory(state_id: str) -> dict[str, Any]:
+    """The district's name and schools as the state's directory has them."""
+    from districts.models import District
+
+    try:
+        district = District.objects.get(state_id=state_id)
+    except District.DoesNotExist:
+        raise CommandError(f"No district with state id {state_id!r} exists.") from None
+    schools = [
+        DirectorySchool(s.school_id, s.name, s.grade_low, s.grade_high)
+        for s in district.schools.all().order_by("school_id")
+    ]
+    return {"district_id": district.state_id, "district_name": district.name, "schools": schools}
+
+
+def _cycle_year() -> str | None:
+    """The school year of the cycle open today, else of the latest one (as the download view)."""
+    from compliance import selectors
+
+    cycle = selectors.reporting_cycle_current() or selectors.reporting_cycle_latest()
+    return cycle.school_year if cycle else None

@@ -36,7 +36,7 @@ def test_prefilled_from_district(tmp_path: Path) -> None:
     data = read_workbook(out)
     # The reader sees the prefilled ids as text, leading zeros intact, in rows 2 and 3.
     missing = {(p.row, p.column) for p in data.problems if p.code == "DATA-21"}
-    assert (2, "grade_low") in missing and (3, "enrollment_total") in missing
+    assert (2, "title_i") in missing and (3, "enrollment_total") in missing
     assert not any(p.column == "school_id" for p in data.problems)
 
 

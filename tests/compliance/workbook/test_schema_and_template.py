@@ -61,7 +61,7 @@ def test_blank_template_layout(tmp_path: Path) -> None:
 
     ws = wb["Schools"]
     assert [c.value for c in ws[1]] == [c.name for c in schema.SCHOOLS.columns]
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "C2"  # school_id and school_name stay in view
     # Header comments carry the help text from the schema.
     assert ws["A1"].comment.text.startswith(schema.SCHOOLS.column("school_id").help)
     # Prefilled ids stay text with a text format, leading zeros intact.
