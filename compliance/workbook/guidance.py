@@ -1,7 +1,18 @@
 """What the template tells the people who fill it: cell prompts, error alerts, filled examples."""
 from __future__ import annotations
 
-from .schema import INT, MONEY, NUMBER, TEMPLATE_VERSION, YEAR, Column, definitions_for, number_text
+from .schema import (
+    DATA_CODES,
+    EMAIL,
+    INT,
+    MONEY,
+    NUMBER,
+    TEMPLATE_VERSION,
+    YEAR,
+    Column,
+    definitions_for,
+    number_text,
+)
 
 # Excel refuses (as a damaged file) a data validation whose texts are longer than these.
 PROMPT_TITLE_MAX = 32
@@ -21,13 +32,16 @@ def input_prompt(col: Column) -> str:
 
 
 def error_alert(col: Column) -> str | None:
-    """What Excel says when a typed value breaks the column's rule (None: no rule checked in Excel)."""
+    """What Excel says when a typed value breaks the column's rule (None: no rule checked in
+    Excel). Where the reader has a problem code for it, the alert gives that code's advice."""
     if col.codes:
-        return f"{col.name} must be one of: {', '.join(col.codes)}. Pick a value from the drop-down list."
+        return f"{col.name} must be one of: {', '.join(col.codes)}. {DATA_CODES['DATA-24'].fix}"
     if col.kind == YEAR:
-        return "Write the school year as e.g. 2026-27: the first year and the next year's last two digits."
+        return DATA_CODES["DATA-32"].fix
+    if col.kind == EMAIL:
+        return DATA_CODES["DATA-35"].fix
     if col.name == "template_version":
-        return f"Leave template_version as {TEMPLATE_VERSION}."
+        return DATA_CODES["DATA-31"].fix
     if col.kind not in (INT, NUMBER, MONEY) or col.minimum is None:
         return None
     what = {INT: "a whole number", NUMBER: "a number (decimals allowed)", MONEY: "an amount in dollars"}[col.kind]

@@ -231,7 +231,7 @@ def _validate(ws: Worksheet, col: Column, cells: str) -> None:
     """The cell's input prompt and, where Excel can check the rule, a stop alert.
 
     A soft guard only (pasting bypasses it); the reader checks everything again."""
-    dv = _rule(col)
+    dv = _rule(col, cells.split(":")[0])
     dv.allow_blank = True  # a blank required cell is the reader's DATA-21, said once per cell
     dv.showInputMessage = True
     dv.promptTitle = col.name
@@ -246,12 +246,15 @@ def _validate(ws: Worksheet, col: Column, cells: str) -> None:
     ws.add_data_validation(dv)
 
 
-def _rule(col: Column) -> DataValidation:
+def _rule(col: Column, first_cell: str) -> DataValidation:
+    """The Excel rule of the column; a formula refers to the range's first cell (Excel shifts it)."""
     codes = col.codes
     if codes:
         return DataValidation(type="list", formula1='"' + ",".join(codes) + '"')
     if col.kind == schema.YEAR:
         return DataValidation(type="textLength", operator="equal", formula1="7")
+    if col.kind == schema.EMAIL:
+        return DataValidation(type="custom", formula1=f'ISNUMBER(SEARCH("@",{first_cell}))')
     if col.name == "template_version":
         return DataValidation(type="whole", operator="equal", formula1=str(schema.TEMPLATE_VERSION))
     if col.kind in (schema.INT, schema.NUMBER, schema.MONEY) and col.minimum is not None:

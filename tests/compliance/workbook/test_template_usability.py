@@ -91,7 +91,8 @@ def test_alert_texts_say_what_is_allowed(blank: Path) -> None:
     wb = openpyxl.load_workbook(blank)
     schools = {dv.promptTitle: dv for dv in wb["Schools"].data_validations.dataValidation}
     assert schools["grade_low"].error == (
-        "grade_low must be one of: PK, K, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12. Pick a value from the drop-down list."
+        "grade_low must be one of: PK, K, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12. "
+        "Pick one of the allowed values from the cell's drop-down list."
     )
     assert schools["black"].error == "black must be a whole number, 0 or more, without letters or notes."
     assert schools["capacity"].error == "capacity must be a whole number, greater than 0, without letters or notes."
@@ -103,7 +104,8 @@ def test_alert_texts_say_what_is_allowed(blank: Path) -> None:
     assert '"First- or second-year teachers"' in budget["teacher_fte_inexperienced"].prompt
     lottery = {dv.promptTitle: dv for dv in wb["Lottery"].data_validations.dataValidation}
     assert lottery["target_ed_share"].error == (
-        "target_ed_share must be a number (decimals allowed), from 0 to 1 (0.5 or 50% for half), without letters or notes."
+        "target_ed_share must be a number (decimals allowed), from 0 to 1 (0.5 or 50% for half), "
+        "without letters or notes."
     )
 
 
@@ -116,10 +118,18 @@ def test_district_fields_have_prompts_and_alerts(blank: Path) -> None:
         dv = dvs[f"B{r}"]
         assert dv.showInputMessage and dv.promptTitle == name
         assert dv.prompt.startswith(schema.DISTRICT.column(name).help)
-    year, version = dvs[f"B{fields.index('school_year') + 2}"], dvs[f"B{fields.index('template_version') + 2}"]
+    row = {name: r for r, name in enumerate(fields, start=2)}
+    year, version = dvs[f"B{row['school_year']}"], dvs[f"B{row['template_version']}"]
+    email = dvs[f"B{row['contact_email']}"]
     assert (year.type, year.operator, year.formula1, year.errorStyle) == ("textLength", "equal", "7", "stop")
     assert (version.type, version.operator, version.formula1, version.errorStyle) == ("whole", "equal", "1", "stop")
-    assert version.showErrorMessage and "Leave template_version as 1" in version.error
+    at_sign = f'ISNUMBER(SEARCH("@",B{row["contact_email"]}))'
+    assert (email.type, email.formula1, email.errorStyle) == ("custom", at_sign, "stop")
+    # The alerts give the advice of the problem code the reader would report.
+    assert version.showErrorMessage and version.error == schema.DATA_CODES["DATA-31"].fix
+    assert year.error == schema.DATA_CODES["DATA-32"].fix and email.error == schema.DATA_CODES["DATA-35"].fix
+    for name in ("district_id", "district_name", "contact_name", "proposed_change_description"):
+        assert dvs[f"B{row[name]}"].type is None and not dvs[f"B{row[name]}"].showErrorMessage
 
 
 def test_prompt_and_alert_texts_fit_excel_limits() -> None:
@@ -133,7 +143,8 @@ def test_prompt_and_alert_texts_fit_excel_limits() -> None:
 
 def test_print_setup_and_frozen_school_columns(blank: Path) -> None:
     wb = openpyxl.load_workbook(blank)
-    frozen = {"Instructions": None, "District": "B2", "Schools": "C2", "Budget": "C2", "Proposed": "C2", "Lottery": "B2"}
+    frozen = {"Instructions": None, "District": "B2", "Schools": "C2", "Budget": "C2", "Proposed": "C2",
+              "Lottery": "B2"}
     for ws in wb.worksheets:
         ps = ws.page_setup
         assert (ps.orientation, ps.fitToWidth, ps.fitToHeight) == ("landscape", 1, 0), ws.title
@@ -171,7 +182,8 @@ def test_make_template_prefills_grades_and_the_cycles_school_year(tmp_path: Path
     budget = [[c.value for c in r[:3]] for r in wb["Budget"].iter_rows(min_row=2)]
     assert budget == [["003", "Lakeside Elementary", None], ["005", "New School", None], ["007", "Lakeside High", None]]
     district = {r[0].value: r[1].value for r in wb["District"].iter_rows(min_row=2)}
-    assert (district["district_id"], district["district_name"], district["school_year"]) == ("0042", "Lakeside ISD", "2026-27")
+    identity = (district["district_id"], district["district_name"], district["school_year"])
+    assert identity == ("0042", "Lakeside ISD", "2026-27")  # the year of the `cycle` fixture, open today
 
     # The reader takes the prefilled grades; only the directory school without them lacks them.
     data = read_workbook(out, expected_district_ids={"0042"}, expected_school_year="2026-27")
@@ -181,7 +193,7 @@ def test_make_template_prefills_grades_and_the_cycles_school_year(tmp_path: Path
 
 
 @pytest.mark.django_db
-def test_make_template_school_year_falls_back_to_the_latest_cycle_and_yields_to_the_option(tmp_path: Path, rule_set) -> None:
+def test_make_template_year_falls_back_to_the_latest_cycle_and_yields_to_the_option(tmp_path: Path, rule_set) -> None:
     from compliance.models import ReportingCycle
     from districts.models import District
 
@@ -239,8 +251,10 @@ def test_the_examples_are_a_valid_submission(blank: Path, tmp_path: Path) -> Non
     data = read_workbook(filled, expected_district_ids={"2800470"}, expected_school_year="2025-26")
     assert data.problems == []
     # 58 + 3 + 11 + 187 + 0 + 139 + 14 = 412; 41 + 2 + 25 + 146 + 1 + 301 + 22 = 538.
-    assert [(s.school_id, s.enrollment_total, s.title_i) for s in data.schools] == [("0110", 412, True), ("0120", 538, False)]
-    assert [(b.school_id, b.teacher_fte_state_local, b.federal) for b in data.budget] == [("0110", 27.5, 402115.5), ("0120", 33.0, 188460.0)]
+    schools = [(s.school_id, s.enrollment_total, s.title_i) for s in data.schools]
+    assert schools == [("0110", 412, True), ("0120", 538, False)]
+    budget = [(b.school_id, b.teacher_fte_state_local, b.federal) for b in data.budget]
+    assert budget == [("0110", 27.5, 402115.5), ("0120", 33.0, 188460.0)]
     assert [(p.school_id, p.enrollment_total) for p in data.proposed] == [("0110", 430), ("0130", 200)]
     assert [(x.school_id, x.admitted_ed + x.admitted_non_ed, x.seats) for x in data.lottery] == [("0120", 120, 120)]
 
@@ -249,7 +263,8 @@ def test_definitions_are_in_the_instructions_and_in_docs(blank: Path) -> None:
     committed = (ROOT / "docs" / "workbook-definitions.md").read_text(encoding="utf-8")
     assert committed == schema.definitions_markdown(), (
         "docs/workbook-definitions.md is stale: regenerate it with "
-        "python -c 'from compliance.workbook.schema import definitions_markdown; print(definitions_markdown(), end=\"\")' "
+        "python -c 'from compliance.workbook.schema import definitions_markdown; "
+        "print(definitions_markdown(), end=\"\")' "
         "> docs/workbook-definitions.md"
     )
     ins = {c.value for row in openpyxl.load_workbook(blank)["Instructions"].iter_rows() for c in row if c.value}
