@@ -1,6 +1,17 @@
-"""Fixtures shared by the whole suite: the demo-shaped directory, people in each role, a cycle."""
+"""Fixtures shared by the whole suite: two districts, the people of each role in them, a cycle.
+
+The personas (all built with tests/factories.py):
+
+- ``district_a``: Riverside County Schools (state id 2611, the demo's zoned district, so its
+  sample workbooks upload to it), with North Hills Elementary (0311); ``district`` is the same.
+- ``district_b``: Magnolia Grove (2521); ``other_district`` is the same.
+- ``submitter_a`` and ``certifier_a``: district A's submitter and certifier (``submitter``,
+  ``certifier``); ``user_b``: district B's submitter, who must see nothing of district A.
+- ``reviewer``, ``reviewer2``, ``supervisor``: state staff.
+"""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 
 import pytest
@@ -8,7 +19,8 @@ from django.utils import timezone
 
 from compliance.models import ReportingCycle, RuleSet
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
-from districts.models import District, Role, School, User
+from districts.models import District, Role, User
+from tests.factories import DistrictFactory, ReportingCycleFactory, SchoolFactory, user_factory
 
 
 @pytest.fixture(autouse=True)
@@ -22,17 +34,33 @@ def _media_in_tmp(settings, tmp_path):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hasher(settings):
+    # The production hasher takes about a second a password on the 2-core machine; the suite
+    # creates hundreds of users. Logging in still checks the password, with MD5.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
-def district(db) -> District:
-    d = District.objects.create(state_id="2611", nces_id="2803300", name="Riverside County Schools", state="MS",
-                                region="South")
-    School.objects.create(district=d, school_id="0311", name="North Hills Elementary", grade_low="K", grade_high="5")
+def district_a(db) -> District:
+    d = DistrictFactory(state_id="2611", nces_id="2803300", name="Riverside County Schools", region="South")
+    SchoolFactory(district=d, school_id="0311", name="North Hills Elementary", grade_low="K", grade_high="5")
     return d
 
 
 @pytest.fixture
-def other_district(db) -> District:
-    return District.objects.create(state_id="2521", nces_id="2801020", name="Magnolia Grove", state="MS")
+def district_b(db) -> District:
+    return DistrictFactory(state_id="2521", nces_id="2801020", name="Magnolia Grove", region="North")
+
+
+@pytest.fixture
+def district(district_a) -> District:
+    return district_a
+
+
+@pytest.fixture
+def other_district(district_b) -> District:
+    return district_b
 
 
 @pytest.fixture
@@ -44,29 +72,41 @@ def rule_set(db) -> RuleSet:
 
 
 @pytest.fixture
-def cycle(db, rule_set) -> ReportingCycle:
+def cycle(rule_set) -> ReportingCycle:
+    """The open 2026-27 cycle under the default rule set: opened 10 days ago, due in 10, closes in 20."""
     today = timezone.localdate()
-    return ReportingCycle.objects.create(
-        school_year="2026-27", rule_set=rule_set, opens_on=today - timedelta(days=10),
-        due_on=today + timedelta(days=10), closes_on=today + timedelta(days=20),
-    )
+    return ReportingCycleFactory(school_year="2026-27", rule_set=rule_set, opens_on=today - timedelta(days=10),
+                                 due_on=today + timedelta(days=10), closes_on=today + timedelta(days=20))
 
 
-def make_user(username: str, role: str, districts=()) -> User:
-    user = User.objects.create_user(username=username, password="x-demo-password-1", role=role)
-    if districts:
-        user.districts.set(districts)
-    return user
+def make_user(username: str, role: str, districts: Iterable[District] = ()) -> User:
+    """A saved user with ``role``, no first or last name: messages and reports show ``username``."""
+    return user_factory(role, districts, username=username, first_name="", last_name="")
 
 
 @pytest.fixture
-def submitter(district) -> User:
-    return make_user("submitter", Role.DISTRICT_SUBMITTER, [district])
+def submitter_a(district_a) -> User:
+    return make_user("submitter", Role.DISTRICT_SUBMITTER, [district_a])
 
 
 @pytest.fixture
-def certifier(district) -> User:
-    return make_user("certifier", Role.DISTRICT_CERTIFIER, [district])
+def certifier_a(district_a) -> User:
+    return make_user("certifier", Role.DISTRICT_CERTIFIER, [district_a])
+
+
+@pytest.fixture
+def user_b(district_b) -> User:
+    return make_user("user_b", Role.DISTRICT_SUBMITTER, [district_b])
+
+
+@pytest.fixture
+def submitter(submitter_a) -> User:
+    return submitter_a
+
+
+@pytest.fixture
+def certifier(certifier_a) -> User:
+    return certifier_a
 
 
 @pytest.fixture

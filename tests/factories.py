@@ -26,7 +26,7 @@ from compliance.models import (
 from compliance.rules.ruleset import default_params
 from districts.models import District, Role, School, User
 
-DEFAULT_PASSWORD = "correct-horse-battery-staple"  # noqa: S105 - test-only
+DEFAULT_PASSWORD = "correct-horse-battery-staple"  # every factory user's; test-only
 DUMMY_XLSX = b"PK\x03\x04 not really a workbook; factories never evaluate it"
 DUMMY_PDF = b"%PDF-1.4\n% test report\n%%EOF\n"
 
