@@ -1,7 +1,8 @@
 """Reporting cycles, rule sets, submissions and what evaluation and review record about them.
 
 Submission status changes only through ``compliance.services.submission_transition``, which
-refuses illegal moves and writes the ``AuditEvent``.
+refuses illegal moves and writes the ``AuditEvent``. The statuses and the moves between them are
+declared in ``compliance.states``.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 
 from compliance.rules.ruleset import default_params, validate_params
+from compliance.states import SubmissionStatus  # noqa: F401  (re-exported: callers name it from here)
 
 
 class RuleSet(models.Model):
@@ -79,20 +81,6 @@ class ReportingCycle(models.Model):
         if self.opens_on <= timezone.localdate():
             # A rule set in use by an open cycle may never change under the districts' feet.
             RuleSet.objects.filter(pk=self.rule_set_id, frozen=False).update(frozen=True)
-
-
-class SubmissionStatus(models.TextChoices):
-    RECEIVED = "received", "Received"
-    QUEUED = "queued", "Queued for checking"
-    VALIDATING = "validating", "Checking"
-    REJECTED = "rejected", "Rejected: fix the workbook"
-    EVALUATED = "evaluated", "Evaluated"
-    FAILED = "failed", "Failed (system error)"
-    CERTIFIED = "certified", "Certified and submitted"
-    IN_REVIEW = "in_review", "In state review"
-    RETURNED = "returned", "Returned for revision"
-    DECIDED = "decided", "Decided"
-    SUPERSEDED = "superseded", "Superseded by a newer version"
 
 
 def submission_upload_to(instance: "Submission", filename: str) -> str:

@@ -325,14 +325,13 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def export_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The CSV exports the PDF points to, from the latest accepted evaluation."""
     from .reports.exports import EXPORT_KINDS
-    from .reports.generate import export_csv_for_evaluation
 
     submission = _visible_submission(request, pk)
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
     if kind not in EXPORT_KINDS or evaluation is None:
         raise Http404("No such export.")
     name = f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}-{kind}.csv"
-    response = HttpResponse(export_csv_for_evaluation(evaluation, kind), content_type="text/csv; charset=utf-8")
+    response = HttpResponse(services.report_export_csv(evaluation=evaluation, kind=kind), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -1,0 +1,189 @@
+"""Who may do what: plain functions of (user, object), the one place every role fact is stated.
+
+Each ``<action>_refusal(user, obj)`` returns why the user may not (a :class:`Refusal`) or None;
+``can_<action>`` is its yes/no. Services refuse with the refusal (:func:`enforce`), views and
+templates show a button exactly when ``can_<action>`` is true, so the two cannot disagree.
+Selectors filter querysets by the same role facts (:func:`sees_every_district`,
+:func:`works_for_districts`).
+"""
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from districts.models import DISTRICT_ROLES, Role
+
+from .states import BEFORE_CERTIFICATION, CERTIFIABLE, CLAIMABLE, REVIEWING, SubmissionStatus
+
+# State staff who review submissions; a state administrator manages data and does not review.
+REVIEWER_ROLES = frozenset({Role.STATE_REVIEWER, Role.STATE_SUPERVISOR})
+
+NOT_A_REVIEWER = "Only state reviewers may do this."
+
+
+class Refusal(str):
+    """Why not, in words for the user. ``forbidden``: it is about who asks (403), not the moment."""
+
+    forbidden: bool
+
+    def __new__(cls, message: str, *, forbidden: bool = False) -> "Refusal":
+        refusal = super().__new__(cls, message)
+        refusal.forbidden = forbidden
+        return refusal
+
+
+def enforce(refusal: Refusal | None) -> None:
+    """Raise what a service raises for a refusal: PermissionDenied (403) or ValidationError (a message)."""
+    if refusal is None:
+        return
+    if refusal.forbidden:
+        raise PermissionDenied(str(refusal))
+    raise ValidationError(str(refusal))
+
+
+# --- Role facts -------------------------------------------------------------------------------
+
+
+def sees_every_district(user) -> bool:
+    return bool(user.is_superuser or user.is_state_staff)
+
+
+def works_for_districts(user) -> bool:
+    return user.role in DISTRICT_ROLES
+
+
+def is_reviewer(user) -> bool:
+    return user.role in REVIEWER_ROLES
+
+
+def is_supervisor(user) -> bool:
+    return user.role == Role.STATE_SUPERVISOR
+
+
+def belongs_to(user, district_id: int) -> bool:
+    return works_for_districts(user) and user.districts.filter(pk=district_id).exists()
+
+
+def can_view_submission(user, submission) -> bool:
+    """The object form of ``selectors.submissions_visible_to`` (a test holds them equal)."""
+    return sees_every_district(user) or belongs_to(user, submission.district_id)
+
+
+def can_download(user, submission) -> bool:
+    """Reports and exports go to whoever may see the submission."""
+    return can_view_submission(user, submission)
+
+
+# --- District ---------------------------------------------------------------------------------
+
+
+def can_submit_for(user, district) -> bool:
+    return bool(user.is_active and belongs_to(user, district.pk))
+
+
+def upload_refusal(user, district, cycle) -> Refusal | None:
+    if not can_submit_for(user, district):
+        return Refusal("You may not submit for this district.", forbidden=True)
+    if not cycle.is_open:
+        return Refusal(f"The {cycle.school_year} reporting cycle is not open for submissions.")
+    return None
+
+
+def certify_refusal(user, submission) -> Refusal | None:
+    if not (user.role == Role.DISTRICT_CERTIFIER and belongs_to(user, submission.district_id)):
+        return Refusal("Only a certifier of this district may certify its submission.", forbidden=True)
+    if submission.status not in CERTIFIABLE:
+        return Refusal("Only an evaluated submission without blocking problems can be certified.")
+    if not submission.cycle.is_open:
+        return Refusal("The reporting cycle is closed; contact the state to certify late.")
+    return None
+
+
+def can_certify(user, submission) -> bool:
+    return certify_refusal(user, submission) is None
+
+
+# --- State review -----------------------------------------------------------------------------
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.username
+
+
+def claim_refusal(user, submission) -> Refusal | None:
+    if not is_reviewer(user):
+        return Refusal(NOT_A_REVIEWER, forbidden=True)
+    if submission.status in REVIEWING:
+        if submission.reviewer_id == user.pk:
+            return Refusal("You already hold this submission.")
+        holder = f" ({_person(submission.reviewer)})" if submission.reviewer_id else ""
+        return Refusal(f"Another reviewer{holder} already holds this submission.")
+    if submission.status in BEFORE_CERTIFICATION:
+        return Refusal("This submission is not certified yet.")
+    if submission.status not in CLAIMABLE:
+        label = SubmissionStatus(submission.status).label.lower()
+        return Refusal(f"This submission is no longer waiting for review ({label}).")
+    return None
+
+
+def can_claim(user, submission) -> bool:
+    return claim_refusal(user, submission) is None
+
+
+def can_claim_from_queue(user) -> bool:
+    """Whether the review queue offers this user a Claim column at all."""
+    return is_reviewer(user)
+
+
+def _holder_refusal(user, submission) -> Refusal | None:
+    """Only the reviewer holding a submission in review (or a supervisor) works on it."""
+    if not is_reviewer(user):
+        return Refusal(NOT_A_REVIEWER, forbidden=True)
+    if submission.status not in REVIEWING:
+        return Refusal("The submission is not in review.")
+    if not (submission.reviewer_id == user.pk or is_supervisor(user)):
+        return Refusal("Only the reviewer who claimed this submission (or a supervisor) may do this.", forbidden=True)
+    return None
+
+
+def review_refusal(user, submission) -> Refusal | None:
+    """Confirming or dismissing the submission's findings."""
+    return _holder_refusal(user, submission)
+
+
+def release_refusal(user, submission) -> Refusal | None:
+    return _holder_refusal(user, submission)
+
+
+def return_refusal(user, submission) -> Refusal | None:
+    return _holder_refusal(user, submission)
+
+
+def decide_refusal(user, submission) -> Refusal | None:
+    """Who may decide; whether the findings allow the outcome is the decision service's check."""
+    return _holder_refusal(user, submission)
+
+
+def can_review(user, submission) -> bool:
+    return review_refusal(user, submission) is None
+
+
+def can_release(user, submission) -> bool:
+    return release_refusal(user, submission) is None
+
+
+def can_return(user, submission) -> bool:
+    return return_refusal(user, submission) is None
+
+
+def can_decide(user, submission) -> bool:
+    return decide_refusal(user, submission) is None
+
+
+def comment_refusal(user, submission) -> Refusal | None:
+    if not can_view_submission(user, submission):
+        return Refusal("You may not comment on this submission.", forbidden=True)
+    return None
+
+
+def can_comment(user, submission) -> bool:
+    return comment_refusal(user, submission) is None

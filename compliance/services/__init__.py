@@ -1,0 +1,40 @@
+"""Every write the compliance app makes, by entity. Keyword-only services named ``<entity>_<action>``.
+
+Views, tasks, commands and the admin call these (``from compliance import services``); none of
+them changes a submission's status any other way than through :func:`submission_transition`.
+Who may do what is decided in ``compliance.permissions``; the legal moves in ``compliance.states``.
+"""
+from compliance.states import REPLACEABLE, TRANSITIONS
+
+from .evaluation import (
+    FAILURE_NOTE,
+    EvaluationInProgress,
+    evaluation_reproduce,
+    evaluation_retry_seconds,
+    evaluation_run,
+    submission_claim_for_evaluation,
+    submission_evaluate,
+)
+from .reports import report_export_csv, report_generate, report_queue
+from .review import comment_create, finding_review, submission_decide
+from .rule_sets import rule_set_new_version
+from .submissions import (
+    IllegalTransition,
+    submission_certify,
+    submission_claim,
+    submission_create,
+    submission_queue,
+    submission_release,
+    submission_return,
+    submission_transition,
+    upload_too_large_message,
+)
+
+__all__ = [
+    "FAILURE_NOTE", "REPLACEABLE", "TRANSITIONS", "EvaluationInProgress", "IllegalTransition",
+    "comment_create", "evaluation_reproduce", "evaluation_retry_seconds", "evaluation_run", "finding_review",
+    "report_export_csv", "report_generate", "report_queue", "rule_set_new_version", "submission_certify",
+    "submission_claim", "submission_claim_for_evaluation", "submission_create", "submission_decide",
+    "submission_evaluate", "submission_queue", "submission_release", "submission_return",
+    "submission_transition", "upload_too_large_message",
+]

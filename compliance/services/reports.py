@@ -1,0 +1,94 @@
+"""Report writes: queue and store an evaluation's PDF; gather from the database what it prints."""
+from __future__ import annotations
+
+import hashlib
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from compliance import pipeline
+from compliance.models import Evaluation, Report, ReportKind, ReviewStatus, Submission
+from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
+from compliance.rules.model import WorkbookData
+from compliance.tasks import render_report as render_report_task
+from compliance.workbook.guarded import read_workbook_guarded
+
+
+def report_queue(*, evaluation: Evaluation, kind: str) -> None:
+    """Render the report once the transaction that made it necessary commits."""
+    pk = evaluation.pk
+    transaction.on_commit(lambda: render_report_task.delay(evaluation_id=pk, kind=kind))
+
+
+def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
+    """Render the PDF for an evaluation and store it with its hash (idempotent per kind)."""
+    existing = Report.objects.filter(evaluation=evaluation, kind=kind).first()
+    if existing is not None and kind == ReportKind.EVALUATION:
+        return existing
+    # Fresh from the database: the decision and status may be newer than the caller's copy.
+    submission = Submission.objects.select_related("district", "cycle").get(pk=evaluation.submission_id)
+    pdf = report_pdf(result=evaluation.result, workbook=_stored_workbook(submission),
+                     facts=_submission_facts(submission, evaluation), rule_set=pipeline.rule_set_ref(evaluation.rule_set))
+    sha256 = hashlib.sha256(pdf).hexdigest()
+    with transaction.atomic():
+        for old in Report.objects.filter(evaluation=evaluation, kind=kind):
+            old.file.delete(save=False)  # the stored PDF goes with its row
+            old.delete()
+        report = Report(submission=submission, evaluation=evaluation, kind=kind, sha256=sha256, size=len(pdf))
+        report.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+        report.save()
+    return report
+
+
+def report_export_csv(*, evaluation: Evaluation, kind: str) -> bytes:
+    """The per-school or findings CSV of an evaluation (writes nothing; it shares the gathering)."""
+    return export_csv(kind=kind, result=evaluation.result, workbook=_stored_workbook(evaluation.submission),
+                      rule_set=pipeline.rule_set_ref(evaluation.rule_set))
+
+
+# --- Gathering --------------------------------------------------------------------------------
+
+
+def _stored_workbook(submission: Submission) -> WorkbookData:
+    """The raw counts suppression needs: re-read under the same limits as the first reading."""
+    with submission.file.open("rb") as fh:
+        return read_workbook_guarded(fh.read(), limits=pipeline.intake_limits(),
+                                     timeout_seconds=settings.WORKBOOK_PARSE_TIMEOUT_SECONDS,
+                                     memory_bytes=settings.WORKBOOK_PARSE_MEMORY_BYTES)
+
+
+def _person(user) -> str:
+    """A name for a public report: the full name, never the login name."""
+    return user.get_full_name() or "State staff"
+
+
+def _submission_facts(submission: Submission, evaluation: Evaluation) -> SubmissionFacts:
+    decision = getattr(submission, "decision", None)
+    findings = list(evaluation.findings.order_by("pk").select_related("reviewed_by"))
+    index = {f.pk: i for i, f in enumerate(findings)}
+    return SubmissionFacts(
+        district_name=submission.district.name,
+        district_id=submission.district.state_id,
+        state=submission.district.state,
+        cycle=submission.cycle.school_year,
+        version=submission.version,
+        status=submission.get_status_display(),
+        workbook_sha256=submission.sha256,
+        decision=None if decision is None else {
+            "outcome": decision.get_outcome_display(),
+            "decided_by": _person(decision.decided_by),
+            "decided_at": decision.decided_at,
+            "note": decision.note,
+        },
+        comments=[
+            {"author": _person(c.author), "created_at": c.created_at, "body": c.body,
+             **({"finding": index[c.finding_id]} if c.finding_id in index else {})}
+            for c in submission.comments.select_related("author")
+        ],
+        finding_reviews={
+            i: {"status": f.review_status, "note": f.review_note}
+            for i, f in enumerate(findings)
+            if f.review_status != ReviewStatus.OPEN
+        },
+    )

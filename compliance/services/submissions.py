@@ -1,0 +1,175 @@
+"""Submission writes: the one transition function, upload, queueing, certification and claiming."""
+from __future__ import annotations
+
+import hashlib
+from typing import IO, Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
+
+from compliance import permissions
+from compliance.models import AuditEvent, ReportingCycle, Submission
+from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
+from compliance.states import SubmissionStatus as S
+from compliance.tasks import evaluate_submission as evaluate_submission_task
+from districts.models import District, User
+
+
+class IllegalTransition(Exception):
+    """The move is not in TRANSITIONS, or another process moved the submission first."""
+
+
+def submission_transition(
+    *, submission: Submission, to: str, actor: User | None = None, note: str = "", action: str = "", **fields: Any
+) -> Submission:
+    """Move ``submission`` to ``to`` atomically and record who did it.
+
+    The UPDATE is conditional on the status we read, so two workers (or two reviewers) racing
+    for the same move cannot both win: the loser gets IllegalTransition.
+    """
+    current = submission.status
+    if to not in TRANSITIONS.get(current, frozenset()):
+        raise IllegalTransition(f"A submission cannot go from {current!r} to {to!r}.")
+    now = timezone.now()
+    with transaction.atomic():
+        updated = Submission.objects.filter(pk=submission.pk, status=current).update(
+            status=to, status_changed_at=now, **fields
+        )
+        if updated != 1:
+            raise IllegalTransition(f"Submission {submission.pk} is no longer {current!r}.")
+        AuditEvent.objects.create(
+            submission=submission,
+            actor=actor,
+            action=action or f"status:{to}",
+            from_status=current,
+            to_status=to,
+            note=note,
+            created_at=now,
+        )
+    submission.status = to
+    submission.status_changed_at = now
+    for name, value in fields.items():
+        setattr(submission, name, value)
+    return submission
+
+
+# --- Upload -------------------------------------------------------------------------------
+
+
+def upload_too_large_message() -> str:
+    limit = filesizeformat(settings.WORKBOOK_MAX_UPLOAD_BYTES)
+    return f"The file is larger than the {limit} limit. Remove unused sheets and resave it, then upload it again."
+
+
+def _read_upload(fileobj: IO[bytes]) -> bytes:
+    data = fileobj.read(settings.WORKBOOK_MAX_UPLOAD_BYTES + 1)
+    if len(data) > settings.WORKBOOK_MAX_UPLOAD_BYTES:
+        raise ValidationError(upload_too_large_message())
+    if not data:
+        raise ValidationError("The file is empty. Choose the filled-in workbook and upload it again.")
+    return data
+
+
+def _refuse_while_busy(earlier: list[Submission]) -> None:
+    """No new version while an earlier one is being checked or is with the state."""
+    blocking = [s for s in earlier if s.status in PENDING]
+    if blocking:
+        raise ValidationError(f"Version {blocking[-1].version} is still being checked; wait a moment and try again.")
+    locked = [s for s in earlier if s.status in LOCKED]
+    if locked:
+        raise ValidationError(
+            f"Version {locked[-1].version} is already with the state ({locked[-1].get_status_display()}); "
+            "a new version can be uploaded once the state returns it for revision."
+        )
+
+
+def submission_create(
+    *, district: District, cycle: ReportingCycle, uploaded_by: User, fileobj: IO[bytes], filename: str
+) -> Submission:
+    """Store an uploaded workbook as the district's next version and queue its evaluation."""
+    permissions.enforce(permissions.upload_refusal(uploaded_by, district, cycle))
+    data = _read_upload(fileobj)
+    sha256 = hashlib.sha256(data).hexdigest()
+
+    with transaction.atomic():
+        # Lock the district row: two uploads at once (a double click) then take turns, and the
+        # second sees the first's version number. Locking only the earlier versions would not
+        # cover a district's first upload.
+        District.objects.select_for_update().filter(pk=district.pk).first()
+        earlier = list(Submission.objects.filter(district=district, cycle=cycle).order_by("version"))
+        _refuse_while_busy(earlier)
+        version = (max((s.version for s in earlier), default=0)) + 1
+        submission = Submission(
+            district=district,
+            cycle=cycle,
+            version=version,
+            original_filename=filename[:255],
+            sha256=sha256,
+            size=len(data),
+            uploaded_by=uploaded_by,
+        )
+        submission.file.save(f"v{version}.xlsx", ContentFile(data), save=False)
+        submission.save()
+        AuditEvent.objects.create(
+            submission=submission, actor=uploaded_by, action="uploaded", to_status=S.RECEIVED,
+            note=f"{filename} ({len(data)} bytes, sha256 {sha256})",
+        )
+        for old in earlier:
+            if old.status in REPLACEABLE:
+                submission_transition(submission=old, to=S.SUPERSEDED, actor=uploaded_by,
+                                      note=f"Replaced by version {version}.")
+        submission_queue(submission=submission, actor=uploaded_by)
+    return submission
+
+
+def submission_queue(*, submission: Submission, actor: User | None = None) -> Submission:
+    """Queue the evaluation task once the transaction that saved the submission commits."""
+    submission_transition(submission=submission, to=S.QUEUED, actor=actor)
+    pk = submission.pk
+    transaction.on_commit(lambda: evaluate_submission_task.delay(submission_id=pk))
+    return submission
+
+
+# --- District certification ----------------------------------------------------------------
+
+
+def submission_certify(*, submission: Submission, user: User, note: str = "") -> Submission:
+    permissions.enforce(permissions.certify_refusal(user, submission))
+    return submission_transition(
+        submission=submission, to=S.CERTIFIED, actor=user, action="certified",
+        note=note or "The certifier attests that the data are accurate and complete.",
+    )
+
+
+# --- State review: who holds a submission ---------------------------------------------------
+
+
+def submission_claim(*, submission: Submission, user: User) -> Submission:
+    """Take a certified submission from the queue; a second reviewer racing for it loses cleanly."""
+    permissions.enforce(permissions.claim_refusal(user, submission))
+    try:
+        return submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="claimed", reviewer=user)
+    except IllegalTransition:
+        # Someone moved it between our read and our UPDATE: say what happened, from a fresh copy.
+        submission.refresh_from_db()
+        raise ValidationError(
+            permissions.claim_refusal(user, submission) or "Another reviewer has already claimed this submission."
+        ) from None
+
+
+def submission_release(*, submission: Submission, user: User, note: str = "") -> Submission:
+    permissions.enforce(permissions.release_refusal(user, submission))
+    return submission_transition(
+        submission=submission, to=S.CERTIFIED, actor=user, action="released", note=note, reviewer=None
+    )
+
+
+def submission_return(*, submission: Submission, user: User, note: str) -> Submission:
+    permissions.enforce(permissions.return_refusal(user, submission))
+    if not note.strip():
+        raise ValidationError("Tell the district what to revise.")
+    return submission_transition(submission=submission, to=S.RETURNED, actor=user, action="returned", note=note.strip())

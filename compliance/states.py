@@ -1,0 +1,78 @@
+"""The submission state machine: the statuses, the legal moves and every named set of statuses.
+
+Declared once here; models, services, selectors, views, filters and templates derive from it.
+``compliance.services.submission_transition`` is the only code that moves a submission.
+"""
+from __future__ import annotations
+
+from django.db import models
+
+
+class SubmissionStatus(models.TextChoices):
+    RECEIVED = "received", "Received"
+    QUEUED = "queued", "Queued for checking"
+    VALIDATING = "validating", "Checking"
+    REJECTED = "rejected", "Rejected: fix the workbook"
+    EVALUATED = "evaluated", "Evaluated"
+    FAILED = "failed", "Failed (system error)"
+    CERTIFIED = "certified", "Certified and submitted"
+    IN_REVIEW = "in_review", "In state review"
+    RETURNED = "returned", "Returned for revision"
+    DECIDED = "decided", "Decided"
+    SUPERSEDED = "superseded", "Superseded by a newer version"
+
+
+class Mover(models.TextChoices):
+    """Who makes a move: tests check the named sets against it (a locked state has no district move)."""
+
+    DISTRICT = "district", "District staff"
+    WORKER = "worker", "The checking worker"
+    STATE = "state", "State staff"
+
+
+S = SubmissionStatus
+
+# The only legal moves, with who makes each. Anything else is a bug or a race and raises.
+MOVES: dict[tuple[str, str], str] = {
+    (S.RECEIVED, S.QUEUED): Mover.DISTRICT,  # the upload queues its own check
+    (S.QUEUED, S.VALIDATING): Mover.WORKER,
+    (S.VALIDATING, S.REJECTED): Mover.WORKER,
+    (S.VALIDATING, S.EVALUATED): Mover.WORKER,
+    (S.VALIDATING, S.FAILED): Mover.WORKER,
+    (S.FAILED, S.QUEUED): Mover.STATE,  # an administrator queues it again (admin action)
+    # After a system failure the district need not wait for the state: a new upload replaces it.
+    (S.FAILED, S.SUPERSEDED): Mover.DISTRICT,
+    (S.REJECTED, S.SUPERSEDED): Mover.DISTRICT,
+    (S.EVALUATED, S.CERTIFIED): Mover.DISTRICT,
+    (S.EVALUATED, S.SUPERSEDED): Mover.DISTRICT,
+    (S.CERTIFIED, S.IN_REVIEW): Mover.STATE,
+    (S.IN_REVIEW, S.CERTIFIED): Mover.STATE,  # released back to the queue
+    (S.IN_REVIEW, S.RETURNED): Mover.STATE,
+    (S.IN_REVIEW, S.DECIDED): Mover.STATE,
+    (S.RETURNED, S.SUPERSEDED): Mover.DISTRICT,
+}
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    status: frozenset(to for (frm, to) in MOVES if frm == status) for status in S
+}
+
+# Being checked: the page polls, and a new upload waits for the check to end.
+PENDING = frozenset({S.RECEIVED, S.QUEUED, S.VALIDATING})
+# A new upload supersedes the district's earlier version only from these.
+REPLACEABLE = frozenset({S.REJECTED, S.EVALUATED, S.RETURNED, S.FAILED})
+# With the state: no new version until the state returns it.
+LOCKED = frozenset({S.CERTIFIED, S.IN_REVIEW, S.DECIDED})
+# Ready for the district's certifier.
+CERTIFIABLE = frozenset({S.EVALUATED})
+# Waiting in the state's review queue.
+CLAIMABLE = frozenset({S.CERTIFIED})
+# Held by a reviewer: findings are reviewed, the submission released, returned or decided.
+REVIEWING = frozenset({S.IN_REVIEW})
+# Before certification: "not certified yet" when a reviewer tries to claim one.
+BEFORE_CERTIFICATION = PENDING | frozenset({S.REJECTED, S.EVALUATED, S.FAILED})
+# What the state's queue filter offers (the queue proper is CLAIMABLE, the default).
+STATE_LISTED = (S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED)
+# Its evaluation passed the data checks and counts for the previous-enrollment comparison.
+ACCEPTED_HISTORY = frozenset({S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.DECIDED, S.SUPERSEDED, S.RETURNED})
+# Nothing happens to it any more.
+TERMINAL = frozenset(status for status, moves in TRANSITIONS.items() if not moves)
