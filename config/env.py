@@ -1,4 +1,4 @@
-"""Strict environment helpers (after healthchecks): a malformed value is an error, not a default."""
+"""Strict environment helpers: a malformed value, or limits that contradict each other, is an error."""
 from __future__ import annotations
 
 import os
@@ -40,3 +40,16 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def check_task_timing(*, soft: int, hard: int, visibility: int, lease: int) -> None:
+    """Refuse limits that contradict each other: each would deliver or kill a task too early."""
+    if not 0 < soft < hard:
+        raise ImproperlyConfigured(
+            f"CELERY_TASK_SOFT_TIME_LIMIT ({soft}) must be positive and below CELERY_TASK_TIME_LIMIT ({hard}).")
+    if visibility <= hard:
+        raise ImproperlyConfigured(
+            f"CELERY_BROKER_VISIBILITY_TIMEOUT ({visibility}) must exceed CELERY_TASK_TIME_LIMIT ({hard}), "
+            "or Redis hands a task that is still running to a second worker.")
+    if lease < 10:
+        raise ImproperlyConfigured(f"EVALUATION_LEASE_SECONDS ({lease}) must be at least 10.")
