@@ -207,14 +207,15 @@ def _layout_table(ws: Worksheet, sheet: Sheet) -> None:
 
 def _width(col: Column) -> float:
     """Room for the values, not the (upright) header: a printed sheet one page wide then
-    stays legible. A code, a school's name, a dollar amount; counts need few digits."""
+    stays legible. A school's name, the longest code, a dollar amount, FTE like 27.5, a
+    count up to 99,999."""
     if col.name == "school_name":
-        return 30
+        return 26
     if col.name == "school_id":
-        return 12
+        return 11
     if col.codes:
-        return max(7, max(len(c) for c in col.codes) + 2)
-    return 15 if col.kind == schema.MONEY else 10
+        return max(6, max(len(c) for c in col.codes) + 1)
+    return {schema.MONEY: 14, schema.NUMBER: 9}.get(col.kind, 8)
 
 
 def _frozen_columns(sheet: Sheet) -> int:

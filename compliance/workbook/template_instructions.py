@@ -16,7 +16,7 @@ from .schema import Sheet
 _WIDTHS = (28, 22, 10, 52, 20, 20)
 _LAST = get_column_letter(len(_WIDTHS))
 _WRAP_TOP = Alignment(wrap_text=True, vertical="top")
-_BOLD = Font(bold=True)
+_BOLD = Font(name="Calibri", bold=True)
 _TABLE_FILL = PatternFill("solid", fgColor="DDEBF7")
 _EXAMPLE_FILL = PatternFill("solid", fgColor="E2EFDA")
 _THIN = Side(style="thin", color="A6A6A6")
@@ -45,7 +45,7 @@ def write_instructions(ws: Worksheet, formats: dict[str, str]) -> None:
     for i, width in enumerate(_WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     title = f"Equity compliance submission workbook, template version {schema.TEMPLATE_VERSION}"
-    _paragraph(ws, 1, title, font=Font(bold=True, size=14))
+    _paragraph(ws, 1, title, font=Font(name="Calibri", bold=True, size=14))
     r = 3
     for text in GENERAL:
         _paragraph(ws, r, text)
@@ -104,7 +104,7 @@ def _lines(text: str, width: float) -> int:
 
 
 def _definitions(ws: Worksheet, r: int) -> int:
-    _paragraph(ws, r, "Definitions", font=Font(bold=True, size=12))
+    _paragraph(ws, r, "Definitions", font=Font(name="Calibri", bold=True, size=12))
     r += 1
     for d in schema.DEFINITIONS:
         term = ws.cell(row=r, column=1, value=d.term)
@@ -116,7 +116,7 @@ def _definitions(ws: Worksheet, r: int) -> int:
 
 def _sheet_table(ws: Worksheet, r: int, sheet: Sheet, formats: dict[str, str]) -> int:
     """The sheet's columns, one per row, with the example's values to the right."""
-    _paragraph(ws, r, f"Sheet {sheet.name} ({_PRESENCE[sheet.presence]}): {sheet.help}", font=Font(bold=True, size=12))
+    _paragraph(ws, r, f"Sheet {sheet.name} ({_PRESENCE[sheet.presence]}): {sheet.help}", font=Font(name="Calibri", bold=True, size=12))
     r += 1
     examples = _examples(sheet)
     first = "field" if sheet.layout == "fields" else "column"
