@@ -57,8 +57,8 @@ def test_two_schools_worked_by_hand():
     assert d["ed_not_ed"] == pytest.approx(5 / 12, abs=1e-15)
     # Multigroup: P = (15, 45, 140)/200, I = sum P(1-P); sum_i sum_m |c_im - t_i P_m| = 2*(2.5+17.5+20)
     P = np.array([15, 45, 140]) / 200
-    I = float((P * (1 - P)).sum())
-    assert d["multigroup"] == pytest.approx(80 / (2 * 200 * I), abs=1e-15)
+    interaction = float((P * (1 - P)).sum())  # I
+    assert d["multigroup"] == pytest.approx(80 / (2 * 200 * interaction), abs=1e-15)
     # Isolation of Black: (40/45)(40/100) + (5/45)(5/100) = 1625/4500
     assert m["isolation"]["black"] == pytest.approx(1625 / 4500, abs=1e-15)
     # Exposure of Black to white: (40/45)(50/100) + (5/45)(90/100) = 2450/4500
@@ -131,10 +131,10 @@ def test_bands_use_only_their_schools():
 # PySAL reference.
 
 
-def _pysal(fn):
+def _pysal(index, *args):
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return float(fn().statistic)
+        return float(index(*args).statistic)
 
 
 def _check_area_against_pysal(rows: list[SchoolRow], area: dict, full: bool = True) -> int:
@@ -166,16 +166,16 @@ def _check_area_against_pysal(rows: list[SchoolRow], area: dict, full: bool = Tr
         if b is not None:
             df["a_plus_b"] = df[a] + df[b]
             total = "a_plus_b"
-        agree(area["dissimilarity"][key], _pysal(lambda: Dissim(df, a, total)))
+        agree(area["dissimilarity"][key], _pysal(Dissim, df, a, total))
         checks += 1
-    agree(area["dissimilarity"]["multigroup"], _pysal(lambda: MultiDissim(df, list(RACE_GROUPS))))
-    present = [g for g in RACE_GROUPS if df[g].sum() > 0]  # docs/measures.md: absent groups are dropped first
-    agree(area["theil_h"], _pysal(lambda: MultiInfoTheory(df, present)))
+    agree(area["dissimilarity"]["multigroup"], _pysal(MultiDissim, df, list(RACE_GROUPS)))
+    present = [g for g in RACE_GROUPS if df[g].sum() > 0]  # docs/measures.md: absent groups dropped first
+    agree(area["theil_h"], _pysal(MultiInfoTheory, df, present))
     checks += 2
     if full:
-        agree(area["isolation"]["black"], _pysal(lambda: Isolation(df, "black", "t")) if df["black"].sum() else math.nan)
-        agree(area["exposure"]["ed_not_ed"], _pysal(lambda: Interaction(df, "ed", "t")) if df["ed"].sum() else math.nan)
-        expected = _pysal(lambda: CorrelationR(df, "soc", "t")) if df["soc"].sum() else math.nan
+        agree(area["isolation"]["black"], _pysal(Isolation, df, "black", "t") if df["black"].sum() else math.nan)
+        agree(area["exposure"]["ed_not_ed"], _pysal(Interaction, df, "ed", "t") if df["ed"].sum() else math.nan)
+        expected = _pysal(CorrelationR, df, "soc", "t") if df["soc"].sum() else math.nan
         agree(area["normalized_exposure"]["students_of_color"], expected)
         checks += 3
     return checks
@@ -200,7 +200,7 @@ def test_every_ccd_district_agrees_with_pysal(name):
     districts = _ccd_districts(name)
     assert len(districts) in (429, 420)  # README: 429 districts in 2000-01, 420 in 2005-06
     checks = single = 0
-    for leaid, rows in districts.items():
+    for rows in districts.values():
         result = integration_measures(rows)
         assert result["district"]["schools"] == len(rows)
         checks += _check_area_against_pysal(rows, result["district"], full=len(rows) >= 5)
@@ -271,7 +271,8 @@ def test_json_shape():
                              "enrollment_total", "schools"}
         assert set(area["dissimilarity"]) == {"multigroup", *PAIRS}
         assert set(area["exposure"]) == set(PAIRS)
-        assert set(area["isolation"]) == set(area["normalized_exposure"]) == {"black", "hispanic", "students_of_color", "ed"}
+        assert (set(area["isolation"]) == set(area["normalized_exposure"])
+                == {"black", "hispanic", "students_of_color", "ed"})
         assert set(area["share"]) == {"students_of_color", "ed", *RACE_GROUPS}
     assert set(result["schools"][0]) == {"school_id", "band", "enrollment_total", "share"}
     assert result["schools"][1]["share"]["asian"] == 0.1
