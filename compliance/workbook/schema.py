@@ -443,6 +443,9 @@ def columns_markdown() -> str:
         "Coded values are matched the same way. Numbers stored as text are read as numbers; "
         "money may be written like `$1,234.50`. Empty rows are skipped.",
         "",
+        "What the counts and amounts mean (the count date, which staff are teachers, what spending "
+        "includes): `workbook-definitions.md`.",
+        "",
     ]
     presence_text = {
         "required": "required",
