@@ -288,10 +288,10 @@ _COUNTS = ("enrollment_total", *RACE_GROUPS, "econ_disadvantaged", "english_lear
 DEFINITIONS: tuple[Definition, ...] = (
     Definition(
         "Count date",
-        "Every student count (enrollment_total, the seven race columns, econ_disadvantaged, english_learners, "
-        "students_with_disabilities) is of the students enrolled on the state's official count day: October 1 of "
-        "the school year, unless the state sets another count date. Count each student once, at the school the "
-        "student attends on that day. The Proposed sheet projects the same count after the change.",
+        "The student counts (enrollment_total, the seven race columns, econ_disadvantaged, english_learners, "
+        "students_with_disabilities) are of the students enrolled on the state's official count day: October 1 "
+        "of the school year, unless the state sets another count date. Count each student once, at the school the "
+        "student attends on that day. The Proposed sheet projects the same counts after the change.",
         _COUNTS,
     ),
     Definition(
