@@ -7,14 +7,19 @@ district and state staff see their own data.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .filters import FINDING_SEVERITIES
 from .forms import FindingReviewForm
 from .models import Finding, ReviewStatus
 from .models import SubmissionStatus as S
 from .reports import formatting as fmt
-from .reports.build import RULE_NAMES, EvidenceFormatter, threshold_text
+from .reports.advice import screen_blocks
+from .reports.evidence import HEADING_KEYS, EvidenceFormatter
+from .reports.view_schools import band_short, get
+from .rules.labels import DISSIMILARITY, group_noun
+from .rules.registry import RULE_NAMES, threshold_text
 
 AREAS = {"INT": "Integration", "RES": "Resources"}
 
@@ -23,22 +28,17 @@ def ratio(value: Any) -> str:
     return fmt.number(value, 2)
 
 
-def whole_pct(value: Any) -> str:
-    return fmt.pct(value, 0)
+def _index_rows() -> tuple[tuple[str, tuple[str, ...], Callable[[Any], str]], ...]:
+    """The five dissimilarity indices, then Theil's H and the isolation indices."""
+    dissimilarity = tuple((label.heading, ("dissimilarity", key), fmt.index) for key, label in DISSIMILARITY.items())
+    isolation = tuple((f"Isolation of {group_noun(g)}", ("isolation", g), fmt.index)
+                      for g in ("black", "hispanic", "students_of_color", "ed"))
+    return (*dissimilarity, ("Theil's H (entropy index)", ("theil_h",), fmt.index), *isolation)
 
 
 # (label, path into a measures block, formatter) in the order reviewers read them.
 KEY_MEASURES: tuple[tuple[str, tuple[str, ...], Callable[[Any], str]], ...] = (
-    ("Multigroup dissimilarity", ("dissimilarity", "multigroup"), fmt.index),
-    ("Dissimilarity, Black and white students", ("dissimilarity", "black_white"), fmt.index),
-    ("Dissimilarity, Hispanic and white students", ("dissimilarity", "hispanic_white"), fmt.index),
-    ("Dissimilarity, students of color and white students", ("dissimilarity", "students_of_color_white"), fmt.index),
-    ("Dissimilarity, economically disadvantaged and not", ("dissimilarity", "ed_not_ed"), fmt.index),
-    ("Theil's H (entropy index)", ("theil_h",), fmt.index),
-    ("Isolation of Black students", ("isolation", "black"), fmt.index),
-    ("Isolation of Hispanic students", ("isolation", "hispanic"), fmt.index),
-    ("Isolation of students of color", ("isolation", "students_of_color"), fmt.index),
-    ("Isolation of economically disadvantaged students", ("isolation", "ed"), fmt.index),
+    *_index_rows(),
     ("Spending per pupil, state and local (pupil-weighted mean)", ("resources", "ppe_mean"), fmt.money),
     ("Spending, coefficient of variation", ("resources", "cv"), fmt.index),
     ("Spending, McLoone index", ("resources", "mcloone"), fmt.index),
@@ -55,7 +55,7 @@ BANDS = ("elementary", "middle", "high")
 
 # Per rule: the evidence a reviewer compares (key, column header) and the standard it was
 # held to ("{key}" placeholders; a part whose keys the evidence lacks is left out). Values
-# are formatted as in the PDF report (build.EvidenceFormatter) unless FORMAT_OVERRIDES says.
+# are formatted as in the PDF report: one EvidenceFormatter, units from the rule registry.
 RULE_COLUMNS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
     "INT-01": ((("group", "Group"), ("school_share", "School share"), ("band_share", "Grade band share"),
                 ("difference", "Difference")), ("within {band}", "within {tolerance}")),
@@ -90,33 +90,7 @@ RULE_COLUMNS: dict[str, tuple[tuple[tuple[str, str], ...], tuple[str, ...]]] = {
 }
 
 
-FORMAT_OVERRIDES: dict[tuple[str, str], Callable[[Any], str]] = {
-    ("RES-01", "students_per_teacher"): ratio,
-    ("RES-01", "comparison_pooled_students_per_teacher"): ratio,
-    ("RES-01", "threshold"): ratio,
-    ("RES-01", "limit"): whole_pct,
-    ("RES-02", "limit"): whole_pct,
-    ("RES-03", "progressivity"): ratio,
-    ("RES-03", "min_ratio"): ratio,
-    ("INT-06", "max_empty_seats"): fmt.number,  # a count of seats, not a share
-    ("INT-06", "empty_seats"): fmt.number,
-}
-
-
-# Which students a rule is about when its evidence does not say (as the PDF report has it).
-DEFAULT_GROUPS = {"INT-01": "students_of_color", "INT-02": "students_of_color", "INT-03": "econ_disadvantaged"}
-
-
 FALLBACK_COLUMNS_MAX = 4
-
-
-def measure(measures: dict[str, Any], path: tuple[str, ...]) -> Any:
-    value: Any = measures
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
 
 
 def measures_table(measures: dict[str, Any]) -> dict[str, Any]:
@@ -124,8 +98,8 @@ def measures_table(measures: dict[str, Any]) -> dict[str, Any]:
     bands = [b for b in BANDS if ((measures.get("bands") or {}).get(b))]
     blocks = [measures.get("district") or {}] + [measures["bands"][b] for b in bands]
     return {
-        "columns": ["District"] + [fmt.band_label(b).split(" (")[0] for b in bands],
-        "rows": [(label, [show(measure(block, path)) for block in blocks]) for label, path, show in KEY_MEASURES],
+        "columns": ["District"] + [band_short(b) for b in bands],
+        "rows": [(label, [show(get(block, *path)) for block in blocks]) for label, path, show in KEY_MEASURES],
     }
 
 
@@ -150,17 +124,9 @@ def evidence_texts(code: str, evidence: dict[str, Any], names: dict[str, str]):
     Not suppressed: reviewers and the district's own staff see the real numbers; the public
     PDF is where small cells are hidden.
     """
-    ev = EvidenceFormatter(None, 0, DEFAULT_GROUPS.get(code), suppress=False, names=names)
+    ev = EvidenceFormatter(None, 0, code, suppress=False, names=names)
     values, thresholds = ev.rows(evidence)
-    by_label = dict(values + thresholds)
-    texts: dict[str, str] = {}
-    for key, value in evidence.items():
-        override = FORMAT_OVERRIDES.get((code, key))
-        if override is not None:
-            texts[key] = override(value)
-        elif fmt.humanize(key) in by_label:
-            texts[key] = by_label[fmt.humanize(key)]
-    return texts, values, thresholds, ev.records(evidence)
+    return ev.texts(evidence), values, thresholds, ev.records(evidence)
 
 
 def rule_layout(code: str, findings: list[Finding], names: dict[str, str]) -> dict[str, Any]:
@@ -181,7 +147,7 @@ def rule_layout(code: str, findings: list[Finding], names: dict[str, str]) -> di
     else:
         keys = list(dict.fromkeys(
             k for f in findings if isinstance(f.evidence, dict) for k, v in f.evidence.items()
-            if isinstance(v, (int, float, str)) and not isinstance(v, bool) and k not in ("school_id", "school_name")
+            if isinstance(v, (int, float, str)) and not isinstance(v, bool) and k not in HEADING_KEYS
         ))
         candidates = [(k, fmt.humanize(k)) for k in keys[:FALLBACK_COLUMNS_MAX]]
     columns, constants = [], []
@@ -210,8 +176,7 @@ def standard(code: str, texts: dict[str, str], thresholds: list[tuple[str, str]]
         except KeyError:
             continue
     if not parts:
-        parts = [f"{label.lower()} {value}" for label, value in thresholds
-                 if label != "Single group min band share"]
+        parts = [f"{label.lower()} {value}" for label, value in thresholds]
     return "; ".join(parts) or "\u2014"
 
 
@@ -220,7 +185,7 @@ def scope_label(finding: Finding, names: dict[str, str]) -> str:
         name = names.get(finding.school_id)
         return f"{name} ({finding.school_id})" if name else f"School {finding.school_id}"
     if finding.band:
-        return f"{fmt.band_label(finding.band).split(' (')[0]} schools"
+        return f"{band_short(finding.band)} schools"
     return "District"
 
 
@@ -229,16 +194,14 @@ def finding_context(finding: Finding, *, layout: dict[str, Any], names: dict[str
     """One finding as a table row (a <tbody> the htmx review swaps) and its details."""
     evidence = finding.evidence if isinstance(finding.evidence, dict) else {}
     texts, values, thresholds, records = evidence_texts(finding.rule, evidence, names)
-    # As in the PDF: INT-01's single-group cut-off is in the rule text already, and the
-    # headline group need not come again among "every group outside the standard".
-    thresholds = [t for t in thresholds if t[0] != "Single group min band share"]
+    # As in the PDF: the headline group need not come again among "every group outside the standard".
     headline = dict(values)
     records = [r for r in records if any(headline.get(k) != v for k, v in r)]
     record_columns = list(dict.fromkeys(label for record in records for label, _ in record))
     return {
         "finding": finding,
         "scope": scope_label(finding, names),
-        "band": fmt.band_label(finding.band).split(" (")[0] if finding.band else "District",
+        "band": band_short(finding.band) if finding.band else "District",
         "show_band": layout["show_band"],
         "cells": [(texts.get(key, "\u2014"), numeric) for key, _, numeric in layout["columns"]],
         "show_standard": layout["show_standard"],
@@ -251,49 +214,6 @@ def finding_context(finding: Finding, *, layout: dict[str, Any], names: dict[str
         "form": form or FindingReviewForm(auto_id=f"id_%s_f{finding.pk}"),
         "span": 1 + layout["show_band"] + len(layout["columns"]) + layout["show_standard"] + 2 + can_review,
     }
-
-
-def split_body(body: str) -> tuple[str, str]:
-    """(the general advice, the finding's own estimate sentence), split at "Estimate:"."""
-    head, sep, tail = body.partition("Estimate:")
-    tail = tail.strip()
-    return head.strip(), (tail[:1].upper() + tail[1:]) if sep else ""
-
-
-def estimate_text(estimate: Any, ev: EvidenceFormatter) -> str:
-    if not isinstance(estimate, dict):
-        return ""
-    return "; ".join(
-        f"{fmt.humanize(k)}: {ev.value(k, v)}" for k, v in estimate.items()
-        if k not in ("method", "school_id", "band") and (v is None or isinstance(v, (int, float, str)))
-    )
-
-
-def recommendation_blocks(items: list[tuple[str, dict[str, Any]]], names: dict[str, str]) -> list[dict[str, Any]]:
-    """A rule group's recommendations, each once: its title and advice, then the estimates
-    that differ between findings, each with the schools (or bands) it is for."""
-    ev = EvidenceFormatter(None, 0, suppress=False, names=names)
-    blocks: dict[str, dict[str, Any]] = {}
-    for label, rec in items:
-        title = str(rec.get("title") or fmt.humanize(str(rec.get("key") or "recommendation")))
-        block = blocks.setdefault(str(rec.get("key") or title), {
-            "title": title, "paragraphs": [], "estimates": {}, "labels": [],
-            "sources": [{"text": str(x), "url": str(x).startswith(("https://", "http://"))}
-                        for x in rec.get("sources") or []],
-        })
-        general, specific = split_body(str(rec.get("body") or ""))
-        if general and general not in block["paragraphs"]:
-            block["paragraphs"].append(general)
-        specific = specific or estimate_text(rec.get("estimate"), ev)
-        if specific:
-            block["estimates"].setdefault(specific, [])
-            if label not in block["estimates"][specific]:
-                block["estimates"][specific].append(label)
-        if label not in block["labels"]:
-            block["labels"].append(label)
-    for block in blocks.values():
-        block["estimates"] = [{"for": ", ".join(labels), "text": text} for text, labels in block["estimates"].items()]
-    return list(blocks.values())
 
 
 def review_summary(findings: list[Finding]) -> list[str]:
@@ -342,7 +262,7 @@ def finding_groups(all_findings: list[Finding], shown: list[Finding], names: dic
             "show_standard": layout["show_standard"],
             "first": "School" if layout["show_band"] else "Scope",
             "rows": rows,
-            "recommendations": recommendation_blocks(
+            "recommendations": screen_blocks(
                 [(row["scope"], rec) for row in rows for rec in (row["finding"].recommendations or [])
                  if isinstance(rec, dict)], names),
         })
@@ -356,5 +276,6 @@ def status_label(value: str) -> str:
 def event_label(event) -> str:
     action = event.action.replace("status:", "").replace("_", " ")
     if event.from_status != event.to_status:
-        return f"{action.capitalize()}: {status_label(event.from_status) if event.from_status else 'new'} to {status_label(event.to_status)}"
+        before = status_label(event.from_status) if event.from_status else "new"
+        return f"{action.capitalize()}: {before} to {status_label(event.to_status)}"
     return action.capitalize()

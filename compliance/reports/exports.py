@@ -11,8 +11,8 @@ from typing import Any
 
 from compliance.rules.model import SchoolRow
 
-from .build import finding_for_export
-from .suppression import scrub_small_counts, scrub_text, school_display_row, suppress_school
+from .evidence import finding_for_export
+from .suppression import school_display_row, scrub_small_counts, scrub_text, suppress_school
 
 EXPORT_KINDS = ("schools", "findings")
 

@@ -11,23 +11,13 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+from compliance.rules.labels import BANDS, GROUPS, group_heading
+
 NA = "not applicable"
 
-BAND_LABELS = {"elementary": "Elementary (PK\u20135)", "middle": "Middle (6\u20138)", "high": "High (9\u201312)"}
-
-GROUP_LABELS = {
-    "students_of_color": "students of color",
-    "ed": "economically disadvantaged (ED)",
-    "econ_disadvantaged": "economically disadvantaged (ED)",
-    "not_ed": "not ED",
-    "hispanic": "Hispanic",
-    "american_indian": "American Indian",
-    "asian": "Asian",
-    "black": "Black",
-    "pacific_islander": "Pacific Islander",
-    "white": "white",
-    "two_or_more": "two or more races",
-}
+# The words come from the one table of labels (compliance.rules.labels).
+BAND_LABELS = BANDS
+GROUP_LABELS = {key: label.heading for key, label in GROUPS.items()}
 
 
 def _is_number(value: Any) -> bool:
@@ -70,7 +60,7 @@ def band_label(band: str | None) -> str:
 
 
 def group_label(group: str) -> str:
-    return GROUP_LABELS.get(group, group.replace("_", " "))
+    return group_heading(group)
 
 
 _WORDS = {"ed": "ED", "ppe": "per-pupil expenditure", "fte": "FTE", "d": "D", "cv": "CV", "mcloone": "McLoone",

@@ -1,0 +1,180 @@
+"""A rule's recommendations as blocks, for the PDF and the screen: one grouping, two layouts.
+
+Findings of one rule often carry the same recommendation; each is printed once, with what
+all its findings share (the advice) said once and what differs (each school's estimate)
+listed by school.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from compliance.rules.registry import ESTIMATE
+
+from . import formatting as fmt
+from .evidence import EvidenceFormatter, is_record_list
+from .suppression import scrub_small_counts
+
+REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
+REC_MEMBERS_MAX = 12  # school-specific lines printed per block
+_ESTIMATE_HEADS = ("method", "school_id", "band")  # the method is a note; school and band head the block
+
+
+def split_body(body: str) -> tuple[str, str]:
+    """(the general advice, the finding's own estimate sentence without "Estimate:")."""
+    head, sep, tail = body.partition("Estimate:")
+    return head.strip(), tail.strip() if sep else ""
+
+
+@dataclass
+class AdviceGroup:
+    """One recommendation (in one band, for the PDF) and the findings that carry it."""
+
+    key: str
+    title: str
+    band: str
+    members: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # (finding label, recommendation)
+
+    @property
+    def labels(self) -> list[str]:
+        return list(dict.fromkeys(label for label, _ in self.members))
+
+    def bodies(self, scrub: Callable[[str], str]) -> list[tuple[str, str]]:
+        return [split_body(scrub(str(rec.get("body") or ""))) for _, rec in self.members]
+
+    @property
+    def sources(self) -> list[str]:
+        return [str(x) for x in self.members[0][1].get("sources") or []]
+
+
+def group_advice(items: Iterable[tuple[str, str | None, dict[str, Any]]], *, by_band: bool) -> list[AdviceGroup]:
+    """(finding label, band, recommendation) triples grouped by recommendation (and band)."""
+    groups: dict[tuple[str, str, str], AdviceGroup] = {}
+    for label, band, rec in items:
+        key, title = str(rec.get("key") or ""), str(rec.get("title") or "")
+        where = (band or "") if by_band else ""
+        group = groups.setdefault((key, title, where), AdviceGroup(key, title, where))
+        group.members.append((label, rec))
+    return list(groups.values())
+
+
+# ---------------------------------------------------------------- the PDF
+
+
+def pdf_blocks(items: list[tuple[str, str | None, dict[str, Any]]], est: EvidenceFormatter
+               ) -> tuple[list[dict[str, Any]], int]:
+    """A rule's recommendations in the PDF, one block per (recommendation, grade band).
+
+    What all findings of a block share (the advice, the band's remedy estimate) is printed
+    once; what differs (a school's own estimate) is listed by school. Returns the blocks and
+    how many were left out.
+    """
+    blocks = [_pdf_block(group, est) for group in group_advice(items, by_band=True)]
+    return blocks[:REC_BLOCKS_MAX], max(0, len(blocks) - REC_BLOCKS_MAX)
+
+
+def _same(a: Any, b: Any) -> bool:
+    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+
+
+def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
+    members, labels = group.members, group.labels
+    bodies = group.bodies(lambda text: scrub_small_counts(text, est.min_cell))
+    general = bodies[0][0] if all(b[0] == bodies[0][0] for b in bodies) else ""
+    specifics = list(dict.fromkeys((label, f"Estimate: {b[1]}") for (label, _), b in zip(members, bodies) if b[1]))
+    estimates = [rec.get("estimate") if isinstance(rec.get("estimate"), dict) else {} for _, rec in members]
+    keys = list(dict.fromkeys(k for e in estimates for k in e))
+    common = {k: estimates[0].get(k) for k in keys if all(_same(e.get(k), estimates[0].get(k)) for e in estimates)}
+    varying = [k for k in keys if k not in common and k not in ("school_id", "band")]
+    one_specific = len({text for _, text in specifics}) == 1
+    block: dict[str, Any] = {
+        "title": group.title or fmt.humanize(group.key),
+        "band": fmt.band_label(group.band).split(" (")[0].lower() if group.band else "",
+        "applies_to": ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else ""),
+        "paragraphs": [p.strip() for p in general.split("\n\n") if p.strip()] if general else [],
+        "specifics": [] if one_specific else [{"label": lbl, "text": text}
+                                              for lbl, text in specifics[:REC_MEMBERS_MAX]],
+        "specifics_more": 0 if one_specific else max(0, len(specifics) - REC_MEMBERS_MAX),
+        "sources": group.sources,
+        "estimate": _estimate(common, est),
+        "sig": json.dumps([group.key, group.title, general, common], sort_keys=True, default=str),
+    }
+    if one_specific and specifics:
+        block["paragraphs"].append(specifics[0][1])
+    if not general and not specifics:  # bodies differ with no estimate sentence: list them all
+        block["specifics"] = [{"label": lbl, "text": scrub_small_counts(str(rec.get("body") or ""), est.min_cell)}
+                              for lbl, rec in members[:REC_MEMBERS_MAX]]
+    if varying and not block["specifics"]:  # e.g. each school's enrollment after the band's reassignment
+        block["by_school"] = {
+            "columns": [fmt.humanize(k) for k in varying],
+            "rows": [(label, [est.estimate_value(k, e.get(k)) for k in varying])
+                     for (label, _), e in list(zip(members, estimates))[:REC_MEMBERS_MAX]],
+        }
+    return block
+
+
+def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
+    """A remedy estimate: scalar rows, tables for lists of records, the method as a note."""
+    if not estimate:
+        return None
+    if not isinstance(estimate, dict):
+        return {"rows": [("Estimate", str(estimate))], "tables": [], "method": ""}
+    rows, tables = [], []
+    for key, value in estimate.items():
+        if key in _ESTIMATE_HEADS:
+            continue
+        if is_record_list(value):
+            tables.append(_estimate_table(key, value, est))
+        else:
+            rows.append((fmt.humanize(key), est.estimate_value(key, value)))
+    return {"rows": rows, "tables": tables, "method": str(estimate.get("method") or "")}
+
+
+def _estimate_table(key: str, records: list[dict[str, Any]], est: EvidenceFormatter) -> dict[str, Any]:
+    spec = ESTIMATE.get(key)
+    fields = (spec.fields if spec is not None else None) or {}
+    columns = list(dict.fromkeys(k for record in records for k in record))
+    return {
+        "caption": fmt.humanize(key),
+        "columns": [fmt.humanize(c) for c in columns],
+        "rows": [[est.text(fields.get(c), record.get(c), record) for c in columns] for record in records[:12]],
+    }
+
+
+# ---------------------------------------------------------------- the screen
+
+
+def estimate_text(estimate: Any, ev: EvidenceFormatter) -> str:
+    """An estimate's scalar values in one line, when its recommendation has no estimate sentence."""
+    if not isinstance(estimate, dict):
+        return ""
+    return "; ".join(
+        f"{fmt.humanize(k)}: {ev.estimate_value(k, v)}" for k, v in estimate.items()
+        if k not in _ESTIMATE_HEADS and (v is None or isinstance(v, (int, float, str)))
+    )
+
+
+def screen_blocks(items: list[tuple[str, dict[str, Any]]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """A rule group's recommendations on screen, each once: its title and advice, then the
+    estimates that differ between findings, each with the schools (or bands) it is for."""
+    ev = EvidenceFormatter(None, 0, suppress=False, names=names)
+    blocks = []
+    for group in group_advice(((label, None, rec) for label, rec in items), by_band=False):
+        paragraphs: list[str] = []
+        estimates: dict[str, list[str]] = {}
+        for (label, rec), (general, specific) in zip(group.members, group.bodies(str)):
+            if general and general not in paragraphs:
+                paragraphs.append(general)
+            specific = specific[:1].upper() + specific[1:] if specific else estimate_text(rec.get("estimate"), ev)
+            if specific and label not in estimates.setdefault(specific, []):
+                estimates[specific].append(label)
+        blocks.append({
+            "title": group.title or fmt.humanize(group.key or "recommendation"),
+            "paragraphs": paragraphs,
+            "estimates": [{"for": ", ".join(labels), "text": text} for text, labels in estimates.items()],
+            "labels": group.labels,
+            "sources": [{"text": x, "url": x.startswith(("https://", "http://"))} for x in group.sources],
+        })
+    return blocks

@@ -1,0 +1,219 @@
+"""The findings sections of the report: per area, per rule, the findings as blocks or a table.
+
+A rule with many school findings is a table that lists the reviewed and the most extreme
+ones; every number goes through the school's (or lottery's) mask first.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from compliance.rules.registry import default_group, rule_name, threshold_text
+
+from . import formatting as fmt
+from .advice import pdf_blocks
+from .context import ReportContext
+from .evidence import EvidenceFormatter, finding_mask
+from .suppression import CellMask, scrub_text
+from .view_schools import SchoolInfo, band_short, finding_label
+
+# A rule with more school findings than this lists the reviewed ones and the most extreme
+# ones up to this many, with a count per band; the findings export lists them all.
+TABLE_MAX = 40
+BLOCKS_MAX = 3  # more district/band findings of one rule than this go into a table...
+TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page
+
+SEVERITY_ORDER = ("error", "finding", "warning", "info")
+SEVERITY_LABELS = {"error": "Errors", "finding": "Findings", "warning": "Warnings", "info": "Notes"}
+AREAS = (
+    ("integration", "Integration", "Assignment policies and how students are spread between schools."),
+    ("resources", "Resource equity", "State and local staff and dollars across schools."),
+    ("data", "Data", "Problems in the workbook and plausibility checks."),
+)
+
+
+def area_of(rule: str) -> str:
+    if rule.startswith("INT"):
+        return "integration"
+    if rule.startswith("RES"):
+        return "resources"
+    return "data"
+
+
+
+def _review(ctx: ReportContext, index: int) -> str:
+    review = ctx.finding_reviews.get(index) or ctx.finding_reviews.get(str(index))  # type: ignore[call-overload]
+    if not review:
+        return ""
+    text = str(review.get("status", "")).capitalize()
+    return f"{text}: {review['note']}" if review.get("note") else text
+
+
+def _extremeness(evidence: dict[str, Any], mask: CellMask | None, group: str | None) -> float:
+    """How far a finding is from its threshold, for choosing which to list when there are many.
+
+    For a school whose share is hidden, only what its printed range allows is used (the
+    distance of the range's nearer end), so being listed reveals nothing more than the range.
+    """
+    if mask is not None and group and mask.is_hidden(group):
+        rng, band_share = mask.share_range(group), evidence.get("band_share")
+        if rng is None or not isinstance(band_share, (int, float)):
+            return 0.0
+        lo, hi = rng
+        return 0.0 if lo <= band_share <= hi else min(abs(lo - band_share), abs(hi - band_share))
+    for key in ("difference", "deviation", "gap", "ratio", "school_share", "value"):
+        value = evidence.get(key)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return abs(value - 1) if key == "ratio" else abs(value)
+    return 0.0
+
+
+def _select(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """All of them if few; else the reviewed ones and the most extreme, most extreme first."""
+    if len(items) <= TABLE_MAX:
+        return items, 0
+    reviewed = [e for e in items if e["review"]]
+    rest = sorted((e for e in items if not e["review"]), key=lambda e: (-e["extremeness"], e["number"]))
+    chosen = reviewed + rest[: max(0, TABLE_MAX - len(reviewed))]
+    # Listed in finding order: an order by exact distance would rank hidden shares among exact ones.
+    return sorted(chosen, key=lambda e: e["number"]), len(items) - len(chosen)
+
+
+def _table(entries: list[dict[str, Any]], first: str, has_reviews: bool) -> dict[str, Any]:
+    """One table for many findings of a rule: evidence columns, threshold, optional review."""
+    listed, omitted = _select(entries)
+    columns: list[str] = []
+    for e in listed:
+        for label, _ in [*e["values"], *(pair for sub in e["records"] for pair in sub)]:
+            if label not in columns and label != "Band":
+                columns.append(label)
+    rows = []
+    for e in listed:
+        vals = dict(e["values"])
+        subs = [dict(sub) for sub in e["records"]]
+        # INT-01 lists every deviating group; the headline group is already the row itself
+        subs = [sub for sub in subs if any(vals.get(k) != v for k, v in sub.items())]
+        rows.append({
+            "number": e["number"], "severity": e["severity"], "school": e["scope_label"],
+            "band": e["band"].split(" (")[0] or "District",
+            "cells": [vals.get(c, "") for c in columns],
+            "subrows": [[sub.get(c, "") for c in columns] for sub in subs],
+            "threshold": _threshold_cell(e["thresholds"]),
+            "message": e["message"], "review": e["review"],
+        })
+    numeric = [all((cells[j] or "0")[:1] in "0123456789<>$\u2212+*\u00b1-"
+                   for r in rows for cells in (r["cells"], *r["subrows"])) for j in range(len(columns))]
+    for r in rows:
+        r["typed"] = list(zip(r["cells"], numeric))
+        r["subtyped"] = [list(zip(sub, numeric)) for sub in r["subrows"]]
+    by_band = Counter(e["band_key"] or "district" for e in entries)
+    order = ("elementary", "middle", "high", "district")
+    return {
+        "first": first, "columns": columns, "header": list(zip(columns, numeric)), "rows": rows,
+        "with_message": not omitted, "with_review": has_reviews, "span": len(columns) + 2 + has_reviews,
+        "total": len(entries), "omitted": omitted,
+        "by_band": ", ".join(f"{band_short(b).lower()} {n:,}" for b, n in
+                             sorted(by_band.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)),
+    }
+
+
+def _threshold_cell(thresholds: list[tuple[str, str]]) -> str:
+    """The threshold a row was held to: the one named "Threshold" if the rule gives it, else all."""
+    named = [v for k, v in thresholds if k == "Threshold"]
+    if named:
+        return named[0]
+    return "; ".join(v if len(thresholds) == 1 else f"{k} {v}" for k, v in thresholds) or "\u2014"
+
+
+def _width(entries: list[dict[str, Any]]) -> int:
+    return len({label for e in entries for label, _ in e["values"]} - {"Band"})
+
+
+
+def _entry(ctx: ReportContext, schools: dict[str, SchoolInfo], names: dict[str, str], i: int,
+           f: dict[str, Any]) -> dict[str, Any]:
+    """One finding as the template prints it, its numbers through its school's or lottery's mask."""
+    code = str(f.get("rule") or "UNKNOWN")
+    evidence = f.get("evidence") if isinstance(f.get("evidence"), dict) else {}
+    school = schools.get(str(f.get("school_id"))) if f.get("school_id") else None
+    mask = finding_mask(f, school.mask if school else None, ctx.min_cell)
+    group = evidence.get("group") if isinstance(evidence.get("group"), str) else default_group(code)
+    ev = EvidenceFormatter(mask, ctx.min_cell, code, names=names)
+    values, thresholds = ev.rows(evidence)
+    return {
+        "number": i + 1,
+        "severity": f.get("severity") or "finding",
+        "scope_label": finding_label(f, schools),
+        "band": fmt.band_label(f.get("band")) if f.get("band") else "",
+        "message": scrub_text(str(f.get("message") or ""), mask),
+        "values": values,
+        "records": ev.records(evidence),
+        "thresholds": thresholds,
+        "review": _review(ctx, i),
+        "extremeness": _extremeness(evidence, mask, group),
+        "band_key": f.get("band"),
+        "about_school": bool(f.get("school_id")),
+    }
+
+
+def _blocks_and_tables(entries: list[dict[str, Any]], has_reviews: bool
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A rule's findings as blocks (few, or too wide for a table) and tables (many)."""
+    tables, blocks = [], []
+    school_items = [e for e in entries if e["about_school"]]
+    other_items = [e for e in entries if not e["about_school"]]
+    for items, first in ((school_items, "School"), (other_items, "Scope")):
+        if not items:
+            continue
+        # Few findings or a wide evidence: one block each reads better than a cramped table.
+        few = first == "Scope" and len(items) <= BLOCKS_MAX
+        if few or (len(items) <= TABLE_MAX and _width(items) > TABLE_COLUMNS_MAX):
+            blocks.extend(items)
+        else:
+            tables.append(_table(items, first, has_reviews))
+    blocks.sort(key=lambda e: e["number"])
+    return blocks, tables
+
+
+def _rule_recommendations(code: str, rec_items: list[tuple[str, str | None, dict[str, Any]]], ctx: ReportContext,
+                          names: dict[str, str], printed: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
+    """The rule's recommendation blocks; one printed under an earlier rule points there instead."""
+    recs, omitted = pdf_blocks(rec_items, EvidenceFormatter(None, ctx.min_cell, names=names))
+    for n, block in enumerate(recs):
+        if block["sig"] in printed:  # the same advice under several rules: print it once, point to it
+            recs[n] = {"title": block["title"], "band": block["band"], "see": printed[block["sig"]],
+                       "applies_to": block["applies_to"]}
+        else:
+            printed[block["sig"]] = code
+    return recs, omitted
+
+
+def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[str, list[dict[str, Any]]]:
+    """Per area key, one section per rule (in code order) with its findings and recommendations."""
+    by_rule: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
+    for i, f in enumerate(ctx.evaluation.get("findings") or []):
+        by_rule[str(f.get("rule") or "UNKNOWN")].append((i, f))
+    names = {s.school_id: s.name for s in schools.values()}
+    areas: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    printed: dict[str, str] = {}  # recommendation signature -> rule code it is printed under
+    for code in sorted(by_rule):
+        items = by_rule[code]
+        entries = [_entry(ctx, schools, names, i, f) for i, f in items]
+        rec_items = [(e["scope_label"], f.get("band"), rec) for e, (_, f) in zip(entries, items)
+                     for rec in f.get("recommendations") or []]
+        blocks, tables = _blocks_and_tables(entries, bool(ctx.finding_reviews))
+        severities = Counter(f.get("severity") or "finding" for _, f in items)
+        recs, recs_omitted = _rule_recommendations(code, rec_items, ctx, names, printed)
+        areas[area_of(code)].append({
+            "code": code,
+            "anchor": "rule-" + code.lower(),
+            "name": rule_name(code),
+            "threshold": threshold_text(code, ctx.rule_params),
+            "counts": ", ".join(f"{severities[s]} {SEVERITY_LABELS[s].lower() if severities[s] != 1 else s}"
+                                 for s in SEVERITY_ORDER if severities[s]),
+            "blocks": blocks,
+            "tables": tables,
+            "recommendations": recs,
+            "recommendations_omitted": recs_omitted,
+        })
+    return areas

@@ -1,0 +1,270 @@
+"""The report's summary, key measures, charts and data appendix, from the evaluation's measures."""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from compliance.rules import ruleset
+from compliance.rules.labels import group_short
+from compliance.rules.model import RACE_GROUPS
+
+from . import charts
+from . import formatting as fmt
+from .context import ReportContext
+from .sections import AREAS, SEVERITY_LABELS, SEVERITY_ORDER, area_of
+from .view_schools import SchoolInfo, band_short
+from .view_schools import get as _get
+from .view_schools import measure_block as _measure_block
+
+# Above this many schools the data appendix gives band summaries, not every school (the
+# per-school export has them all): a 2,000-row table is unreadable in print, and laying
+# it out costs more than the rest of the report together (bench/report.py).
+FULL_TABLE_MAX = 250
+BANDS = ("elementary", "middle", "high")
+
+
+
+
+MEASURE_ROWS: list[tuple[str, tuple[str, ...], str]] = [
+    ("Multigroup dissimilarity D (race)", ("dissimilarity", "multigroup"), "index"),
+    ("D, students of color vs white", ("dissimilarity", "students_of_color_white"), "index"),
+    ("D, Black vs white", ("dissimilarity", "black_white"), "index"),
+    ("D, Hispanic vs white", ("dissimilarity", "hispanic_white"), "index"),
+    ("D, ED vs not ED", ("dissimilarity", "ed_not_ed"), "index"),
+    ("Theil's H (race)", ("theil_h",), "index"),
+    ("Isolation, students of color", ("isolation", "students_of_color"), "index"),
+    ("Isolation, ED", ("isolation", "ed"), "index"),
+    ("Normalized exposure, students of color", ("normalized_exposure", "students_of_color"), "index"),
+    ("Normalized exposure, ED", ("normalized_exposure", "ed"), "index"),
+    ("Spending per pupil, pupil-weighted mean", ("resources", "ppe_mean"), "money"),
+    ("Coefficient of variation (CV)", ("resources", "cv"), "index"),
+    ("McLoone index", ("resources", "mcloone"), "index"),
+    ("Verstegen index", ("resources", "verstegen"), "index"),
+    ("Federal range ratio", ("resources", "federal_range_ratio"), "index"),
+    ("Progressivity", ("resources", "progressivity"), "index"),
+    ("Inexperienced-teacher gap, poverty quartiles", ("resources", "inexperienced_gap_poverty"), "points"),
+    ("Inexperienced-teacher gap, students-of-color quartiles", ("resources", "inexperienced_gap_students_of_color"),
+     "points"),
+]
+KEY_MEASURES = {0, 1, 4, 11, 12, 14, 15, 16}
+
+
+def _fmt_measure(kind: str, value: Any) -> str:
+    return {"index": fmt.index, "money": fmt.money, "points": fmt.points}[kind](value)
+
+
+def measures_table(ctx: ReportContext, only_key: bool) -> dict[str, Any]:
+    measures = ctx.evaluation.get("measures") or {}
+    bands = [b for b in ("elementary", "middle", "high") if (measures.get("bands") or {}).get(b)]
+    columns = ["District"] + [band_short(b) for b in bands]
+    proposed = measures.get("proposed") or None
+    proposed_district = proposed.get("district", proposed) if isinstance(proposed, dict) else None
+    if proposed_district:
+        columns.append("Proposed (district)")
+    rows = []
+    for i, (label, path, kind) in enumerate(MEASURE_ROWS):
+        if only_key and i not in KEY_MEASURES:
+            continue
+        cells = [_fmt_measure(kind, _get(_measure_block(measures, None), *path))]
+        cells += [_fmt_measure(kind, _get(_measure_block(measures, b), *path)) for b in bands]
+        if proposed_district:
+            cells.append(_fmt_measure(kind, _get(proposed_district, *path)))
+        rows.append({"label": label, "cells": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def _band_width(ctx: ReportContext) -> float:
+    return float(ruleset.section(ctx.rule_params, "INT-01")["band"])
+
+
+def report_charts(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[str, list[charts.Chart]]:
+    """Charts by where they go: "summary", "integration", "resources"."""
+    measures = ctx.evaluation.get("measures") or {}
+    int04 = ruleset.section(ctx.rule_params, "INT-04")
+    out: dict[str, list[charts.Chart]] = {"summary": [], "integration": [], "resources": []}
+    rows = [("District", _get(measures.get("district") or {}, "dissimilarity", "multigroup"),
+             _get(measures.get("district") or {}, "dissimilarity", "ed_not_ed"))]
+    for b in ("elementary", "middle", "high"):
+        block = (measures.get("bands") or {}).get(b)
+        if block:
+            rows.append((band_short(b), _get(block, "dissimilarity", "multigroup"),
+                         _get(block, "dissimilarity", "ed_not_ed")))
+    if any(r[1] is not None or r[2] is not None for r in rows):
+        out["summary"].append(charts.dissimilarity_chart(rows, float(int04["warning_at"]), float(int04["finding_at"])))
+    width = _band_width(ctx)
+    for b in ("elementary", "middle", "high"):
+        members = [s for s in schools.values() if s.band == b and s.mask is not None]
+        band_share = _band_share(ctx, schools, b, "students_of_color")
+        if not members or band_share is None:
+            continue
+        points, not_shown = [], 0
+        for s in members:
+            rng = s.mask.share_range("students_of_color")
+            if rng is None:
+                not_shown += 1
+                continue
+            points.append(charts.SharePoint(s.name, rng[0], rng[1], s.mask.share("students_of_color")))
+        out["integration"].append(charts.composition_chart(b, band_share, width, points, not_shown))
+    spend = []
+    for s in schools.values():
+        ppe = s.measures.get("ppe_state_local")
+        if s.mask is None or not isinstance(ppe, (int, float)):
+            continue
+        rng = s.mask.share_range("econ_disadvantaged")
+        if rng is None:
+            continue
+        spend.append(charts.SpendingPoint(s.name, charts.SharePoint(s.name, rng[0], rng[1], s.mask.share("ed")),
+                                          float(ppe), s.mask.total))
+    if spend:
+        res = _get(measures.get("district") or {}, "resources") or {}
+        out["resources"].append(charts.spending_chart(spend, res.get("ppe_mean"), res.get("progressivity")))
+    return out
+
+
+def _band_share(ctx: ReportContext, schools: dict[str, SchoolInfo], band: str, cell: str) -> float | None:
+    """A band's pooled share, from raw counts (band-level shares are printed as computed)."""
+    tot = num = 0
+    for s in schools.values():
+        if s.band == band and s.mask is not None:
+            tot += s.mask.total
+            num += s.mask.counts.get(cell, 0)
+    return num / tot if tot else None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
+
+
+def _count_table(ctx: ReportContext, problems: dict[str, Any]) -> tuple[list[dict[str, Any]], list[int]]:
+    """Findings per area and severity (data problems counted under Data), and the totals."""
+    counts: dict[str, Counter] = {a: Counter() for a, _, _ in AREAS}
+    for f in ctx.evaluation.get("findings") or []:
+        counts[area_of(str(f.get("rule") or ""))][f.get("severity") or "finding"] += 1
+    counts["data"]["error"] += problems["errors"]
+    counts["data"]["warning"] += problems["warnings"]
+    table = [{"area": name, "cells": [counts[a][s] for s in SEVERITY_ORDER], "total": sum(counts[a].values())}
+             for a, name, _ in AREAS]
+    return table, [sum(counts[a][s] for a, _, _ in AREAS) for s in SEVERITY_ORDER]
+
+
+def _integration_sentences(ctx: ReportContext, schools: dict[str, SchoolInfo], district: dict[str, Any]) -> list[str]:
+    int04 = ruleset.section(ctx.rule_params, "INT-04")
+    w, fnd = float(int04["warning_at"]), float(int04["finding_at"])
+    sentences = []
+    soc_d = _get(district, "dissimilarity", "students_of_color_white")
+    multi = _get(district, "dissimilarity", "multigroup")
+    if soc_d is not None:
+        how = {"low": "only slightly", "moderate": "moderately", "high": "highly"}[fmt.reading_of_d(soc_d, w, fnd)]
+        sentences.append(
+            f"Students of color and white students are spread {how} unevenly across the district\u2019s schools "
+            f"(dissimilarity {fmt.index(soc_d)}): about {soc_d * 100:.0f}% of either group would have to change "
+            "schools for every school to mirror the district."
+        )
+    if multi is not None:
+        sentences.append(f"Across all seven race groups the multigroup dissimilarity is {fmt.index(multi)}, "
+                         f"a {fmt.reading_of_d(multi, w, fnd)} level on the usual reading (moderate from {w:g}, "
+                         f"high from {fnd:g}).")
+    findings = ctx.evaluation.get("findings") or []
+    flagged = {str(f.get("school_id")) for f in findings if f.get("rule") in ("INT-01", "INT-02", "INT-03")
+               and f.get("school_id") and f.get("severity") in ("finding", "warning")}
+    if schools:
+        sentences.append(f"{len(flagged)} of {len(schools)} schools are racially or economically identifiable "
+                         f"or intensely segregated under rules INT-01 to INT-03 "
+                         f"(band \u00b1{_band_width(ctx) * 100:g} points).")
+    return sentences
+
+
+def _resource_sentences(ctx: ReportContext, res: dict[str, Any]) -> list[str]:
+    sentences = []
+    prog = res.get("progressivity")
+    if prog is not None:
+        need = float(ruleset.section(ctx.rule_params, "RES-03")["min_ratio"])
+        verdict = "meets" if prog >= need else "falls short of"
+        sentences.append(f"Schools in the highest-poverty quarter receive ${prog:.2f} in state and local money "
+                         f"per pupil for every $1.00 in the lowest-poverty quarter "
+                         f"(progressivity {fmt.index(prog, 2)}), which {verdict} the required {need:.2f}.")
+    if res.get("cv") is not None or res.get("mcloone") is not None:
+        sentences.append(f"Spending per pupil averages {fmt.money(res.get('ppe_mean'))}, with a coefficient of "
+                         f"variation of {fmt.index(res.get('cv'))} and a McLoone index of "
+                         f"{fmt.index(res.get('mcloone'))}.")
+    gap = res.get("inexperienced_gap_poverty")
+    if gap is not None:
+        sentences.append(f"The share of teachers in their first or second year is {fmt.points(abs(gap))} "
+                         f"{'higher' if gap >= 0 else 'lower'} in the highest-poverty quarter of schools than in the "
+                         "lowest-poverty quarter.")
+    return sentences
+
+
+def summary(ctx: ReportContext, schools: dict[str, SchoolInfo], problems: dict[str, Any]) -> dict[str, Any]:
+    table, totals = _count_table(ctx, problems)
+    district = (ctx.evaluation.get("measures") or {}).get("district") or {}
+    sentences = [
+        f"This report checks the {ctx.cycle} submission of {ctx.district_name} (version {ctx.submission_version}) "
+        f"against the rule set \u201c{ctx.rule_set_name}\u201d, version {ctx.rule_set_version}. It records "
+        f"{_plural(totals[1], 'finding')} (noncompliance that needs a corrective action), "
+        f"{_plural(totals[2], 'warning')} (concerns the district must explain) and {_plural(totals[3], 'note')}."
+    ]
+    if problems["errors"]:
+        sentences.append(f"The workbook has {problems['errors']} blocking data error(s): the district must correct "
+                         "them and resubmit before the results below can be relied on.")
+    sentences += _integration_sentences(ctx, schools, district)
+    sentences += _resource_sentences(ctx, district.get("resources") or {})
+    return {"table": table, "totals": totals, "grand_total": sum(totals),
+            "headers": [SEVERITY_LABELS[s] for s in SEVERITY_ORDER],
+            "sentences": sentences, "key_measures": measures_table(ctx, only_key=True)}
+
+
+_BAND_ORDER = {"elementary": 0, "middle": 1, "high": 2}
+_BAND_ABBREVIATIONS = {"elementary": "Elem.", "middle": "Mid.", "high": "High"}
+
+
+def _school_row(s: SchoolInfo, flagged_rules: dict[str, list[str]]) -> dict[str, Any]:
+    """One school of the data appendix, every count and share through its mask."""
+    m, mask = s.measures, s.mask
+
+    def share(cell: str) -> str:
+        return mask.share(cell) if mask else fmt.NA
+
+    return {
+        "name": s.name, "id": s.school_id, "band": _BAND_ABBREVIATIONS.get(s.band or "", ""),
+        "enrollment": mask.count("enrollment_total") if mask else fmt.number(m.get("enrollment_total")),
+        "soc": share("students_of_color"), "ed": share("econ_disadvantaged"),
+        "groups": [share(g) for g in RACE_GROUPS],
+        "ppe": fmt.money(m.get("ppe_state_local")),
+        "spt": fmt.number(m.get("students_per_teacher"), 1),
+        "rules": ", ".join(flagged_rules.get(s.school_id, [])),
+    }
+
+
+def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[str, Any]]:
+    """Each band's totals and pooled shares, from raw counts, and how many schools lie outside its band."""
+    measures = ctx.evaluation.get("measures") or {}
+    width = _band_width(ctx)
+    bands = []
+    for b in BANDS:
+        members = [s for s in schools.values() if s.band == b and s.mask is not None]
+        if not members:
+            continue
+        soc = _band_share(ctx, schools, b, "students_of_color")
+        ed = _band_share(ctx, schools, b, "econ_disadvantaged")
+        outside = sum(1 for s in members if soc is not None and (r := s.mask.share_range("students_of_color"))
+                      and (r[1] < soc - width or r[0] > soc + width))
+        res = _get(_measure_block(measures, b), "resources") or {}
+        bands.append({
+            "band": fmt.band_label(b), "schools": f"{len(members):,}",
+            "enrollment": f"{sum(s.mask.total for s in members):,}",
+            "soc": fmt.pct(soc), "ed": fmt.pct(ed), "outside": f"{outside:,}",
+            "ppe": fmt.money(res.get("ppe_mean")),
+            "p5": fmt.money(res.get("p5")), "p50": fmt.money(res.get("p50")), "p95": fmt.money(res.get("p95")),
+        })
+    return bands
+
+
+def data_appendix(ctx: ReportContext, schools: dict[str, SchoolInfo], flagged_rules: dict[str, list[str]]
+                  ) -> dict[str, Any]:
+    full = len(schools) <= FULL_TABLE_MAX
+    chosen = sorted(schools.values(), key=lambda s: (_BAND_ORDER.get(s.band or "", 3), s.name)) if full else []
+    return {"rows": [_school_row(s, flagged_rules) for s in chosen], "full": full, "total": len(schools),
+            "total_text": f"{len(schools):,}", "bands": _band_rows(ctx, schools),
+            "group_headers": [group_short(g) for g in RACE_GROUPS],
+            "all_measures": measures_table(ctx, only_key=False)}
