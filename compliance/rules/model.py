@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-# Grade levels in order; PK and K count as grades (measures.md, "Grade bands").
+# Grade levels in order; PK and K count as grades (docs/measures.md, "Grade bands").
 GRADES: tuple[str, ...] = ("PK", "K", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12")
 GRADE_INDEX: dict[str, int] = {g: i for i, g in enumerate(GRADES)}
 
-# Federal race/ethnicity categories, in the Schools sheet's column order.
+# Federal race/ethnicity categories, in the Schools sheet's column order (docs/measures.md, "Groups").
 RACE_GROUPS: tuple[str, ...] = (
     "hispanic",
     "american_indian",
@@ -33,7 +33,7 @@ ASSIGNMENT_METHODS: tuple[str, ...] = (
 )
 
 BANDS: tuple[str, ...] = ("elementary", "middle", "high")
-# Inclusive grade-index ranges of each band: PK..5, 6..8, 9..12.
+# Inclusive grade-index ranges of each band: PK..5, 6..8, 9..12 (docs/measures.md, "Grade bands").
 BAND_GRADES: dict[str, tuple[int, int]] = {
     "elementary": (GRADE_INDEX["PK"], GRADE_INDEX["5"]),
     "middle": (GRADE_INDEX["6"], GRADE_INDEX["8"]),
@@ -58,6 +58,8 @@ def school_band(grade_low: str, grade_high: str) -> str:
 
 @dataclass(slots=True)
 class DistrictInfo:
+    """The District sheet's fields (docs/workbook.md, "Sheet `District`")."""
+
     district_id: str
     district_name: str
     school_year: str
@@ -120,6 +122,8 @@ class ProposedRow:
 
 @dataclass(slots=True)
 class BudgetRow:
+    """One row of the ``Budget`` sheet (docs/workbook.md, "Sheet `Budget`"); money in USD."""
+
     school_id: str
     teacher_fte_state_local: float
     teacher_fte_inexperienced: float
@@ -132,6 +136,8 @@ class BudgetRow:
 
 @dataclass(slots=True)
 class LotteryRow:
+    """One row of the ``Lottery`` sheet (docs/workbook.md, "Sheet `Lottery`")."""
+
     school_id: str
     seats: int
     applicants_ed: int
@@ -190,6 +196,8 @@ class WorkbookData:
 
 @dataclass(slots=True)
 class RuleRecommendation:
+    """A library entry as it applies to one finding: filled-in text and its remedy estimate."""
+
     key: str
     title: str
     estimate: dict[str, Any] | None = None
@@ -208,6 +216,8 @@ class RuleRecommendation:
 
 @dataclass(slots=True)
 class RuleFinding:
+    """One result of a rule (docs/rules.md, "Every finding carries")."""
+
     rule: str  # e.g. "INT-01"
     severity: str  # one of SEVERITIES
     scope: str  # one of SCOPES
