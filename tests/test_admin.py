@@ -11,7 +11,8 @@ def test_every_model_of_the_project_is_in_the_admin():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("model", [m for app in ("districts", "compliance") for m in apps.get_app_config(app).get_models()],
+@pytest.mark.parametrize("model", [m for app in ("districts", "compliance")
+                                   for m in apps.get_app_config(app).get_models()],
                          ids=lambda m: m.__name__)
 def test_admin_changelist_renders(admin_client, model):
     url = f"/admin/{model._meta.app_label}/{model._meta.model_name}/"

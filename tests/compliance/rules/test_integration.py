@@ -231,8 +231,10 @@ def neighborhood_zones() -> list[SchoolRow]:
 def test_neighborhood_zones_flag_the_segregated_schools():
     measures, findings = run(neighborhood_zones())
     int01 = of_rule(findings, "INT-01")
-    assert [(f.school_id, f.evidence["group"]) for f in int01] == [("N", "students_of_color"), ("S", "students_of_color")]
-    assert int01[0].evidence["school_share"] == pytest.approx(0.05) and int01[0].evidence["band_share"] == pytest.approx(0.5)
+    assert [(f.school_id, f.evidence["group"]) for f in int01] == [("N", "students_of_color"),
+                                                                   ("S", "students_of_color")]
+    assert int01[0].evidence["school_share"] == pytest.approx(0.05)
+    assert int01[0].evidence["band_share"] == pytest.approx(0.5)
     assert int01[1].evidence["difference"] == pytest.approx(0.47)
     int02 = of_rule(findings, "INT-02")
     assert [(f.school_id, f.evidence["group"]) for f in int02] == [("N", "white"), ("S", "black")]
@@ -266,7 +268,8 @@ def test_disabled_rules_produce_nothing_and_severity_comes_from_params():
 
 
 def two_schools(a_black: int, a_ed: int = 1000) -> list:
-    return [({"black": a_black, "white": 2000 - a_black}, a_ed), ({"black": 2000 - a_black, "white": a_black}, 2000 - a_ed)]
+    return [({"black": a_black, "white": 2000 - a_black}, a_ed),
+            ({"black": 2000 - a_black, "white": a_black}, 2000 - a_ed)]
 
 
 def int05(current_black: int, proposed_black: int, current_ed: int = 1000, proposed_ed: int = 1000):

@@ -184,7 +184,8 @@ def test_res01_threshold(enrollment, flagged):
     assert [f.school_id for f in findings] == (["T"] if flagged else [])
     if flagged:
         f = findings[0]
-        assert (f.rule, f.severity, f.scope, f.band, f.rule_version) == ("RES-01", "finding", "school", "elementary", "1")
+        assert (f.rule, f.severity, f.scope, f.band, f.rule_version) == ("RES-01", "finding", "school", "elementary",
+                                                                          "1")
         ev = f.evidence
         assert ev["students_per_teacher"] == pytest.approx(enrollment / 10)
         assert ev["comparison_pooled_students_per_teacher"] == pytest.approx(20.0)
@@ -198,7 +199,8 @@ def test_res01_threshold(enrollment, flagged):
 def test_res01_small_schools_exempt_and_left_out_of_comparison():
     schools, budgets = _res01_band()
     # a small non-Title I school at 50 per teacher would pull the pooled ratio to 650/31 = 20.97 (limit 23.06)
-    schools += [school("S", 50), school("T", 230, title_i=True), school("U", 99, title_i=True), school("V", 100, title_i=True)]
+    schools += [school("S", 50), school("T", 230, title_i=True), school("U", 99, title_i=True),
+                school("V", 100, title_i=True)]
     budgets += [budget("S", fte=1), budget("T", fte=10), budget("U", fte=1), budget("V", fte=1)]
     _, findings, _ = run(schools, budgets, ("RES-01",))
     # T at 23 > 22 is flagged; U (99 students) is exempt; V (100 students, 100 per teacher) is not
@@ -216,7 +218,8 @@ def test_res01_all_title_i_band_uses_band_pooled_ratio():
 
 
 def test_res01_one_school_per_band_is_exempt():
-    schools = [school("E", 300, title_i=True), school("M", 200, band="middle"), school("H", 900, band="high", title_i=True)]
+    schools = [school("E", 300, title_i=True), school("M", 200, band="middle"),
+               school("H", 900, band="high", title_i=True)]
     budgets = [budget("E", fte=10), budget("M", fte=20), budget("H", fte=10)]
     _, findings, _ = run(schools, budgets, ("RES-01", "RES-02"))
     assert findings == []
@@ -327,7 +330,8 @@ def test_res03_needs_four_schools():
 # ------------------------------------------------------------------------------ RES-04
 
 
-@pytest.mark.parametrize("inexperienced_high, gap, flagged", [(5.0, 0.025, False), (6.0, 0.05, False), (6.4, 0.06, True)])
+@pytest.mark.parametrize("inexperienced_high, gap, flagged",
+                         [(5.0, 0.025, False), (6.0, 0.05, False), (6.4, 0.06, True)])
 def test_res04_poverty_gap(inexperienced_high, gap, flagged):
     # quartiles of one school each; low: 4 / 40 = 10%; high: x / 40
     schools = [school(s, 400, ed=ed, white=400 - ed) for s, ed in (("A", 40), ("B", 120), ("C", 200), ("D", 360))]
@@ -353,8 +357,10 @@ def test_res04_students_of_color_quartiles_differ_from_poverty():
     # ED order A<B<C<D, students-of-color order D<C<B<A
     schools = [school("A", 100, ed=10, white=10), school("B", 100, ed=20, white=30),
                school("C", 100, ed=30, white=50), school("D", 100, ed=40, white=70)]
-    budgets = [budget("A", fte=10, inexperienced=1, out_of_field=0), budget("B", fte=10, inexperienced=2, out_of_field=1),
-               budget("C", fte=10, inexperienced=2, out_of_field=1), budget("D", fte=10, inexperienced=3, out_of_field=2)]
+    budgets = [budget("A", fte=10, inexperienced=1, out_of_field=0),
+               budget("B", fte=10, inexperienced=2, out_of_field=1),
+               budget("C", fte=10, inexperienced=2, out_of_field=1),
+               budget("D", fte=10, inexperienced=3, out_of_field=2)]
     measures, findings, _ = run(schools, budgets, ("RES-04",))
     d = measures["district"]
     assert d["inexperienced_gap_poverty"] == pytest.approx(0.3 - 0.1)  # D minus A
