@@ -6,6 +6,7 @@ from typing import Any
 
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import schema
@@ -52,6 +53,8 @@ def write_instructions(ws: Worksheet, formats: dict[str, str]) -> None:
         r += 1
     r = _definitions(ws, r + 1)
     for sheet in schema.SHEETS:
+        # Printed, each sheet's table starts a page: its header row is then on that page.
+        ws.row_breaks.append(Break(id=r))
         r = _sheet_table(ws, r + 1, sheet, formats)
     page_setup(ws, title_rows=None, grid=False)
 

@@ -161,6 +161,9 @@ def test_print_setup_and_frozen_school_columns(blank: Path) -> None:
     assert texts and all(c.alignment.wrap_text for c in texts)
     for rng in ins.merged_cells.ranges:
         assert ins.row_dimensions[rng.min_row].height >= 15
+    # Printed, each sheet's table starts a new page, right above its heading.
+    headings = [c.row for c in ins["A"] if str(c.value).startswith("Sheet ")]
+    assert [b.id + 1 for b in ins.row_breaks.brk] == headings and len(headings) == len(schema.SHEETS)
 
 
 @pytest.mark.django_db
