@@ -144,18 +144,25 @@ REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Equity compliance checker")
 
 # django-axes: lock an account+address pair after repeated failures, so a stranger elsewhere
-# cannot lock a user out. Behind proxies the client address is taken from X-Forwarded-For,
-# counting AXES_IPWARE_PROXY_COUNT proxies from the right (the entries a client cannot forge).
+# cannot lock a user out.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 8)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_VERBOSE = False
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
-AXES_IPWARE_PROXY_COUNT = env_int("AXES_IPWARE_PROXY_COUNT", 0) or None
-AXES_IPWARE_PROXY_ORDER = "right-most"
+# The client's address behind reverse proxies: each proxy appends the address it saw to
+# X-Forwarded-For, so with N trusted proxies the client is the N-th entry from the right (the
+# entries left of it are whatever the client sent). python-ipware counts only the proxies named
+# in the header, i.e. all but the last one, which is REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1 if env_bool("BEHIND_TLS_PROXY", False) else 0)
+AXES_IPWARE_PROXY_ORDER = "left-most"  # X-Forwarded-For as written by nginx, HAProxy and cloud balancers
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT - 1 if TRUSTED_PROXY_COUNT else None
+# Not strict: a client that prepends its own entries still gets its real (proxy-appended) address,
+# instead of the header being dropped and everyone sharing the proxy's address.
+IPWARE_STRICT = False
 AXES_IPWARE_META_PRECEDENCE_ORDER = tuple(env_list(
     "AXES_IPWARE_META_PRECEDENCE_ORDER",
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"],
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if TRUSTED_PROXY_COUNT else ["REMOTE_ADDR"],
 ))
 
 # E-mail (password reset). The dev profile prints messages on the console.
