@@ -114,6 +114,8 @@ class SheetScan:
 
 @dataclass(slots=True)
 class Package:
+    """The opened zip, past every zip-level check, and where each sheet's XML is in it."""
+
     zf: zipfile.ZipFile
     sheet_paths: dict[str, str]  # sheet name as in the workbook -> zip entry
     blob: bytes = b""
@@ -167,7 +169,19 @@ def open_package(blob: bytes, filename: str | None, limits: Limits) -> Package:
             raise reject("DATA-07", "The file is an OpenDocument spreadsheet (.ods), not an Excel workbook (.xlsx).")
     if any(i.flag_bits & 0x1 for i in infos):
         raise reject("DATA-04", "The workbook is password-protected (its parts are encrypted), so it cannot be read.")
+    _check_sizes(infos, limits)
+    if "[Content_Types].xml" not in names:
+        raise reject("DATA-08", "The file is a zip archive but not an Excel workbook (it has no [Content_Types].xml).")
+    # Entity declarations are never needed in a spreadsheet; refuse them before any XML parser runs.
+    for info in infos:
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+            _check_prolog(zf, info)
+    _check_kind(zf, names, filename)
+    return Package(zf, _sheet_paths(zf, names), blob)
 
+
+def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
+    """Each part's and the whole package's unpacked size, and each large part's compression ratio."""
     total = 0
     for info in infos:
         total += info.file_size
@@ -189,14 +203,9 @@ def open_package(blob: bytes, filename: str | None, limits: Limits) -> Package:
             f"The file unpacks to {_mb(total)}; at most {_mb(limits.max_uncompressed_bytes)} is allowed.",
         )
 
-    if "[Content_Types].xml" not in names:
-        raise reject("DATA-08", "The file is a zip archive but not an Excel workbook (it has no [Content_Types].xml).")
 
-    # Entity declarations are never needed in a spreadsheet; refuse them before any XML parser runs.
-    for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            _check_prolog(zf, info)
-
+def _check_kind(zf: zipfile.ZipFile, names: set[str], filename: str | None) -> None:
+    """Refuse the other Excel packages (.xlsb, .xlsm), by content type, parts or name."""
     content_types = _read_bounded(zf, "[Content_Types].xml", 1024 * 1024)
     low_ct = content_types.lower()
     low_names = {n.lower() for n in names}
@@ -211,8 +220,6 @@ def open_package(blob: bytes, filename: str | None, limits: Limits) -> Package:
     if ext == ".xlsb":
         raise reject("DATA-06", "The file is named .xlsb (binary workbook); only .xlsx workbooks are accepted.")
 
-    return Package(zf, _sheet_paths(zf, names), blob)
-
 
 def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
     """Bounded checks on one worksheet's XML: width, row count, formulas without values."""
@@ -221,7 +228,13 @@ def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
     if path is None:
         return scan
     data = _inflate(pkg, path)
-    max_cols = limits.max_columns
+    _check_width(data, sheet_name, limits.max_columns)
+    scan.xml, scan.prefixed = data, _check_row_count(data, sheet_name, limits)
+    return scan
+
+
+def _check_width(data: bytes, sheet_name: str, max_cols: int) -> None:
+    """No cell beyond the template's width, by the declared size, the references, or the count."""
     # Declared size first: the <dimension> element sits near the top of the sheet.
     m = _DIMENSION.search(data, 0, 8192)
     if m and m.group(1):
@@ -234,7 +247,6 @@ def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
         for m2 in _WIDE_REF.finditer(data):
             if _col_number(m2.group(1)) > max_cols:
                 raise _too_wide(sheet_name, m2.group(1).decode(), max_cols)
-
     # Cells may omit their r="A1" reference: calamine then places them one after another,
     # so a row of a million bare <c/> elements is as wide as XFD. Normal writers put r first,
     # so comparing two counts settles it; only a file that differs gets the per-row count.
@@ -252,6 +264,9 @@ def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
                     sheet=sheet_name,
                 )
 
+
+def _check_row_count(data: bytes, sheet_name: str, limits: Limits) -> bool:
+    """Refuse a grossly oversized sheet; return whether its XML is namespace-prefixed."""
     # calamine allocates a dense grid up to the last row, so bound the row count and the
     # highest row number before handing it the sheet. The exact limit on data rows is
     # applied after reading; this only stops grossly oversized sheets early.
@@ -268,8 +283,7 @@ def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
             "rows of data are allowed.",
             sheet=sheet_name,
         )
-    scan.xml, scan.prefixed = data, prefixed
-    return scan
+    return prefixed
 
 
 # ----------------------------------------------------------------------------------------
