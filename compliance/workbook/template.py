@@ -76,7 +76,7 @@ def build_template(
     directory = [DirectorySchool(*s) for s in schools or []]
     rows = [
         {"school_id": str(s.school_id), "school_name": s.name,
-         "grade_low": s.grade_low or None, "grade_high": s.grade_high or None}
+         "grade_low": _grade_code(s.grade_low), "grade_high": _grade_code(s.grade_high)}
         for s in directory
     ]
     _fill_dicts(wb["Schools"], schema.SCHOOLS, rows)
@@ -102,6 +102,14 @@ def write_workbook(out: str | Path | IO[bytes], data: WorkbookData) -> None:
 
 def _save(wb: Workbook, out: str | Path | IO[bytes]) -> None:
     wb.save(str(out) if isinstance(out, Path) else out)
+
+
+def _grade_code(grade: str | None) -> str | None:
+    """A directory's grade as the template writes it: directories often say 09 for grade 9."""
+    text = (grade or "").strip().upper()
+    if text.isdigit():
+        text = str(int(text))
+    return text or None
 
 
 def _col_index(sheet: Sheet) -> dict[str, int]:

@@ -171,7 +171,8 @@ def test_make_template_prefills_grades_and_the_cycles_school_year(tmp_path: Path
     from districts.models import District, School
 
     d = District.objects.create(state_id="0042", name="Lakeside ISD", state="MS")
-    School.objects.create(district=d, school_id="007", name="Lakeside High", grade_low="9", grade_high="12")
+    # Directories often write grade 9 as 09: the template writes the code the reader takes.
+    School.objects.create(district=d, school_id="007", name="Lakeside High", grade_low="09", grade_high="12")
     School.objects.create(district=d, school_id="003", name="Lakeside Elementary", grade_low="PK", grade_high="5")
     School.objects.create(district=d, school_id="005", name="New School", grade_low="", grade_high="")
     out = tmp_path / "lakeside.xlsx"
