@@ -47,53 +47,63 @@ def evenness_findings(measures: dict[str, Any], p04: dict) -> list[RuleFinding]:
 def lottery_findings(
     lottery: Sequence[LotteryRow], p06: dict, bands: dict[str, str], names: dict[str, str]
 ) -> list[RuleFinding]:
+    """Both checks of each lottery row: the admitted ED share, then empty seats; both may fire."""
     if not p06["enabled"]:
         return []
-    tol = p06["tolerance"]
     findings: list[RuleFinding] = []
     for lot in lottery:
         label = f"{names.get(lot.school_id, lot.school_id)} ({lot.school_id})"
-        band = bands.get(lot.school_id)
-        target = lot.target_ed_share
-        admitted = lot.admitted_ed + lot.admitted_non_ed
         base = {
             "seats": lot.seats, "applicants_ed": lot.applicants_ed, "applicants_non_ed": lot.applicants_non_ed,
-            "admitted_ed": lot.admitted_ed, "admitted_non_ed": lot.admitted_non_ed, "target_ed_share": target,
+            "admitted_ed": lot.admitted_ed, "admitted_non_ed": lot.admitted_non_ed,
+            "target_ed_share": lot.target_ed_share,
         }
-        # The target binds only when both pools could fill their share of the seats.
-        both_pools_enough = (
-            lot.applicants_ed >= target * lot.seats - EPS
-            and lot.applicants_non_ed >= (1.0 - target) * lot.seats - EPS
-        )
-        if both_pools_enough and admitted > 0:
-            share = lot.admitted_ed / admitted
-            if abs(share - target) > tol + EPS:
+        for check in (_off_target, _empty_seats):
+            found = check(lot, label, p06["tolerance"])
+            if found is not None:
+                message, evidence = found
                 findings.append(RuleFinding(
                     rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
-                    band=band, rule_version=RULE_VERSION,
-                    message=(
-                        f"The lottery at {label} admitted {pct(share)} economically disadvantaged students "
-                        f"({lot.admitted_ed} of {admitted}) against a target of {pct(target)}, off by "
-                        f"{pts(abs(share - target))}, more than the allowed ±{pts(tol)}, although both "
-                        f"pools had enough applicants."
-                    ),
-                    evidence={**base, "check": "ed_share", "admitted_ed_share": share,
-                              "difference": share - target, "tolerance": tol},
+                    band=bands.get(lot.school_id), rule_version=RULE_VERSION, message=message,
+                    evidence={**base, **evidence},
                 ))
-        empty = lot.seats - admitted
-        waiting_ed = lot.applicants_ed - lot.admitted_ed
-        waiting_non_ed = lot.applicants_non_ed - lot.admitted_non_ed
-        if empty > 0 and (waiting_ed > 0 or waiting_non_ed > 0):
-            findings.append(RuleFinding(
-                rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
-                band=band, rule_version=RULE_VERSION,
-                message=(
-                    f"The lottery at {label} left {empty} of {lot.seats} seats empty while "
-                    f"{waiting_ed} economically disadvantaged and {waiting_non_ed} other applicants "
-                    f"were not admitted."
-                ),
-                evidence={**base, "check": "empty_seats", "empty_seats": empty,
-                          "unadmitted_ed": waiting_ed, "unadmitted_non_ed": waiting_non_ed, "max_empty_seats": 0},
-            ))
     return findings
 
+
+def _off_target(lot: LotteryRow, label: str, tol: float) -> tuple[str, dict[str, Any]] | None:
+    """The admitted ED share off the target by more than the tolerance, though both pools could fill it."""
+    target = lot.target_ed_share
+    admitted = lot.admitted_ed + lot.admitted_non_ed
+    # The target binds only when both pools could fill their share of the seats.
+    both_pools_enough = (
+        lot.applicants_ed >= target * lot.seats - EPS
+        and lot.applicants_non_ed >= (1.0 - target) * lot.seats - EPS
+    )
+    if not both_pools_enough or admitted <= 0:
+        return None
+    share = lot.admitted_ed / admitted
+    if abs(share - target) <= tol + EPS:
+        return None
+    message = (
+        f"The lottery at {label} admitted {pct(share)} economically disadvantaged students "
+        f"({lot.admitted_ed} of {admitted}) against a target of {pct(target)}, off by "
+        f"{pts(abs(share - target))}, more than the allowed ±{pts(tol)}, although both "
+        f"pools had enough applicants."
+    )
+    return message, {"check": "ed_share", "admitted_ed_share": share, "difference": share - target, "tolerance": tol}
+
+
+def _empty_seats(lot: LotteryRow, label: str, tol: float) -> tuple[str, dict[str, Any]] | None:
+    """Seats left empty while applicants of either pool were not admitted."""
+    empty = lot.seats - lot.admitted_ed - lot.admitted_non_ed
+    waiting_ed = lot.applicants_ed - lot.admitted_ed
+    waiting_non_ed = lot.applicants_non_ed - lot.admitted_non_ed
+    if empty <= 0 or (waiting_ed <= 0 and waiting_non_ed <= 0):
+        return None
+    message = (
+        f"The lottery at {label} left {empty} of {lot.seats} seats empty while "
+        f"{waiting_ed} economically disadvantaged and {waiting_non_ed} other applicants "
+        f"were not admitted."
+    )
+    return message, {"check": "empty_seats", "empty_seats": empty, "unadmitted_ed": waiting_ed,
+                     "unadmitted_non_ed": waiting_non_ed, "max_empty_seats": 0}

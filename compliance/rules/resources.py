@@ -27,7 +27,9 @@ from typing import Any
 
 import numpy as np
 
+from .limits import above, below, money, pct
 from .model import BANDS, BudgetRow, DataProblem, RuleFinding, SchoolRow, WorkbookData
+from .plausibility import enrollment_changes, missing_budget, ppe_outliers, title_i_low_ed, zero_fte
 from .resource_measures import (
     GroupResources,
     QuartileGap,
@@ -40,34 +42,6 @@ from .resource_measures import (
 from .ruleset import section
 
 RULE_VERSION = "1"
-
-# Plausibility / data codes owned by this module.
-DATA_ENROLLMENT_CHANGE = "DATA-40"
-DATA_PPE_OUTLIER = "DATA-41"
-DATA_TITLE_I_LOW_ED = "DATA-42"
-DATA_NO_BUDGET_ROW = "DATA-43"
-DATA_ZERO_FTE = "DATA-44"
-
-# Relative guard against float error at "at most" / "at least" boundaries.
-_EPS = 1e-9
-
-
-def _above(value: float, limit: float) -> bool:
-    """True when ``value`` is above ``limit`` by more than float error ("at most" fails)."""
-    return value > limit + _EPS * max(1.0, abs(limit))
-
-
-def _below(value: float, limit: float) -> bool:
-    """True when ``value`` is below ``limit`` by more than float error ("at least" fails)."""
-    return value < limit - _EPS * max(1.0, abs(limit))
-
-
-def _money(x: float) -> str:
-    return f"${x:,.2f}"
-
-
-def _pct(x: float) -> str:
-    return f"{x * 100:.1f}%"
 
 
 def _where(band: str | None) -> str:
@@ -88,35 +62,13 @@ def evaluate_resources(
     Returns ``({"district": resources, "bands": {band: resources}, "schools": {school_id:
     {"ppe_state_local", "students_per_teacher"}}}, findings, problems)``.
     """
-    problems: list[DataProblem] = []
     findings: list[RuleFinding] = []
     plaus = section(params, "PLAUSIBILITY")
 
-    budget_by_id: dict[str, BudgetRow] = {}
-    for b in wb.budget:
-        budget_by_id.setdefault(b.school_id, b)  # duplicates are the reader's error to report
-    have_budget = wb.has_budget_sheet and bool(wb.budget)
-
-    schools_out: dict[str, dict[str, float | None]] = {}
-    pairs: list[tuple[SchoolRow, BudgetRow]] = []
-    for s in wb.schools:
-        b = budget_by_id.get(s.school_id) if have_budget else None
-        schools_out[s.school_id] = {
-            "ppe_state_local": per_pupil_expenditure(b, s.enrollment_total) if b else None,
-            "students_per_teacher": students_per_teacher(s.enrollment_total, b.teacher_fte_state_local) if b else None,
-        }
-        if s.enrollment_total <= 0 or not have_budget:
-            continue
-        if b is None:
-            problems.append(_missing_budget(s))
-            continue
-        pairs.append((s, b))
-        if b.teacher_fte_state_local <= 0:
-            problems.append(_zero_fte(s, b))
-
+    schools_out, pairs, problems = _counted_schools(wb)
     if plaus.get("enabled", True):
-        problems.extend(_enrollment_changes(wb.schools, previous_enrollment, plaus["max_enrollment_change"]))
-        problems.extend(_title_i_low_ed(wb.schools))
+        problems.extend(enrollment_changes(wb.schools, previous_enrollment, plaus["max_enrollment_change"]))
+        problems.extend(title_i_low_ed(wb.schools))
 
     if not pairs:
         bands_out = {band: empty_resources() for band in BANDS}
@@ -133,7 +85,7 @@ def evaluate_resources(
     }
 
     if plaus.get("enabled", True):
-        problems.extend(_ppe_outliers(arr, district.measures["p50"], plaus["max_ppe_over_median"]))
+        problems.extend(ppe_outliers(arr, district.measures["p50"], plaus["max_ppe_over_median"]))
 
     findings.extend(_comparability(arr, params, "RES-01"))
     findings.extend(_comparability(arr, params, "RES-02"))
@@ -143,6 +95,36 @@ def evaluate_resources(
         findings.extend(_teacher_equity(band, g, params))
         findings.extend(_horizontal_equity(band, g, params))
     return measures, findings, problems
+
+
+_Counted = tuple[dict[str, dict[str, float | None]], list[tuple[SchoolRow, BudgetRow]], list[DataProblem]]
+
+
+def _counted_schools(wb: WorkbookData) -> _Counted:
+    """Each school's money measures, the (school, budget) pairs the resource rules count, and
+    the DATA-43 / DATA-44 warnings about the schools left out."""
+    budget_by_id: dict[str, BudgetRow] = {}
+    for b in wb.budget:
+        budget_by_id.setdefault(b.school_id, b)  # duplicates are the reader's error to report
+    have_budget = wb.has_budget_sheet and bool(wb.budget)
+    problems: list[DataProblem] = []
+    schools_out: dict[str, dict[str, float | None]] = {}
+    pairs: list[tuple[SchoolRow, BudgetRow]] = []
+    for s in wb.schools:
+        b = budget_by_id.get(s.school_id) if have_budget else None
+        schools_out[s.school_id] = {
+            "ppe_state_local": per_pupil_expenditure(b, s.enrollment_total) if b else None,
+            "students_per_teacher": students_per_teacher(s.enrollment_total, b.teacher_fte_state_local) if b else None,
+        }
+        if s.enrollment_total <= 0 or not have_budget:
+            continue
+        if b is None:
+            problems.append(missing_budget(s))
+            continue
+        pairs.append((s, b))
+        if b.teacher_fte_state_local <= 0:
+            problems.append(zero_fte(s, b))
+    return schools_out, pairs, problems
 
 
 # ------------------------------------------------------------------------ RES-01 / RES-02
@@ -198,7 +180,7 @@ def _staff_gap(s: SchoolRow, b: BudgetRow, pooled: float, limit: float, threshol
     """RES-01: (the school's own evidence, the message, FTE needed) when its ratio is above the threshold."""
     fte = b.teacher_fte_state_local
     ratio = students_per_teacher(s.enrollment_total, fte)
-    if ratio is not None and not _above(ratio, threshold):
+    if ratio is not None and not above(ratio, threshold):
         return None
     # FTE the school needs so that enrollment / FTE <= threshold.
     needed = max(0.0, s.enrollment_total / threshold - fte)
@@ -220,13 +202,13 @@ def _spending_gap(s: SchoolRow, b: BudgetRow, pooled: float, limit: float, thres
     """RES-02: (the school's own evidence, the message, dollars needed) when it spends below the threshold."""
     ppe = per_pupil_expenditure(b, s.enrollment_total)
     assert ppe is not None  # counted schools have pupils
-    if not _below(ppe, threshold):
+    if not below(ppe, threshold):
         return None
     needed = (threshold - ppe) * s.enrollment_total
     message = (
-        f"Title I school {s.school_name} ({s.school_id}) spends {_money(ppe)} per pupil from state and local "
+        f"Title I school {s.school_name} ({s.school_id}) spends {money(ppe)} per pupil from state and local "
         f"funds; the minimum is {limit:.0%} of the pooled figure of {where} "
-        f"({_money(pooled)}), i.e. {_money(threshold)}. About {_money(needed)} more state/local funding would meet it."
+        f"({money(pooled)}), i.e. {money(threshold)}. About {money(needed)} more state/local funding would meet it."
     )
     return {"ppe_state_local": ppe, "enrollment_total": s.enrollment_total}, message, needed
 
@@ -270,7 +252,7 @@ def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> 
     if not p.get("enabled", True) or q is None or q.progressivity is None:
         return []
     ratio, min_ratio = q.progressivity, float(p["min_ratio"])
-    if not _below(ratio, min_ratio):
+    if not below(ratio, min_ratio):
         return []
     assert q.ppe_high is not None and q.ppe_low is not None
     # Dollars to move from the lowest- to the highest-poverty quartile so that the ratio reaches min_ratio:
@@ -279,9 +261,9 @@ def _progressivity(band: str | None, g: GroupResources, params: dict | None) -> 
         q.pupils_low + min_ratio * q.pupils_high
     )
     message = (
-        f"In {_where(band)}, the highest-poverty quartile of schools spends {_money(q.ppe_high)} per pupil from "
-        f"state and local funds and the lowest-poverty quartile {_money(q.ppe_low)}: a ratio of {ratio:.3f}, "
-        f"below the required {min_ratio:.2f}. Moving about {_money(to_move)} from the lowest- to the "
+        f"In {_where(band)}, the highest-poverty quartile of schools spends {money(q.ppe_high)} per pupil from "
+        f"state and local funds and the lowest-poverty quartile {money(q.ppe_low)}: a ratio of {ratio:.3f}, "
+        f"below the required {min_ratio:.2f}. Moving about {money(to_move)} from the lowest- to the "
         f"highest-poverty schools would reach it."
     )
     return [RuleFinding(
@@ -314,15 +296,15 @@ def _teacher_equity(band: str | None, g: GroupResources, params: dict | None) ->
     )
     for key, words, q in by:
         gap = q.inexperienced_gap if q is not None else None
-        if q is None or gap is None or not _above(gap, max_gap):
+        if q is None or gap is None or not above(gap, max_gap):
             continue
         assert q.inexperienced_rate_high is not None and q.inexperienced_rate_low is not None
         # Inexperienced FTE to swap out of the high quartile (for experienced teachers) so the gap meets the limit.
         fte_to_swap = max(0.0, (gap - max_gap) * q.fte_high)
         message = (
-            f"In {_where(band)}, {_pct(q.inexperienced_rate_high)} of state/local teacher FTE are in their first or "
+            f"In {_where(band)}, {pct(q.inexperienced_rate_high)} of state/local teacher FTE are in their first or "
             f"second year in the quartile of schools with the highest {words} share against "
-            f"{_pct(q.inexperienced_rate_low)} in the quartile with the lowest: a gap of {gap * 100:.1f} points, "
+            f"{pct(q.inexperienced_rate_low)} in the quartile with the lowest: a gap of {gap * 100:.1f} points, "
             f"above the limit of {max_gap * 100:.1f} points. "
             f"About {fte_to_swap:.1f} inexperienced FTE in the highest quartile would need to be experienced teachers."
         )
@@ -356,17 +338,17 @@ def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None)
     max_cv, min_mc, max_rr = float(p["max_cv"]), float(p["min_mcloone"]), float(p["max_range_ratio"])
     failed: list[str] = []
     parts: list[str] = []
-    if m["cv"] is not None and _above(m["cv"], max_cv):
+    if m["cv"] is not None and above(m["cv"], max_cv):
         failed.append("cv")
         parts.append(f"coefficient of variation {m['cv']:.3f} (at most {max_cv:.2f})")
-    if m["mcloone"] is not None and _below(m["mcloone"], min_mc):
+    if m["mcloone"] is not None and below(m["mcloone"], min_mc):
         failed.append("mcloone")
         parts.append(f"McLoone index {m['mcloone']:.3f} (at least {min_mc:.2f})")
-    if m["federal_range_ratio"] is not None and _above(m["federal_range_ratio"], max_rr):
+    if m["federal_range_ratio"] is not None and above(m["federal_range_ratio"], max_rr):
         failed.append("federal_range_ratio")
         parts.append(
-            f"federal range ratio {m['federal_range_ratio']:.3f} = ({_money(m['p95'])} - {_money(m['p5'])}) / "
-            f"{_money(m['p5'])} (at most {max_rr:.2f})"
+            f"federal range ratio {m['federal_range_ratio']:.3f} = ({money(m['p95'])} - {money(m['p5'])}) / "
+            f"{money(m['p5'])} (at most {max_rr:.2f})"
         )
     if not failed:
         return []
@@ -387,107 +369,3 @@ def _horizontal_equity(band: str | None, g: GroupResources, params: dict | None)
             "schools_counted": m["schools_counted"],
         },
     )]
-
-
-# ---------------------------------------------------------------------- data / plausibility
-
-
-def _missing_budget(s: SchoolRow) -> DataProblem:
-    return DataProblem(
-        code=DATA_NO_BUDGET_ROW, severity="warning", sheet="Budget", row=None, column="school_id",
-        value=s.school_id,
-        message=(
-            f"School {s.school_name} ({s.school_id}, Schools row {s.row}) has {s.enrollment_total} students but no "
-            f"row in the Budget sheet; it is left out of every resource-equity measure and rule."
-        ),
-        fix=f"Add a Budget row for school_id {s.school_id} with its state/local teachers and spending.",
-    )
-
-
-def _zero_fte(s: SchoolRow, b: BudgetRow) -> DataProblem:
-    return DataProblem(
-        code=DATA_ZERO_FTE, severity="warning", sheet="Budget", row=b.row, column="teacher_fte_state_local",
-        value=b.teacher_fte_state_local,
-        message=(
-            f"School {s.school_name} ({s.school_id}) reports 0 state/local-funded teacher FTE for "
-            f"{s.enrollment_total} students; students per teacher is not applicable and the school is left out "
-            f"of pooled staffing ratios."
-        ),
-        fix="Enter the FTE of teachers paid from state and local funds, or explain why there are none.",
-    )
-
-
-def _enrollment_changes(
-    schools: list[SchoolRow], previous: dict[str, int] | None, max_change: float
-) -> list[DataProblem]:
-    if not previous:
-        return []
-    out: list[DataProblem] = []
-    for s in schools:
-        before = previous.get(s.school_id)
-        if before is None:
-            continue
-        now = s.enrollment_total
-        if before > 0:
-            change = (now - before) / before
-            if not _above(abs(change), max_change):
-                continue
-            how = f"changed by {change:+.1%} (from {before} to {now})"
-        elif now > 0:
-            how = f"was 0 in the previous accepted submission and is now {now}"
-        else:
-            continue
-        out.append(DataProblem(
-            code=DATA_ENROLLMENT_CHANGE, severity="warning", sheet="Schools", row=s.row,
-            column="enrollment_total", value=now,
-            message=(
-                f"Enrollment of {s.school_name} ({s.school_id}) {how}, more than the {max_change:.0%} a year "
-                f"that is usual."
-            ),
-            fix="Check the enrollment count; if it is right, explain the change (boundary change, opening, merger).",
-        ))
-    return out
-
-
-def _ppe_outliers(arr: ResourceArrays, median: float | None, max_over: float) -> list[DataProblem]:
-    if median is None or median <= 0:
-        return []
-    limit = max_over * median
-    out: list[DataProblem] = []
-    for i in np.flatnonzero(arr.ppe > limit + _EPS * max(1.0, limit)):
-        s, b = arr.rows[i]
-        ppe = float(arr.ppe[i])
-        out.append(DataProblem(
-            code=DATA_PPE_OUTLIER, severity="warning", sheet="Budget", row=b.row,
-            column="personnel_state_local", value=round(ppe, 2),
-            message=(
-                f"{s.school_name} ({s.school_id}) spends {_money(ppe)} per pupil from state and local funds "
-                f"((personnel_state_local + nonpersonnel_state_local) / {s.enrollment_total} students), "
-                f"{ppe / median:.1f} times the district median of {_money(median)} (limit {max_over:g} times)."
-            ),
-            fix="Check the spending and enrollment figures (thousands vs dollars, a district-wide cost booked to one "
-                "school); if they are right, explain them.",
-        ))
-    return out
-
-
-def _title_i_low_ed(schools: list[SchoolRow]) -> list[DataProblem]:
-    counted = [s for s in schools if s.enrollment_total > 0]
-    total = sum(s.enrollment_total for s in counted)
-    if total <= 0:
-        return []
-    district_share = sum(s.econ_disadvantaged for s in counted) / total
-    out: list[DataProblem] = []
-    for s in counted:
-        share = s.econ_disadvantaged / s.enrollment_total
-        if s.title_i and _below(share, district_share):
-            out.append(DataProblem(
-                code=DATA_TITLE_I_LOW_ED, severity="warning", sheet="Schools", row=s.row, column="title_i",
-                value="Y",
-                message=(
-                    f"{s.school_name} ({s.school_id}) is flagged Title I but {_pct(share)} of its students are "
-                    f"economically disadvantaged, below the district's {_pct(district_share)}."
-                ),
-                fix="Check the title_i flag and the econ_disadvantaged count for this school.",
-            ))
-    return out
