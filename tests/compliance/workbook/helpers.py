@@ -31,8 +31,10 @@ def sample_data(*, proposed: bool = True, lottery: bool = True) -> WorkbookData:
     """A small, fully valid submission. Row numbers are those write_workbook produces."""
     schools = [
         school("0101", "Adams Elementary", "PK", "5", title_i=True, races=(40, 2, 3, 80, 1, 20, 4), ed=120, row=2),
-        school("0102", "Baker Middle", "6", "8", method="grade_center", races=(30, 0, 10, 50, 0, 100, 10), ed=70, el=None, swd=None, row=3),
-        school("0203", "Cole High", "9", "12", method="magnet", races=(25, 1, 30, 40, 2, 150, 12), ed=55, capacity=None, row=4),
+        school("0102", "Baker Middle", "6", "8", method="grade_center", races=(30, 0, 10, 50, 0, 100, 10), ed=70,
+               el=None, swd=None, row=3),
+        school("0203", "Cole High", "9", "12", method="magnet", races=(25, 1, 30, 40, 2, 150, 12), ed=55,
+               capacity=None, row=4),
     ]
     budget = [
         BudgetRow("0101", 12.5, 3.0, 1_234_567.5, 80_000.0, 250_000.0, 1.0, row=2),
@@ -87,7 +89,8 @@ def edit(path: Path, changes: list[tuple[str, int, str, Any]]) -> Path:
     return path
 
 
-def rewrite_zip(src: bytes, change: Callable[[str, bytes], bytes | None], extra: dict[str, bytes] | None = None) -> bytes:
+def rewrite_zip(src: bytes, change: Callable[[str, bytes], bytes | None],
+                extra: dict[str, bytes] | None = None) -> bytes:
     """Copy a zip, passing each member through ``change`` (None drops it)."""
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(src)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:

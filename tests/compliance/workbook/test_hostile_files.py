@@ -134,8 +134,11 @@ def test_xlsm_by_extension(valid: bytes, tmp_path: Path) -> None:
 def test_xlsb() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                   '<Override PartName="/xl/workbook.bin" ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0"?>'
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Override PartName="/xl/workbook.bin"'
+                   ' ContentType="application/vnd.ms-excel.sheet.binary.macroEnabled.main"/></Types>')
         z.writestr("xl/workbook.bin", b"\x83\x01\x00")
         z.writestr("xl/worksheets/sheet1.bin", b"\x81\x01\x00")
     refused(buf.getvalue(), "DATA-06", contains=".xlsb")
@@ -145,7 +148,8 @@ def test_ods() -> None:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as z:
         z.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
-        z.writestr("content.xml", '<?xml version="1.0"?><office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
+        z.writestr("content.xml", '<?xml version="1.0"?><office:document-content'
+                                  ' xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0"/>')
         z.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest/>')
     refused(buf.getvalue(), "DATA-07", contains=".ods")
 
@@ -191,7 +195,8 @@ def test_corrupt_entry(valid: bytes) -> None:
 def _stream_zip(valid: bytes, member: str, chunks: Callable[[], Any]) -> bytes:
     """The valid workbook with ``member`` replaced by streamed (huge, compressible) content."""
     out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(valid)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
+    with zipfile.ZipFile(io.BytesIO(valid)) as zin, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
         for info in zin.infolist():
             if info.filename == member:
                 continue
@@ -212,7 +217,8 @@ def test_bomb_huge_row_count(valid: bytes) -> None:
     def chunks():
         yield SHEET_HEAD
         for block in range(0, 2_000_000, 100_000):
-            yield b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r) for r in range(block + 1, block + 100_001))
+            yield b"".join(b'<row r="%d"><c r="A%d"><v>1</v></c></row>' % (r, r)
+                           for r in range(block + 1, block + 100_001))
         yield SHEET_TAIL
 
     blob = _stream_zip(valid, member, chunks)
@@ -259,7 +265,9 @@ def test_too_many_entries(valid: bytes) -> None:
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n <!ENTITY lol "lol">\n'
-    + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, b"".join(b"&lol%s;" % (b"" if i == 1 else str(i - 1).encode()) for _ in range(10))) for i in range(1, 10))
+    + b"".join(b' <!ENTITY lol%d "%s">\n' % (i, b"".join(b"&lol%s;" % (b"" if i == 1 else str(i - 1).encode())
+                                                          for _ in range(10)))
+               for i in range(1, 10))
     + b"]>\n"
 )
 
@@ -338,8 +346,10 @@ def test_too_many_rows_caught_before_parsing(valid: bytes) -> None:
 
     def chunks():
         yield SHEET_HEAD
-        yield b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r * 7919 % 100003) for r in range(1, 30_001))
+        yield b"".join(b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r * 7919 % 100003)
+                       for r in range(1, 30_001))
         yield SHEET_TAIL
 
-    p = refused(_stream_zip(valid, member, chunks), "DATA-13", contains="30,000 rows", limits=Limits(max_school_rows=1000))
+    p = refused(_stream_zip(valid, member, chunks), "DATA-13", contains="30,000 rows",
+                limits=Limits(max_school_rows=1000))
     assert p.sheet == "Schools"

@@ -52,7 +52,8 @@ def test_lenient_names_order_codes_ids_and_numbers(tmp_path: Path) -> None:
                   None, None, 1300, row=2),
         SchoolRow("12", "Twelve High", "9", "12", False, "magnet", 10, 0, 0, 0, 5, 0, 5, 0, 0, None, None, None, row=4),
     ]
-    assert all(type(getattr(s, f)) is int for s in data.schools for f in ("enrollment_total", "black", "econ_disadvantaged"))
+    assert all(type(getattr(s, f)) is int
+               for s in data.schools for f in ("enrollment_total", "black", "econ_disadvantaged"))
     assert data.budget == [BudgetRow("007", 12.5, 2.0, 1234.5, 99.0, 5000.0, None, row=2)]
     # The only problems: the broken row (Excel row 6, after two skipped blank rows) and
     # the optional sheets' absence is fine.
@@ -102,8 +103,8 @@ def test_limits_from_settings() -> None:
 
     from compliance.workbook.package import Limits
 
-    s = SimpleNamespace(WORKBOOK_MAX_UPLOAD_BYTES=1000, WORKBOOK_MAX_UNCOMPRESSED_BYTES=5000, WORKBOOK_MAX_COMPRESSION_RATIO=7,
-                        WORKBOOK_MAX_ENTRIES=9, WORKBOOK_MAX_SCHOOL_ROWS=11)
+    s = SimpleNamespace(WORKBOOK_MAX_UPLOAD_BYTES=1000, WORKBOOK_MAX_UNCOMPRESSED_BYTES=5000,
+                        WORKBOOK_MAX_COMPRESSION_RATIO=7, WORKBOOK_MAX_ENTRIES=9, WORKBOOK_MAX_SCHOOL_ROWS=11)
     assert Limits.from_settings(s) == Limits(max_upload_bytes=1000, max_uncompressed_bytes=5000,
                                              max_entry_uncompressed_bytes=5000, max_compression_ratio=7,
                                              max_entries=9, max_school_rows=11, max_columns=100)

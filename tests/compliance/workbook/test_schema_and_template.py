@@ -38,14 +38,17 @@ def test_codes_are_data_01_to_39_each_documented() -> None:
 def test_schema_matches_the_spec_columns() -> None:
     assert [s.name for s in schema.SHEETS] == ["District", "Schools", "Budget", "Proposed", "Lottery"]
     schools = [c.name for c in schema.SCHOOLS.columns]
-    assert schools[:7] == ["school_id", "school_name", "grade_low", "grade_high", "title_i", "assignment_method", "enrollment_total"]
-    assert schools[7:14] == ["hispanic", "american_indian", "asian", "black", "pacific_islander", "white", "two_or_more"]
+    assert schools[:7] == ["school_id", "school_name", "grade_low", "grade_high", "title_i", "assignment_method",
+                           "enrollment_total"]
+    assert schools[7:14] == ["hispanic", "american_indian", "asian", "black", "pacific_islander", "white",
+                             "two_or_more"]
     # Proposed: the Schools columns from school_id through econ_disadvantaged.
     assert [c.name for c in schema.PROPOSED.columns] == schools[: schools.index("econ_disadvantaged") + 1]
     assert schema.LOTTERY.column("target_ed_share").default == 0.5
 
 
-@pytest.mark.parametrize("text, key", [("Econ Disadvantaged", "econ_disadvantaged"), ("  econ-disadvantaged ", "econ_disadvantaged"),
+@pytest.mark.parametrize("text, key", [("Econ Disadvantaged", "econ_disadvantaged"),
+                                       ("  econ-disadvantaged ", "econ_disadvantaged"),
                                        ("ECON__DISADVANTAGED", "econ_disadvantaged"), ("Grade Center", "grade_center")])
 def test_normalize_name(text: str, key: str) -> None:
     assert schema.normalize_name(text) == key

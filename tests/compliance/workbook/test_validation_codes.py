@@ -31,8 +31,9 @@ def where(p) -> tuple:
 def test_valid_sample_has_no_problems(xlsx: Path) -> None:
     data = read(xlsx, expected_district_ids={"000123"}, expected_school_year="2026-27")
     assert data.problems == []
-    assert data == sample_data() or (data.schools, data.budget, data.lottery, data.proposed, data.district) == (
-        sample_data().schools, sample_data().budget, sample_data().lottery, sample_data().proposed, sample_data().district)
+    expected = sample_data()
+    assert data == expected or (data.schools, data.budget, data.lottery, data.proposed, data.district) == (
+        expected.schools, expected.budget, expected.lottery, expected.proposed, expected.district)
 
 
 # --- sheets and columns ---------------------------------------------------------------
@@ -121,7 +122,8 @@ def test_data_20_duplicate_column(xlsx: Path) -> None:
     ws = wb["Schools"]
     ws.cell(1, ws.max_column + 1, "Enrollment Total")
     wb.save(xlsx)
-    assert where(only(read(xlsx), "DATA-20")) == ("DATA-20", "error", "Schools", 1, "enrollment_total", "Enrollment Total")
+    assert where(only(read(xlsx), "DATA-20")) == ("DATA-20", "error", "Schools", 1, "enrollment_total",
+                                                  "Enrollment Total")
 
 
 # --- cells ----------------------------------------------------------------------------
@@ -151,10 +153,12 @@ def test_data_21_proposed_new_school_needs_grades_and_method(xlsx: Path) -> None
 def test_proposed_blank_means_unchanged_for_existing_school(xlsx: Path) -> None:
     data = read(xlsx)
     row = data.proposed[0]
-    assert (row.school_id, row.school_name, row.grade_low, row.assignment_method, row.title_i) == ("0101", None, None, None, None)
+    assert ((row.school_id, row.school_name, row.grade_low, row.assignment_method, row.title_i)
+            == ("0101", None, None, None, None))
 
 
-@pytest.mark.parametrize("value, message", [("12a", "not a number"), (12.5, "not a whole number"), (True, "not a number")])
+@pytest.mark.parametrize("value, message",
+                         [("12a", "not a number"), (12.5, "not a whole number"), (True, "not a number")])
 def test_data_22_not_a_whole_number(xlsx: Path, value, message: str) -> None:
     edit(xlsx, [("Schools", 4, "black", value)])
     p = only(read(xlsx), "DATA-22")
@@ -164,7 +168,8 @@ def test_data_22_not_a_whole_number(xlsx: Path, value, message: str) -> None:
 
 def test_data_22_money_not_a_number(xlsx: Path) -> None:
     edit(xlsx, [("Budget", 2, "personnel_state_local", "about a million")])
-    assert where(only(read(xlsx), "DATA-22")) == ("DATA-22", "error", "Budget", 2, "personnel_state_local", "about a million")
+    assert where(only(read(xlsx), "DATA-22")) == ("DATA-22", "error", "Budget", 2, "personnel_state_local",
+                                                  "about a million")
 
 
 @pytest.mark.parametrize(
@@ -285,7 +290,8 @@ def test_data_33_and_34_expected_cycle_and_district(xlsx: Path) -> None:
 
 def test_data_35_email(xlsx: Path) -> None:
     edit(xlsx, [("District", 0, "contact_email", "pat at springfield")])
-    assert where(only(read(xlsx), "DATA-35")) == ("DATA-35", "error", "District", 7, "contact_email", "pat at springfield")
+    assert where(only(read(xlsx), "DATA-35")) == ("DATA-35", "error", "District", 7, "contact_email",
+                                                  "pat at springfield")
 
 
 def test_data_36_proposed_needs_description(xlsx: Path) -> None:
