@@ -5,6 +5,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from compliance.rules.recommendations import validate_entry_dict
+
 from . import services
 from .models import (
     AuditEvent,
@@ -166,8 +168,6 @@ class RecommendationEntryForm(forms.ModelForm):
         fields = ("key", "title", "body", "rule_codes", "conditions", "sources", "active")
 
     def clean(self):
-        from compliance.rules.recommendations import validate_entry_dict
-
         data = super().clean()
         errors = validate_entry_dict({k: data.get(k) for k in ("key", "title", "body", "rule_codes", "conditions", "sources")})
         if errors:

@@ -5,10 +5,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from .models import Finding, Problem, ReportingCycle, ReviewStatus, Submission
-from .models import SubmissionStatus as S
-
-# What state staff can list; the queue proper is CERTIFIED, the default.
-STATE_STATUSES = [S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED]
+from .states import CLAIMABLE, STATE_LISTED
 
 
 class ReviewQueueFilter(django_filters.FilterSet):
@@ -19,7 +16,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         queryset=ReportingCycle.objects.all(), label="Reporting cycle", empty_label="All cycles"
     )
     status = django_filters.ChoiceFilter(
-        choices=[(s.value, s.label) for s in STATE_STATUSES],
+        choices=[(s.value, s.label) for s in STATE_LISTED],
         label="Status",
         empty_label="Waiting for review",
         method="filter_status",
@@ -40,7 +37,7 @@ class ReviewQueueFilter(django_filters.FilterSet):
         qs = super().filter_queryset(queryset)
         # No status chosen: the queue proper, certified submissions waiting for a reviewer.
         if not self.form.cleaned_data.get("status"):
-            qs = qs.filter(status=S.CERTIFIED)
+            qs = qs.filter(status__in=CLAIMABLE)
         return qs.order_by("status_changed_at", "pk")
 
 

@@ -17,6 +17,7 @@ from django.db import DatabaseError
 
 from compliance.rules.evaluate import EvaluationOutput, RuleSetRef, evaluate_workbook
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
+from compliance.selectors import eac_regions_current, recommendation_library_current
 from compliance.workbook.guarded import read_workbook_guarded
 from compliance.workbook.package import Limits
 from compliance.workbook.reader import read_workbook
@@ -36,8 +37,6 @@ def builtin_rule_set() -> RuleSetRef:
 
 def state_library() -> tuple[Any, Any]:
     """The recommendation library and EAC table as administrators left them (None: built-in)."""
-    from compliance.selectors import eac_regions_current, recommendation_library_current
-
     try:
         return recommendation_library_current(), eac_regions_current()
     except DatabaseError:  # the offline command may run where no database was migrated

@@ -1,4 +1,8 @@
-"""Every read that depends on who is asking. Views never filter submissions themselves."""
+"""Every read that depends on who is asking. Views never filter submissions themselves.
+
+The querysets filter by the role facts of ``compliance.permissions`` (who sees every district,
+who works for districts), so a list and a button never disagree about one submission.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -6,6 +10,7 @@ from typing import Any
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from compliance.rules.recommendations import LibraryEntry as Entry
 from districts.models import District, User
 
 from .models import (
@@ -18,43 +23,38 @@ from .models import (
     ReportingCycle,
     Submission,
 )
-from .models import SubmissionStatus as S
+from .permissions import sees_every_district, works_for_districts
+from .states import CLAIMABLE, REVIEWING
 
 
 def districts_visible_to(*, user: User) -> QuerySet[District]:
-    if user.is_state_staff or user.is_superuser:
+    if sees_every_district(user):
         return District.objects.all()
-    if user.is_district_user:
+    if works_for_districts(user):
         return user.districts.all()
     return District.objects.none()
 
 
 def submissions_visible_to(*, user: User) -> QuerySet[Submission]:
     qs = Submission.objects.select_related("district", "cycle", "uploaded_by", "reviewer")
-    if user.is_state_staff or user.is_superuser:
+    if sees_every_district(user):
         return qs
-    if user.is_district_user:
+    if works_for_districts(user):
         return qs.filter(district__in=user.districts.all())
     return qs.none()
 
 
-def submission_visible_to(*, user: User, submission: Submission) -> bool:
-    return submissions_visible_to(user=user).filter(pk=submission.pk).exists()
-
-
 def review_queue(*, user: User) -> QuerySet[Submission]:
     """Certified submissions waiting for a reviewer, oldest first (first come, first served)."""
-    return submissions_visible_to(user=user).filter(status=S.CERTIFIED).order_by("status_changed_at", "pk")
+    return submissions_visible_to(user=user).filter(status__in=CLAIMABLE).order_by("status_changed_at", "pk")
 
 
 def my_reviews(*, user: User) -> QuerySet[Submission]:
-    return submissions_visible_to(user=user).filter(status=S.IN_REVIEW, reviewer=user).order_by("status_changed_at")
+    return submissions_visible_to(user=user).filter(status__in=REVIEWING, reviewer=user).order_by("status_changed_at")
 
 
 def recommendation_library_current() -> tuple[Any, ...] | None:
     """The newest active version of each entry, as the rules' plain dataclasses."""
-    from compliance.rules.recommendations import LibraryEntry as Entry
-
     latest: dict[str, RecommendationEntry] = {}
     for row in RecommendationEntry.objects.order_by("key", "-version"):
         latest.setdefault(row.key, row)

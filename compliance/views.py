@@ -20,13 +20,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from districts.models import Role
-
-from . import selectors, services
+from . import permissions, selectors, services
 from .filters import FindingFilter, ProblemFilter, ReviewQueueFilter
 from .forms import CertifyForm, CommentForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm, UploadForm
 from .models import EvaluationOutcome, Finding, ReportKind, ReviewStatus, Submission
-from .models import SubmissionStatus as S
 from .presenters import (
     event_label,
     finding_context,
@@ -36,16 +33,10 @@ from .presenters import (
     review_summary,
     rule_layout,
 )
-from .reports.build import RULE_NAMES
-
-PENDING = frozenset({S.RECEIVED, S.QUEUED, S.VALIDATING})
-REVIEWER_ROLES = frozenset({Role.STATE_REVIEWER, Role.STATE_SUPERVISOR})
-
-
-
-
-
-
+from .reports.exports import EXPORT_KINDS
+from .rules.registry import RULE_NAMES
+from .states import PENDING
+from .states import SubmissionStatus as S
 
 
 def login_required(view):
@@ -88,7 +79,7 @@ def _home_context(request: HttpRequest, upload_forms: dict[int, UploadForm] | No
     if context["cycle"] is not None:
         context["days_left"] = (context["cycle"].due_on - context["today"]).days
         context["days_overdue"] = -context["days_left"]
-    if user.is_district_user:
+    if permissions.works_for_districts(user):
         upload_forms = upload_forms or {}
         submissions = (
             selectors.submissions_visible_to(user=user)
@@ -107,7 +98,7 @@ def _home_context(request: HttpRequest, upload_forms: dict[int, UploadForm] | No
             }
             for d in selectors.districts_visible_to(user=user)
         ]
-    elif user.is_state_staff or user.is_superuser:
+    elif permissions.sees_every_district(user):
         queue_filter = ReviewQueueFilter(
             request.GET or None,
             queryset=selectors.submissions_visible_to(user=user),
@@ -116,7 +107,7 @@ def _home_context(request: HttpRequest, upload_forms: dict[int, UploadForm] | No
         context["queue_filter"] = queue_filter
         context["queue"] = queue_filter.qs if queue_filter.is_bound else selectors.review_queue(user=user)
         context["my_reviews"] = selectors.my_reviews(user=user)
-        context["can_claim"] = user.role in REVIEWER_ROLES
+        context["can_claim"] = permissions.can_claim_from_queue(user)
     return context
 
 
@@ -152,6 +143,7 @@ def submission_upload(request: HttpRequest, district_pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def template_download(request: HttpRequest, pk: int) -> HttpResponse:
+    # Here, not at the top: openpyxl loads only when someone downloads the template.
     from .workbook.template import build_template
 
     district = get_object_or_404(selectors.districts_visible_to(user=request.user), pk=pk)
@@ -177,56 +169,17 @@ def template_download(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Submission detail ---------------------------------------------------------------------
 
 
-
-
-
-
-
-
 def _actions(user, submission: Submission) -> dict[str, bool]:
-    reviewer_here = (
-        user.role in REVIEWER_ROLES
-        and submission.status == S.IN_REVIEW
-        and (submission.reviewer_id == user.pk or user.role == Role.STATE_SUPERVISOR)
-    )
+    """Which action panels the page shows: exactly those the services would allow."""
     return {
-        "certify": user.role == Role.DISTRICT_CERTIFIER
-        and submission.status == S.EVALUATED
-        and user.districts.filter(pk=submission.district_id).exists(),
-        "claim": user.role in REVIEWER_ROLES and submission.status == S.CERTIFIED,
-        "review": reviewer_here,
+        "certify": permissions.can_certify(user, submission),
+        "claim": permissions.can_claim(user, submission),
+        # Deciding, returning and releasing share one panel and one rule with reviewing findings.
+        "review": permissions.can_review(user, submission),
     }
 
 
 # --- Findings as a reviewer reads them ---
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-
 
 
 def _finding_row(finding: Finding, user) -> dict[str, Any]:
@@ -324,8 +277,6 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 @require_GET
 def export_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """The CSV exports the PDF points to, from the latest accepted evaluation."""
-    from .reports.exports import EXPORT_KINDS
-
     submission = _visible_submission(request, pk)
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
     if kind not in EXPORT_KINDS or evaluation is None:

@@ -104,6 +104,22 @@ def test_new_version_supersedes_evaluated_one(submitter, district, cycle):
     assert (second.version, first.status) == (2, S.SUPERSEDED)
 
 
+def test_new_upload_after_a_system_failure_supersedes_the_failed_version(submitter, district, cycle):
+    first, _ = upload(submitter, district, cycle)
+    # A real failure in the worker, not a forced status: the evaluation crashes.
+    with mock.patch("compliance.pipeline.evaluate_path", side_effect=OSError("storage unreachable")), \
+            pytest.raises(OSError):
+        services.submission_evaluate(submission_id=first.pk)
+    first.refresh_from_db()
+    assert first.status == S.FAILED
+    second, delay = upload(submitter, district, cycle, data=PAYLOAD + b"2")
+    first.refresh_from_db()
+    assert (second.version, second.status, first.status) == (2, S.QUEUED, S.SUPERSEDED)
+    superseded = AuditEvent.objects.get(submission=first, to_status=S.SUPERSEDED)
+    assert (superseded.from_status, superseded.actor, superseded.note) == (S.FAILED, submitter,
+                                                                          "Replaced by version 2.")
+
+
 def test_upload_refused_while_previous_is_checked_or_with_the_state(submitter, district, cycle):
     first, _ = upload(submitter, district, cycle)
     with pytest.raises(ValidationError, match="still being checked"):

@@ -275,6 +275,21 @@ def test_upload_creates_v1_and_queues_evaluation_on_commit(client, submitter, di
     ]
 
 
+def test_upload_after_a_failed_version_supersedes_it(client, submitter, district, cycle,
+                                                      django_capture_on_commit_callbacks):
+    failed = SubmissionFactory(district=district, cycle=cycle, status=S.FAILED)
+    client.force_login(submitter)
+    with mock.patch("compliance.tasks.evaluate_submission.delay") as delay:
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("submission_upload", args=[district.pk]),
+                                   {"file": SimpleUploadedFile("fixed.xlsx", b"PK\x03\x04 second try")})
+    new = Submission.objects.get(district=district, version=failed.version + 1)
+    assert response.status_code == 302 and response["Location"] == detail(new)
+    failed.refresh_from_db()
+    assert (failed.status, new.status) == (S.SUPERSEDED, S.QUEUED)
+    delay.assert_called_once_with(submission_id=new.pk)
+
+
 def test_upload_refused_by_service_shows_error_next_to_field(client, submitter, district, cycle,
                                                              django_capture_on_commit_callbacks):
     SubmissionFactory(district=district, cycle=cycle, status=S.VALIDATING)
@@ -449,6 +464,36 @@ def test_certify_illegal_state_shows_message_not_500(client, certifier, district
     assert sub.status == S.REJECTED
 
 
+def _closed_cycle():
+    past = timezone.localdate() - timedelta(days=400)
+    return ReportingCycleFactory(school_year="2024-25", opens_on=past, due_on=past + timedelta(days=30),
+                                 closes_on=past + timedelta(days=60))
+
+
+@pytest.mark.parametrize(("who", "status", "cycle_open", "own_district", "allowed"), [
+    ("certifier", S.EVALUATED, True, True, True),
+    ("certifier", S.EVALUATED, False, True, False),  # closed cycle: the defect of issue 9
+    ("submitter", S.EVALUATED, True, True, False),  # wrong role
+    ("certifier", S.REJECTED, True, True, False),  # wrong status
+    ("certifier", S.CERTIFIED, True, True, False),
+    ("certifier", S.EVALUATED, True, False, False),  # another district's submission
+], ids=["allowed", "closed-cycle", "wrong-role", "rejected", "already-certified", "other-district"])
+def test_certify_button_is_shown_exactly_when_the_service_would_certify(
+        client, district, other_district, cycle, certifier, submitter, who, status, cycle_open, own_district, allowed):
+    sub = SubmissionFactory(district=district if own_district else other_district,
+                            cycle=cycle if cycle_open else _closed_cycle(), status=status)
+    EvaluationFactory(submission=sub)
+    client.force_login({"certifier": certifier, "submitter": submitter}[who])
+    page = client.get(detail(sub))
+    assert page.status_code == (200 if own_district else 404)  # another district's is not even visible
+    shown = "Certify and submit to the state" in page.content.decode()
+    client.post(reverse("submission_certify", args=[sub.pk]), {"confirm": "on"})
+    certified = AuditEvent.objects.filter(submission=sub, action="certified").exists()
+    assert shown is allowed and certified is allowed
+    sub.refresh_from_db()
+    assert sub.status == (S.CERTIFIED if allowed else status)
+
+
 def test_writes_are_post_only(client, certifier, evaluated):
     client.force_login(certifier)
     for name in ("submission_certify", "submission_claim", "submission_release", "submission_return",
@@ -485,13 +530,32 @@ def test_reviewer_claims_from_queue(client, reviewer, evaluated):
 
 
 def test_second_claim_shows_message(client, reviewer, in_review):
+    reviewer.first_name, reviewer.last_name = "Grace", "Hopper"
+    reviewer.save()
     other = user_factory(Role.STATE_REVIEWER)
     client.force_login(other)
+    assert "Claim</button>" not in client.get(detail(in_review)).content.decode()
     response = client.post(reverse("submission_claim", args=[in_review.pk]), follow=True)
     assert response.status_code == 200
-    assert "Another reviewer has already claimed this submission." in messages_of(response)
+    assert messages_of(response) == ["Another reviewer (Grace Hopper) already holds this submission."]
     in_review.refresh_from_db()
     assert in_review.reviewer == reviewer
+
+
+def test_claiming_ones_own_review_again_says_so(client, reviewer, in_review):
+    client.force_login(reviewer)
+    response = client.post(reverse("submission_claim", args=[in_review.pk]), follow=True)
+    assert messages_of(response) == ["You already hold this submission."]
+    assert AuditEvent.objects.filter(submission=in_review, action="claimed").count() == 0
+
+
+def test_claiming_an_uncertified_submission_says_not_certified_yet(client, reviewer, evaluated):
+    client.force_login(reviewer)
+    assert "Claim</button>" not in client.get(detail(evaluated)).content.decode()
+    response = client.post(reverse("submission_claim", args=[evaluated.pk]), follow=True)
+    assert messages_of(response) == ["This submission is not certified yet."]
+    evaluated.refresh_from_db()
+    assert (evaluated.status, evaluated.reviewer) == (S.EVALUATED, None)
 
 
 def test_district_user_cannot_claim(client, certifier, evaluated):
