@@ -12,7 +12,9 @@ The rule, as printed in the report's methodology appendix (``RULE_TEXT``):
    so it is shown as ``>N`` and its share as ``>Y%``, Y = floor(100 * (total - min_cell) / total).
 3. Complementary suppression. Within each additive relation of one school (the seven race
    groups add up to the enrollment; white + students of color = enrollment; ED + not ED =
-   enrollment; the six groups other than white add up to students of color), a hidden cell
+   enrollment; the six groups other than white add up to students of color; a lottery's
+   admitted pools add up to its admitted total, each pool's admitted and unadmitted to its
+   applicants), a hidden cell
    must never be the only hidden one, and when the whole is shown the hidden parts together
    must hold at least ``min_cell`` students; otherwise the smallest nonzero shown part is
    hidden too (shown as ``*``), repeated until every relation is safe. A race group other
@@ -28,8 +30,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from compliance.rules.model import RACE_GROUPS, SchoolRow
 
@@ -219,6 +221,13 @@ def _relations(counts: dict[str, int]) -> list[tuple[tuple[str, ...], str]]:
     for optional in ("english_learners", "students_with_disabilities"):
         if optional in counts:
             rel.append(((optional, f"not_{optional}"), TOTAL))
+    # A lottery's pools (the report prints its seats and empty seats, so the admitted total is
+    # known): the admitted add up to it, and each pool's admitted and unadmitted to its applicants.
+    rel += [
+        (("admitted_ed", "admitted_non_ed"), TOTAL),
+        (("admitted_ed", "unadmitted_ed"), "applicants_ed"),
+        (("admitted_non_ed", "unadmitted_non_ed"), "applicants_non_ed"),
+    ]
     return rel
 
 

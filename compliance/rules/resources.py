@@ -1,4 +1,4 @@
-"""Resource-equity rules RES-01..RES-05 and the plausibility warnings DATA-40..DATA-44.
+"""Resource-equity rules RES-01..RES-05 (the plausibility warnings DATA-40..44 are in plausibility.py).
 
 Entry point: :func:`evaluate_resources`. Pure Python + numpy (no Django).
 

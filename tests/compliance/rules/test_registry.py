@@ -117,8 +117,10 @@ def test_a_lottery_count_is_suppressed_as_declared():
                             "admitted_non_ed": 36, "target_ed_share": 0.5, "check": "ed_share",
                             "admitted_ed_share": 0.1, "difference": -0.4, "tolerance": 0.05}}
     out = finding_for_export(finding, None, 10)
-    # 4 ED students admitted of 40: the count, its share and its distance to the printed target are hidden.
-    assert "Admitted ED: <10" in out["evidence"] and "Admitted non ED: 36" in out["evidence"]
+    # 4 ED students admitted of 40: the count, its share and its distance to the printed target are hidden,
+    # and the 36 others, which are the admitted total less the 4, are top-coded.
+    assert "Admitted ED: <10" in out["evidence"] and "Admitted non ED: >30" in out["evidence"]
+    assert "Applicants ED: 30" in out["evidence"]
     assert "Admitted ED share: <25%" in out["evidence"] and "Difference: *" in out["evidence"]
     assert "Seats: 40" in out["evidence"] and "Target ED share: 50.0%" in out["threshold"]
 
@@ -150,3 +152,17 @@ def test_names():
     assert [registry.rule_name(c) for c in ("INT-04", "DATA-41", "XYZ")] == [
         "District evenness (dissimilarity)", "Data check", "XYZ"]
     assert set(registry.RULE_NAMES) == set(RULE_CODES)
+
+
+def test_a_lottery_pool_cannot_be_worked_out_from_its_applicants():
+    finding = {"rule": "INT-06", "scope": "lottery", "school_id": "L1", "message": "",
+               "evidence": {"seats": 50, "applicants_ed": 30, "applicants_non_ed": 60, "admitted_ed": 4,
+                            "admitted_non_ed": 36, "target_ed_share": 0.5, "check": "empty_seats", "empty_seats": 10,
+                            "unadmitted_ed": 26, "unadmitted_non_ed": 24, "max_empty_seats": 0}}
+    out = finding_for_export(finding, None, 10)
+    # 30 applicants less 26 not admitted would give the 4 away: the 26 is hidden too; the 36
+    # other admissions are top-coded (40 - 36 = 4), so 60 applicants less 24 would give them away.
+    assert "Admitted ED: <10" in out["evidence"] and "Unadmitted ED: *" in out["evidence"]
+    assert "Admitted non ED: >30" in out["evidence"] and "Unadmitted non ED: *" in out["evidence"]
+    assert "Applicants non ED: 60" in out["evidence"] and "Empty seats: 10" in out["evidence"]
+    assert out["threshold"] == "Target ED share: 50.0%; Max empty seats: 0"
