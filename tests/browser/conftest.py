@@ -1,4 +1,4 @@
-"""Playwright against Debian's Chromium (never `playwright install`); see docs in shared notes."""
+"""Playwright against Debian's Chromium (never `playwright install`), beside the Django test database."""
 from __future__ import annotations
 
 import os
@@ -35,10 +35,7 @@ def _allow_orm_beside_playwright():
 
 
 @pytest.fixture(autouse=True)
-def _browser_django(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def _browser_django(settings):
+    # Pages are driven as a user would: nothing queued runs inside the request. (The fast
+    # password hasher and the per-test media directory come from tests/conftest.py.)
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
