@@ -104,7 +104,7 @@ def grade_center(d: DemoDistrict, school_year: str) -> WorkbookData:
              ("6", "6", "Sixth Grade Academy"), ("7", "8", "Magnolia Middle School"), ("9", "9", "Ninth Grade Center"),
              ("10", "12", "Magnolia Grove High School")]
     sizes = [640, 610, 598, 300, 612, 305, 880]
-    rng = random.Random(1)
+    rng = random.Random(1)  # nosec B311 # seeded demo data, nothing secret
     schools = [
         _school(f"0{100 + i}", name, lo, hi, "grade_center", size, 0.41 + rng.uniform(-0.01, 0.01),
                 0.04, 0.44 + rng.uniform(-0.015, 0.015), title_i=False)
@@ -115,7 +115,7 @@ def grade_center(d: DemoDistrict, school_year: str) -> WorkbookData:
 
 
 def lottery(d: DemoDistrict, school_year: str) -> WorkbookData:
-    rng = random.Random(2)
+    rng = random.Random(2)  # nosec B311 # seeded demo data, nothing secret
     schools: list[SchoolRow] = []
     for i in range(14):
         black = 0.25 + 0.5 * (i / 13)
@@ -184,7 +184,7 @@ def zoned(d: DemoDistrict, school_year: str) -> WorkbookData:
 
 
 def large(d: DemoDistrict, school_year: str, n_schools: int = 320) -> WorkbookData:
-    rng = random.Random(4)
+    rng = random.Random(4)  # nosec B311 # seeded demo data, nothing secret
     schools: list[SchoolRow] = []
     budget: list[BudgetRow] = []
     plan = [("elementary", "PK", "5", 0.62, (320, 650)), ("middle", "6", "8", 0.22, (500, 1000)),

@@ -10,7 +10,7 @@ to start children from those ("daemonic processes are not allowed to have childr
 from __future__ import annotations
 
 import os
-import pickle
+import pickle  # nosec B403 # only our own forked child writes the pipe we read
 import resource
 import select
 import signal
@@ -58,7 +58,7 @@ def read_workbook_guarded(
     if not payload:
         return _one(_crash_problem(status, memory_bytes))
     try:
-        result = pickle.loads(payload)
+        result = pickle.loads(payload)  # nosec B301 # bytes from our own child, never from a user
     except Exception:
         return _one(_crash_problem(status, memory_bytes))
     return result if isinstance(result, WorkbookData) else _one(_crash_problem(status, memory_bytes))
