@@ -103,6 +103,13 @@ class Submission(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_submissions"
     )
+    # The pipeline's bookkeeping (compliance.services.evaluation and .sweeper): the status says
+    # what work is due; these say when its task was last sent and whether a live worker holds it.
+    dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When its evaluation task was last sent.")
+    lease_expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="While checking: the worker renews this; past it, the worker is gone."
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, help_text="Evaluation attempts since it was queued.")
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -153,6 +160,7 @@ class Evaluation(models.Model):
     result = models.JSONField(default=dict, blank=True, help_text="The full evaluation JSON (evaluate-cli.md).")
     outcome = models.CharField(max_length=20, choices=EvaluationOutcome.choices, default=EvaluationOutcome.RUNNING)
     error = models.TextField(blank=True)
+    reports_dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When a report task was last sent.")
 
     class Meta:
         ordering = ["-started_at", "-pk"]
