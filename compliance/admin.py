@@ -169,7 +169,8 @@ class RecommendationEntryForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        errors = validate_entry_dict({k: data.get(k) for k in ("key", "title", "body", "rule_codes", "conditions", "sources")})
+        fields = ("key", "title", "body", "rule_codes", "conditions", "sources")
+        errors = validate_entry_dict({k: data.get(k) for k in fields})
         if errors:
             raise ValidationError(errors)
         return data

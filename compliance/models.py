@@ -83,9 +83,10 @@ class ReportingCycle(models.Model):
             RuleSet.objects.filter(pk=self.rule_set_id, frozen=False).update(frozen=True)
 
 
-def submission_upload_to(instance: "Submission", filename: str) -> str:
+def submission_upload_to(instance: Submission, filename: str) -> str:
     # The stored name never uses the uploader's file name: it is not trusted.
-    return f"submissions/{instance.district.state_id}/{instance.cycle.school_year}/v{instance.version}-{instance.sha256[:16]}.xlsx"
+    where = f"submissions/{instance.district.state_id}/{instance.cycle.school_year}"
+    return f"{where}/v{instance.version}-{instance.sha256[:16]}.xlsx"
 
 
 class Submission(models.Model):
@@ -122,7 +123,7 @@ class Submission(models.Model):
         return f"{self.district.name} {self.cycle.school_year} v{self.version}"
 
     @property
-    def latest_evaluation(self) -> "Evaluation | None":
+    def latest_evaluation(self) -> Evaluation | None:
         return self.evaluations.order_by("-started_at", "-pk").first()
 
 
@@ -245,9 +246,10 @@ class ReportKind(models.TextChoices):
     DECISION = "decision", "Decision report"
 
 
-def report_upload_to(instance: "Report", filename: str) -> str:
+def report_upload_to(instance: Report, filename: str) -> str:
     s = instance.submission
-    return f"reports/{s.district.state_id}/{s.cycle.school_year}/v{s.version}-{instance.kind}-{instance.sha256[:16]}.pdf"
+    where = f"reports/{s.district.state_id}/{s.cycle.school_year}"
+    return f"{where}/v{s.version}-{instance.kind}-{instance.sha256[:16]}.pdf"
 
 
 class Report(models.Model):

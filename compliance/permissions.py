@@ -25,7 +25,7 @@ class Refusal(str):
 
     forbidden: bool
 
-    def __new__(cls, message: str, *, forbidden: bool = False) -> "Refusal":
+    def __new__(cls, message: str, *, forbidden: bool = False) -> Refusal:
         refusal = super().__new__(cls, message)
         refusal.forbidden = forbidden
         return refusal

@@ -1,3 +1,4 @@
+"""URLs of the district and state pages; names are used directly (no app namespace)."""
 from django.urls import path
 
 from . import views

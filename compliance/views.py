@@ -174,8 +174,10 @@ def _actions(user, submission: Submission) -> dict[str, bool]:
     return {
         "certify": permissions.can_certify(user, submission),
         "claim": permissions.can_claim(user, submission),
-        # Deciding, returning and releasing share one panel and one rule with reviewing findings.
         "review": permissions.can_review(user, submission),
+        "decide": permissions.can_decide(user, submission),
+        "return": permissions.can_return(user, submission),
+        "release": permissions.can_release(user, submission),
     }
 
 
@@ -282,7 +284,8 @@ def export_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in EXPORT_KINDS or evaluation is None:
         raise Http404("No such export.")
     name = f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}-{kind}.csv"
-    response = HttpResponse(services.report_export_csv(evaluation=evaluation, kind=kind), content_type="text/csv; charset=utf-8")
+    body = services.report_export_csv(evaluation=evaluation, kind=kind)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -29,7 +29,8 @@ def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
     # Fresh from the database: the decision and status may be newer than the caller's copy.
     submission = Submission.objects.select_related("district", "cycle").get(pk=evaluation.submission_id)
     pdf = report_pdf(result=evaluation.result, workbook=_stored_workbook(submission),
-                     facts=_submission_facts(submission, evaluation), rule_set=pipeline.rule_set_ref(evaluation.rule_set))
+                     facts=_submission_facts(submission, evaluation),
+                     rule_set=pipeline.rule_set_ref(evaluation.rule_set))
     sha256 = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
         for old in Report.objects.filter(evaluation=evaluation, kind=kind):

@@ -6,7 +6,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance import permissions
-from compliance.models import AuditEvent, Comment, Decision, DecisionOutcome, Finding, ReportKind, ReviewStatus, Submission
+from compliance.models import (
+    AuditEvent,
+    Comment,
+    Decision,
+    DecisionOutcome,
+    Evaluation,
+    Finding,
+    ReportKind,
+    ReviewStatus,
+    Submission,
+)
 from compliance.states import SubmissionStatus as S
 from districts.models import User
 
@@ -45,9 +55,8 @@ def comment_create(*, submission: Submission, user: User, body: str, finding: Fi
     return comment
 
 
-def _decision_refusal(submission: Submission, outcome: str, note: str) -> str | None:
+def _decision_refusal(evaluation: Evaluation, outcome: str, note: str) -> str | None:
     """What the findings and the form must say before a decision can be recorded."""
-    evaluation = submission.latest_evaluation
     open_findings = evaluation.findings.exclude(severity="info").filter(review_status=ReviewStatus.OPEN).count()
     if open_findings:
         return f"Confirm or dismiss every finding first ({open_findings} still open)."
@@ -63,10 +72,12 @@ def _decision_refusal(submission: Submission, outcome: str, note: str) -> str | 
 
 def submission_decide(*, submission: Submission, user: User, outcome: str, note: str) -> Decision:
     permissions.enforce(permissions.decide_refusal(user, submission))
-    refusal = _decision_refusal(submission, outcome, note)
+    evaluation = submission.latest_evaluation
+    if evaluation is None:  # only a submission that was evaluated reaches review; a guard for the types
+        raise ValidationError("The submission has no evaluation to decide on.")
+    refusal = _decision_refusal(evaluation, outcome, note)
     if refusal:
         raise ValidationError(refusal)
-    evaluation = submission.latest_evaluation
     with transaction.atomic():
         decision = Decision.objects.create(submission=submission, outcome=outcome, note=note.strip(), decided_by=user)
         submission_transition(submission=submission, to=S.DECIDED, actor=user, action="decided",

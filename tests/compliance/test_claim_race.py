@@ -1,6 +1,7 @@
 """Many deliveries of one task racing for the same submission: exactly one wins the claim."""
 from __future__ import annotations
 
+import io
 import threading
 from unittest import mock
 
@@ -14,8 +15,6 @@ from compliance.models import SubmissionStatus as S
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_claims_have_exactly_one_winner(submitter, district, cycle):
-    import io
-
     with mock.patch("compliance.tasks.evaluate_submission.delay"):
         submission = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
                                                 fileobj=io.BytesIO(b"PK\x03\x04 x"), filename="w.xlsx")

@@ -3,13 +3,15 @@ from __future__ import annotations
 
 import copy
 import io
+import tempfile
+from pathlib import Path
 from unittest import mock
 
 import pytest
 
 from compliance import services
 from compliance.demo import demo_workbook, write_mistakes_sample
-from compliance.models import Evaluation, Submission
+from compliance.models import AuditEvent, Evaluation, EvaluationOutcome, RuleSet, Submission
 from compliance.models import SubmissionStatus as S
 from compliance.workbook.template import write_workbook
 
@@ -19,9 +21,6 @@ def _upload(user, district, cycle, key="zoned", broken=False):
     data.district.district_id = district.state_id
     buffer = io.BytesIO()
     if broken:
-        import tempfile
-        from pathlib import Path
-
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "b.xlsx"
             write_mistakes_sample(path, data)
@@ -115,8 +114,6 @@ def test_enrollment_jump_against_previous_accepted_submission_is_a_warning(submi
 
 @pytest.mark.django_db
 def test_evaluating_freezes_the_rule_set_version_it_used(submitter, district, cycle):
-    from compliance.models import RuleSet
-
     RuleSet.objects.filter(pk=cycle.rule_set_id).update(frozen=False)  # e.g. a cycle created ahead of time
     submission = _upload(submitter, district, cycle)
     with mock.patch("compliance.tasks.render_report.delay"):
@@ -126,8 +123,6 @@ def test_evaluating_freezes_the_rule_set_version_it_used(submitter, district, cy
 
 @pytest.mark.django_db
 def test_a_system_failure_tells_the_district_plainly_and_keeps_details_internal(submitter, district, cycle):
-    from compliance.models import AuditEvent, EvaluationOutcome
-
     submission = _upload(submitter, district, cycle)
     with mock.patch("compliance.pipeline.evaluate_path", side_effect=OSError("/srv/secret/storage unreachable")):
         with pytest.raises(OSError):

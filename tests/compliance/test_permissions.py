@@ -112,7 +112,7 @@ def test_certify_refusals_name_each_reason(district_a, district_b, cycle, rule_s
         refusal = permissions.certify_refusal(user, sub)
         assert (refusal is None) if expected is None else (refusal == expected[1] and
                                                           refusal.forbidden is (expected[0] is PermissionDenied))
-        raised = _refusal_raised(lambda: services.submission_certify(submission=sub, user=user))
+        raised = _refusal_raised(lambda sub=sub, user=user: services.submission_certify(submission=sub, user=user))
         assert raised == (expected or (None, None))
         assert Submission.objects.get(pk=sub.pk).status == (S.CERTIFIED if expected is None else sub.status)
 

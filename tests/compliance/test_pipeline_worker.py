@@ -23,6 +23,7 @@ from compliance.models import AuditEvent, Evaluation, Report, ReportKind, Submis
 from compliance.models import SubmissionStatus as S
 from compliance.tasks import evaluate_submission
 from compliance.workbook.template import write_workbook
+from config.celery import app
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -39,8 +40,6 @@ def _test_database_url() -> str:
 @pytest.fixture
 def worker(settings, tmp_path):
     """A real `celery worker` process (prefork pool, as in production) on the test database."""
-    from config.celery import app
-
     app.control.purge()  # messages left by earlier tests must not reach this worker
     log = tmp_path / "worker.log"
     env = {**os.environ, "DATABASE_URL": _test_database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT),

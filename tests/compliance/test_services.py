@@ -21,6 +21,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.models import SubmissionStatus as S
+from compliance.tasks import evaluate_submission
 
 PAYLOAD = b"PK\x03\x04 not really a workbook, but the service only stores and hashes it"
 
@@ -61,7 +62,8 @@ def test_every_illegal_transition_raises_and_records_nothing(submitter, district
 def test_legal_transition_writes_audit_event(submitter, reviewer, district, cycle):
     submission, _ = upload(submitter, district, cycle)
     force_status(submission, S.CERTIFIED)
-    services.submission_transition(submission=submission, to=S.IN_REVIEW, actor=reviewer, note="mine", reviewer=reviewer)
+    services.submission_transition(submission=submission, to=S.IN_REVIEW, actor=reviewer, note="mine",
+                                   reviewer=reviewer)
     event = AuditEvent.objects.filter(submission=submission).latest("pk")
     assert (event.from_status, event.to_status, event.actor, event.note) == (S.CERTIFIED, S.IN_REVIEW, reviewer, "mine")
     submission.refresh_from_db()
@@ -166,8 +168,6 @@ def test_worker_claim_is_exactly_once(submitter, district, cycle):
 
 
 def test_redelivery_after_a_worker_died_is_retried_then_takes_over(submitter, district, cycle, settings):
-    from compliance.tasks import evaluate_submission
-
     submission, _ = upload(submitter, district, cycle)
     services.submission_claim_for_evaluation(submission_id=submission.pk)  # the worker that dies
     dead = Evaluation.objects.create(submission=submission, rule_set=cycle.rule_set, rule_set_label="x")

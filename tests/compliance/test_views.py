@@ -5,11 +5,14 @@ import io
 from datetime import timedelta
 from unittest import mock
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance import services
 from compliance.models import (
     AuditEvent,
     Comment,
@@ -236,8 +239,6 @@ def test_report_download_streams_newest_pdf(client, submitter, evaluated):
 
 
 def test_template_download_prefilled_for_own_district(client, submitter, district, cycle):
-    import openpyxl
-
     SchoolFactory(district=district, school_id="0042", name="Maple Elementary")
     client.force_login(submitter)
     response = client.get(reverse("template_download", args=[district.pk]))
@@ -308,8 +309,6 @@ def test_upload_refused_by_service_shows_error_next_to_field(client, submitter, 
 
 
 def test_oversized_upload_is_stopped_while_streaming_and_explained(client, submitter, district, cycle, settings):
-    from django.test import Client
-
     settings.WORKBOOK_MAX_UPLOAD_BYTES = 100 * 1024
     csrf_client = Client(enforce_csrf_checks=True)  # the CSRF token must still arrive intact
     csrf_client.force_login(submitter)
@@ -504,8 +503,6 @@ def test_writes_are_post_only(client, certifier, evaluated):
 
 
 def test_csrf_is_enforced(certifier, evaluated):
-    from django.test import Client
-
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(certifier)
     response = csrf_client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"})
@@ -660,7 +657,8 @@ def test_district_user_cannot_return(client, certifier, in_review):
     assert in_review.status == S.IN_REVIEW
 
 
-def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_review, django_capture_on_commit_callbacks):
+def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_review,
+                                                         django_capture_on_commit_callbacks):
     client.force_login(reviewer)
     url = reverse("submission_decide", args=[in_review.pk])
     data = {"outcome": "corrective_action", "note": "Rebalance the elementary zones."}
@@ -695,6 +693,21 @@ def test_district_user_cannot_decide(client, certifier, in_review):
     assert not Decision.objects.exists()
 
 
+@pytest.mark.parametrize(("who", "shown"), [("holder", True), ("supervisor", True), ("other reviewer", False),
+                                           ("certifier", False)])
+def test_review_panel_is_shown_exactly_to_who_may_decide_return_and_release(client, reviewer, certifier, in_review,
+                                                                            who, shown):
+    user = {"holder": reviewer, "supervisor": user_factory(Role.STATE_SUPERVISOR),
+            "other reviewer": user_factory(Role.STATE_REVIEWER), "certifier": certifier}[who]
+    client.force_login(user)
+    html = client.get(detail(in_review)).content.decode()
+    for button in ("Record the decision</button>", "Return for revision</button>", 'class="secondary">Release</button>'):
+        assert (button in html) is shown, button
+    client.post(reverse("submission_return", args=[in_review.pk]), {"note": "Fix the Budget sheet."})
+    in_review.refresh_from_db()
+    assert (in_review.status == S.RETURNED) is shown
+
+
 def test_release_puts_back_in_queue(client, reviewer, in_review):
     client.force_login(reviewer)
     response = client.post(reverse("submission_release", args=[in_review.pk]), {"note": ""}, follow=True)
@@ -711,8 +724,6 @@ def test_release_when_not_in_review_shows_message(client, reviewer, evaluated):
 
 
 def test_race_lost_shows_message_not_500(client, reviewer, in_review):
-    from compliance import services
-
     client.force_login(reviewer)
     with mock.patch.object(services, "submission_return", side_effect=services.IllegalTransition("raced")):
         response = client.post(reverse("submission_return", args=[in_review.pk]), {"note": "x"}, follow=True)
