@@ -31,7 +31,7 @@ OFFLINE = env_bool("DJANGO_OFFLINE_COMMAND", False)
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if DEV:
-        SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105
+        SECRET_KEY = "dev-only-insecure-key-never-used-in-production"  # noqa: S105  # nosec B105 # dev profile only
     elif OFFLINE:
         SECRET_KEY = secrets.token_urlsafe(50)  # per process: nothing it signs outlives the command
     else:
@@ -207,6 +207,24 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+S3_STORAGE_BACKEND = "storages.backends.s3.S3Storage"
+if STORAGES["default"]["BACKEND"] == S3_STORAGE_BACKEND:
+    # Web and worker processes on several hosts share one bucket (MinIO, Ceph or AWS S3). The
+    # bucket stays private: files reach users only through the app's permission-checked views.
+    if not env_str("AWS_STORAGE_BUCKET_NAME"):
+        raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME is required with the S3 storage backend.")
+    STORAGES["default"]["OPTIONS"] = {
+        "bucket_name": env_str("AWS_STORAGE_BUCKET_NAME"),
+        "endpoint_url": env_str("AWS_S3_ENDPOINT_URL"),  # unset: AWS itself
+        "region_name": env_str("AWS_S3_REGION_NAME"),
+        "access_key": env_str("AWS_ACCESS_KEY_ID"),  # unset: boto3's own chain (instance role, ~/.aws)
+        "secret_key": env_str("AWS_SECRET_ACCESS_KEY"),
+        "location": env_str("AWS_LOCATION", ""),
+        "default_acl": None,
+        "querystring_auth": True,
+        # A stored name is never reused for other bytes: a second save under it gets a new name.
+        "file_overwrite": False,
+    }
 
 # Celery. Default broker: the filesystem transport under var/celery (no Redis needed).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "filesystem://")
