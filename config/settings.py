@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from kombu import Queue
 
 from .env import check_task_timing, env_bool, env_int, env_list, env_str
 
@@ -240,6 +241,29 @@ CELERY_BROKER_VISIBILITY_TIMEOUT = env_int("CELERY_BROKER_VISIBILITY_TIMEOUT", 9
 EVALUATION_LEASE_SECONDS = env_int("EVALUATION_LEASE_SECONDS", 60)
 check_task_timing(soft=CELERY_TASK_SOFT_TIME_LIMIT, hard=CELERY_TASK_TIME_LIMIT,
                   visibility=CELERY_BROKER_VISIBILITY_TIMEOUT, lease=EVALUATION_LEASE_SECONDS)
+# The pipeline sweeper (compliance.sweep_pipeline, sent by `celery beat` every SWEEP_INTERVAL_SECONDS)
+# sends again the evaluation of a submission still queued SWEEP_QUEUED_AFTER_SECONDS after its last
+# dispatch (a lost message, a broker that was down) or whose claim lease ran out (a dead worker),
+# and every missing report SWEEP_REPORT_AFTER_SECONDS after its last dispatch. A dead worker's
+# evaluation thus resumes within lease + interval (75 s by default). After
+# EVALUATION_MAX_ATTEMPTS claims that all died, the submission is failed instead.
+SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15)
+SWEEP_QUEUED_AFTER_SECONDS = env_int("SWEEP_QUEUED_AFTER_SECONDS", 60)
+SWEEP_REPORT_AFTER_SECONDS = env_int("SWEEP_REPORT_AFTER_SECONDS", 300)
+EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)
+CELERY_BEAT_SCHEDULE = {
+    "sweep-pipeline": {
+        "task": "compliance.sweep_pipeline",
+        "schedule": SWEEP_INTERVAL_SECONDS,
+        # Sweeps sent while no worker runs are dropped, not piled up: the next one does the same work.
+        "options": {"expires": SWEEP_INTERVAL_SECONDS},
+    }
+}
+# Two queues, so a burst of reports never delays validation: evaluations (and sweeps) on the default
+# "evaluation" queue, PDFs on "reports". A worker started without -Q consumes both.
+CELERY_TASK_DEFAULT_QUEUE = "evaluation"
+CELERY_TASK_QUEUES = (Queue("evaluation"), Queue("reports"))
+CELERY_TASK_ROUTES = {"compliance.render_report": {"queue": "reports"}}
 # Broker calls made inside a request (publishing a task, /healthz) give up within a few seconds
 # when Redis is down or hung, instead of holding a web worker.
 BROKER_SOCKET_TIMEOUT_SECONDS = env_int("BROKER_SOCKET_TIMEOUT_SECONDS", 2)
