@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import base64
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import matplotlib
 from matplotlib import ticker
 from matplotlib.figure import Figure
+
+from compliance.rules.labels import MEASURES
 
 from . import formatting as fmt
 
@@ -105,39 +107,19 @@ def composition_chart(
     band_name = fmt.band_label(band).split(" (")[0].lower()
     title = f"Share of {label}, {band_name} schools"
     with matplotlib.rc_context(_RC):
-        if len(points) <= MAX_BARS:
-            height = 0.9 + 0.24 * max(len(points), 1)
-            fig = Figure(figsize=(WIDTH_IN, height))
-            ax = fig.add_subplot()
-            ax.axvspan(lo * 100, hi * 100, color=BAND_FILL, zorder=0, label=f"band \u00b1{width * 100:.0f} points")
-            ax.axvline(band_share * 100, color="#222222", lw=1, ls="--", label=f"band share {band_share * 100:.0f}%")
-            ordered = sorted(points, key=lambda p: p.mid)
-            for y, p in enumerate(ordered):
-                out = _outside(p, lo, hi)
-                color = OUTSIDE if out else INSIDE
-                ax.barh(y, p.lo * 100, color=color, hatch="//" if out else None, edgecolor="white", height=0.7)
-                if not p.exact:  # the range a hidden share could lie in
-                    ax.barh(y, (p.hi - p.lo) * 100, left=p.lo * 100, color="white", edgecolor=color,
-                            hatch="xxx", height=0.7, lw=0.5)
-                ax.text(p.hi * 100 + 1, y, p.label, va="center", fontsize=7)
-            ax.set_yticks(range(len(ordered)), [_short(p.name) for p in ordered])
-            ax.set_ylim(-0.6, len(ordered) - 0.4)
+        bars = len(points) <= MAX_BARS
+        height = 0.9 + 0.24 * max(len(points), 1) if bars else 2.6
+        fig = Figure(figsize=(WIDTH_IN, height))
+        ax = fig.add_subplot()
+        ax.axvspan(lo * 100, hi * 100, color=BAND_FILL, zorder=0, label=f"band \u00b1{width * 100:.0f} points")
+        ax.axvline(band_share * 100, color="#222222", lw=1, ls="--", label=f"band share {band_share * 100:.0f}%")
+        if bars:
+            _share_bars(ax, points, lo, hi)
             kind = "Bar chart"
-            what = f"each of the {len(points)} {band_name} schools" if len(points) != 1 else f"the one {band_name} school"
+            what = (f"each of the {len(points)} {band_name} schools" if len(points) != 1
+                    else f"the one {band_name} school")
         else:
-            height = 2.6
-            fig = Figure(figsize=(WIDTH_IN, height))
-            ax = fig.add_subplot()
-            ax.axvspan(lo * 100, hi * 100, color=BAND_FILL, zorder=0, label=f"band \u00b1{width * 100:.0f} points")
-            ax.axvline(band_share * 100, color="#222222", lw=1, ls="--", label=f"band share {band_share * 100:.0f}%")
-            bins = [i * 5 for i in range(21)]
-            inside_vals = [p.mid * 100 for p in points if not _outside(p, lo, hi)]
-            outside_vals = [p.mid * 100 for p in outside]
-            ax.hist([inside_vals, outside_vals], bins=bins, stacked=True, color=[INSIDE, OUTSIDE],
-                    hatch=None, label=["within band", "outside band"], edgecolor="white", lw=0.5)
-            for patch in ax.patches[-20:]:
-                patch.set_hatch("//")
-            ax.set_ylabel("schools")
+            _share_histogram(ax, points, outside, lo, hi)
             kind = "Histogram"
             what = f"the {len(points)} {band_name} schools, in 5-point bins"
         ax.set_xlim(0, 108)
@@ -157,6 +139,33 @@ def composition_chart(
         alt += (f" {not_shown} school(s) whose share is suppressed without a printable range "
                 "(small enrollment or complementary suppression) are not drawn.")
     return Chart(title=title, alt=alt, uri=uri, width_in=WIDTH_IN, height_in=height)
+
+
+def _share_bars(ax, points: list[SharePoint], lo: float, hi: float) -> None:
+    """One bar per school, a hidden share drawn as the hatched range it could lie in."""
+    ordered = sorted(points, key=lambda p: p.mid)
+    for y, p in enumerate(ordered):
+        out = _outside(p, lo, hi)
+        color = OUTSIDE if out else INSIDE
+        ax.barh(y, p.lo * 100, color=color, hatch="//" if out else None, edgecolor="white", height=0.7)
+        if not p.exact:  # the range a hidden share could lie in
+            ax.barh(y, (p.hi - p.lo) * 100, left=p.lo * 100, color="white", edgecolor=color,
+                    hatch="xxx", height=0.7, lw=0.5)
+        ax.text(p.hi * 100 + 1, y, p.label, va="center", fontsize=7)
+    ax.set_yticks(range(len(ordered)), [_short(p.name) for p in ordered])
+    ax.set_ylim(-0.6, len(ordered) - 0.4)
+
+
+def _share_histogram(ax, points: list[SharePoint], outside: list[SharePoint], lo: float, hi: float) -> None:
+    """Schools per 5-point bin, those outside the band stacked and hatched."""
+    bins = [i * 5 for i in range(21)]
+    inside_vals = [p.mid * 100 for p in points if not _outside(p, lo, hi)]
+    outside_vals = [p.mid * 100 for p in outside]
+    ax.hist([inside_vals, outside_vals], bins=bins, stacked=True, color=[INSIDE, OUTSIDE],
+            hatch=None, label=["within band", "outside band"], edgecolor="white", lw=0.5)
+    for patch in ax.patches[-20:]:
+        patch.set_hatch("//")
+    ax.set_ylabel("schools")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +203,8 @@ def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progress
                    rasterized=big, label="school", lw=0)
         if ranged:
             ax.errorbar([p.ed.mid * 100 for p in ranged], [p.ppe for p in ranged],
-                        xerr=[[(p.ed.mid - p.ed.lo) * 100 for p in ranged], [(p.ed.hi - p.ed.mid) * 100 for p in ranged]],
+                        xerr=[[(p.ed.mid - p.ed.lo) * 100 for p in ranged],
+                              [(p.ed.hi - p.ed.mid) * 100 for p in ranged]],
                         fmt="o", mfc="white", mec=OUTSIDE, ecolor=OUTSIDE, ms=4, lw=0.8,
                         label="school, ED share suppressed (range)")
         if mean_ppe is not None:
@@ -231,7 +241,8 @@ def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progress
     return Chart(title=title, alt=alt + ".", uri=uri, width_in=WIDTH_IN, height_in=3.2)
 
 
-def dissimilarity_chart(rows: list[tuple[str, float | None, float | None]], warning_at: float, finding_at: float) -> Chart:
+def dissimilarity_chart(rows: list[tuple[str, float | None, float | None]], warning_at: float, finding_at: float
+                        ) -> Chart:
     """Multigroup and ED/not-ED dissimilarity for the district and each band, with the cut points."""
     title = "Dissimilarity index by grade band"
     labels = [r[0] for r in rows]
@@ -240,9 +251,10 @@ def dissimilarity_chart(rows: list[tuple[str, float | None, float | None]], warn
         fig = Figure(figsize=(WIDTH_IN, height))
         ax = fig.add_subplot()
         ys = list(range(len(rows)))
-        ax.barh([y - 0.18 for y in ys], [r[1] or 0 for r in rows], height=0.34, color=INSIDE, label="multigroup D (race)")
+        ax.barh([y - 0.18 for y in ys], [r[1] or 0 for r in rows], height=0.34, color=INSIDE,
+                label=MEASURES["multigroup"])
         ax.barh([y + 0.18 for y in ys], [r[2] or 0 for r in rows], height=0.34, color="#9cb3cc", hatch="..",
-                edgecolor="white", label="D, ED vs not ED")
+                edgecolor="white", label=MEASURES["ed_not_ed"])
         for y, r in zip(ys, rows):
             for off, v in ((-0.18, r[1]), (0.18, r[2])):
                 ax.text((v or 0) + 0.01, y + off, fmt.index(v) if v is not None else "n/a", va="center", fontsize=7)
