@@ -9,9 +9,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 .PHONY: setup syscheck run test lint worker migrate seed bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required (set PYTHON=/path/to/python3.11)."; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) \
-	  || { echo "Could not create $(VENV) (Debian's own Python needs: sudo apt-get install -y python3-venv)."; exit 1; }
+	@test -x $(BIN)/python || scripts/make_venv.sh $(VENV) $(PYTHON)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $@

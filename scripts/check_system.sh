@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system packages in scripts/system-packages.txt that are missing, for SCOPE "run"
-# (the app) or "test" (the app and the test suite): with apt-get as root or with passwordless
-# sudo, otherwise it prints the one command to run and fails.
-# Usage: scripts/check_system.sh [run|test] [PYTHON]  (PYTHON: also check that WeasyPrint loads)
+# (the app), "test" (the app and the test suite) or "python" (a Python to make the venv with):
+# with apt-get as root or with passwordless sudo, otherwise it prints the one command to run
+# and fails.
+# Usage: scripts/check_system.sh [run|test|python] [PYTHON]  (PYTHON: also check that WeasyPrint loads)
 set -euo pipefail
 scope=${1:-run}
 py=${2:-}
@@ -11,7 +12,7 @@ list="$(dirname "$0")/system-packages.txt"
 wanted=()
 while read -r name pkg_scope _; do
   case "$name" in ''|'#'*) continue ;; esac
-  if [ "$pkg_scope" = run ] || [ "$scope" = test ]; then wanted+=("$name"); fi
+  if [ "$pkg_scope" = "$scope" ] || { [ "$pkg_scope" = run ] && [ "$scope" = test ]; }; then wanted+=("$name"); fi
 done < "$list"
 
 installed() { dpkg -s "$1" 2>/dev/null | grep -q '^Status: install ok installed'; }

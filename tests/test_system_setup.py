@@ -1,4 +1,5 @@
-"""scripts/check_system.sh against fake dpkg, apt-get, sudo and id: what it installs, and when it only says how."""
+"""scripts/check_system.sh and make_venv.sh against fake dpkg, apt-get, sudo, id and python: what they install, and
+when they only say how."""
 from __future__ import annotations
 
 import os
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "check_system.sh"
+SCRIPTS = ROOT / "scripts"
 
 # Each shim logs how it was called to $FAKE_STATE, so nothing real is ever queried or installed.
 SHIMS = {
@@ -34,10 +35,20 @@ exec "$@"
     "id": """#!/bin/sh
 [ "$1" = -u ] && echo "$FAKE_UID"
 """,
+    # A Python 3.11 whose venv module comes with the python3-venv package, as on Debian.
+    "python3.11": """#!/bin/sh
+case "$*" in
+  "-c import ensurepip, venv") ! grep -qx python3-venv "$FAKE_STATE/missing" ;;
+  "-c import sys; sys.exit(sys.version_info < (3, 11))") exit 0 ;;
+  "-m venv "*) echo "$*" >> "$FAKE_STATE/python.log" ;;
+  *) exit 2 ;;
+esac
+""",
 }
 
 
-def run_check(tmp_path: Path, *, uid: int, sudo: str, missing: list[str]) -> tuple[subprocess.CompletedProcess, Path]:
+def run_check(tmp_path: Path, *, uid: int, sudo: str, missing: list[str],
+              command: tuple[str, ...] = ("check_system.sh", "test")) -> tuple[subprocess.CompletedProcess, Path]:
     shims, state = tmp_path / "bin", tmp_path / "state"
     shims.mkdir()
     state.mkdir()
@@ -47,7 +58,8 @@ def run_check(tmp_path: Path, *, uid: int, sudo: str, missing: list[str]) -> tup
     (state / "missing").write_text("".join(f"{p}\n" for p in missing))
     env = {"PATH": f"{shims}:/usr/bin:/bin", "FAKE_STATE": str(state), "FAKE_UID": str(uid), "FAKE_SUDO": sudo,
            "HOME": os.environ.get("HOME", "/tmp")}
-    proc = subprocess.run(["bash", str(SCRIPT), "test"], env=env, capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(["bash", str(SCRIPTS / command[0]), *command[1:]], env=env, capture_output=True, text=True,
+                          timeout=30)
     return proc, state
 
 
@@ -102,6 +114,28 @@ def test_nothing_missing_means_no_apt_get_at_all(tmp_path):
     assert proc.stdout == ""
 
 
+@pytest.mark.timeout(60)
+def test_test_scope_leaves_the_python_packages_alone(tmp_path):
+    proc, state = run_check(tmp_path, uid=0, sudo="none", missing=["python3-venv"])
+
+    assert proc.returncode == 0, proc.stderr
+    assert log_lines(state, "apt-get") == []
+
+
+@pytest.mark.timeout(60)
+def test_make_venv_installs_debians_venv_module_when_python_lacks_it(tmp_path):
+    venv = tmp_path / "venv"
+    proc, state = run_check(tmp_path, uid=0, sudo="none", missing=["python3-venv", "chromium"],
+                            command=("make_venv.sh", str(venv)))
+
+    assert proc.returncode == 0, proc.stderr
+    assert log_lines(state, "apt-get") == [
+        "DEBIAN_FRONTEND=noninteractive update -qq",
+        "DEBIAN_FRONTEND=noninteractive install -y -qq python3-venv",  # chromium is make test's business
+    ]
+    assert log_lines(state, "python") == [f"-m venv {venv}"]
+
+
 def test_ci_and_make_read_the_one_package_list():
     # .ci/run and the Makefile call the script rather than keeping a list of their own.
     listed = [line.split()[0] for line in (ROOT / "scripts/system-packages.txt").read_text().splitlines()
@@ -109,4 +143,5 @@ def test_ci_and_make_read_the_one_package_list():
     assert {"chromium", "poppler-utils", "libpango-1.0-0", "libreoffice-calc-nogui"} <= set(listed)
     ci = (ROOT / ".ci/run").read_text()
     assert "scripts/check_system.sh test" in ci
-    assert not any(package in ci for package in listed)
+    assert "apt-get" not in ci and "dpkg" not in ci and "chromium" not in ci
+    assert "@test -x $(BIN)/python || scripts/make_venv.sh" in (ROOT / "Makefile").read_text()
