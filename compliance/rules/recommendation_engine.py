@@ -6,7 +6,8 @@ says, with its numbers, what a remedy would take; the numbers come from
 """
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from . import remedies
 from .labels import group_noun
@@ -86,7 +87,9 @@ def _comparability_estimate(f: RuleFinding, ctx: _Context) -> dict[str, Any] | N
         ctx.wb, f.school_id, res01_limit=r1["limit"], res02_limit=r2["limit"],
         min_enrollment=r1["min_enrollment"] if f.rule == "RES-01" else r2["min_enrollment"],
     )
-    part = None if comp is None else comp["res01" if f.rule == "RES-01" else "res02"]
+    if comp is None:
+        return None
+    part = comp["res01" if f.rule == "RES-01" else "res02"]
     if part is None:
         return None
     return {k: comp[k] for k in ("school_id", "band", "enrollment", "comparison")} | part

@@ -1,7 +1,8 @@
 """The default recommendation library and the Equity Assistance Center table: data to correct, not code.
 
 Each :class:`LibraryEntry` is technical-assistance content a state administrator edits as
-JSON (docs/recommendations.md, "Models the state can point districts to"); the defaults below are what a new installation
+JSON (docs/recommendations.md, "Models the state can point districts to"); the defaults below
+are what a new installation
 starts with (migration 0004 copies them into the database). Bodies and titles may use the
 placeholders in :data:`PLACEHOLDERS`, written ``{name}``.
 """

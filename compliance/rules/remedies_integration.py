@@ -169,7 +169,9 @@ class _Rows:
     def add(self, coefs: dict[int, float], rhs: float) -> None:
         r = len(self.b)
         for c, v in coefs.items():
-            self.r.append(r), self.c.append(c), self.v.append(v)
+            self.r.append(r)
+            self.c.append(c)
+            self.v.append(v)
         self.b.append(rhs)
 
     def matrix(self, n_var: int) -> tuple[Any, Any]:
@@ -296,9 +298,9 @@ def _largest_flows(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _after(x: Any, prog: _Program, rows: list[SchoolRow], cells: list[_Cell]) -> dict[str, dict[str, float]]:
-    """Each school's enrollment and shares once the plan is carried out."""
-    after: dict[str, dict[str, float]] = {}
+def _after(x: Any, prog: _Program, rows: list[SchoolRow], cells: list[_Cell]) -> dict[str, dict[str, float | None]]:
+    """Each school's enrollment and shares once the plan is carried out (no shares if it closes)."""
+    after: dict[str, dict[str, float | None]] = {}
     for i, s in enumerate(rows):
         net = [float(x[prog.inn(i, k)] - x[prog.out(i, k)]) for k in range(prog.k)]
         t_after = s.enrollment_total + sum(net)

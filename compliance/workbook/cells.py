@@ -3,7 +3,8 @@
 Each converter takes a column's raw values and returns ``(values, [(position, reason)], any
 blank)``; the values hold :data:`BLANK` for a blank cell and ``None`` for a bad one. A clean
 column takes a C-level fast path (``map``/``set``/numpy) and only a column with something off
-falls back to per-cell Python (docs/workbook.md, "Cell values"). No state: the reader decides
+falls back to per-cell Python. Coded values, numbers stored as text and money text are read as
+docs/workbook.md (its opening section, and "Sheet `Budget`") says. No state: the reader decides
 which problem each reason becomes.
 """
 from __future__ import annotations
@@ -11,7 +12,8 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -31,11 +33,12 @@ TOO_LARGE = 1e15
 _NUM_CLEAN = re.compile(r"[\s,]")
 _MONEY_CLEAN = re.compile(r"[\s,$]|USD", re.IGNORECASE)
 _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
-EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # one DNS label
+EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
 
 
 def conv_int(raw: Sequence[Any]) -> Converted:
-    return conv_int_bounded(raw)[:3]  # type: ignore[return-value]
+    return conv_int_bounded(raw)[:3]
 
 
 def conv_int_bounded(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[int, str]], bool, tuple[int, int] | None]:
@@ -67,7 +70,7 @@ def conv_int_bounded(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[int, str
     return out, bad, BLANK in out, None
 
 
-def conv_float(raw: list[Any], what: str = "number") -> Converted:
+def conv_float(raw: Sequence[Any], what: str = "number") -> Converted:
     # NaN and infinity can be stored in a cell (or come from 1e400); they are no amount.
     if set(map(type, raw)) == {float} and bool(
         (np.abs(np.fromiter(raw, dtype=np.float64, count=len(raw))) < TOO_LARGE).all()  # False for NaN too
@@ -90,7 +93,7 @@ def conv_float(raw: list[Any], what: str = "number") -> Converted:
     return out, bad, BLANK in out
 
 
-def conv_money(raw: list[Any]) -> Converted:
+def conv_money(raw: Sequence[Any]) -> Converted:
     return conv_float(raw, "money")
 
 
@@ -126,7 +129,7 @@ def conv_id(raw: Sequence[Any]) -> Converted:
     return out, bad, BLANK in out
 
 
-def conv_text(raw: list[Any]) -> Converted:
+def conv_text(raw: Sequence[Any]) -> Converted:
     if set(map(type, raw)) == {str}:
         return _all_text(raw)
     out: list[Any] = []
@@ -163,11 +166,11 @@ def _code_of(v: Any, lookup: dict[Any, Any], label: str) -> Any:
     return None
 
 
-def _coded(lookup: dict[Any, Any], allowed: tuple[str, ...], label: str) -> Callable[[list[Any]], Converted]:
+def _coded(lookup: dict[Any, Any], allowed: tuple[str, ...], label: str) -> Callable[[Sequence[Any]], Converted]:
     """A converter for a coded column: exact lookups first (C speed), normalizing only misses."""
     allowed_text = ", ".join(allowed)
 
-    def conv(raw: list[Any]) -> Converted:
+    def conv(raw: Sequence[Any]) -> Converted:
         # Keys are all strings, so a float or bool cell misses here and is handled below.
         out = list(map(lookup.get, raw))
         if None not in out:
@@ -195,7 +198,7 @@ def _lookup(pairs: dict[str, Any]) -> dict[Any, Any]:
     return d
 
 
-CONVERTERS: dict[str, Callable[[list[Any]], Converted]] = {
+CONVERTERS: dict[str, Callable[[Sequence[Any]], Converted]] = {
     schema.ID: conv_id,
     schema.TEXT: conv_text,
     schema.EMAIL: conv_text,
@@ -251,7 +254,9 @@ def number(v: Any, money: bool = False) -> Any:
 def valid_year(v: str) -> bool:
     """A school year written YYYY-YY whose second year follows the first (2026-27)."""
     m = _YEAR.match(v)
-    return bool(m) and (int(m.group(1)) + 1) % 100 == int(m.group(2))
+    if m is None:
+        return False
+    return (int(m.group(1)) + 1) % 100 == int(m.group(2))
 
 
 def cell_text(v: Any) -> str:

@@ -41,10 +41,13 @@ class Limits:
     max_columns: int = 100
 
     @classmethod
-    def from_settings(cls, settings: object) -> "Limits":
+    def from_settings(cls, settings: object) -> Limits:
         """Build from an object with WORKBOOK_* attributes (django.conf.settings)."""
         d = cls()
-        get = lambda name, default: int(getattr(settings, name, default))  # noqa: E731
+
+        def get(name: str, default: int) -> int:
+            return int(getattr(settings, name, default))
+
         return cls(
             max_upload_bytes=get("WORKBOOK_MAX_UPLOAD_BYTES", d.max_upload_bytes),
             max_uncompressed_bytes=get("WORKBOOK_MAX_UNCOMPRESSED_BYTES", d.max_uncompressed_bytes),
@@ -157,7 +160,8 @@ def open_package(blob: bytes, filename: str | None, limits: Limits) -> Package:
         zf = zipfile.ZipFile(io.BytesIO(blob))
         infos = zf.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError, OSError) as exc:
-        raise reject("DATA-09", f"The file is damaged or incomplete: it is not a readable zip package ({exc}).") from None
+        raise reject("DATA-09",
+                     f"The file is damaged or incomplete: it is not a readable zip package ({exc}).") from None
 
     if len(infos) > limits.max_entries:
         raise reject("DATA-10", f"The file holds {len(infos)} parts; at most {limits.max_entries} are allowed.")
@@ -191,7 +195,8 @@ def _check_sizes(infos: list[zipfile.ZipInfo], limits: Limits) -> None:
                 f"The part {info.filename} unpacks to {_mb(info.file_size)}; "
                 f"at most {_mb(limits.max_entry_uncompressed_bytes)} is allowed per part.",
             )
-        if info.file_size >= _RATIO_MIN_BYTES and info.file_size > limits.max_compression_ratio * max(info.compress_size, 1):
+        ratio_bound = limits.max_compression_ratio * max(info.compress_size, 1)
+        if info.file_size >= _RATIO_MIN_BYTES and info.file_size > ratio_bound:
             raise reject(
                 "DATA-10",
                 f"The part {info.filename} is compressed {info.file_size // max(info.compress_size, 1)} to 1; "
@@ -404,7 +409,8 @@ def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
     prolog = head[: root.start()] if root else head
     low = prolog.lower()
     if b"<!doctype" in low or b"<!entity" in low:
-        raise reject("DATA-11", f"The part {info.filename} declares XML entities (a DOCTYPE), which is not allowed in a workbook.")
+        raise reject("DATA-11",
+                     f"The part {info.filename} declares XML entities (a DOCTYPE), which is not allowed in a workbook.")
     if root is None and info.file_size > len(head):
         raise reject("DATA-11", f"The part {info.filename} has an oversized XML prolog.")
     # Entities may also hide after a legal-looking start in a malformed part; cheap check.
@@ -438,7 +444,8 @@ def _sheet_paths(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
         raise
     except Exception as exc:  # defusedxml's refusals and plain parse errors alike
         if exc.__class__.__module__.startswith("defusedxml"):
-            raise reject("DATA-11", "The workbook part declares XML entities, which is not allowed in a workbook.") from None
+            raise reject("DATA-11",
+                         "The workbook part declares XML entities, which is not allowed in a workbook.") from None
         raise reject("DATA-09", f"The file is damaged: its workbook part cannot be read ({exc}).") from None
     out: dict[str, str] = {}
     rid_attr = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"

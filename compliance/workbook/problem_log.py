@@ -25,7 +25,8 @@ class ProblemLog:
         if value == "" or value is BLANK:
             value = None
         where = _where(sheet, row, column)
-        self.problems.append(DataProblem(code, severity or dc.severity, sheet, row, column, value, f"{where}{message}", fix or dc.fix))
+        self.problems.append(DataProblem(code, severity or dc.severity, sheet, row, column, value,
+                                         f"{where}{message}", fix or dc.fix))
 
     def on_row(self, sheet: str, row: int) -> bool:
         """Whether a problem was already reported on this row (so a blank is not reported twice)."""

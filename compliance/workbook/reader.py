@@ -1,6 +1,6 @@
 """Reads and validates a submission workbook (template v1) into :class:`WorkbookData`.
 
-Order (docs/workbook.md, "Reading"): size and magic bytes, zip-level checks (:mod:`.package`),
+Order: size and magic bytes, zip-level checks (:mod:`.package`),
 bounded scans of the sheet XML, then python-calamine for the cells (:mod:`.calamine_loader`).
 Validation is column-wise (:mod:`.cells`, :mod:`.tables`, :mod:`.sheets`): each column is
 converted with C-level fast paths and only falls back to per-cell Python when something in it
@@ -12,21 +12,22 @@ ones already parsed; the cyclic garbage collector is off during the read. The re
 including which refusal wins when several apply, is that of a read in template order.
 
 ``read_workbook`` never raises for a bad file: fatal problems come back as a
-``WorkbookData`` holding one error.
+``WorkbookData`` holding one error (docs/workbook.md, "What a broken workbook gets").
 """
 from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from compliance.rules.model import SchoolRow, WorkbookData
 
 from . import schema
 from .calamine_loader import CalamineLoader, open_calamine
-from .calamine_loader import available_cpus as _cpus
+from .calamine_loader import available_cpus as _cpus  # looked up per read, so a test can pretend 2 cores
 from .package import Limits, Package, Rejected, SheetScan, file_problem, open_package, reject, scan_sheet, sniff
 from .problem_log import ProblemLog
 from .schema import Sheet, normalize_name
@@ -36,6 +37,8 @@ from .tables import Columns, Table, find_table
 log = logging.getLogger(__name__)
 
 __all__ = ["Limits", "read_workbook"]
+
+_DEFAULT_LIMITS = Limits()
 
 # A second calamine worker opens the workbook again (shared strings, styles): only worth it,
 # and only bounded in memory, when the parts besides the sheets are small.
@@ -56,7 +59,7 @@ assert set(_PARSE_ORDER) == set(_CHECK_ORDER) == set(schema.SHEETS)
 def read_workbook(
     source: str | Path | bytes,
     *,
-    limits: Limits = Limits(),
+    limits: Limits = _DEFAULT_LIMITS,
     expected_district_ids: set[str] | None = None,
     expected_school_year: str | None = None,
     filename: str | None = None,
@@ -82,7 +85,8 @@ def read_workbook(
         raise
     except Exception as exc:  # a parser bug or a file shape nobody foresaw: still one clear error
         log.exception("workbook could not be read")
-        return WorkbookData(problems=[file_problem("DATA-09", f"The file cannot be read as an Excel workbook ({type(exc).__name__}: {exc}).")])
+        why = f"The file cannot be read as an Excel workbook ({type(exc).__name__}: {exc})."
+        return WorkbookData(problems=[file_problem("DATA-09", why)])
 
 
 def _bytes_of(source: str | Path | bytes, filename: str | None, limits: Limits) -> tuple[bytes, str | None]:
@@ -141,11 +145,14 @@ def _template_sheets(sheet_names: list[str], problems: ProblemLog) -> dict[str, 
     for name in sheet_names:
         key = normalize_name(name)
         if key in found:
-            problems.add("DATA-20", name, None, None, name, f"The sheets {found[key]!r} and {name!r} have the same name once case and spacing are ignored; {name!r} was not read.")
+            problems.add("DATA-20", name, None, None, name,
+                         f"The sheets {found[key]!r} and {name!r} have the same name once case and spacing "
+                         f"are ignored; {name!r} was not read.")
             continue
         found[key] = name
         if key not in schema.SHEETS_BY_KEY and key != instructions:
-            problems.add("DATA-17", name, None, None, None, f"The sheet {name!r} is not part of the template and was not read.")
+            problems.add("DATA-17", name, None, None, None,
+                         f"The sheet {name!r} is not part of the template and was not read.")
     for sheet in (schema.DISTRICT, schema.SCHOOLS):
         if normalize_name(sheet.name) not in found:
             problems.add("DATA-15", sheet.name, None, None, None, f"The workbook has no sheet named {sheet.name!r}.")
@@ -159,7 +166,8 @@ def _workers(pkg: Package) -> int:
     return min(_WORKERS if rest <= _SECOND_OPEN_MAX_BYTES else 1, _cpus())
 
 
-def _scan_sheets(pkg: Package, actual_of: dict[str, str], limits: Limits, loader: CalamineLoader) -> dict[str, SheetScan]:
+def _scan_sheets(pkg: Package, actual_of: dict[str, str], limits: Limits,
+                 loader: CalamineLoader) -> dict[str, SheetScan]:
     """Scan every template sheet's XML, handing each to calamine once it (and all before it) passed."""
     scans: dict[str, SheetScan] = {}
     refused: dict[str, Rejected] = {}
@@ -216,7 +224,9 @@ def _arrive(sheet: Sheet, actual_of: dict[str, str], loader: CalamineLoader, lim
         return
     if grid and len(grid[0]) > limits.max_columns:
         read.too_wide[sheet.name] = reject(
-            "DATA-12", f"The {sheet.name} sheet is {len(grid[0])} columns wide; the template needs at most {limits.max_columns}.", sheet=sheet.name)
+            "DATA-12",
+            f"The {sheet.name} sheet is {len(grid[0])} columns wide; the template needs at most {limits.max_columns}.",
+            sheet=sheet.name)
         return
     read.grids[sheet.name] = grid
     if sheet is not schema.DISTRICT:
@@ -236,7 +246,8 @@ def _raise_refusal(read: _Progress, limits: Limits) -> None:
         t = next(read.too_many[s.name] for s in schema.SHEETS if s.name in read.too_many)
         raise reject(
             "DATA-13",
-            f"The {t.sheet.name} sheet has {len(t.rows):,} rows of data; at most {limits.max_school_rows:,} are allowed.",
+            f"The {t.sheet.name} sheet has {len(t.rows):,} rows of data; "
+            f"at most {limits.max_school_rows:,} are allowed.",
             sheet=t.sheet.name,
         )
 
@@ -273,7 +284,8 @@ def _check_budget(read: _Progress, expected: _Expected, problems: ProblemLog) ->
     elif not problems.has(name, "DATA-18"):
         # (A Budget sheet missing a column already has its errors; no warning on top.)
         why = "is empty" if name in read.grids else "is missing"
-        problems.add("DATA-16", name, None, None, None, f"The Budget sheet {why}, so the resource-equity rules (RES-01..RES-05) cannot run.")
+        problems.add("DATA-16", name, None, None, None,
+                     f"The Budget sheet {why}, so the resource-equity rules (RES-01..RES-05) cannot run.")
 
 
 def _check_proposed(read: _Progress, expected: _Expected, problems: ProblemLog) -> None:

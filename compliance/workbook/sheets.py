@@ -2,7 +2,7 @@
 
 The table sheets' checks that need no other sheet (:func:`local_checks`) may run before
 Schools is read; the rest take what they need from Schools as arguments
-(docs/workbook.md, "Sheets" and "Cross-sheet checks").
+(docs/workbook.md, a section per sheet).
 """
 from __future__ import annotations
 
@@ -70,7 +70,7 @@ def lottery_rows(t: Table, cols: Columns, school_ids: set[str], problems: Proble
             problems.add("DATA-39", t.sheet.name, t.rownums[k], "seats", seats,
                     f"admitted_ed + admitted_non_ed = {a + b} is more than the {seats} seats offered.")
     if "target_ed_share" not in cols.complete:
-        # docs/workbook.md, "Lottery": a blank target is the 50/50 split.
+        # docs/workbook.md, "Sheet `Lottery`": a blank target_ed_share is 0.5.
         c["target_ed_share"] = [0.5 if v is None else v for v in c["target_ed_share"]]
     return build_rows(LotteryRow, t, cols)
 
@@ -103,7 +103,8 @@ def _check_new_schools(t: Table, c: dict[str, list[Any]], new_ids: set[Any], pro
             raw = t.rows[k][j] if j is not None else ""
             if c[name][k] is None and (raw == "" or j is None):
                 problems.add("DATA-21", t.sheet.name, t.rownums[k], name, None,
-                        f"school_id {sid!r} is not on the Schools sheet, so it is a school the change opens and needs {name}.")
+                             f"school_id {sid!r} is not on the Schools sheet, so it is a school the change "
+                             f"opens and needs {name}.")
 
 
 # -- District ----------------------------------------------------------------------------
@@ -121,7 +122,8 @@ def district_info(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog, 
         if col.name not in rows_of:
             problems.add("DATA-30", sheet, None, col.name, None, f"The required field {col.name!r} is missing.")
         elif not problems.on_row(sheet, rows_of[col.name]):
-            problems.add("DATA-30", sheet, rows_of[col.name], col.name, None, f"The required field {col.name!r} is blank.")
+            problems.add("DATA-30", sheet, rows_of[col.name], col.name, None,
+                         f"The required field {col.name!r} is blank.")
     identity = {k: values.get(k) for k in _IDENTITY_FIELDS}
     if any(values.get(c.name) is None for c in schema.DISTRICT.columns if c.required):
         return None, rows_of, identity
@@ -138,7 +140,8 @@ def district_info(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog, 
     return info, rows_of, identity
 
 
-def _district_fields(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog) -> tuple[dict[str, Any], dict[str, int]]:
+def _district_fields(grid: list[list[Any]], scan: SheetScan,
+                     problems: ProblemLog) -> tuple[dict[str, Any], dict[str, int]]:
     """Field name -> converted value (None when blank or bad), and field name -> Excel row."""
     sheet = schema.DISTRICT.name
     fields = {normalize_name(c.name): c for c in schema.DISTRICT.columns}
@@ -154,9 +157,11 @@ def _district_fields(grid: list[list[Any]], scan: SheetScan, problems: ProblemLo
         col = fields.get(normalize_name(cell_text(name_raw)))
         if col is None:
             text = cell_text(name_raw)
-            problems.add("DATA-19", sheet, excel_row, text, raw, f"The field {text!r} is not part of the template and was not read.")
+            problems.add("DATA-19", sheet, excel_row, text, raw,
+                         f"The field {text!r} is not part of the template and was not read.")
         elif col.name in values:
-            problems.add("DATA-20", sheet, excel_row, col.name, raw, f"The field {col.name!r} appears twice; only row {rows_of[col.name]} was read.")
+            problems.add("DATA-20", sheet, excel_row, col.name, raw,
+                         f"The field {col.name!r} appears twice; only row {rows_of[col.name]} was read.")
         else:
             rows_of[col.name] = excel_row
             values[col.name] = _formula_problem(col, raw, (excel_row, vcol), scan, problems)
@@ -178,10 +183,12 @@ def _formula_problem(col: Column, raw: Any, cell: tuple[int, int], scan: SheetSc
     """The field's value; a blank that is an Excel error or an unsaved formula is reported as such."""
     row = cell[0]
     if raw == "" and cell in scan.errors:
-        problems.add("DATA-25", schema.DISTRICT.name, row, col.name, scan.errors[cell], f"the cell holds the Excel error {scan.errors[cell]}.")
+        problems.add("DATA-25", schema.DISTRICT.name, row, col.name, scan.errors[cell],
+                     f"the cell holds the Excel error {scan.errors[cell]}.")
         return None
     if raw == "" and cell in scan.uncached:
-        problems.add("DATA-25", schema.DISTRICT.name, row, col.name, None, "the cell holds a formula with no saved result.")
+        problems.add("DATA-25", schema.DISTRICT.name, row, col.name, None,
+                     "the cell holds a formula with no saved result.")
         return None
     return _district_value(col, raw, row, problems)
 

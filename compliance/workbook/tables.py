@@ -1,16 +1,17 @@
 """Table sheets: finding the header row, converting the columns, and the row checks they share.
 
-A table sheet (Schools, Budget, Proposed, Lottery) is converted column by column
-(docs/workbook.md, "Sheets"): a column with a value in every row is *complete*, and the
-cross-column checks take C-speed paths over complete columns, walking rows only when
-something is off.
+A table sheet (Schools, Budget, Proposed, Lottery) is converted column by column, empty rows
+skipped and columns in any order (docs/workbook.md, its opening section). A column with a
+value in every row is *complete*, and the cross-column checks take C-speed paths over
+complete columns, walking rows only when something is off.
 """
 from __future__ import annotations
 
 import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any, Sequence
+from typing import Any
 
 from compliance.rules.model import GRADE_INDEX, RACE_GROUPS
 
@@ -48,13 +49,15 @@ def find_table(sheet: Sheet, grid: list[list[Any]], scan: SheetScan, problems: P
     header_i = _header_index(sheet, grid)
     if header_i is None:
         if sheet.required:
-            problems.add("DATA-15", sheet.name, None, None, None, f"The {sheet.name} sheet is empty: it has no header row and no schools.")
+            problems.add("DATA-15", sheet.name, None, None, None,
+                         f"The {sheet.name} sheet is empty: it has no header row and no schools.")
         return None
     header_row = header_i + 1
     index = _map_header(sheet, grid[header_i], header_row, problems)
     missing = [c for c in sheet.columns if c.required and c.name not in index]
     for c in missing:
-        problems.add("DATA-18", sheet.name, header_row, c.name, None, f"The required column {c.name!r} is missing from the header row.")
+        problems.add("DATA-18", sheet.name, header_row, c.name, None,
+                     f"The required column {c.name!r} is missing from the header row.")
     if missing:
         return None
     rows, rownums = _data_rows(sheet, grid, header_i, index)
@@ -84,15 +87,18 @@ def _map_header(sheet: Sheet, header: list[Any], header_row: int, problems: Prob
         text = cell_text(h)
         col = known.get(normalize_name(text))
         if col is None:
-            problems.add("DATA-19", sheet.name, header_row, text, text, f"The column {text!r} is not part of the template and was not read.")
+            problems.add("DATA-19", sheet.name, header_row, text, text,
+                         f"The column {text!r} is not part of the template and was not read.")
         elif col.name in index:
-            problems.add("DATA-20", sheet.name, header_row, col.name, text, f"The column {col.name!r} appears twice; only the first one was read.")
+            problems.add("DATA-20", sheet.name, header_row, col.name, text,
+                         f"The column {col.name!r} appears twice; only the first one was read.")
         else:
             index[col.name] = j
     return index
 
 
-def _data_rows(sheet: Sheet, grid: list[list[Any]], header_i: int, index: dict[str, int]) -> tuple[list[list[Any]], list[int]]:
+def _data_rows(sheet: Sheet, grid: list[list[Any]], header_i: int,
+               index: dict[str, int]) -> tuple[list[list[Any]], list[int]]:
     """The rows below the header that hold data, and their Excel row numbers."""
     body = grid[header_i + 1 :]
     width = len(grid[header_i])
@@ -173,7 +179,8 @@ def _blank_cells(t: Table, col: Column, j: int, vals: list[Any], problems: Probl
         vals[k] = None
         key = (t.rownums[k], j)
         if key in scan.errors:
-            problems.add("DATA-25", sheet, key[0], col.name, scan.errors[key], f"the cell holds the Excel error {scan.errors[key]}.")
+            problems.add("DATA-25", sheet, key[0], col.name, scan.errors[key],
+                         f"the cell holds the Excel error {scan.errors[key]}.")
         elif key in scan.uncached:
             problems.add("DATA-25", sheet, key[0], col.name, None, "the cell holds a formula with no saved result.")
         elif col.required:
@@ -200,7 +207,8 @@ def _check_range(t: Table, col: Column, vals: list[Any], full: bool, bounds: tup
         if col.minimum is not None and (v <= col.minimum if col.min_exclusive else v < col.minimum) or (
             col.maximum is not None and v > col.maximum
         ):
-            problems.add("DATA-23", t.sheet.name, t.rownums[k], col.name, v, f"{fmt(v)} is out of range; it must be {col.range_text()}.")
+            problems.add("DATA-23", t.sheet.name, t.rownums[k], col.name, v,
+                         f"{fmt(v)} is out of range; it must be {col.range_text()}.")
 
 
 def check_duplicates(t: Table, ids: list[str | None], complete: set[str], problems: ProblemLog) -> None:
@@ -213,13 +221,14 @@ def check_duplicates(t: Table, ids: list[str | None], complete: set[str], proble
         if sid is None:
             continue
         if sid in first:
-            problems.add("DATA-26", t.sheet.name, t.rownums[k], "school_id", sid, f"school_id {sid!r} is already on row {t.rownums[first[sid]]}.")
+            problems.add("DATA-26", t.sheet.name, t.rownums[k], "school_id", sid,
+                         f"school_id {sid!r} is already on row {t.rownums[first[sid]]}.")
         else:
             first[sid] = k
 
 
 def check_race_sum(t: Table, cols: Columns, problems: ProblemLog) -> None:
-    """The seven race columns add up to enrollment_total (docs/workbook.md, "Schools")."""
+    """The seven race columns add up to enrollment_total (docs/workbook.md, "Sheet `Schools`")."""
     c = cols.values
     totals = c["enrollment_total"]
     races = [c[r] for r in RACE_GROUPS]
@@ -246,7 +255,8 @@ def check_grade_order(t: Table, lows: list[Any], highs: list[Any], full: bool, p
             return
     for k, (lo, hi) in enumerate(zip(lows, highs)):
         if lo is not None and hi is not None and GRADE_INDEX[lo] > GRADE_INDEX[hi]:
-            problems.add("DATA-27", t.sheet.name, t.rownums[k], "grade_low", lo, f"grade_low {lo} is above grade_high {hi}.")
+            problems.add("DATA-27", t.sheet.name, t.rownums[k], "grade_low", lo,
+                         f"grade_low {lo} is above grade_high {hi}.")
 
 
 def check_known_ids(t: Table, ids: list[str | None], known: set[str], problems: ProblemLog) -> None:
@@ -255,7 +265,8 @@ def check_known_ids(t: Table, ids: list[str | None], known: set[str], problems: 
         return
     for k, sid in enumerate(ids):
         if sid is not None and sid not in known:
-            problems.add("DATA-37", t.sheet.name, t.rownums[k], "school_id", sid, f"school_id {sid!r} is not on the Schools sheet.")
+            problems.add("DATA-37", t.sheet.name, t.rownums[k], "school_id", sid,
+                         f"school_id {sid!r} is not on the Schools sheet.")
 
 
 def build_rows(cls: type, t: Table, cols: Columns) -> list[Any]:
