@@ -1,3 +1,4 @@
+"""The compliance app: submissions, evaluations, findings, reviews and reports."""
 from django.apps import AppConfig
 
 

@@ -1,0 +1,1 @@
+"""evaluate, make_template, seed_demo, demo_logins."""

@@ -1,3 +1,4 @@
+"""python manage.py demo_logins: print the demo users' usernames and passwords (make run shows them)."""
 from django.core.management.base import BaseCommand
 
 from compliance.management.commands.seed_demo import DEMO_USERS
