@@ -84,7 +84,7 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
     bodies = group.bodies(lambda text: scrub_small_counts(text, est.min_cell))
     general = bodies[0][0] if all(b[0] == bodies[0][0] for b in bodies) else ""
     specifics = list(dict.fromkeys((label, f"Estimate: {b[1]}") for (label, _), b in zip(members, bodies) if b[1]))
-    estimates = [rec.get("estimate") if isinstance(rec.get("estimate"), dict) else {} for _, rec in members]
+    estimates: list[dict[str, Any]] = [e if isinstance(e := rec.get("estimate"), dict) else {} for _, rec in members]
     keys = list(dict.fromkeys(k for e in estimates for k in e))
     common = {k: estimates[0].get(k) for k in keys if all(_same(e.get(k), estimates[0].get(k)) for e in estimates)}
     varying = [k for k in keys if k not in common and k not in ("school_id", "band")]

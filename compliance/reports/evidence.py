@@ -230,11 +230,16 @@ def lottery_mask(rule: str, evidence: dict[str, Any], min_cell: int) -> CellMask
     return mask_counts(counts, min_cell)
 
 
+def evidence_of(finding: dict[str, Any]) -> dict[str, Any]:
+    """A finding's evidence; {} when it has none (or not a mapping)."""
+    evidence = finding.get("evidence")
+    return evidence if isinstance(evidence, dict) else {}
+
+
 def finding_mask(finding: dict[str, Any], school_mask: CellMask | None, min_cell: int) -> CellMask | None:
     """The mask a finding's numbers go through: its lottery's, else its school's."""
     if finding.get("scope") == "lottery":
-        evidence = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
-        return lottery_mask(str(finding.get("rule")), evidence, min_cell)
+        return lottery_mask(str(finding.get("rule")), evidence_of(finding), min_cell)
     return school_mask
 
 
@@ -243,7 +248,7 @@ def finding_for_export(finding: dict[str, Any], mask: CellMask | None, min_cell:
 
     ``mask`` is the school's (``suppress_school(row, min_cell)``) for a school finding, else None.
     """
-    evidence = finding.get("evidence") if isinstance(finding.get("evidence"), dict) else {}
+    evidence = evidence_of(finding)
     mask = finding_mask(finding, mask, min_cell)
     ev = EvidenceFormatter(mask, min_cell, str(finding.get("rule") or ""))
     values, thresholds = ev.rows(evidence, every_threshold=True)

@@ -13,7 +13,7 @@ from compliance.rules.registry import default_group, rule_name, threshold_text
 from . import formatting as fmt
 from .advice import pdf_blocks
 from .context import ReportContext
-from .evidence import EvidenceFormatter, finding_mask
+from .evidence import EvidenceFormatter, evidence_of, finding_mask
 from .suppression import CellMask, scrub_text
 from .view_schools import SchoolInfo, band_short, finding_label
 
@@ -134,7 +134,7 @@ def _entry(ctx: ReportContext, schools: dict[str, SchoolInfo], names: dict[str, 
            f: dict[str, Any]) -> dict[str, Any]:
     """One finding as the template prints it, its numbers through its school's or lottery's mask."""
     code = str(f.get("rule") or "UNKNOWN")
-    evidence = f.get("evidence") if isinstance(f.get("evidence"), dict) else {}
+    evidence = evidence_of(f)
     school = schools.get(str(f.get("school_id"))) if f.get("school_id") else None
     mask = finding_mask(f, school.mask if school else None, ctx.min_cell)
     group = evidence.get("group") if isinstance(evidence.get("group"), str) else default_group(code)

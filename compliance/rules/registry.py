@@ -378,16 +378,17 @@ def _check_value(spec: Field, value: Any, path: str, context: Mapping[str, Any])
         return []
     unit = spec.unit_for(context)
     types = UNIT_TYPES[unit]
+    items: Any = value  # a list or dict once the type check below has passed
     # bool is an int to Python: only a "flag" may hold one.
     if not isinstance(value, types) or (isinstance(value, bool) and unit != "flag"):
         return [f"{path}: {type(value).__name__}, not {unit}"]
     if unit == "list" and spec.items is not None:
-        return [p for v in value for p in _check_value(spec.items, v, f"{path}[]", context)]
+        return [p for v in items for p in _check_value(spec.items, v, f"{path}[]", context)]
     if unit == "records" and spec.fields is not None:
-        return [p for v in value for p in (_check(spec.fields, v, f"{path}[].") if isinstance(v, dict)
+        return [p for v in items for p in (_check(spec.fields, v, f"{path}[].") if isinstance(v, dict)
                                             else [f"{path}[]: not a record"])]
     if unit == "record" and spec.by_group and spec.items is not None:
-        return [p for k, v in value.items() for p in _check_value(spec.items, v, f"{path}.{k}", context)]
+        return [p for k, v in items.items() for p in _check_value(spec.items, v, f"{path}.{k}", context)]
     if unit == "record" and spec.fields is not None:
-        return _check(spec.fields, value, f"{path}.")
+        return _check(spec.fields, items, f"{path}.")
     return []

@@ -39,7 +39,7 @@ class SchoolChecks:
             self._share_objects = self.share.astype(object)
         return self._share_objects
 
-    def band_share_objects(self, rows: np.ndarray, cols: np.ndarray) -> list[float]:
+    def band_share_objects(self, rows: np.ndarray, cols: np.ndarray | int) -> list[float]:
         """band_share[rows, cols].tolist(), as shared float objects: at most 27 distinct values."""
         if self._band_objects is None:
             self._band_objects = self.band_shares.astype(object)
@@ -192,8 +192,8 @@ def _int01_findings(checks: SchoolChecks, table: SchoolTable, names: Sequence[st
     groups = _RACIAL_KEY_ARRAY[head_col].tolist()
     return _band_findings(
         "INT-01", "racially identifiable", p01, table, names, rows, groups, [group_noun(g) for g in groups],
-        *([values[h] for h in head_pairs] for values in (sh_objects, bs_objects, diff_objects)),
-        (head_sh, head_band, head_diff), extra, [suffix[o] for o in others],
+        [sh_objects[h] for h in head_pairs], [bs_objects[h] for h in head_pairs],
+        [diff_objects[h] for h in head_pairs], (head_sh, head_band, head_diff), extra, [suffix[o] for o in others],
     )
 
 
