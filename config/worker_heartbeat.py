@@ -56,6 +56,7 @@ class Heartbeat(bootsteps.StartStopStep):
         self.tref = None
 
     def start(self, parent):
+        self._forget_gone_workers()
         self._beat(parent.hostname)
         self.tref = parent.timer.call_repeatedly(settings.WORKER_HEARTBEAT_SECONDS, self._beat, (parent.hostname,))
 
@@ -65,6 +66,14 @@ class Heartbeat(bootsteps.StartStopStep):
             self.tref = None
 
     shutdown = stop
+
+    @staticmethod
+    def _forget_gone_workers() -> None:
+        # Workers renamed or retired leave rows behind; a day is far past any health limit.
+        try:
+            stale_heartbeats_delete(older_than=timedelta(days=1))
+        except Exception:
+            log.exception("Old worker heartbeats could not be deleted")
 
     @staticmethod
     def _beat(hostname: str) -> None:

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -137,6 +139,39 @@ def test_busy_worker_survives_a_redis_restart_and_keeps_consuming(tmp_path, priv
         text = log.read_text()
         assert "Unrecoverable error" not in text and "CRITICAL" not in text
         assert "Connection to broker lost" in text  # the restart really reached the worker
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+
+
+@pytest.mark.broker
+@pytest.mark.slow
+@pytest.mark.timeout(120)
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_on_the_configured_broker_turns_healthz_green(client, tmp_path):
+    """Filesystem transport locally, Redis in CI: either way the worker's consumer writes the heartbeat."""
+    gone = WorkerHeartbeat.objects.create(hostname="retired@old", seen_at=timezone.now() - timedelta(days=2))
+    assert client.get("/healthz").json()["worker"].startswith("no worker heartbeat for")
+    log = tmp_path / "worker.log"
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "WORKER_HEARTBEAT_SECONDS": "1"}
+    with log.open("w") as out:
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "-n", f"health-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        _wait_for(lambda: WorkerHeartbeat.objects.filter(hostname=f"health-{os.getpid()}@{socket.gethostname()}")
+                  .exists(), 60, "the worker's heartbeat", log)
+        first = WorkerHeartbeat.objects.get(hostname__startswith="health-").seen_at
+        _wait_for(lambda: WorkerHeartbeat.objects.get(hostname__startswith="health-").seen_at > first, 20,
+                  "a second beat", log)
+        response = client.get("/healthz")
+        assert response.status_code == 200, response.json()
+        assert response.json() == {"database": "ok", "broker": "ok", "worker": "ok"}
+        assert not WorkerHeartbeat.objects.filter(pk=gone.pk).exists()  # a day-old row is forgotten
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         try:
