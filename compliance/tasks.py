@@ -6,20 +6,25 @@ keeps the worker's import light until a task actually runs.
 """
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from .models import Evaluation
 
+logger = logging.getLogger(__name__)
 
-@shared_task(name="compliance.evaluate_submission", bind=True, max_retries=3)
-def evaluate_submission(self, *, submission_id: int) -> None:
+
+@shared_task(name="compliance.evaluate_submission")
+def evaluate_submission(*, submission_id: int) -> None:
     from compliance import services  # in the body: services import this module (see the docstring)
 
     try:
         services.submission_evaluate(submission_id=submission_id)
-    except services.EvaluationInProgress as exc:
-        # Probably a redelivery after a worker died mid-task: take over once its claim is stale.
-        raise self.retry(countdown=services.evaluation_retry_seconds(), exc=exc) from exc
+    except services.EvaluationInProgress:
+        # A redelivery while a live worker holds the lease. No retry chain to run out: if that
+        # worker dies, its lease runs out and the pipeline sweep sends the task again.
+        logger.info("submission %s is being evaluated by a live worker; delivery dropped", submission_id)
 
 
 @shared_task(name="compliance.render_report")
@@ -28,3 +33,11 @@ def render_report(*, evaluation_id: int, kind: str) -> None:
 
     evaluation = Evaluation.objects.select_related("submission__district", "submission__cycle").get(pk=evaluation_id)
     services.report_generate(evaluation=evaluation, kind=kind)
+
+
+@shared_task(name="compliance.sweep_pipeline")
+def sweep_pipeline() -> dict[str, int]:
+    """Sent by celery beat (CELERY_BEAT_SCHEDULE): send again the work that was lost."""
+    from compliance import services  # in the body: services import this module (see the docstring)
+
+    return services.pipeline_sweep()

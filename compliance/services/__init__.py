@@ -9,8 +9,8 @@ from compliance.states import REPLACEABLE, TRANSITIONS
 from .evaluation import (
     FAILURE_NOTE,
     EvaluationInProgress,
+    attempts_note,
     evaluation_reproduce,
-    evaluation_retry_seconds,
     evaluation_run,
     submission_claim_for_evaluation,
     submission_evaluate,
@@ -29,10 +29,12 @@ from .submissions import (
     submission_transition,
     upload_too_large_message,
 )
+from .sweeper import evaluation_dispatch, pipeline_sweep, report_dispatch, task_send
 
 __all__ = [
     "FAILURE_NOTE", "REPLACEABLE", "TRANSITIONS", "EvaluationInProgress", "IllegalTransition",
-    "comment_create", "evaluation_reproduce", "evaluation_retry_seconds", "evaluation_run", "finding_review",
+    "attempts_note", "comment_create", "evaluation_dispatch", "evaluation_reproduce", "evaluation_run",
+    "finding_review", "pipeline_sweep", "report_dispatch", "task_send",
     "report_export_csv", "report_generate", "report_queue", "rule_set_new_version", "submission_certify",
     "submission_claim", "submission_claim_for_evaluation", "submission_create", "submission_decide",
     "submission_evaluate", "submission_queue", "submission_release", "submission_return",

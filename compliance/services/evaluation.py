@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from compliance import pipeline
@@ -25,8 +26,8 @@ from compliance.models import (
 from compliance.states import ACCEPTED_HISTORY
 from compliance.states import SubmissionStatus as S
 
-from .reports import report_queue
 from .submissions import IllegalTransition, submission_transition
+from .sweeper import report_dispatch
 
 logger = logging.getLogger(__name__)
 
@@ -34,56 +35,110 @@ FAILURE_NOTE = ("The check stopped because of a system error, not because of you
                 "State support staff can see the details and will check it again.")
 
 
+def attempts_note(attempts: int) -> str:
+    """What the district reads when every attempt's worker died (a workbook that crashes the reader)."""
+    return (f"The check was started {attempts} times and stopped each time without finishing, so it was given "
+            "up. Support staff can see the details; you may upload the workbook again (resaving it in Excel "
+            "often helps), or ask the state to check this one again.")
+
+
 class EvaluationInProgress(Exception):
-    """Another worker is evaluating the submission right now; try again after its time limit."""
+    """A live worker holds the claim (its lease is current); the sweep sends it again if that worker dies."""
 
 
-def evaluation_retry_seconds() -> int:
-    """When a delivery finds another worker's claim: by then that claim is stale if it died."""
-    return int(_stale_after().total_seconds()) + 5
-
-
-def _stale_after() -> timedelta:
-    return timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+def _lease_until():
+    return timezone.now() + timedelta(seconds=settings.EVALUATION_LEASE_SECONDS)
 
 
 def submission_claim_for_evaluation(*, submission_id: int) -> Submission | None:
-    """Claim a queued submission for this worker; None if another delivery already has it.
+    """Claim a queued submission for this worker; None if there is nothing (left) to claim.
 
-    A claim older than the task time limit belongs to a worker that died: it may be taken over.
+    A claim whose lease ran out belongs to a worker that died: it is taken over, or, once
+    EVALUATION_MAX_ATTEMPTS claims have died, the submission is failed so the district can move on.
     """
     submission = Submission.objects.select_related("district", "cycle").filter(pk=submission_id).first()
     if submission is None:
         return None
     if submission.status == S.QUEUED:
         try:
-            return submission_transition(submission=submission, to=S.VALIDATING, action="evaluation_started")
+            return submission_transition(submission=submission, to=S.VALIDATING, action="evaluation_started",
+                                         attempts=submission.attempts + 1, lease_expires_at=_lease_until())
         except IllegalTransition:
             return None
     if submission.status == S.VALIDATING:
-        if submission.status_changed_at >= timezone.now() - _stale_after():
-            # A redelivery after a worker died (acks_late) lands here at once: come back when
-            # the first claim is stale rather than dropping the only message left.
+        lease = submission.lease_expires_at
+        if lease is not None and lease >= timezone.now():
+            # A redelivery after a pool child died (acks_late) lands here at once; the lease says
+            # whether that worker is alive. If it is not, the sweep sends the task again later.
             raise EvaluationInProgress(f"Submission {submission.pk} is being evaluated.")
-        return _take_over_stale_claim(submission)
+        if submission.attempts >= settings.EVALUATION_MAX_ATTEMPTS:
+            _fail_after_attempts(submission)
+            return None
+        return _take_over_expired_claim(submission)
     return None
 
 
-def _take_over_stale_claim(submission: Submission) -> Submission | None:
-    """Restart a dead worker's evaluation; the status stays VALIDATING, only its time moves."""
-    now = timezone.now()
-    taken = Submission.objects.filter(
-        pk=submission.pk, status=S.VALIDATING, status_changed_at=submission.status_changed_at
-    ).update(status_changed_at=now)
-    if taken != 1:
-        return None
+def _mark_running_as_died(submission: Submission, now) -> None:
     Evaluation.objects.filter(submission=submission, outcome=EvaluationOutcome.RUNNING).update(
         outcome=EvaluationOutcome.ERROR, error="The worker stopped without finishing.", finished_at=now
     )
+
+
+def _take_over_expired_claim(submission: Submission) -> Submission | None:
+    """Restart a dead worker's evaluation; the status stays VALIDATING, the lease and attempts move."""
+    now = timezone.now()
+    lease, attempts = _lease_until(), submission.attempts + 1
+    taken = Submission.objects.filter(
+        pk=submission.pk, status=S.VALIDATING, lease_expires_at=submission.lease_expires_at,
+        attempts=submission.attempts,
+    ).update(lease_expires_at=lease, attempts=attempts)
+    if taken != 1:
+        return None  # another delivery took it over first
+    _mark_running_as_died(submission, now)
     AuditEvent.objects.create(submission=submission, action="evaluation_restarted", from_status=S.VALIDATING,
-                              to_status=S.VALIDATING, note="The previous worker stopped without finishing.")
-    submission.status_changed_at = now
+                              to_status=S.VALIDATING, note=f"The previous worker stopped without finishing "
+                              f"(attempt {attempts} of {settings.EVALUATION_MAX_ATTEMPTS}).")
+    submission.lease_expires_at, submission.attempts = lease, attempts
     return submission
+
+
+def _fail_after_attempts(submission: Submission) -> None:
+    try:
+        submission_transition(submission=submission, to=S.FAILED, action="evaluation_given_up",
+                              note=attempts_note(submission.attempts), lease_expires_at=None)
+    except IllegalTransition:
+        return  # another delivery got there first
+    _mark_running_as_died(submission, timezone.now())
+    logger.error("submission %s failed: %s evaluation attempts died", submission.pk, submission.attempts)
+
+
+class _LeaseKeeper:
+    """Renews the claim's lease from a thread while this process evaluates; it dies with the process."""
+
+    def __init__(self, submission_id: int):
+        self.submission_id = submission_id
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"lease-{submission_id}", daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(10)
+
+    def _run(self) -> None:
+        every = settings.EVALUATION_LEASE_SECONDS / 3  # two renewals may fail before the lease runs out
+        try:
+            while not self.stop.wait(every):
+                try:
+                    Submission.objects.filter(pk=self.submission_id, status=S.VALIDATING).update(
+                        lease_expires_at=_lease_until())
+                except Exception:  # a locked or restarting database: the next renewal tries again
+                    logger.warning("lease of submission %s not renewed", self.submission_id, exc_info=True)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def submission_evaluate(*, submission_id: int) -> Evaluation | None:
@@ -93,11 +148,12 @@ def submission_evaluate(*, submission_id: int) -> Evaluation | None:
         logger.info("submission %s not claimable; duplicate delivery ignored", submission_id)
         return None
     try:
-        evaluation = evaluation_run(submission=submission)
+        with _LeaseKeeper(submission.pk):
+            evaluation = evaluation_run(submission=submission)
     except Exception:
         logger.exception("evaluation of submission %s failed", submission_id)
         # The district reads this note: the details stay in the logs and on the Evaluation.
-        submission_transition(submission=submission, to=S.FAILED, note=FAILURE_NOTE)
+        submission_transition(submission=submission, to=S.FAILED, note=FAILURE_NOTE, lease_expires_at=None)
         raise
     return evaluation
 
@@ -203,14 +259,19 @@ def _evaluation_complete(*, evaluation: Evaluation, submission: Submission, rule
         evaluation.outcome = EvaluationOutcome.REJECTED if blocked else EvaluationOutcome.ACCEPTED
         evaluation.finished_at = timezone.now()
         evaluation.save()
+        # In the same transaction as the evaluation and its findings: never evaluated without them.
         submission_transition(
             submission=submission,
             to=S.REJECTED if blocked else S.EVALUATED,
             action="evaluation_finished",
             note=f"{len(result['problems'])} problem(s), {len(result['findings'])} finding(s).",
+            lease_expires_at=None,
         )
         if not blocked:
-            report_queue(evaluation=evaluation, kind=ReportKind.EVALUATION)
+            # Sent after the commit and never raising: a broker error now leaves the stored
+            # evaluation as it is, and the sweep renders the missing report later.
+            pk = evaluation.pk
+            transaction.on_commit(lambda: report_dispatch(evaluation_id=pk, kind=ReportKind.EVALUATION))
     return evaluation
 
 

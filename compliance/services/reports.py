@@ -11,14 +11,18 @@ from compliance import pipeline
 from compliance.models import Evaluation, Report, ReportKind, ReviewStatus, Submission
 from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
 from compliance.rules.model import WorkbookData
-from compliance.tasks import render_report as render_report_task
 from compliance.workbook.guarded import read_workbook_guarded
+
+from .sweeper import report_dispatch
 
 
 def report_queue(*, evaluation: Evaluation, kind: str) -> None:
-    """Render the report once the transaction that made it necessary commits."""
+    """Render the report once the transaction that made it necessary commits.
+
+    The send never raises: with the broker down, the pipeline sweep renders the missing report later.
+    """
     pk = evaluation.pk
-    transaction.on_commit(lambda: render_report_task.delay(evaluation_id=pk, kind=kind))
+    transaction.on_commit(lambda: report_dispatch(evaluation_id=pk, kind=kind))
 
 
 def report_generate(*, evaluation: Evaluation, kind: str) -> Report:

@@ -12,11 +12,12 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from compliance import permissions
-from compliance.models import AuditEvent, ReportingCycle, Submission
+from compliance.models import AuditEvent, EvaluationOutcome, ReportingCycle, Submission
 from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
 from compliance.states import SubmissionStatus as S
-from compliance.tasks import evaluate_submission as evaluate_submission_task
 from districts.models import District, User
+
+from .sweeper import evaluation_dispatch
 
 
 class IllegalTransition(Exception):
@@ -127,10 +128,15 @@ def submission_create(
 
 
 def submission_queue(*, submission: Submission, actor: User | None = None) -> Submission:
-    """Queue the evaluation task once the transaction that saved the submission commits."""
-    submission_transition(submission=submission, to=S.QUEUED, actor=actor)
+    """Record the evaluation as due (status QUEUED, in the caller's transaction); send it on commit.
+
+    The row is the outbox: if the broker is down the send only logs, the upload still succeeds,
+    and the pipeline sweep sends it again (compliance.services.sweeper).
+    """
+    submission_transition(submission=submission, to=S.QUEUED, actor=actor, attempts=0, lease_expires_at=None,
+                          dispatched_at=timezone.now())
     pk = submission.pk
-    transaction.on_commit(lambda: evaluate_submission_task.delay(submission_id=pk))
+    transaction.on_commit(lambda: evaluation_dispatch(submission_id=pk))
     return submission
 
 
@@ -139,6 +145,9 @@ def submission_queue(*, submission: Submission, actor: User | None = None) -> Su
 
 def submission_certify(*, submission: Submission, user: User, note: str = "") -> Submission:
     permissions.enforce(permissions.certify_refusal(user, submission))
+    # Checked here too, whatever the status says: only stored, accepted findings can be certified.
+    if not submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).exists():
+        raise ValidationError("This version has no completed evaluation to certify; wait for its check to finish.")
     return submission_transition(
         submission=submission, to=S.CERTIFIED, actor=user, action="certified",
         note=note or "The certifier attests that the data are accurate and complete.",

@@ -22,8 +22,9 @@ import compliance.views
 import compliance.admin
 from compliance import services, tasks
 assert services.submission_create.__module__ == "compliance.services.submissions"
-assert services.submission_queue.__globals__["evaluate_submission_task"] is tasks.evaluate_submission
-assert services.report_queue.__globals__["render_report_task"] is tasks.render_report
+assert services.submission_queue.__globals__["evaluation_dispatch"] is services.evaluation_dispatch
+assert services.report_queue.__globals__["report_dispatch"] is services.report_dispatch
+assert services.evaluation_dispatch.__globals__["tasks"] is tasks
 print("ok")
 """
 

@@ -1,0 +1,114 @@
+"""The pipeline's outbox: task sends that never fail a caller, and the sweep that sends lost work again.
+
+The outbox is the database itself. A submission saved as *queued* in the upload's transaction is
+work to do whether or not its task reached the broker; so is a *validating* one whose claim lease
+ran out, and an accepted evaluation without its report. The sweep (``compliance.sweep_pipeline``,
+sent by ``celery beat``) derives that work from the rows and sends it again; ``dispatched_at`` and
+``reports_dispatched_at`` keep it from sending the same work on every sweep.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from compliance import tasks
+from compliance.models import Evaluation, EvaluationOutcome, Report, ReportKind, Submission
+from compliance.states import SubmissionStatus as S
+
+logger = logging.getLogger(__name__)
+
+# An accepted evaluation of a submission in one of these has a findings report to show.
+SHOWS_FINDINGS_REPORT = frozenset({S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED})
+
+
+def task_send(task, **kwargs) -> bool:
+    """Send ``task``; on a broker error log it and return False: the sweep sends it again later.
+
+    The caller's work is already committed, so a broker that is down must not turn it into an
+    error (an upload answering 500, an evaluation marked failed after its findings were stored).
+    """
+    try:
+        task.delay(**kwargs)
+    except Exception:  # any broker or network error: the row is the record, the sweep retries
+        logger.warning("Could not send %s%s; the pipeline sweep will send it again", task.name, kwargs,
+                       exc_info=True)
+        return False
+    return True
+
+
+def evaluation_dispatch(*, submission_id: int) -> bool:
+    return task_send(tasks.evaluate_submission, submission_id=submission_id)
+
+
+def report_dispatch(*, evaluation_id: int, kind: str) -> bool:
+    return task_send(tasks.render_report, evaluation_id=evaluation_id, kind=kind)
+
+
+def _claim_dispatch(queryset, field: str, before) -> bool:
+    """Mark the row as sent now, unless another sweep did since we read it (no double sends)."""
+    stale = Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__lt": before})
+    return queryset.filter(stale).update(**{field: timezone.now()}) == 1
+
+
+def _due_evaluations(now) -> list[int]:
+    """Queued too long since the last send, or being checked under a lease that ran out."""
+    queued_before = now - timedelta(seconds=settings.SWEEP_QUEUED_AFTER_SECONDS)
+    # A takeover is sent at most once per lease period: the sent message may still be waiting.
+    expired_before = now - timedelta(seconds=settings.EVALUATION_LEASE_SECONDS)
+    queued = Q(status=S.QUEUED) & (Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=queued_before))
+    expired = (Q(status=S.VALIDATING) & (Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now))
+               & (Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=expired_before)))
+    return list(Submission.objects.filter(queued | expired).values_list("pk", flat=True))
+
+
+def _resend_evaluations(now) -> int:
+    sent = 0
+    queued_before = now - timedelta(seconds=min(settings.SWEEP_QUEUED_AFTER_SECONDS,
+                                                settings.EVALUATION_LEASE_SECONDS))
+    for pk in _due_evaluations(now):
+        if _claim_dispatch(Submission.objects.filter(pk=pk), "dispatched_at", queued_before):
+            sent += evaluation_dispatch(submission_id=pk)
+    return sent
+
+
+def _missing_reports(now) -> dict[int, list[str]]:
+    """Per evaluation, the kinds of report that should exist and do not, last sent long enough ago."""
+    before = now - timedelta(seconds=settings.SWEEP_REPORT_AFTER_SECONDS)
+    candidates = list(
+        Evaluation.objects.filter(outcome=EvaluationOutcome.ACCEPTED, submission__status__in=SHOWS_FINDINGS_REPORT,
+                                  finished_at__lt=before)
+        # A decision's report is queued when it is made: give that one the same time as any other.
+        .exclude(submission__status=S.DECIDED, submission__decision__decided_at__gte=before)
+        .filter(Q(reports_dispatched_at__isnull=True) | Q(reports_dispatched_at__lt=before))
+        .values_list("pk", "submission__status")
+    )
+    have = set(Report.objects.filter(evaluation_id__in=[pk for pk, _ in candidates])
+               .values_list("evaluation_id", "kind"))
+    missing: dict[int, list[str]] = {}
+    for pk, status in candidates:
+        kinds = [ReportKind.EVALUATION] + ([ReportKind.DECISION] if status == S.DECIDED else [])
+        if due := [kind for kind in kinds if (pk, kind) not in have]:
+            missing[pk] = due
+    return missing
+
+
+def _resend_reports(now) -> int:
+    sent = 0
+    before = now - timedelta(seconds=settings.SWEEP_REPORT_AFTER_SECONDS)
+    for evaluation_id, kinds in _missing_reports(now).items():
+        if _claim_dispatch(Evaluation.objects.filter(pk=evaluation_id), "reports_dispatched_at", before):
+            sent += sum(report_dispatch(evaluation_id=evaluation_id, kind=kind) for kind in kinds)
+    return sent
+
+
+def pipeline_sweep() -> dict[str, int]:
+    """Send again every evaluation and report that is due and was lost; return how many of each."""
+    now = timezone.now()
+    counts = {"evaluations": _resend_evaluations(now), "reports": _resend_reports(now)}
+    if any(counts.values()):
+        logger.info("Pipeline sweep sent again: %s", counts)
+    return counts
