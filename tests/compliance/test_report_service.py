@@ -10,8 +10,12 @@ import pytest
 
 from compliance import services
 from compliance.demo import demo_workbook
-from compliance.models import DecisionOutcome, Report, ReportKind, ReviewStatus
+from compliance.models import Comment, Decision, DecisionOutcome, Finding, Report, ReportKind, ReviewStatus, Submission
+from compliance.services.reports import _submission_facts
+from compliance.states import SubmissionStatus as S
 from compliance.workbook.template import write_workbook
+from districts.models import Role
+from tests.factories import EvaluationFactory, FindingFactory, SubmissionFactory, user_factory
 
 
 def text_of(report: Report) -> str:
@@ -58,3 +62,29 @@ def test_evaluation_report_then_decision_report(submitter, certifier, reviewer, 
     assert "Grade centers keep every band integrated." in after
     assert "Compliant" in after
     assert Report.objects.filter(evaluation=evaluation).count() == 2
+
+
+@pytest.mark.django_db
+def test_the_gathering_hands_the_renderer_names_indexes_and_labels(district, cycle, submitter):
+    grace = user_factory(Role.STATE_REVIEWER, username="ghopper", first_name="Grace", last_name="Hopper")
+    nameless = user_factory(Role.STATE_REVIEWER, username="login-only", first_name="", last_name="")
+    submission = SubmissionFactory(district=district, cycle=cycle, uploaded_by=submitter, status=S.DECIDED,
+                                   reviewer=grace)
+    evaluation = EvaluationFactory(submission=submission)
+    findings = [FindingFactory(evaluation=evaluation) for _ in range(3)]
+    Finding.objects.filter(pk=findings[1].pk).update(review_status=ReviewStatus.CONFIRMED, review_note="Checked.")
+    Comment.objects.create(submission=submission, author=nameless, body="See the third.", finding=findings[2])
+    Decision.objects.create(submission=submission, outcome=DecisionOutcome.CORRECTIVE_ACTION, note="Rezone.",
+                            decided_by=grace)
+
+    facts = _submission_facts(Submission.objects.get(pk=submission.pk), evaluation)
+
+    assert (facts.district_name, facts.district_id, facts.cycle, facts.version, facts.status) == (
+        district.name, district.state_id, "2026-27", submission.version, "Decided")
+    assert facts.workbook_sha256 == submission.sha256
+    assert facts.decision is not None
+    assert (facts.decision["outcome"], facts.decision["decided_by"], facts.decision["note"]) == (
+        "Noncompliant: corrective action required", "Grace Hopper", "Rezone.")
+    # A login name never reaches a public report; the comment points at the third finding.
+    assert [(c["author"], c["body"], c["finding"]) for c in facts.comments] == [("State staff", "See the third.", 2)]
+    assert facts.finding_reviews == {1: {"status": "confirmed", "note": "Checked."}}
