@@ -127,6 +127,7 @@ class _Progress:
 
 
 def _read(pkg: Package, blob: bytes, limits: Limits, expected: _Expected) -> WorkbookData:
+    """The read past the zip checks: the sheets named, scanned, then parsed and checked."""
     problems = ProblemLog()
     wb = open_calamine(blob)
     actual_of = _template_sheets(wb.sheet_names, problems)
