@@ -34,14 +34,15 @@ def submission_transition(
     """
     current = submission.status
     if to not in TRANSITIONS.get(current, frozenset()):
-        raise IllegalTransition(f"A submission cannot go from {current!r} to {to!r}.")
+        # str(): the plain value, not the enum's repr, for the admin's message.
+        raise IllegalTransition(f"A submission cannot go from {str(current)!r} to {str(to)!r}.")
     now = timezone.now()
     with transaction.atomic():
         updated = Submission.objects.filter(pk=submission.pk, status=current).update(
             status=to, status_changed_at=now, **fields
         )
         if updated != 1:
-            raise IllegalTransition(f"Submission {submission.pk} is no longer {current!r}.")
+            raise IllegalTransition(f"Submission {submission.pk} is no longer {str(current)!r}.")
         AuditEvent.objects.create(
             submission=submission,
             actor=actor,
