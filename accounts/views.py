@@ -31,7 +31,8 @@ def otp_setup(request):
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if services.totp_device_confirm(request=request, device=device, token=form.cleaned_data["token"]):
-            messages.success(request, "Your authenticator app is set up. You will be asked for a code each time you sign in.")
+            messages.success(request, "Your authenticator app is set up. "
+                                      "You will be asked for a code each time you sign in.")
             return redirect(_next_url(request))
         form.add_error("token", "That code is not right. Check the app's clock and enter the code it shows now.")
     uri = device.config_url
@@ -50,5 +51,6 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         if services.totp_session_verify(request=request, token=form.cleaned_data["token"]):
             return redirect(_next_url(request))
-        form.add_error("token", "That code is not right, or too many codes were tried. Wait for a new code and try again.")
+        form.add_error("token", "That code is not right, or too many codes were tried. "
+                                "Wait for a new code and try again.")
     return render(request, "accounts/otp_verify.html", {"form": form, "next": _next_url(request)})

@@ -43,13 +43,13 @@ def _redis_ping(url: str) -> None:
 
 
 def _filesystem_ok() -> None:
-    folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+    folder = Path(str(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]))
     if not folder.is_dir():
         raise FileNotFoundError(f"queue folder {folder} is missing")
 
 
 def _broker_ok(url: str | None = None) -> tuple[bool, str]:
-    url = url or settings.CELERY_BROKER_URL
+    url = url or str(settings.CELERY_BROKER_URL)
     try:
         if url.startswith(("redis://", "rediss://")):
             _redis_ping(url)
@@ -80,7 +80,7 @@ def healthz(request):
     db_ok, db_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     worker_ok, worker_detail = _worker_ok(db_ok)
-    body = {"database": db_detail, "broker": broker_detail, "worker": worker_detail}
+    body: dict[str, str | list[str]] = {"database": db_detail, "broker": broker_detail, "worker": worker_detail}
     failed = [name for name, ok in (("database", db_ok), ("broker", broker_ok), ("worker", worker_ok)) if not ok]
     if failed:
         body["failed"] = failed

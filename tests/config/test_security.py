@@ -42,7 +42,8 @@ def test_session_expires_after_30_idle_minutes_and_every_request_renews_it(clien
 
 def test_session_age_and_hsts_options_come_from_the_environment():
     code = ("import django; django.setup(); from django.conf import settings as s; "
-            "print(s.SESSION_COOKIE_AGE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)")
+            "print(s.SESSION_COOKIE_AGE, s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+            "s.SECURE_HSTS_PRELOAD)")
     base = {"DJANGO_DEV": "1"}
     assert load_settings(**base, code=code).stdout.split() == ["1800", "0", "False", "False"]
     result = load_settings(**base, code=code, SESSION_COOKIE_AGE="900", SECURE_HSTS_SECONDS="31536000",

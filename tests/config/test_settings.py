@@ -13,7 +13,8 @@ SETTINGS_ENV = {"DJANGO_DEV", "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_
                 "DJANGO_OFFLINE_COMMAND", "BEHIND_TLS_PROXY", "TRUSTED_PROXY_COUNT", "SESSION_COOKIE_AGE",
                 "CELERY_TASK_TIME_LIMIT", "CELERY_TASK_SOFT_TIME_LIMIT", "CELERY_BROKER_VISIBILITY_TIMEOUT",
                 "EVALUATION_LEASE_SECONDS"}
-DEFAULT_CODE = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG, settings.ALLOWED_HOSTS)"
+DEFAULT_CODE = ("import django; django.setup(); from django.conf import settings; "
+                "print(settings.DEBUG, settings.ALLOWED_HOSTS)")
 
 
 def clean_env(**env: str) -> dict[str, str]:
@@ -100,7 +101,8 @@ def test_contradictory_task_limits_refuse_to_start():
 
 
 def test_postgres_connections_time_out_in_seconds():
-    code = "import django; django.setup(); from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'])"
+    code = ("import django; django.setup(); from django.conf import settings as s; "
+            "print(s.DATABASES['default']['OPTIONS'])")
     result = load_settings(code, DJANGO_DEV="1", DATABASE_URL="postgres://u@db.invalid:5432/x")
     assert result.stdout.strip() == "{'connect_timeout': 2}", result.stderr
 
