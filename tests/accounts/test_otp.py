@@ -113,3 +113,13 @@ def test_admins_must_enrol_when_the_state_requires_it(client, admin_user, settin
 def test_district_users_are_not_offered_a_second_factor(client, submitter):
     sign_in(client, "submitter")
     assert client.get(reverse("otp_setup")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_the_account_menu_offers_two_step_sign_in_to_state_staff_only(client, reviewer, submitter):
+    link = f'href="{reverse("otp_setup")}"'
+    sign_in(client, "reviewer")
+    assert link in client.get("/").content.decode()
+    client.post(reverse("logout"))
+    sign_in(client, "submitter")
+    assert link not in client.get("/").content.decode()
