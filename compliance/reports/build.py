@@ -67,15 +67,15 @@ def _problems(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[str, A
 
 
 def _suppression_summary(schools: dict[str, SchoolInfo]) -> str:
-    masked = [s for s in schools.values() if s.mask is not None and s.mask.hidden]
-    cells = sum(len(s.mask.hidden) for s in masked)  # type: ignore[union-attr]
+    masked = [s.mask for s in schools.values() if s.mask is not None and s.mask.hidden]
+    cells = sum(len(m.hidden) for m in masked)
     if not masked:
         return "No school in this submission has a count that needed suppression."
     return (f"In this report {cells} count(s) at {len(masked)} of {len(schools)} schools are suppressed "
             "(primary and complementary together).")
 
 
-def _comments(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[str, str]]:
+def _comments(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[str, Any]]:
     findings = ctx.evaluation.get("findings") or []
     out = []
     for c in ctx.comments:
@@ -118,7 +118,7 @@ class ReportView:
     methodology: dict[str, Any]
     data: dict[str, Any]
     decision: list[tuple[str, str]] | None
-    comments: list[dict[str, str]] = field(default_factory=list)
+    comments: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _cover(ctx: ReportContext) -> list[tuple[str, str]]:

@@ -13,6 +13,7 @@ import base64
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import matplotlib
 from matplotlib import ticker
@@ -27,7 +28,7 @@ MAX_BARS = 40
 RASTERIZE_ABOVE = 300
 MAX_NAMED = 8
 
-_RC = {
+_RC: Any = {  # matplotlib's stubs want literal keys
     "svg.fonttype": "none",
     "svg.hashsalt": "equity-report",  # stable ids: the same data gives the same SVG
     "font.family": "DejaVu Sans",

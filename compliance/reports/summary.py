@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 from compliance.rules import ruleset
@@ -49,8 +50,11 @@ MEASURE_ROWS: list[tuple[str, tuple[str, ...], str]] = [
 KEY_MEASURES = {0, 1, 4, 11, 12, 14, 15, 16}
 
 
+_MEASURE_FORMATS: dict[str, Callable[[Any], str]] = {"index": fmt.index, "money": fmt.money, "points": fmt.points}
+
+
 def _fmt_measure(kind: str, value: Any) -> str:
-    return {"index": fmt.index, "money": fmt.money, "points": fmt.points}[kind](value)
+    return _MEASURE_FORMATS[kind](value)
 
 
 def measures_table(ctx: ReportContext, only_key: bool) -> dict[str, Any]:
@@ -93,17 +97,17 @@ def report_charts(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[st
         out["summary"].append(charts.dissimilarity_chart(rows, float(int04["warning_at"]), float(int04["finding_at"])))
     width = _band_width(ctx)
     for b in ("elementary", "middle", "high"):
-        members = [s for s in schools.values() if s.band == b and s.mask is not None]
+        masked = [(s, s.mask) for s in schools.values() if s.band == b and s.mask is not None]
         band_share = _band_share(ctx, schools, b, "students_of_color")
-        if not members or band_share is None:
+        if not masked or band_share is None:
             continue
         points, not_shown = [], 0
-        for s in members:
-            rng = s.mask.share_range("students_of_color")
+        for s, mask in masked:
+            rng = mask.share_range("students_of_color")
             if rng is None:
                 not_shown += 1
                 continue
-            points.append(charts.SharePoint(s.name, rng[0], rng[1], s.mask.share("students_of_color")))
+            points.append(charts.SharePoint(s.name, rng[0], rng[1], mask.share("students_of_color")))
         out["integration"].append(charts.composition_chart(b, band_share, width, points, not_shown))
     spend = []
     for s in schools.values():
@@ -242,17 +246,17 @@ def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[
     width = _band_width(ctx)
     bands = []
     for b in BANDS:
-        members = [s for s in schools.values() if s.band == b and s.mask is not None]
-        if not members:
+        masks = [s.mask for s in schools.values() if s.band == b and s.mask is not None]
+        if not masks:
             continue
         soc = _band_share(ctx, schools, b, "students_of_color")
         ed = _band_share(ctx, schools, b, "econ_disadvantaged")
-        outside = sum(1 for s in members if soc is not None and (r := s.mask.share_range("students_of_color"))
+        outside = sum(1 for m in masks if soc is not None and (r := m.share_range("students_of_color")) is not None
                       and (r[1] < soc - width or r[0] > soc + width))
         res = _get(_measure_block(measures, b), "resources") or {}
         bands.append({
-            "band": fmt.band_label(b), "schools": f"{len(members):,}",
-            "enrollment": f"{sum(s.mask.total for s in members):,}",
+            "band": fmt.band_label(b), "schools": f"{len(masks):,}",
+            "enrollment": f"{sum(m.total for m in masks):,}",
             "soc": fmt.pct(soc), "ed": fmt.pct(ed), "outside": f"{outside:,}",
             "ppe": fmt.money(res.get("ppe_mean")),
             "p5": fmt.money(res.get("p5")), "p50": fmt.money(res.get("p50")), "p95": fmt.money(res.get("p95")),

@@ -1,7 +1,7 @@
 """The proposed assignment change: the Proposed sheet applied to Schools, and INT-05."""
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any
@@ -37,7 +37,8 @@ class AppliedSchool:
 
 
 _COUNT_FIELDS = ("enrollment_total", *RACE_GROUPS, "econ_disadvantaged")
-_counts_of = attrgetter(*_COUNT_FIELDS)
+# A row's nine counts, in AppliedSchool's field order.
+_counts_of: Callable[[Any], tuple[int, int, int, int, int, int, int, int, int]] = attrgetter(*_COUNT_FIELDS)
 _numbers_of = attrgetter(*RACE_GROUPS, "enrollment_total", "econ_disadvantaged")
 
 
@@ -55,7 +56,7 @@ def apply_proposed(schools: Sequence[SchoolRow], proposed: Sequence[ProposedRow]
         if p is None:
             out.append(AppliedSchool(
                 s.school_id, s.school_name, s.grade_low, s.grade_high, s.title_i, s.assignment_method,
-                *_counts_of(s), change="unchanged",
+                *_counts_of(s), "unchanged",
             ))
             continue
         out.append(AppliedSchool(
@@ -66,7 +67,7 @@ def apply_proposed(schools: Sequence[SchoolRow], proposed: Sequence[ProposedRow]
             s.title_i if p.title_i is None else p.title_i,
             p.assignment_method or s.assignment_method,
             *_counts_of(p),
-            change="closed" if p.enrollment_total == 0 else "changed",
+            "closed" if p.enrollment_total == 0 else "changed",
         ))
     current = {s.school_id for s in schools}
     for p in by_id.values():
@@ -75,7 +76,7 @@ def apply_proposed(schools: Sequence[SchoolRow], proposed: Sequence[ProposedRow]
         out.append(AppliedSchool(
             p.school_id, p.school_name or p.school_id, p.grade_low, p.grade_high, p.title_i,
             p.assignment_method, *_counts_of(p),
-            change="closed" if p.enrollment_total == 0 else "opened",
+            "closed" if p.enrollment_total == 0 else "opened",
         ))
     return out
 

@@ -184,7 +184,8 @@ def federal_range_ratio(values: Sequence[float], weights: Sequence[float]) -> fl
 # ------------------------------------------------------------------------------ quartiles
 
 
-def quartile_labels(shares: Sequence[float], school_ids: Sequence[str]) -> np.ndarray | None:
+def quartile_labels(shares: Sequence[float] | np.ndarray, school_ids: Sequence[str] | np.ndarray
+                    ) -> np.ndarray | None:
     """Quartile 0 (lowest share) .. 3 (highest) of each school; None with fewer than 4 schools.
 
     Schools are ranked by share ascending, ties by school_id; the four groups are as equal

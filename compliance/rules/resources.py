@@ -104,8 +104,8 @@ def _counted_schools(wb: WorkbookData) -> _Counted:
     """Each school's money measures, the (school, budget) pairs the resource rules count, and
     the DATA-43 / DATA-44 warnings about the schools left out."""
     budget_by_id: dict[str, BudgetRow] = {}
-    for b in wb.budget:
-        budget_by_id.setdefault(b.school_id, b)  # duplicates are the reader's error to report
+    for row in wb.budget:
+        budget_by_id.setdefault(row.school_id, row)  # duplicates are the reader's error to report
     have_budget = wb.has_budget_sheet and bool(wb.budget)
     problems: list[DataProblem] = []
     schools_out: dict[str, dict[str, float | None]] = {}
