@@ -1,4 +1,5 @@
 #!/usr/bin/env python
+"""Django's command line; evaluate and make_template run offline, without a secret key."""
 import os
 import sys
 

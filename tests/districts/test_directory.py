@@ -1,3 +1,4 @@
+"""Loading the state's district and school directory from CSV: ids kept as text, idempotent, bad lines named."""
 import io
 
 import pytest

@@ -1,3 +1,4 @@
+"""Small-cell suppression: counts 1-9, share ranges, complementary cells, and numbers in free text."""
 from compliance.reports.suppression import (
     mask_counts,
     rule_description,
