@@ -20,7 +20,8 @@ def second_factor_required(user) -> bool:
 
 def second_factor_step(user) -> str | None:
     """The URL name a signed-in user must visit before anything else, or None when they may go on."""
-    if not user.is_authenticated or user.is_verified():
+    # District users never enrol, so their requests skip the device lookup.
+    if not may_enrol_second_factor(user) or user.is_verified():
         return None
     if user_has_device(user, confirmed=True):
         return "otp_verify"
