@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from districts.models import DISTRICT_ROLES, Role
 
+from .models import EvaluationOutcome
 from .states import BEFORE_CERTIFICATION, CERTIFIABLE, CLAIMABLE, REVIEWING, SubmissionStatus
 
 # State staff who review submissions; a state administrator manages data and does not review.
@@ -93,6 +94,9 @@ def certify_refusal(user, submission) -> Refusal | None:
         return Refusal("Only a certifier of this district may certify its submission.", forbidden=True)
     if submission.status not in CERTIFIABLE:
         return Refusal("Only an evaluated submission without blocking problems can be certified.")
+    # Whatever the status says: only stored, accepted findings can be certified.
+    if not submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).exists():
+        return Refusal("This version has no completed evaluation to certify; wait for its check to finish.")
     if not submission.cycle.is_open:
         return Refusal("The reporting cycle is closed; contact the state to certify late.")
     return None

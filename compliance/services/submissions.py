@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from compliance import permissions
-from compliance.models import AuditEvent, EvaluationOutcome, ReportingCycle, Submission
+from compliance.models import AuditEvent, ReportingCycle, Submission
 from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
 from compliance.states import SubmissionStatus as S
 from districts.models import District, User
@@ -146,9 +146,6 @@ def submission_queue(*, submission: Submission, actor: User | None = None) -> Su
 
 def submission_certify(*, submission: Submission, user: User, note: str = "") -> Submission:
     permissions.enforce(permissions.certify_refusal(user, submission))
-    # Checked here too, whatever the status says: only stored, accepted findings can be certified.
-    if not submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).exists():
-        raise ValidationError("This version has no completed evaluation to certify; wait for its check to finish.")
     return submission_transition(
         submission=submission, to=S.CERTIFIED, actor=user, action="certified",
         note=note or "The certifier attests that the data are accurate and complete.",

@@ -17,12 +17,10 @@ from django.utils import timezone
 
 from compliance import tasks
 from compliance.models import Evaluation, EvaluationOutcome, Report, ReportKind, Submission
+from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
 
 logger = logging.getLogger(__name__)
-
-# An accepted evaluation of a submission in one of these has a findings report to show.
-SHOWS_FINDINGS_REPORT = frozenset({S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED})
 
 
 def task_send(task, **kwargs) -> bool:

@@ -1,7 +1,9 @@
 """compliance.permissions: who may do what, and the services refusing with the same words."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -106,6 +108,8 @@ def test_certify_refusals_name_each_reason(district_a, district_b, cycle, rule_s
          (ValidationError, "Only an evaluated submission without blocking problems can be certified.")),
         (certifier_a, _submission(district_a, _closed_cycle(rule_set), S.EVALUATED),
          (ValidationError, "The reporting cycle is closed; contact the state to certify late.")),
+        (certifier_a, SubmissionFactory(district=district_a, cycle=cycle, status=S.EVALUATED),  # no evaluation row
+         (ValidationError, "This version has no completed evaluation to certify; wait for its check to finish.")),
     ]
     for user, sub, expected in cases:
         assert permissions.can_certify(user, sub) is (expected is None), (user, sub.status)
@@ -178,3 +182,32 @@ def test_refusal_is_the_message_and_enforce_picks_the_exception():
     with pytest.raises(ValidationError) as caught:
         permissions.enforce(permissions.Refusal("Not now."))
     assert caught.value.messages == ["Not now."]
+
+
+# --- One place for the rules ----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+ROLE_FACT = re.compile(r"\.role\b|\bRole\.|is_state_staff|is_district_user|is_superuser|REVIEWER_ROLES")
+STATUS_LIST = re.compile(r"[\[{(]\s*S\.[A-Z_]+\s*,\s*S\.[A-Z_]+")
+
+
+def _sources(*patterns: str) -> list[Path]:
+    return sorted(p for pattern in patterns for p in ROOT.glob(pattern))
+
+
+def test_views_selectors_filters_and_templates_state_no_role_fact():
+    files = _sources("compliance/views.py", "compliance/views/*.py", "compliance/selectors.py", "compliance/filters.py",
+                     "templates/compliance/*.html")
+    assert len(files) >= 10
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in files
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if ROLE_FACT.search(line)]
+    assert offenders == []
+
+
+def test_no_module_but_the_state_machine_lists_statuses():
+    files = [p for p in _sources("compliance/*.py", "compliance/services/*.py", "compliance/reports/*.py")
+             if p.name != "states.py"]
+    offenders = [f"{p.relative_to(ROOT)}:{n}" for p in files
+                 for n, line in enumerate(p.read_text().splitlines(), 1) if STATUS_LIST.search(line)]
+    assert offenders == []
+    assert STATUS_LIST.search("PENDING = frozenset({S.RECEIVED, S.QUEUED, S.VALIDATING})")  # the check can fail

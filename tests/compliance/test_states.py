@@ -89,5 +89,9 @@ def test_accepted_history_excludes_every_status_without_an_accepted_evaluation()
     assert not states.ACCEPTED_HISTORY & (states.PENDING | {S.REJECTED, S.FAILED})
 
 
+def test_a_findings_report_is_shown_for_every_accepted_version_still_current():
+    assert states.SHOWS_FINDINGS_REPORT == {S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED}
+
+
 def test_terminal_states_have_no_moves():
     assert states.TERMINAL == {S.DECIDED, S.SUPERSEDED}

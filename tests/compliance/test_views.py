@@ -469,19 +469,21 @@ def _closed_cycle():
                                  closes_on=past + timedelta(days=60))
 
 
-@pytest.mark.parametrize(("who", "status", "cycle_open", "own_district", "allowed"), [
-    ("certifier", S.EVALUATED, True, True, True),
-    ("certifier", S.EVALUATED, False, True, False),  # closed cycle: the defect of issue 9
-    ("submitter", S.EVALUATED, True, True, False),  # wrong role
-    ("certifier", S.REJECTED, True, True, False),  # wrong status
-    ("certifier", S.CERTIFIED, True, True, False),
-    ("certifier", S.EVALUATED, True, False, False),  # another district's submission
-], ids=["allowed", "closed-cycle", "wrong-role", "rejected", "already-certified", "other-district"])
+@pytest.mark.parametrize(("who", "status", "cycle_open", "own_district", "outcome", "allowed"), [
+    ("certifier", S.EVALUATED, True, True, EvaluationOutcome.ACCEPTED, True),
+    ("certifier", S.EVALUATED, False, True, EvaluationOutcome.ACCEPTED, False),  # closed cycle: issue 9's defect
+    ("submitter", S.EVALUATED, True, True, EvaluationOutcome.ACCEPTED, False),  # wrong role
+    ("certifier", S.REJECTED, True, True, EvaluationOutcome.REJECTED, False),  # wrong status
+    ("certifier", S.CERTIFIED, True, True, EvaluationOutcome.ACCEPTED, False),
+    ("certifier", S.EVALUATED, True, False, EvaluationOutcome.ACCEPTED, False),  # another district's submission
+    ("certifier", S.EVALUATED, True, True, EvaluationOutcome.ERROR, False),  # no accepted evaluation
+], ids=["allowed", "closed-cycle", "wrong-role", "rejected", "already-certified", "other-district", "no-accepted"])
 def test_certify_button_is_shown_exactly_when_the_service_would_certify(
-        client, district, other_district, cycle, certifier, submitter, who, status, cycle_open, own_district, allowed):
+        client, district, other_district, cycle, certifier, submitter, who, status, cycle_open, own_district, outcome,
+        allowed):
     sub = SubmissionFactory(district=district if own_district else other_district,
                             cycle=cycle if cycle_open else _closed_cycle(), status=status)
-    EvaluationFactory(submission=sub)
+    EvaluationFactory(submission=sub, outcome=outcome)
     client.force_login({"certifier": certifier, "submitter": submitter}[who])
     page = client.get(detail(sub))
     assert page.status_code == (200 if own_district else 404)  # another district's is not even visible
@@ -701,7 +703,8 @@ def test_review_panel_is_shown_exactly_to_who_may_decide_return_and_release(clie
             "other reviewer": user_factory(Role.STATE_REVIEWER), "certifier": certifier}[who]
     client.force_login(user)
     html = client.get(detail(in_review)).content.decode()
-    for button in ("Record the decision</button>", "Return for revision</button>", 'class="secondary">Release</button>'):
+    buttons = ("Record the decision</button>", "Return for revision</button>", 'class="secondary">Release</button>')
+    for button in buttons:
         assert (button in html) is shown, button
     client.post(reverse("submission_return", args=[in_review.pk]), {"note": "Fix the Budget sheet."})
     in_review.refresh_from_db()
