@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from compliance.rules.registry import default_group, rule_name, threshold_text
+from compliance.rules.registry import default_group, rank_field, rule_name, threshold_text
 
 from . import formatting as fmt
 from .advice import pdf_blocks
@@ -49,23 +49,28 @@ def _review(ctx: ReportContext, index: int) -> str:
     return f"{text}: {review['note']}" if review.get("note") else text
 
 
-def _extremeness(evidence: dict[str, Any], mask: CellMask | None, group: str | None) -> float:
-    """How far a finding is from its threshold, for choosing which to list when there are many.
+def _extremeness(code: str, evidence: dict[str, Any], mask: CellMask | None) -> float:
+    """How far a finding is from its threshold (the registry's ``rank_by``), for choosing which
+    to list when there are many.
 
     For a school whose share is hidden, only what its printed range allows is used (the
-    distance of the range's nearer end), so being listed reveals nothing more than the range.
+    distance of the range's nearer end from the reference), so being listed reveals nothing
+    more than the range.
     """
-    if mask is not None and group and mask.is_hidden(group):
-        rng, band_share = mask.share_range(group), evidence.get("band_share")
-        if rng is None or not isinstance(band_share, (int, float)):
+    ranked = rank_field(code)
+    if ranked is None:
+        return 0.0
+    key, spec = ranked
+    group = spec.group_for(evidence, default_group(code))
+    if spec.at_school and mask is not None and group and mask.is_hidden(group):
+        rng = mask.share_range(group)
+        reference = evidence.get(spec.reference) if spec.reference else None
+        if rng is None or not isinstance(reference, (int, float)):
             return 0.0
         lo, hi = rng
-        return 0.0 if lo <= band_share <= hi else min(abs(lo - band_share), abs(hi - band_share))
-    for key in ("difference", "deviation", "gap", "ratio", "school_share", "value"):
-        value = evidence.get(key)
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return abs(value - 1) if key == "ratio" else abs(value)
-    return 0.0
+        return 0.0 if lo <= reference <= hi else min(abs(lo - reference), abs(hi - reference))
+    value = evidence.get(key)
+    return abs(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
 
 
 def _select(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -137,7 +142,6 @@ def _entry(ctx: ReportContext, schools: dict[str, SchoolInfo], names: dict[str, 
     evidence = evidence_of(f)
     school = schools.get(str(f.get("school_id"))) if f.get("school_id") else None
     mask = finding_mask(f, school.mask if school else None, ctx.min_cell)
-    group = evidence.get("group") if isinstance(evidence.get("group"), str) else default_group(code)
     ev = EvidenceFormatter(mask, ctx.min_cell, code, names=names)
     values, thresholds = ev.rows(evidence)
     return {
@@ -150,7 +154,7 @@ def _entry(ctx: ReportContext, schools: dict[str, SchoolInfo], names: dict[str, 
         "records": ev.records(evidence),
         "thresholds": thresholds,
         "review": _review(ctx, i),
-        "extremeness": _extremeness(evidence, mask, group),
+        "extremeness": _extremeness(code, evidence, mask),
         "band_key": f.get("band"),
         "about_school": bool(f.get("school_id")),
     }

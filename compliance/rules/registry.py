@@ -63,6 +63,8 @@ class Field:
     items: Field | None = None  # unit "list"
     fields: Mapping[str, Field] | None = None  # unit "record"/"records"
     by_group: bool = False  # unit "record": its keys are student groups, values in ``items``' unit
+    # The evidence key this value is a distance from (a difference from the band's share).
+    reference: str | None = None
     # The unit depends on another evidence value (INT-05's "measure"): (key, {value: unit}).
     unit_by: tuple[str, Mapping[str, str]] | None = None
 
@@ -88,6 +90,9 @@ class RuleSpec:
     default_group: str | None = None
     # The rule's standard with the rule set's parameters (its section of the rule set).
     threshold: Callable[[dict[str, Any]], str] | None = None
+    # The evidence key whose size says how far a finding is from the standard (to list the
+    # most extreme of many).
+    rank_by: str | None = None
 
 
 def _pts(v: float) -> str:
@@ -99,7 +104,7 @@ def _pts(v: float) -> str:
 
 _SCHOOL_SHARE = Field("share", "School share", group=NAMED_GROUP, at_school=True)
 _BAND_SHARE = Field("share", "Band share")
-_DIFFERENCE = Field("points", "Difference", group=NAMED_GROUP, at_school=True, signed=True)
+_DIFFERENCE = Field("points", "Difference", group=NAMED_GROUP, at_school=True, signed=True, reference="band_share")
 _BAND = Field("points", "Band", threshold=True, plus_minus=True)
 _GROUP = Field("group", "Group")
 
@@ -163,7 +168,8 @@ EVIDENCE: dict[str, dict[str, Field]] = {
         "check": Field("code", "Check"),
         "admitted_ed_share": Field("share", "Admitted ED share", group="admitted_ed", at_school=True),
         # The target is printed: the difference would give a hidden admitted share away.
-        "difference": Field("points", "Difference", group="admitted_ed", at_school=True, signed=True),
+        "difference": Field("points", "Difference", group="admitted_ed", at_school=True, signed=True,
+                            reference="target_ed_share"),
         "tolerance": Field("points", "Tolerance", threshold=True, plus_minus=True),
         "empty_seats": Field("seats", "Empty seats"),
         "max_empty_seats": Field("seats", "Max empty seats", threshold=True),
@@ -292,9 +298,11 @@ _THRESHOLDS: dict[str, Callable[[dict[str, Any]], str]] = {
 }
 
 _DEFAULT_GROUPS = {"INT-01": "students_of_color", "INT-02": "students_of_color", "INT-03": "econ_disadvantaged"}
+_RANK_BY = {"INT-01": "difference", "INT-02": "school_share", "INT-03": "difference", "INT-04": "value",
+            "INT-06": "difference", "RES-04": "gap"}
 
 RULES: dict[str, RuleSpec] = {
-    code: RuleSpec(code, name, EVIDENCE[code], _DEFAULT_GROUPS.get(code), _THRESHOLDS[code])
+    code: RuleSpec(code, name, EVIDENCE[code], _DEFAULT_GROUPS.get(code), _THRESHOLDS[code], _RANK_BY.get(code))
     for code, name in (
         ("INT-01", "Racially identifiable schools"),
         ("INT-02", "Intensely segregated schools"),
@@ -335,6 +343,14 @@ def evidence_fields(code: str) -> Mapping[str, Field]:
 def default_group(code: str) -> str | None:
     spec = RULES.get(code)
     return spec.default_group if spec else None
+
+
+def rank_field(code: str) -> tuple[str, Field] | None:
+    """(key, field) that ranks a rule's findings by how far they are from the standard."""
+    spec = RULES.get(code)
+    if spec is None or spec.rank_by is None:
+        return None
+    return spec.rank_by, spec.evidence[spec.rank_by]
 
 
 def threshold_text(code: str, params: dict[str, Any]) -> str:

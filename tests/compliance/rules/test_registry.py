@@ -152,6 +152,12 @@ def test_names():
     assert [registry.rule_name(c) for c in ("INT-04", "DATA-41", "XYZ")] == [
         "District evenness (dissimilarity)", "Data check", "XYZ"]
     assert set(registry.RULE_NAMES) == set(RULE_CODES)
+    # What ranks a rule's findings is one of its declared distances or measures.
+    ranked = {code: registry.rank_field(code) for code in RULE_CODES}
+    assert {code: r[0] for code, r in ranked.items() if r} == {
+        "INT-01": "difference", "INT-02": "school_share", "INT-03": "difference", "INT-04": "value",
+        "INT-06": "difference", "RES-04": "gap"}
+    assert ranked["INT-06"][1].reference == "target_ed_share" and ranked["INT-01"][1].reference == "band_share"
 
 
 def test_a_lottery_pool_cannot_be_worked_out_from_its_applicants():
