@@ -1,0 +1,1 @@
+"""Tests of the file storage backends the app runs on."""
