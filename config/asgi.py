@@ -1,3 +1,4 @@
+"""ASGI entry point (unused in production, which runs gunicorn on WSGI)."""
 import os
 
 from django.core.asgi import get_asgi_application

@@ -1,3 +1,4 @@
+"""WSGI entry point for gunicorn: `gunicorn config.wsgi`."""
 import os
 
 from django.core.wsgi import get_wsgi_application

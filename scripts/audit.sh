@@ -11,7 +11,9 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
-[ -x "$BIN/pip-audit" ] && [ -x "$BIN/bandit" ] || make --no-print-directory setup PYTHON="${PYTHON:-python3}" >/dev/null
+if [ ! -x "$BIN/pip-audit" ] || [ ! -x "$BIN/bandit" ]; then
+  make --no-print-directory setup PYTHON="${PYTHON:-python3}" >/dev/null
+fi
 
 status=0
 
