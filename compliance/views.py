@@ -192,7 +192,7 @@ def _finding_row(finding: Finding, user) -> dict[str, Any]:
     return {
         "layout": rule_layout(finding.rule, same_rule, names),
         "names": names,
-        "can_review": _actions(user, evaluation.submission)["review"],
+        "can_review": permissions.can_review(user, evaluation.submission),
     }
 
 
