@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | sha256sum | cut -c1-12)
 
-.PHONY: setup syscheck run test lint worker migrate seed bench clean
+.PHONY: setup syscheck run test lint worker beat migrate seed bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@test -x $(BIN)/python || scripts/make_venv.sh $(VENV) $(PYTHON)
@@ -31,7 +31,10 @@ run: seed
 	@scripts/run.sh
 
 worker: setup
-	DJANGO_DEV=1 $(BIN)/celery -A config worker --loglevel=INFO
+	DJANGO_DEV=1 $(BIN)/celery -A config worker --queues=evaluation,reports --loglevel=INFO
+
+beat: setup
+	DJANGO_DEV=1 $(BIN)/celery -A config beat --schedule=var/celerybeat-schedule --loglevel=INFO
 
 # The test scope includes the app's packages: one apt-get update at most.
 test: $(STAMP)
