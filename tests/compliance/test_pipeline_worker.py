@@ -110,3 +110,14 @@ def test_upload_is_evaluated_once_by_a_real_worker(worker, submitter, district, 
     assert pdf.startswith(b"%PDF") and len(pdf) == report.size
     assert Submission.objects.get(pk=submission.pk).status == S.EVALUATED
     assert proc.poll() is None  # the worker is still alive
+
+
+def test_reports_have_their_own_queue_so_a_burst_of_them_never_delays_validation():
+    def queue_of(task_name: str) -> str:
+        return app.amqp.router.route({}, task_name)["queue"].name
+
+    assert queue_of("compliance.evaluate_submission") == "evaluation"
+    assert queue_of("compliance.sweep_pipeline") == "evaluation"
+    assert queue_of("compliance.render_report") == "reports"
+    # A worker started without -Q (make run's, the test worker above) consumes both.
+    assert sorted(q.name for q in app.conf.task_queues) == ["evaluation", "reports"]
