@@ -88,7 +88,7 @@ def _missing_reports(now) -> dict[int, list[str]]:
                .values_list("evaluation_id", "kind"))
     missing: dict[int, list[str]] = {}
     for pk, status in candidates:
-        kinds = [ReportKind.EVALUATION] + ([ReportKind.DECISION] if status == S.DECIDED else [])
+        kinds: list[str] = [ReportKind.EVALUATION, *([ReportKind.DECISION] if status == S.DECIDED else [])]
         if due := [kind for kind in kinds if (pk, kind) not in have]:
             missing[pk] = due
     return missing
