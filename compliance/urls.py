@@ -1,7 +1,7 @@
 """URLs of the district and state pages; names are used directly (no app namespace)."""
 from django.urls import path
 
-from . import views
+from . import views, views_downloads
 
 # No app namespace: settings.LOGIN_REDIRECT_URL names "home" directly.
 urlpatterns = [
@@ -18,5 +18,7 @@ urlpatterns = [
     path("submissions/<int:pk>/comments/", views.comment_create, name="comment_create"),
     path("submissions/<int:pk>/reports/<str:kind>.pdf", views.report_download, name="report_download"),
     path("submissions/<int:pk>/exports/<str:kind>.csv", views.export_download, name="export_download"),
+    path("submissions/<int:pk>/workbook.xlsx", views_downloads.workbook_original, name="workbook_original"),
+    path("submissions/<int:pk>/marked.xlsx", views_downloads.workbook_marked, name="workbook_marked"),
     path("findings/<int:pk>/review/", views.finding_review, name="finding_review"),
 ]

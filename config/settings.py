@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "districts",
     "accounts",
     "compliance",
+    "api",  # tokens of the JSON API under /api/v1/
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,8 @@ OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Equity compliance checker")
 # django-axes: lock an account+address pair after repeated failures, so a stranger elsewhere
 # cannot lock a user out.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 8)
+# Days an API token lasts (POST /api/v1/token); its user or an administrator can revoke it sooner.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 30)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_VERBOSE = False

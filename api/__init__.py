@@ -1,0 +1,1 @@
+"""The JSON API under /api/v1/ for district systems and the state's data warehouse."""

@@ -1,0 +1,130 @@
+"""Submissions: upload a workbook, read its status, problems and findings, download its files, certify."""
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import Http404
+from ninja import File, Router
+from ninja.files import UploadedFile
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from api.errors import ApiError
+from api.schemas import ErrorOut, FindingOut, ProblemOut, SubmissionOut
+from compliance import selectors, services
+from compliance.models import EvaluationOutcome, ReportKind, Submission
+from compliance.services.downloads import (
+    checked_problems,
+    submission_marked_workbook,
+    submission_original,
+    submission_problem_cells,
+)
+
+from .common import ERRORS, file_response, visible_submission
+
+router = Router(tags=["submissions"])
+FILE_RESPONSES = {200: bytes, **ERRORS}
+
+
+def submission_out(submission: Submission) -> dict:
+    evaluation = submission.evaluations.annotate(
+        n_errors=Count("problems", filter=Q(problems__severity="error"), distinct=True),
+        n_warnings=Count("problems", filter=Q(problems__severity="warning"), distinct=True),
+        n_findings=Count("findings", filter=Q(findings__severity="finding"), distinct=True),
+    ).order_by("-started_at", "-pk").first()
+    counts = None if evaluation is None or evaluation.outcome == EvaluationOutcome.RUNNING else {
+        "errors": evaluation.n_errors, "warnings": evaluation.n_warnings, "findings": evaluation.n_findings}
+    return {
+        "id": submission.pk, "district_id": submission.district_id, "cycle_id": submission.cycle_id,
+        "school_year": submission.cycle.school_year, "version": submission.version,
+        "status": submission.status, "status_label": submission.get_status_display(),
+        "status_changed_at": submission.status_changed_at,
+        "receipt": {"filename": submission.original_filename, "size": submission.size, "sha256": submission.sha256,
+                    "received_at": submission.uploaded_at, "uploaded_by": submission.uploaded_by.username},
+        "evaluation_outcome": evaluation.outcome if evaluation else None,
+        "counts": counts,
+    }
+
+
+@router.post("/districts/{district_id}/submissions", response={201: SubmissionOut, 413: ErrorOut, **ERRORS})
+def submission_create(request, district_id: int, file: UploadedFile | None = File(None)):  # noqa: B008
+    """Upload a workbook for the open cycle, exactly as the web page does (same checks, limits, receipt)."""
+    district = selectors.districts_visible_to(user=request.user).filter(pk=district_id).first()
+    if district is None:
+        raise Http404("No such district.")
+    if getattr(request, "upload_too_large", False):  # set by compliance.uploads, as for the web page
+        raise ApiError(413, "upload_too_large", services.upload_too_large_message())
+    if file is None:
+        raise ApiError(422, "invalid_request", "Send the workbook as the multipart field 'file'.")
+    cycle = selectors.reporting_cycle_current()
+    if cycle is None:
+        raise ApiError(409, "no_open_cycle", "No reporting cycle is open for submissions.")
+    submission = services.submission_create(district=district, cycle=cycle, uploaded_by=request.user,
+                                            fileobj=file, filename=file.name or "workbook.xlsx")
+    return 201, submission_out(submission)
+
+
+@router.get("/submissions/{submission_id}", response={200: SubmissionOut, **ERRORS})
+def submission_read(request, submission_id: int):
+    """A submission's status (the product's status codes), version, receipt and counts."""
+    return submission_out(visible_submission(request, submission_id))
+
+
+@router.get("/submissions/{submission_id}/problems", response={200: list[ProblemOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def problem_list(request, submission_id: int):
+    """The data problems of the newest check, each with its cell reference where it has one."""
+    submission = visible_submission(request, submission_id)
+    problems = checked_problems(submission) or []
+    cells = submission_problem_cells(submission=submission, problems=problems)
+    return [{"id": p.pk, "code": p.code, "severity": p.severity, "sheet": p.sheet, "row": p.row, "column": p.column,
+             "cell": cell, "value": p.value, "message": p.message, "fix": p.fix} for p, cell in zip(problems, cells)]
+
+
+@router.get("/submissions/{submission_id}/findings", response={200: list[FindingOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def finding_list(request, submission_id: int):
+    """The findings and warnings of the newest accepted evaluation (none before one exists)."""
+    submission = visible_submission(request, submission_id)
+    evaluation = selectors.evaluation_accepted_latest(submission=submission)
+    if evaluation is None:
+        return []
+    return [{"id": f.pk, "rule": f.rule, "severity": f.severity, "scope": f.scope, "school_id": f.school_id,
+             "band": f.band, "message": f.message, "evidence": f.evidence if isinstance(f.evidence, dict) else {},
+             "recommendations": f.recommendations if isinstance(f.recommendations, list) else [],
+             "review_status": f.review_status} for f in selectors.findings_of(evaluation=evaluation)]
+
+
+@router.get("/submissions/{submission_id}/report.pdf", response=FILE_RESPONSES)
+def report_download(request, submission_id: int, kind: ReportKind = ReportKind.EVALUATION):
+    """The newest PDF report of the submission (the findings report, or ``kind=decision``)."""
+    submission = visible_submission(request, submission_id)
+    report = selectors.report_newest(submission=submission, kind=kind)
+    if report is None:
+        raise Http404("No report yet.")
+    with report.file.open("rb") as f:
+        body = f.read()
+    name = f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}-{kind}.pdf"
+    return file_response(body, "application/pdf", name)
+
+
+@router.get("/submissions/{submission_id}/marked.xlsx", response=FILE_RESPONSES)
+def marked_download(request, submission_id: int):
+    """The uploaded workbook with every problem cell highlighted and commented, and a Problems sheet."""
+    marked = submission_marked_workbook(submission=visible_submission(request, submission_id), user=request.user)
+    if marked is None:
+        raise Http404("The workbook has not been checked yet.")
+    return file_response(*marked)
+
+
+@router.get("/submissions/{submission_id}/original.xlsx", response=FILE_RESPONSES)
+def original_download(request, submission_id: int):
+    """The uploaded workbook exactly as stored."""
+    return file_response(*submission_original(submission=visible_submission(request, submission_id),
+                                              user=request.user))
+
+
+@router.post("/submissions/{submission_id}/certify", response={200: SubmissionOut, **ERRORS})
+def submission_certify(request, submission_id: int):
+    """Certify an evaluated submission (district certifiers of its district only)."""
+    submission = visible_submission(request, submission_id)
+    services.submission_certify(submission=submission, user=request.user)
+    return submission_out(submission)
