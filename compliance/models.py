@@ -59,6 +59,10 @@ class ReportingCycle(models.Model):
     due_on = models.DateField()
     closes_on = models.DateField()
     rule_set = models.ForeignKey(RuleSet, on_delete=models.PROTECT, related_name="cycles")
+    # A review is due this many days after certification (the statewide page lists late ones).
+    review_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days after a district certifies by which the state's review is due."
+    )
 
     class Meta:
         ordering = ["-school_year"]

@@ -1,0 +1,201 @@
+"""Statewide reads for state staff: every district's standing in a cycle, in a constant number of queries.
+
+A district's standing is its newest submission of the cycle (none: not started), that
+submission's newest accepted evaluation (the key measures read out of its JSON in SQL, so a
+320-school district's school list is never loaded) and the counts of its findings by rule.
+The statewide page and the cycle exports both read from :func:`cycle_standings`.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from districts.models import District, School
+
+from .models import AuditEvent, Evaluation, EvaluationOutcome, Finding, ReportingCycle, Submission
+from .states import LOCKED, PENDING, SubmissionStatus
+
+S = SubmissionStatus
+
+# The statewide stages, in the order a submission passes them; the page counts each.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("not_started", "Not started"),
+    ("uploaded", "Uploaded, not yet checked"),
+    ("rejected", "Rejected"),
+    ("evaluated", "Evaluated, not certified"),
+    ("certified", "Certified, waiting for review"),
+    ("in_review", "In review"),
+    ("returned", "Returned for revision"),
+    ("decided", "Decided"),
+)
+STAGE_LABELS = dict(STAGES)
+# A failed check is the system's error, not the district's: it still counts as uploaded.
+_STAGE_OF_STATUS: dict[str, str] = {
+    **{str(s): "uploaded" for s in PENDING | {S.FAILED, S.SUPERSEDED}},
+    S.REJECTED: "rejected", S.EVALUATED: "evaluated", S.CERTIFIED: "certified",
+    S.IN_REVIEW: "in_review", S.RETURNED: "returned", S.DECIDED: "decided",
+}
+# Findings of these rules flag a school ("share of schools flagged INT-01/02/03").
+SCHOOL_FLAG_RULES = ("INT-01", "INT-02", "INT-03")
+# Findings of these rules are comparability failures (one per failing Title I school).
+COMPARABILITY_RULES = ("RES-01", "RES-02")
+# Key measures: name -> JSON path in Evaluation.measures.
+MEASURE_PATHS: dict[str, str] = {
+    "multigroup_d": "measures__district__dissimilarity__multigroup",
+    "ed_d": "measures__district__dissimilarity__ed_not_ed",
+    "progressivity": "measures__district__resources__progressivity",
+    "schools": "measures__district__schools",
+}
+
+
+@dataclass
+class DistrictStanding:
+    """One district in one cycle: where its newest submission stands and what its evaluation found."""
+
+    district: District
+    submission: Submission | None = None
+    evaluation_id: int | None = None
+    measures: dict[str, Any] = field(default_factory=dict)
+    findings_by_rule: Counter[str] = field(default_factory=Counter)
+    flagged_schools: int = 0
+    certified_at: datetime | None = None
+
+    @property
+    def stage(self) -> str:
+        return "not_started" if self.submission is None else _STAGE_OF_STATUS[self.submission.status]
+
+    @property
+    def stage_label(self) -> str:
+        return STAGE_LABELS[self.stage]
+
+    @property
+    def flagged_share(self) -> float | None:
+        schools = self.measures.get("schools")
+        return self.flagged_schools / schools if self.evaluation_id and schools else None
+
+    @property
+    def comparability_failures(self) -> int | None:
+        if self.evaluation_id is None:
+            return None
+        return sum(self.findings_by_rule[r] for r in COMPARABILITY_RULES)
+
+    @property
+    def decision(self):
+        return getattr(self.submission, "decision", None) if self.submission else None
+
+
+def regions() -> list[str]:
+    """The regions of the state's district directory, for the filter."""
+    return list(District.objects.exclude(region="").order_by("region").values_list("region", flat=True).distinct())
+
+
+def _districts(cycle: ReportingCycle, region: str | None) -> QuerySet[District]:
+    """The directory's districts, each with ``newest_pk``: its highest version in the cycle."""
+    newest = Submission.objects.filter(district=OuterRef("pk"), cycle=cycle).order_by("-version").values("pk")[:1]
+    qs = District.objects.order_by("name", "pk").annotate(newest_pk=Subquery(newest))
+    return qs.filter(region=region) if region else qs
+
+
+def _attach_evaluations(standings: dict[int, DistrictStanding]) -> dict[int, DistrictStanding]:
+    """Newest accepted evaluation of each submission -> its standing (one query)."""
+    by_submission = {s.submission.pk: s for s in standings.values() if s.submission}
+    rows = (Evaluation.objects.filter(submission_id__in=by_submission, outcome=EvaluationOutcome.ACCEPTED)
+            .order_by("submission_id", "-started_at", "-pk")
+            .values("pk", "submission_id", **{k: F(path) for k, path in MEASURE_PATHS.items()}))
+    by_evaluation: dict[int, DistrictStanding] = {}
+    for row in rows:
+        standing = by_submission[row["submission_id"]]
+        if standing.evaluation_id is None:  # newest first: the first row wins
+            standing.evaluation_id = row["pk"]
+            standing.measures = {k: row[k] for k in MEASURE_PATHS}
+            by_evaluation[row["pk"]] = standing
+    return by_evaluation
+
+
+def _attach_findings(by_evaluation: dict[int, DistrictStanding]) -> None:
+    """Counts of findings by rule, and the schools flagged by INT-01/02/03 (two queries)."""
+    counts = (Finding.objects.filter(evaluation_id__in=by_evaluation)
+              .values("evaluation_id", "rule").annotate(n=Count("pk")).order_by())
+    for row in counts:
+        by_evaluation[row["evaluation_id"]].findings_by_rule[row["rule"]] = row["n"]
+    flagged = (Finding.objects.filter(evaluation_id__in=by_evaluation, rule__in=SCHOOL_FLAG_RULES, scope="school")
+               .exclude(school_id="").values("evaluation_id")
+               .annotate(n=Count("school_id", distinct=True)).order_by())
+    for row in flagged:
+        by_evaluation[row["evaluation_id"]].flagged_schools = row["n"]
+
+
+def _attach_certified_at(standings: dict[int, DistrictStanding]) -> None:
+    """When each submission was certified: the review clock starts there (one query)."""
+    by_submission = {s.submission.pk: s for s in standings.values() if s.submission}
+    rows = (AuditEvent.objects.filter(submission_id__in=by_submission, action="certified")
+            .values("submission_id").annotate(at=Max("created_at")).order_by())
+    for row in rows:
+        by_submission[row["submission_id"]].certified_at = row["at"]
+
+
+def cycle_standings(*, cycle: ReportingCycle, region: str | None = None) -> list[DistrictStanding]:
+    """Every district of the directory (in ``region`` if given), by name, with its standing in ``cycle``.
+
+    Six queries however many districts: districts, submissions, evaluations, two of findings,
+    certification times. Callers must check :func:`compliance.permissions.can_view_statewide`.
+    """
+    rows = list(_districts(cycle, region))
+    submissions = Submission.objects.select_related("decision", "reviewer").in_bulk(
+        [d.newest_pk for d in rows if d.newest_pk])
+    standings = {d.pk: DistrictStanding(district=d, submission=submissions.get(d.newest_pk)) for d in rows}
+    _attach_findings(_attach_evaluations(standings))
+    _attach_certified_at(standings)
+    return list(standings.values())
+
+
+def stage_counts(standings: list[DistrictStanding]) -> list[tuple[str, str, int]]:
+    """(stage, label, districts) for every stage, zeros included, in the stages' order."""
+    counts = Counter(s.stage for s in standings)
+    return [(key, label, counts[key]) for key, label in STAGES]
+
+
+def review_due(standing: DistrictStanding, cycle: ReportingCycle) -> datetime | None:
+    if standing.certified_at is None:
+        return None
+    return standing.certified_at + timedelta(days=cycle.review_days)
+
+
+def overdue(standings: list[DistrictStanding], cycle: ReportingCycle,
+            now: datetime | None = None) -> dict[str, list[DistrictStanding]]:
+    """Districts not certified after the due date, and reviews past their review due date."""
+    now = now or timezone.now()
+    late_certifying = timezone.localdate(now) > cycle.due_on
+    groups: dict[str, list[DistrictStanding]] = defaultdict(list)
+    for s in standings:
+        status = s.submission.status if s.submission else None
+        if late_certifying and status not in LOCKED:
+            groups["not_certified"].append(s)
+        due = review_due(s, cycle)
+        if status in (S.CERTIFIED, S.IN_REVIEW) and due is not None and due < now:
+            groups["review"].append(s)
+    return {"not_certified": groups["not_certified"], "review": groups["review"]}
+
+
+
+def cycle_findings(standings: list[DistrictStanding]) -> dict[int, list[Finding]]:
+    """evaluation id -> its findings in order, for the standings' evaluations (one query)."""
+    ids = [s.evaluation_id for s in standings if s.evaluation_id]
+    out: dict[int, list[Finding]] = defaultdict(list)
+    for finding in Finding.objects.filter(evaluation_id__in=ids).order_by("evaluation_id", "pk"):
+        out[finding.evaluation_id].append(finding)
+    return out
+
+
+def school_directory_names(standings: list[DistrictStanding]) -> dict[int, dict[str, str]]:
+    """district pk -> {school_id: name} from the state's directory (one query)."""
+    out: dict[int, dict[str, str]] = defaultdict(dict)
+    rows = School.objects.filter(district_id__in=[s.district.pk for s in standings])
+    for district_id, school_id, name in rows.values_list("district_id", "school_id", "name"):
+        out[district_id][school_id] = name
+    return out
