@@ -191,3 +191,18 @@ def comment_refusal(user, submission) -> Refusal | None:
 
 def can_comment(user, submission) -> bool:
     return comment_refusal(user, submission) is None
+
+
+# --- Statewide --------------------------------------------------------------------------------
+
+EXPORT_VARIANTS = ("state", "public")
+
+
+def can_view_statewide(user) -> bool:
+    """The statewide page of a cycle: every district's standing, so state staff only."""
+    return bool(user.is_active and sees_every_district(user))
+
+
+def can_export(user, variant: str) -> bool:
+    """Cycle exports: ``state`` has exact numbers, ``public`` is suppressed; both are statewide reads."""
+    return variant in EXPORT_VARIANTS and can_view_statewide(user)

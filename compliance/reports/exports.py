@@ -12,6 +12,7 @@ from typing import Any
 from compliance.rules.model import SchoolRow
 
 from .evidence import finding_for_export
+from .spreadsheet_safety import safe_cell
 from .suppression import school_display_row, scrub_small_counts, scrub_text, suppress_school
 
 EXPORT_KINDS = ("schools", "findings")
@@ -21,7 +22,8 @@ def _csv(rows: list[dict[str, str]], fieldnames: list[str]) -> bytes:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=fieldnames, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(rows)
+    # School names and messages come from the district's workbook: never let one be a formula.
+    writer.writerows({k: safe_cell(v) for k, v in row.items()} for row in rows)
     return ("\ufeff" + out.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 correctly
 
 
