@@ -7,6 +7,7 @@ never opened again; its marked workbook is the Problems sheet alone.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -17,6 +18,7 @@ FILE_REFUSAL_CODES = frozenset(f"DATA-{n:02d}" for n in range(1, 15))
 _HEADER_SEARCH_ROWS = 20  # as the reader: a title block above the header row is at most this tall
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own "bad" red and "neutral" yellow
 PROBLEMS_SHEET = "Problems"
+_PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 PROBLEM_COLUMNS = ("Cell", "Severity", "Code", "Sheet", "Row", "Column", "Value", "Problem", "How to fix it")
 
 Positions = dict[str, tuple[str, dict[str, int]]]  # normalized sheet -> (its title, {normalized header: column})
@@ -67,7 +69,9 @@ def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
     j = columns.get(normalize_name(problem.column))
     if j is None:
         return None
-    return f"{quote_sheetname(title)}!{get_column_letter(j)}{problem.row}"
+    # The template's plain names read as Excel writes them (Schools!K4); others are quoted.
+    sheet = title if _PLAIN_NAME.fullmatch(title) else quote_sheetname(title)
+    return f"{sheet}!{get_column_letter(j)}{problem.row}"
 
 
 def problem_cells(data: bytes | None, problems: Sequence[ProblemLike]) -> list[str | None]:
@@ -104,6 +108,7 @@ def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | Non
 
 def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
     from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
 
     ws = workbook.create_sheet(PROBLEMS_SHEET, 0)
     ws.append(PROBLEM_COLUMNS)
@@ -117,7 +122,8 @@ def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str |
             if isinstance(value, str):
                 cell.data_type = "s"
         if ref:
-            ws.cell(row=i, column=1).hyperlink = f"#{ref}"
+            # An internal link (location), not a URL: Excel and LibreOffice jump to the cell.
+            ws.cell(row=i, column=1).hyperlink = Hyperlink(ref=f"A{i}", location=ref, tooltip="Go to the cell")
             ws.cell(row=i, column=1).style = "Hyperlink"
     ws.freeze_panes = "A2"
     for letter, width in zip("ABCDEFGHI", (18, 9, 9, 12, 6, 24, 20, 60, 60)):

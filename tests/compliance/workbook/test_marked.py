@@ -1,0 +1,53 @@
+"""The marked workbook: the problem cell filled and commented, the Problems sheet linking to it."""
+from __future__ import annotations
+
+import io
+
+import openpyxl
+
+from compliance.workbook.marked import FILLS, PROBLEMS_SHEET, marked_workbook, problem_cells
+from compliance.workbook.reader import read_workbook
+from tests.compliance.workbook.helpers import edit, write
+
+
+def _damaged(tmp_path):
+    path = edit(write(tmp_path / "w.xlsx"), [("Schools", 3, "black", "12a"), ("Schools", 4, "white", "=1+1")])
+    return path.read_bytes(), read_workbook(path).problems
+
+
+def test_problem_cell_is_filled_and_commented_and_linked(tmp_path):
+    data, problems = _damaged(tmp_path)
+    assert [(p.code, p.row, p.column) for p in problems if p.code == "DATA-22"][0] == ("DATA-22", 3, "black")
+    wb = openpyxl.load_workbook(io.BytesIO(marked_workbook(data, problems)))
+    # 'black' is the 11th header of the Schools sheet: column K.
+    cell = wb["Schools"]["K3"]
+    assert cell.fill.fill_type == "solid"
+    assert cell.fill.start_color.rgb.endswith(FILLS["error"])
+    assert "DATA-22" in cell.comment.text and "'12a' is not a number" in cell.comment.text
+    assert "Fix: Enter a plain number" in cell.comment.text
+    assert wb["Schools"]["K2"].fill.fill_type is None  # an untouched cell stays as it was
+    assert wb.sheetnames[0] == PROBLEMS_SHEET
+    sheet = wb[PROBLEMS_SHEET]
+    rows = {r[2].value: r for r in sheet.iter_rows(min_row=2)}
+    assert rows["DATA-22"][0].value == "Schools!K3"
+    assert rows["DATA-22"][0].hyperlink.location == "Schools!K3"
+
+
+def test_cell_references_and_text_never_become_formulas(tmp_path):
+    data, problems = _damaged(tmp_path)
+    cells = problem_cells(data, problems)
+    assert cells[[p.code for p in problems].index("DATA-22")] == "Schools!K3"
+    wb = openpyxl.load_workbook(io.BytesIO(marked_workbook(data, problems)))
+    values = [c.value for row in wb[PROBLEMS_SHEET].iter_rows(min_row=2) for c in row]
+    formulas = [c for row in wb[PROBLEMS_SHEET].iter_rows(min_row=2) for c in row if c.data_type == "f"]
+    assert formulas == [] and len(values) == 9 * len(problems)
+
+
+def test_refused_file_is_never_opened_and_gets_a_problems_sheet_only(tmp_path):
+    hostile = b"not a zip at all, but a text file renamed"
+    problems = read_workbook(hostile).problems
+    assert [p.code for p in problems] == ["DATA-08"]
+    wb = openpyxl.load_workbook(io.BytesIO(marked_workbook(hostile, problems)))
+    assert wb.sheetnames == [PROBLEMS_SHEET]
+    assert wb[PROBLEMS_SHEET]["C2"].value == "DATA-08"
+    assert problem_cells(hostile, problems) == [None]
