@@ -47,7 +47,7 @@ def evenness_findings(measures: dict[str, Any], p04: dict) -> list[RuleFinding]:
 def lottery_findings(
     lottery: Sequence[LotteryRow], p06: dict, bands: dict[str, str], names: dict[str, str]
 ) -> list[RuleFinding]:
-    """Both checks of each lottery row: the admitted ED share, then empty seats; both may fire."""
+    """The checks of each lottery row: the admitted ED share, empty seats, short pools; several may fire."""
     if not p06["enabled"]:
         return []
     findings: list[RuleFinding] = []
@@ -58,15 +58,14 @@ def lottery_findings(
             "admitted_ed": lot.admitted_ed, "admitted_non_ed": lot.admitted_non_ed,
             "target_ed_share": lot.target_ed_share,
         }
-        for check in (_off_target, _empty_seats):
-            found = check(lot, label, p06["tolerance"])
-            if found is not None:
-                message, evidence = found
-                findings.append(RuleFinding(
-                    rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
-                    band=bands.get(lot.school_id), rule_version=RULE_VERSION, message=message,
-                    evidence={**base, **evidence},
-                ))
+        found = [_off_target(lot, label, p06["tolerance"]), _empty_seats(lot, label, p06["tolerance"]),
+                 *_short_pools(lot, label)]
+        for message, evidence in (f for f in found if f is not None):
+            findings.append(RuleFinding(
+                rule="INT-06", severity=p06["severity"], scope="lottery", school_id=lot.school_id,
+                band=bands.get(lot.school_id), rule_version=RULE_VERSION, message=message,
+                evidence={**base, **evidence},
+            ))
     return findings
 
 
@@ -107,3 +106,28 @@ def _empty_seats(lot: LotteryRow, label: str, tol: float) -> tuple[str, dict[str
     )
     return message, {"check": "empty_seats", "empty_seats": empty, "unadmitted_ed": waiting_ed,
                      "unadmitted_non_ed": waiting_non_ed, "max_empty_seats": 0}
+
+
+def _short_pools(lot: LotteryRow, label: str) -> list[tuple[str, dict[str, Any]]]:
+    """A pool with fewer applicants than its reserved seats that did not admit every applicant.
+
+    rules.md: a pool's reserved seats are target x seats (ED) and the rest (non-ED); a pool
+    short of them must admit all of its applicants, whatever the other pool did with the rest.
+    """
+    pools = (
+        ("ed", "economically disadvantaged", lot.target_ed_share * lot.seats, lot.applicants_ed, lot.admitted_ed),
+        ("non_ed", "other", (1.0 - lot.target_ed_share) * lot.seats, lot.applicants_non_ed, lot.admitted_non_ed),
+    )
+    out: list[tuple[str, dict[str, Any]]] = []
+    for pool, noun, reserved, applicants, admitted in pools:
+        if applicants >= reserved - EPS or admitted >= applicants:
+            continue
+        waiting = applicants - admitted
+        message = (
+            f"The lottery at {label} reserved {reserved:g} seats for {noun} applicants but had only "
+            f"{applicants} of them, and did not admit {waiting}; a pool with fewer applicants than "
+            f"its reserved seats must admit every one of them."
+        )
+        out.append((message, {"check": f"short_pool_{pool}", "reserved_seats": round(reserved, 6),
+                              f"unadmitted_{pool}": waiting}))
+    return out

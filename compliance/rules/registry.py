@@ -173,6 +173,8 @@ EVIDENCE: dict[str, dict[str, Field]] = {
         "tolerance": Field("points", "Tolerance", threshold=True, plus_minus=True),
         "empty_seats": Field("seats", "Empty seats"),
         "max_empty_seats": Field("seats", "Max empty seats", threshold=True),
+        # target x seats (ED pool) or the rest (non-ED): a fraction of a seat when the target says so.
+        "reserved_seats": Field("number", "Reserved seats"),
     },
     "RES-01": {
         "students_per_teacher": Field("ratio", "Students per teacher"),
@@ -283,7 +285,7 @@ _THRESHOLDS: dict[str, Callable[[dict[str, Any]], str]] = {
     "INT-05": lambda p: (f"no rise in multigroup D or ED D of more than {p['tolerance']:g}, nor in the number of "
                          "flagged schools"),
     "INT-06": lambda p: (f"admitted ED share within \u00b1{_pts(p['tolerance'])} points of the target; no empty seat "
-                         "while a pool waits"),
+                         "while a pool waits; a pool with fewer applicants than its reserved seats admits all of them"),
     "RES-01": lambda p: (f"each Title I school's students per teacher at most {_pts(p['limit'])}% of the non-Title I "
                          f"pooled ratio of its band (schools under {p['min_enrollment']} students exempt)"),
     "RES-02": lambda p: (f"each Title I school's per-pupil spending at least {_pts(p['limit'])}% of the non-Title I "

@@ -376,6 +376,10 @@ def lottery(*args, target=0.5):
         ((100, 49, 200, 49, 51), []),  # ED pool too small: 49% is fine, no seat empty
         ((100, 40, 200, 40, 50), ["empty_seats"]),  # 10 seats empty while non-ED applicants wait
         ((100, 30, 40, 30, 40), []),  # 30 seats empty but every applicant admitted
+        ((100, 49, 200, 48, 52), ["short_pool_ed"]),  # 49 ED applicants for 50 reserved seats: one left out
+        ((100, 50, 200, 49, 51), []),  # 50 applicants is not fewer than 50 seats; 49% is on target
+        ((100, 200, 30, 71, 29), ["short_pool_non_ed"]),  # the non-ED pool short, one left out, no seat empty
+        ((100, 200, 30, 70, 29), ["empty_seats", "short_pool_non_ed"]),
     ],
 )
 def test_int06_cases(row, checks):
@@ -396,7 +400,26 @@ def test_int06_custom_target():
     (f,) = lottery(50, 30, 20, 27, 23, target=0.6)
     assert f.evidence["admitted_ed_share"] == pytest.approx(0.54)
     assert lottery(50, 30, 20, 28, 22, target=0.6) == []  # 56%: 4 points off
-    assert lottery(50, 29, 20, 27, 20, target=0.6)[0].evidence["check"] == "empty_seats"  # ED pool short
+    short = lottery(50, 29, 20, 27, 20, target=0.6)  # 29 ED applicants for 30 reserved seats, 2 left out
+    assert [f.evidence["check"] for f in short] == ["empty_seats", "short_pool_ed"]
+
+
+def test_int06_short_pool_issue_example():
+    # Issue 13: 120 seats, 60 reserved for ED students, 40 ED applicants of whom 4 admitted;
+    # the non-ED pool took the other 116 seats, so no seat is empty and the target does not bind.
+    (f,) = lottery(120, 40, 300, 4, 116)
+    ev = f.evidence
+    assert ev["check"] == "short_pool_ed" and ev["reserved_seats"] == 60 and ev["unadmitted_ed"] == 36
+    assert "reserved 60 seats for economically disadvantaged applicants but had only 40" in f.message
+    assert "did not admit 36" in f.message
+
+
+def test_int06_short_pool_fractional_reserve():
+    # Target 0.55 of 30 seats reserves 16.5: 16 applicants are fewer, 17 are not.
+    (f,) = lottery(30, 16, 40, 15, 15, target=0.55)
+    assert f.evidence["check"] == "short_pool_ed" and f.evidence["reserved_seats"] == pytest.approx(16.5)
+    assert f.evidence["unadmitted_ed"] == 1
+    assert lottery(30, 17, 40, 16, 14, target=0.55) == []  # 16 of 30 = 53.3%, within 5 points of 55%
 
 
 def test_rules_package_does_not_import_django():
