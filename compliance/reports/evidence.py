@@ -227,6 +227,12 @@ def lottery_mask(rule: str, evidence: dict[str, Any], min_cell: int) -> CellMask
     if "admitted_ed" not in counts or "admitted_non_ed" not in counts:
         return None
     counts["enrollment_total"] = counts["admitted_ed"] + counts["admitted_non_ed"]
+    # A reader subtracts admitted from applicants whether or not the evidence prints the rest:
+    # the unadmitted are cells of their pool even when no check of this finding names them.
+    for pool in ("ed", "non_ed"):
+        applicants = counts.get(f"applicants_{pool}")
+        if applicants is not None and f"unadmitted_{pool}" not in counts:
+            counts[f"unadmitted_{pool}"] = applicants - counts[f"admitted_{pool}"]
     return mask_counts(counts, min_cell)
 
 

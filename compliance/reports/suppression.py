@@ -17,7 +17,8 @@ The rule, as printed in the report's methodology appendix (``RULE_TEXT``):
    applicants), a hidden cell
    must never be the only hidden one, and when the whole is shown the hidden parts together
    must hold at least ``min_cell`` students; otherwise the smallest nonzero shown part is
-   hidden too (shown as ``*``), repeated until every relation is safe. A race group other
+   hidden too (shown as ``*``; a lottery pool's applicant count before any of its parts),
+   repeated until every relation is safe. A race group other
    than white is preferred: hiding white or ED would cascade into the students-of-color and
    ED shares that the rules are about.
 4. A school whose enrollment is itself below ``min_cell`` shows ``<10`` for it and ``*`` for
@@ -72,6 +73,9 @@ def rule_description(min_cell: int = DEFAULT_MIN_CELL) -> list[str]:
         f"A school with fewer than {min_cell} students shows \u201c<{min_cell}\u201d for its enrollment "
         "and \u201c*\u201d for every share. Finding messages and evidence about a school go through "
         "the same rule; shares of whole grade bands and of the district are printed as computed.",
+        "A lottery\u2019s pools follow the same rule: the admitted of both pools add up to the admitted "
+        "total, and each pool\u2019s admitted and not admitted add up to its applicants, so when fewer than "
+        f"{min_cell} applicants of a pool were not admitted, that pool\u2019s applicant count is hidden too.",
         "Charts draw a hidden share as the range it could lie in (a hatched bar or an open marker), "
         "never as an exact point.",
     ]
@@ -232,6 +236,8 @@ def _relations(counts: dict[str, int]) -> list[tuple[tuple[str, ...], str]]:
 
 
 _KEY_CELLS = frozenset({"white", STUDENTS_OF_COLOR, ED, NOT_ED})
+# Wholes hidden before any part: a pool's applicants are in no other relation, its admitted are.
+_PREFER_WHOLE = frozenset({"applicants_ed", "applicants_non_ed"})
 
 
 def mask_counts(counts: dict[str, int], min_cell: int = DEFAULT_MIN_CELL) -> CellMask:
@@ -255,7 +261,9 @@ def mask_counts(counts: dict[str, int], min_cell: int = DEFAULT_MIN_CELL) -> Cel
             # Prefer hiding a race group over white/ED cells: hiding those cascades into the
             # students-of-color and ED shares, the numbers the rules are about.
             nonzero = sorted((c for c in shown if counts[c] > 0), key=lambda c: (c in _KEY_CELLS, counts[c], c))
-            if nonzero:
+            if whole in _PREFER_WHOLE and whole not in hidden:
+                pick = whole  # a lottery's applicants: hiding them keeps the admitted counts the rule is about
+            elif nonzero:
                 pick = nonzero[0]
             elif whole not in hidden:
                 pick = whole  # every shown part is 0: only the whole can hide the value

@@ -142,3 +142,62 @@ def test_scrub_small_counts_in_free_text():
         "largest moves: 124 white students from North to South; <10 students of two or more races "
         "from North to South; 1.9 more teacher FTE; 3 schools"
     )
+
+
+def _lottery_export(checks_of_row):
+    """The INT-06 findings of one lottery row, as printed in an export (same formatter as the PDF)."""
+    from compliance.reports.build import finding_for_export
+    from compliance.rules.district_rules import lottery_findings
+    from compliance.rules.model import LotteryRow
+    from compliance.rules.ruleset import default_params
+
+    params = default_params()["INT-06"]
+    found = lottery_findings([LotteryRow("L", *checks_of_row)], params, {"L": "elementary"}, {"L": "Magnet"})
+    return [finding_for_export(f.as_json(), None, 10) for f in found]
+
+
+def _printed(evidence: str) -> dict[str, str]:
+    return dict(part.split(": ", 1) for part in evidence.split("; "))
+
+
+def _derivable_small(printed: dict[str, str]) -> list[str]:
+    """Every count 1..9 a reader gets from the printed lottery cells by one subtraction."""
+    def num(key):
+        value = printed.get(key, "")
+        return int(value) if value.isdigit() else None
+
+    admitted_total = None
+    if num("Seats") is not None and num("Empty seats") is not None:
+        admitted_total = num("Seats") - num("Empty seats")
+    relations = [("Admitted ED", "Unadmitted ED", "Applicants ED"),
+                 ("Admitted non ED", "Unadmitted non ED", "Applicants non ED")]
+    small = []
+    for a, b, whole in relations:
+        known = {k: num(k) for k in (a, b, whole)}
+        if known[whole] is not None:
+            for part, other in ((a, b), (b, a)):
+                if known[other] is not None and 0 < known[whole] - known[other] < 10:
+                    small.append(part)
+    if admitted_total is not None:
+        for part, other in (("Admitted ED", "Admitted non ED"), ("Admitted non ED", "Admitted ED")):
+            if num(other) is not None and 0 < admitted_total - num(other) < 10:
+                small.append(part)
+    small += [k for k, v in printed.items() if k != "Seats" and k != "Empty seats" and v.isdigit() and 0 < int(v) < 10]
+    return small
+
+
+def test_lottery_unadmitted_pool_is_never_derivable():
+    # 52 ED applicants, 44 admitted (44%, 6 points off target): the 8 not admitted are
+    # not in the evidence, but 52 - 44 would give them away; the applicants are hidden.
+    (f,) = _lottery_export((100, 52, 200, 44, 56))
+    printed = _printed(f["evidence"])
+    assert printed["Admitted ED"] == "44" and printed["Applicants ED"] == "*"
+    assert _derivable_small(printed) == []
+    # Issue 13: 47 ED applicants, 40 admitted beside "Unadmitted ED <10" revealed the 7.
+    found = _lottery_export((100, 47, 200, 40, 50))  # 10 seats empty while applicants wait
+    assert [_printed(x["evidence"])["Check"] for x in found] == ["empty seats", "short pool ed"]
+    for x in found:
+        printed = _printed(x["evidence"])
+        assert printed["Unadmitted ED"] == "<10" and printed["Applicants ED"] == "*"
+        assert _derivable_small(printed) == [], printed
+        assert " 7 " not in f" {x['message']} " and "did not admit 7" not in x["message"]

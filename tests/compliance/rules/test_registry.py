@@ -118,9 +118,10 @@ def test_a_lottery_count_is_suppressed_as_declared():
                             "admitted_ed_share": 0.1, "difference": -0.4, "tolerance": 0.05}}
     out = finding_for_export(finding, None, 10)
     # 4 ED students admitted of 40: the count, its share and its distance to the printed target are hidden,
-    # and the 36 others, which are the admitted total less the 4, are top-coded.
+    # and the 36 others, which are the admitted total less the 4, are top-coded. The 26 not admitted
+    # are a cell of the ED pool though unprinted (30 - 4), so the applicants are hidden with the 4.
     assert "Admitted ED: <10" in out["evidence"] and "Admitted non ED: >30" in out["evidence"]
-    assert "Applicants ED: 30" in out["evidence"]
+    assert "Applicants ED: *" in out["evidence"]
     assert "Admitted ED share: <25%" in out["evidence"] and "Difference: *" in out["evidence"]
     assert "Seats: 40" in out["evidence"] and "Target ED share: 50.0%" in out["threshold"]
 
@@ -166,9 +167,11 @@ def test_a_lottery_pool_cannot_be_worked_out_from_its_applicants():
                             "admitted_non_ed": 36, "target_ed_share": 0.5, "check": "empty_seats", "empty_seats": 10,
                             "unadmitted_ed": 26, "unadmitted_non_ed": 24, "max_empty_seats": 0}}
     out = finding_for_export(finding, None, 10)
-    # 30 applicants less 26 not admitted would give the 4 away: the 26 is hidden too; the 36
-    # other admissions are top-coded (40 - 36 = 4), so 60 applicants less 24 would give them away.
-    assert "Admitted ED: <10" in out["evidence"] and "Unadmitted ED: *" in out["evidence"]
-    assert "Admitted non ED: >30" in out["evidence"] and "Unadmitted non ED: *" in out["evidence"]
-    assert "Applicants non ED: 60" in out["evidence"] and "Empty seats: 10" in out["evidence"]
+    # 30 applicants less 26 not admitted would give the 4 away: the 30 is hidden (a pool's applicants
+    # go before its parts); the 36 other admissions are top-coded (40 - 36 = 4), so 60 applicants
+    # less 24 would give them away: the 60 is hidden.
+    assert "Admitted ED: <10" in out["evidence"] and "Applicants ED: *" in out["evidence"]
+    assert "Admitted non ED: >30" in out["evidence"] and "Applicants non ED: *" in out["evidence"]
+    assert "Unadmitted ED: 26" in out["evidence"] and "Unadmitted non ED: 24" in out["evidence"]
+    assert "Empty seats: 10" in out["evidence"]
     assert out["threshold"] == "Target ED share: 50.0%; Max empty seats: 0"
