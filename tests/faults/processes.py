@@ -35,7 +35,7 @@ def test_database_url() -> str:
 
 
 class Pipeline:
-    """One worker (restartable after a kill) and one beat, started with the same environment."""
+    """Workers (each restartable after a kill) and one beat, started with the same environment."""
 
     def __init__(self, folder: Path, media_root: Path, queues: str = "evaluation", **env: str):
         self.folder = folder
@@ -43,7 +43,7 @@ class Pipeline:
                     "FILE_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
                     **FAST_RECOVERY, **env}
         self.queues = queues
-        self.worker: subprocess.Popen | None = None
+        self.workers: list[subprocess.Popen] = []
         self.beat: subprocess.Popen | None = None
         self.starts = 0
 
@@ -53,31 +53,41 @@ class Pipeline:
                                     cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)
 
+    @property
+    def worker(self) -> subprocess.Popen | None:
+        return self.workers[-1] if self.workers else None
+
     def start_worker(self) -> None:
         self.starts += 1
-        self.worker = self._spawn(["worker", "--concurrency=1", "--loglevel=INFO", f"--queues={self.queues}",
+        self.workers.append(self._spawn(["worker", "--concurrency=1", "--loglevel=INFO", f"--queues={self.queues}",
                                    "--without-gossip", "--without-mingle", "--without-heartbeat",
-                                   "-n", f"fault-{os.getpid()}-{self.starts}@%h"], "worker.log")
+                                   "-n", f"fault-{os.getpid()}-{self.starts}@%h"], "worker.log"))
 
     def start_beat(self) -> None:
         self.beat = self._spawn(["beat", "--loglevel=INFO", f"--schedule={self.folder / 'beat-schedule'}"],
                                 "beat.log")
 
-    def kill_worker(self) -> None:
-        """SIGKILL the whole worker (main process, pool child, any parser child), as a lost host would."""
-        assert self.worker is not None
-        os.killpg(self.worker.pid, signal.SIGKILL)
-        self.worker.wait(30)
+    def kill_worker(self, worker: subprocess.Popen | None = None) -> None:
+        """SIGKILL a whole worker (main process, pool child, any parser child), as a lost host would."""
+        worker = worker or self.worker
+        assert worker is not None
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(30)
+        self.workers.remove(worker)
+
+    def worker_of(self, pid: int) -> subprocess.Popen:
+        """The worker whose pool child ``pid`` is (each worker leads its own process group)."""
+        return next(w for w in self.workers if w.pid == os.getpgid(pid))
+
+    def alive(self) -> bool:
+        return bool(self.workers) and all(w.poll() is None for w in self.workers)
 
     def stop(self) -> None:
-        for proc in (self.worker, self.beat):
+        # SIGKILL at once: the test has asserted what it needed, and a warm shutdown costs seconds.
+        for proc in (*self.workers, self.beat):
             if proc is not None and proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                    proc.wait(10)
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(10)
 
     def logs(self) -> str:
         return "\n".join(f"--- {name}\n{(self.folder / name).read_text()[-3000:]}"
