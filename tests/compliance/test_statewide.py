@@ -1,0 +1,207 @@
+"""The statewide view: counts by status match the rows, overdue lists, measures, permissions, constant queries."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from compliance import selectors_statewide as statewide
+from compliance.models import AuditEvent, Decision, DecisionOutcome
+from compliance.models import SubmissionStatus as S
+from districts.models import Role
+from tests.factories import (
+    DistrictFactory,
+    EvaluationFactory,
+    FindingFactory,
+    ReportingCycleFactory,
+    SubmissionFactory,
+    sample_measures,
+    user_factory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _certified(sub, days_ago: float) -> None:
+    AuditEvent.objects.create(submission=sub, action="certified", from_status=S.EVALUATED, to_status=S.CERTIFIED,
+                              created_at=timezone.now() - timedelta(days=days_ago))
+
+
+@pytest.fixture
+def state():
+    """One district per stage (two not started), in two regions; an older version under a newer one."""
+    cycle = ReportingCycleFactory()
+    made = {}
+    for i, (stage, status) in enumerate([
+        ("uploaded", S.QUEUED), ("rejected", S.REJECTED), ("evaluated", S.EVALUATED),
+        ("certified", S.CERTIFIED), ("in_review", S.IN_REVIEW), ("returned", S.RETURNED), ("decided", S.DECIDED),
+    ]):
+        district = DistrictFactory(name=f"{stage} district", region="North" if i % 2 else "South")
+        made[stage] = SubmissionFactory(district=district, cycle=cycle, status=status)
+    # The rejected district's newest version counts, not its first.
+    first = made["rejected"]
+    first.status = S.SUPERSEDED
+    first.save()
+    made["rejected"] = SubmissionFactory(district=first.district, cycle=cycle, status=S.REJECTED)
+    made["failed"] = SubmissionFactory(district=DistrictFactory(name="failed district", region="North"),
+                                       cycle=cycle, status=S.FAILED)
+    DistrictFactory(name="quiet district", region="North")
+    DistrictFactory(name="silent district", region="South")
+    Decision.objects.create(submission=made["decided"], outcome=DecisionOutcome.COMPLIANT, note="ok",
+                            decided_by=user_factory(Role.STATE_REVIEWER))
+    return cycle, made
+
+
+def test_counts_by_stage_match_the_rows(state):
+    cycle, made = state
+    standings = statewide.cycle_standings(cycle=cycle)
+    counts = {key: n for key, _, n in statewide.stage_counts(standings)}
+    assert counts == {"not_started": 2, "uploaded": 2, "rejected": 1, "evaluated": 1, "certified": 1,
+                      "in_review": 1, "returned": 1, "decided": 1}
+    by_name = {s.district.name: s for s in standings}
+    assert by_name["rejected district"].submission.pk == made["rejected"].pk
+    assert by_name["quiet district"].submission is None
+    assert by_name["decided district"].decision.outcome == DecisionOutcome.COMPLIANT
+
+
+def test_region_filter(state):
+    cycle, _ = state
+    north = statewide.cycle_standings(cycle=cycle, region="North")
+    assert {s.district.name for s in north} == {
+        "rejected district", "certified district", "returned district", "failed district", "quiet district"}
+    assert statewide.regions() == ["North", "South"]
+
+
+def test_key_measures_flagged_share_and_comparability():
+    cycle = ReportingCycleFactory()
+    sub = SubmissionFactory(cycle=cycle)
+    measures = sample_measures()
+    measures["district"]["resources"] = {"progressivity": 0.87}
+    ev = EvaluationFactory(submission=sub, measures=measures)  # 7 schools
+    for school, rule in (("0001", "INT-01"), ("0001", "INT-03"), ("0002", "INT-02"), ("0003", "RES-01")):
+        FindingFactory(evaluation=ev, rule=rule, school_id=school)
+    FindingFactory(evaluation=ev, rule="RES-02", school_id="0004")
+    FindingFactory(evaluation=ev, rule="INT-04", scope="district", school_id="")
+    (s,) = statewide.cycle_standings(cycle=cycle)
+    assert s.measures == {"multigroup_d": 0.412, "ed_d": 0.31, "progressivity": 0.87, "schools": 7}
+    assert s.flagged_schools == 2  # 0001 (twice) and 0002; RES findings do not flag
+    assert s.flagged_share == pytest.approx(2 / 7)
+    assert s.comparability_failures == 2
+    assert s.findings_by_rule == {"INT-01": 1, "INT-02": 1, "INT-03": 1, "INT-04": 1, "RES-01": 1, "RES-02": 1}
+
+
+def test_only_the_newest_accepted_evaluation_counts():
+    cycle = ReportingCycleFactory()
+    sub = SubmissionFactory(cycle=cycle)
+    old = EvaluationFactory(submission=sub, started_at=timezone.now() - timedelta(hours=2))
+    FindingFactory(evaluation=old, rule="INT-02")
+    new = EvaluationFactory(submission=sub)
+    (s,) = statewide.cycle_standings(cycle=cycle)
+    assert s.evaluation_id == new.pk and s.findings_by_rule == {}
+
+
+def test_overdue_lists():
+    cycle = ReportingCycleFactory(due_on=timezone.localdate() - timedelta(days=1), review_days=30)
+    late = SubmissionFactory(cycle=cycle, status=S.EVALUATED)
+    never = DistrictFactory()
+    on_time = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    _certified(on_time, days_ago=29)
+    review_late = SubmissionFactory(cycle=cycle, status=S.IN_REVIEW)
+    _certified(review_late, days_ago=31)
+    decided_late = SubmissionFactory(cycle=cycle, status=S.DECIDED)
+    _certified(decided_late, days_ago=90)
+    overdue = statewide.overdue(statewide.cycle_standings(cycle=cycle), cycle)
+    assert {s.district.pk for s in overdue["not_certified"]} == {late.district_id, never.pk}
+    assert [s.district.pk for s in overdue["review"]] == [review_late.district_id]
+
+
+def test_nothing_is_overdue_before_the_due_date():
+    cycle = ReportingCycleFactory()  # due in 14 days
+    SubmissionFactory(cycle=cycle, status=S.EVALUATED)
+    assert statewide.overdue(statewide.cycle_standings(cycle=cycle), cycle) == {"not_certified": [], "review": []}
+
+
+def _districts(cycle, n: int) -> None:
+    statuses = [S.EVALUATED, S.CERTIFIED, S.DECIDED, S.REJECTED, None]
+    for i in range(n):
+        district = DistrictFactory()
+        status = statuses[i % len(statuses)]
+        if status is None:
+            continue
+        sub = SubmissionFactory(district=district, cycle=cycle, status=status)
+        _certified(sub, 3)
+        if status != S.REJECTED:
+            FindingFactory(evaluation=EvaluationFactory(submission=sub))
+
+
+@pytest.mark.parametrize("n", [10, 100])
+def test_standings_take_six_queries(django_assert_num_queries, n):
+    cycle = ReportingCycleFactory()
+    _districts(cycle, n)
+    with django_assert_num_queries(6):
+        standings = statewide.cycle_standings(cycle=cycle)
+        assert len(standings) == n
+
+
+def _page_queries(client, n: int) -> int:
+    cycle = ReportingCycleFactory()  # the same cycle both times: 10, then 110 districts
+    _districts(cycle, n)
+    client.force_login(user_factory(Role.STATE_REVIEWER))
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/statewide/")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_page_queries_do_not_grow_with_districts(client):
+    small = _page_queries(client, 10)
+    big = _page_queries(client, 100)
+    assert big == small
+
+
+def test_page_counts_link_to_their_lists(client, state):
+    cycle, made = state
+    client.force_login(user_factory(Role.STATE_SUPERVISOR))
+    html = client.get("/statewide/").content.decode()
+    assert f'href="?cycle={cycle.pk}&amp;show=not_started#listed" aria-label="2 districts: Not started"' in html
+    listed = client.get("/statewide/", {"cycle": cycle.pk, "show": "in_review"})
+    page = listed.context["page"]
+    assert [s.district.name for s in page] == ["in_review district"]
+    assert f'/submissions/{made["in_review"].pk}/' in listed.content.decode()
+    assert "No corrective action plans are tracked yet." in html
+    assert html.count("<img ") == 0  # no accepted evaluation in this state: no charts, a sentence each
+    north = client.get("/statewide/", {"cycle": cycle.pk, "region": "North"})
+    assert north.context["total"] == 5
+
+
+def test_page_draws_each_measure_with_a_table(client):
+    cycle = ReportingCycleFactory()
+    for d in (0.2, 0.45, 0.7):
+        measures = sample_measures()
+        measures["district"]["dissimilarity"]["multigroup"] = d
+        EvaluationFactory(submission=SubmissionFactory(cycle=cycle), measures=measures)
+    client.force_login(user_factory(Role.STATE_REVIEWER))
+    response = client.get("/statewide/")
+    dists = {d.key: d for d in response.context["distributions"]}
+    assert dists["multigroup_d"].measured == 3
+    assert [n for _, n in dists["multigroup_d"].bins] == [0, 0, 1, 0, 1, 0, 0, 1, 0, 0]
+    assert dists["multigroup_d"].bins[2][0] == "0.20 to under 0.30"
+    assert dists["ed_d"].bins[3] == ("0.30 to under 0.40", 3)
+    assert dists["comparability"].bins == [("0", 3)]
+    html = response.content.decode()
+    assert 'alt="Histogram of multigroup dissimilarity (d) across 3 districts: median 0.45' in html
+    assert html.count("<img ") == 4  # progressivity is undefined in these evaluations
+
+
+def test_only_state_staff_see_it(client, district):
+    client.force_login(user_factory(Role.DISTRICT_CERTIFIER, [district]))
+    assert client.get("/statewide/").status_code == 403
+    cycle = ReportingCycleFactory()
+    assert client.get(f"/statewide/{cycle.pk}/export/state.csv").status_code == 403
+    assert client.get(f"/statewide/{cycle.pk}/export/public.xlsx").status_code == 403
+    client.force_login(user_factory(Role.STATE_ADMIN))
+    assert client.get("/statewide/").status_code == 200
+    assert 'href="/statewide/"' in client.get("/statewide/").content.decode()
