@@ -1,0 +1,172 @@
+"""Every export is safe against formula injection, and the public cycle export suppresses like the PDF."""
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from unittest import mock
+
+import openpyxl
+import pytest
+
+from compliance import services
+from compliance.demo import demo_workbook
+from compliance.reports.cycle_export import cycle_export
+from compliance.reports.spreadsheet_safety import safe_cell, safe_text
+from compliance.workbook.template import write_workbook
+from districts.models import Role
+from tests.factories import (
+    DistrictFactory,
+    EvaluationFactory,
+    FindingFactory,
+    ReportingCycleFactory,
+    SchoolFactory,
+    SubmissionFactory,
+    user_factory,
+)
+
+DANGEROUS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3 Academy", "@SUM(A1) Middle",
+             "\tTabbed Elementary", "\rReturn High"]
+
+
+@pytest.mark.parametrize("text", DANGEROUS)
+def test_safe_text_prefixes_an_apostrophe(text):
+    assert safe_text(text) == "'" + text
+
+
+def test_safe_cell_leaves_harmless_text_and_numbers():
+    assert safe_text("Carver Elementary") == "Carver Elementary"
+    assert [safe_cell(v) for v in (-3, 0.412, None, True)] == [-3, 0.412, None, True]
+
+
+def _csv_rows(body: bytes) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def hostile_cycle(db):
+    cycle = ReportingCycleFactory()
+    district = DistrictFactory(name=DANGEROUS[0], region=DANGEROUS[3])
+    for i, name in enumerate(DANGEROUS):
+        SchoolFactory(district=district, school_id=f"{i:04d}", name=name)
+    ev = EvaluationFactory(submission=SubmissionFactory(district=district, cycle=cycle))
+    FindingFactory(evaluation=ev, school_id="0001", message="-5 points below the band", rule="INT-02")
+    FindingFactory(evaluation=ev, school_id="0002", message="=1+1", rule="INT-01")
+    return cycle
+
+
+@pytest.mark.parametrize("variant", ["state", "public"])
+def test_cycle_csv_neutralizes_formula_text(hostile_cycle, variant):
+    districts = _csv_rows(cycle_export(hostile_cycle, variant, "csv", table="districts")[0])
+    header, row = districts[0], districts[1]
+    assert row[header.index("district_name")] == "'" + DANGEROUS[0]
+    assert row[header.index("region")] == "'" + DANGEROUS[3]
+    assert row[header.index("multigroup_d")] == "0.412"  # a number, no apostrophe
+    findings = _csv_rows(cycle_export(hostile_cycle, variant, "csv", table="findings")[0])
+    names = [r[findings[0].index("school_name")] for r in findings[1:]]
+    assert names == ["'" + DANGEROUS[1], "'" + DANGEROUS[2]]
+    for line in findings[1:] + districts[1:]:
+        assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in line), line
+    if variant == "state":
+        messages = [r[findings[0].index("message")] for r in findings[1:]]
+        assert messages == ["'-5 points below the band", "'=1+1"]
+
+
+def test_cycle_csv_zip_holds_both_tables(hostile_cycle):
+    body, content_type, name = cycle_export(hostile_cycle, "state", "csv")
+    assert content_type == "application/zip" and name == "cycle-2026-27-state-csv.zip"
+    archive = zipfile.ZipFile(io.BytesIO(body))
+    assert archive.namelist() == ["cycle-2026-27-state-districts.csv", "cycle-2026-27-state-findings.csv"]
+    assert _csv_rows(archive.read("cycle-2026-27-state-districts.csv"))[1][1] == "'" + DANGEROUS[0]
+
+
+@pytest.mark.parametrize("variant", ["state", "public"])
+def test_cycle_xlsx_neutralizes_formula_text_and_keeps_numbers(hostile_cycle, variant):
+    body, content_type, name = cycle_export(hostile_cycle, variant, "xlsx")
+    assert name == f"cycle-2026-27-{variant}.xlsx" and content_type.endswith("spreadsheetml.sheet")
+    wb = openpyxl.load_workbook(io.BytesIO(body))
+    assert wb.sheetnames == ["Districts", "Findings"]
+    districts = wb["Districts"]
+    header = [c.value for c in districts[1]]
+    row = districts[2]
+    assert row[header.index("district_name")].value == "'" + DANGEROUS[0]
+    assert row[header.index("district_name")].data_type == "s"
+    mg = row[header.index("multigroup_d")]
+    assert mg.value == 0.412 and mg.data_type == "n"
+    assert row[header.index("findings_INT-01")].value == 1 and row[header.index("schools")].value == 7
+    for sheet in wb:
+        for line in sheet.iter_rows():
+            for cell in line:
+                assert cell.data_type != "f"
+                assert not (isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@", "\t", "\r")))
+
+
+def test_web_downloads_are_the_exports(client, hostile_cycle):
+    client.force_login(user_factory(Role.STATE_REVIEWER))
+    response = client.get(f"/statewide/{hostile_cycle.pk}/export/public.csv", {"table": "findings"})
+    assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
+    assert 'filename="cycle-2026-27-public-findings.csv"' in response["Content-Disposition"]
+    assert response.content == cycle_export(hostile_cycle, "public", "csv", table="findings")[0]
+    assert client.get(f"/statewide/{hostile_cycle.pk}/export/secret.csv").status_code == 403
+    assert client.get(f"/statewide/{hostile_cycle.pk}/export/state.pdf").status_code == 404
+
+
+# --- With a real evaluated workbook -------------------------------------------------------------
+
+
+@pytest.fixture
+def evaluated(submitter, district, cycle):
+    """The zoned demo district with hostile school names and Carver at 7 Hispanic students (a small cell)."""
+    data = demo_workbook("zoned", cycle.school_year)
+    data.district.district_id = district.state_id
+    for school, name in zip(data.schools, DANGEROUS[1:]):
+        school.school_name = name
+    carver = next(s for s in data.schools if s.school_id == "0316")
+    moved = carver.hispanic - 7
+    carver.hispanic, carver.black = 7, carver.black + moved
+    buffer = io.BytesIO()
+    write_workbook(buffer, data)
+    buffer.seek(0)
+    with mock.patch("compliance.tasks.evaluate_submission.delay"):
+        submission = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
+                                                fileobj=buffer, filename="w.xlsx")
+    with mock.patch("compliance.tasks.render_report.delay"):
+        evaluation = services.submission_evaluate(submission_id=submission.pk)
+    return submission, evaluation, data
+
+
+@pytest.mark.django_db
+def test_per_submission_csv_exports_neutralize_school_names(evaluated):
+    _, evaluation, data = evaluated
+    rows = list(csv.DictReader(io.StringIO(
+        services.report_export_csv(evaluation=evaluation, kind="schools").decode("utf-8-sig"))))
+    names = {r["school_id"]: r["school_name"] for r in rows}
+    for school, name in zip(data.schools, DANGEROUS[1:]):
+        # The reader strips a leading tab or carriage return; what is left is still neutralized.
+        assert names[school.school_id] == safe_text(name.strip())
+    assert [names[s.school_id] for s in data.schools[:3]] == ["'" + n for n in DANGEROUS[1:4]]
+    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r")) for r in rows for v in r.values())
+    findings = services.report_export_csv(evaluation=evaluation, kind="findings").decode("utf-8-sig")
+    assert all(not v.startswith(("=", "+", "-", "@", "\t", "\r"))
+               for r in csv.DictReader(io.StringIO(findings)) for v in r.values())
+
+
+@pytest.mark.django_db
+def test_public_variant_suppresses_what_the_pdf_suppresses(evaluated, cycle):
+    submission, evaluation, _ = evaluated
+    pdf_rows = list(csv.DictReader(io.StringIO(
+        services.report_export_csv(evaluation=evaluation, kind="findings").decode("utf-8-sig"))))
+    public = list(csv.DictReader(io.StringIO(
+        cycle_export(cycle, "public", "csv", table="findings")[0].decode("utf-8-sig"))))
+    state = list(csv.DictReader(io.StringIO(
+        cycle_export(cycle, "state", "csv", table="findings")[0].decode("utf-8-sig"))))
+    keys = ("rule", "school_id", "message", "evidence", "threshold")
+    assert [tuple(r[k] for k in keys) for r in public] == [tuple(r[k] for k in keys) for r in pdf_rows]
+    carver_public = [r for r in public if r["school_id"] == "0316"]
+    carver_state = [r for r in state if r["school_id"] == "0316"]
+    assert carver_public and all(" 7 " not in f" {r['evidence']} " for r in carver_public)
+    stored = [f.message for f in evaluation.findings.order_by("pk")]
+    assert [r["message"] for r in state] == [safe_text(m) for m in stored]
+    # The state variant prints Carver's exact count somewhere the public one hides it.
+    assert any("7" in r["evidence"] for r in carver_state)
+    assert submission.district.name in {r["district_name"] for r in public}
