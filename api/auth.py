@@ -6,13 +6,21 @@ django-axes counts the failures and locks the username out exactly as on the log
 from __future__ import annotations
 
 from django.contrib.auth import authenticate
+from django_otp import user_has_device
 from ninja.security import HttpBearer
 
-from accounts.policy import second_factor_step
+from accounts.policy import may_enrol_second_factor, second_factor_required
 from districts.models import User
 
 from . import selectors, services
 from .errors import ApiError
+
+
+def _signs_in_with_second_factor(user: User) -> bool:
+    # The same facts as the sign-in step (accounts.policy.second_factor_step), without a session.
+    if not may_enrol_second_factor(user):
+        return False
+    return second_factor_required(user) or user_has_device(user, confirmed=True)
 
 
 class TokenAuth(HttpBearer):
@@ -37,7 +45,7 @@ def user_for_password(request, *, username: str, password: str) -> User:
     if user is None or not user.is_active:
         raise ApiError(401, "invalid_credentials", "The username or password is not correct.")
     # A user whose sign-in needs an authenticator code cannot get a token with the password alone.
-    if second_factor_step(user) is not None:
+    if _signs_in_with_second_factor(user):
         raise ApiError(403, "second_factor_required",
                        "Your account signs in with an authenticator code; API tokens are not available to it.")
     return user

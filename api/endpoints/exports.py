@@ -1,4 +1,4 @@
-"""The statewide export of a reporting cycle, for state staff."""
+"""The statewide export of a reporting cycle, for state staff (``compliance.reports.cycle_export``)."""
 from __future__ import annotations
 
 from typing import Literal
@@ -18,15 +18,17 @@ router = Router(tags=["exports"])
 class ExportQuery(Schema):
     variant: Literal["state", "public"] = "state"
     format: Literal["csv", "xlsx"] = "csv"
+    # CSV holds one table: name it, or get both CSVs in a zip. XLSX has both as sheets.
+    table: Literal["districts", "findings"] | None = None
 
 
 @router.get("/cycles/{cycle_id}/export", response={200: bytes, **ERRORS})
 def cycle_export_download(request, cycle_id: int, query: Query[ExportQuery]):
     """One row per district and one per finding. ``state``: exact numbers; ``public``: suppressed as the PDF."""
-    # Statewide data: state staff only; anyone else is told it does not exist, as for other ids.
-    if not permissions.sees_every_district(request.user):
+    # Statewide data: anyone the permission refuses is told it does not exist, as for other ids.
+    if not permissions.can_export(request.user, query.variant):
         raise Http404("Not found.")
     cycle = ReportingCycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         raise Http404("No such cycle.")
-    return file_response(*cycle_export(cycle, query.variant, query.format))
+    return file_response(*cycle_export(cycle, query.variant, query.format, table=query.table))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.db.models import Count, Q
 from django.http import Http404
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -59,7 +59,7 @@ def submission_create(request, district_id: int, file: UploadedFile | None = Fil
         raise ApiError(409, "no_open_cycle", "No reporting cycle is open for submissions.")
     submission = services.submission_create(district=district, cycle=cycle, uploaded_by=request.user,
                                             fileobj=file, filename=file.name or "workbook.xlsx")
-    return 201, submission_out(submission)
+    return Status(201, submission_out(submission))
 
 
 @router.get("/submissions/{submission_id}", response={200: SubmissionOut, **ERRORS})

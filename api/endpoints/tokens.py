@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from django.http import Http404
-from ninja import Router
+from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from api import selectors, services
@@ -20,7 +20,7 @@ def token_create(request, body: TokenIn):
     """A new token for a username and password. Failures count towards the sign-in lockout."""
     user = user_for_password(request, username=body.username, password=body.password)
     token, raw = services.token_create(user=user)
-    return 201, {"token": raw, "id": token.pk, "expires_at": token.expires_at}
+    return Status(201, {"token": raw, "id": token.pk, "expires_at": token.expires_at})
 
 
 def _info(token) -> dict:
@@ -42,4 +42,4 @@ def token_revoke(request, token_id: int):
     if not tokens.exists():
         raise Http404("No such token.")
     services.token_revoke(tokens=tokens)
-    return 204, None
+    return Status(204, None)

@@ -62,7 +62,9 @@ def upload(api: Api, district_id: int, body: bytes, name: str = "workbook.xlsx")
 def _named(body: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return SimpleUploadedFile(name, body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    from compliance.services.downloads import XLSX
+
+    return SimpleUploadedFile(name, body, content_type=XLSX)
 
 
 @pytest.fixture
