@@ -108,7 +108,8 @@ def _attach_evaluations(standings: dict[int, DistrictStanding]) -> dict[int, Dis
             .order_by("submission_id", "-started_at", "-pk")
             .values("pk", "submission_id", **{k: F(path) for k, path in MEASURE_PATHS.items()}))
     by_evaluation: dict[int, DistrictStanding] = {}
-    for row in rows:
+    for values in rows:
+        row: dict[str, Any] = dict(values)
         standing = by_submission[row["submission_id"]]
         if standing.evaluation_id is None:  # newest first: the first row wins
             standing.evaluation_id = row["pk"]
@@ -146,9 +147,10 @@ def cycle_standings(*, cycle: ReportingCycle, region: str | None = None) -> list
     certification times. Callers must check :func:`compliance.permissions.can_view_statewide`.
     """
     rows = list(_districts(cycle, region))
+    newest: dict[int, int | None] = {d.pk: d.newest_pk for d in rows}  # type: ignore[attr-defined]
     submissions = Submission.objects.select_related("decision", "reviewer").in_bulk(
-        [d.newest_pk for d in rows if d.newest_pk])
-    standings = {d.pk: DistrictStanding(district=d, submission=submissions.get(d.newest_pk)) for d in rows}
+        [pk for pk in newest.values() if pk])
+    standings = {d.pk: DistrictStanding(district=d, submission=submissions.get(newest[d.pk] or 0)) for d in rows}
     _attach_findings(_attach_evaluations(standings))
     _attach_certified_at(standings)
     return list(standings.values())

@@ -41,7 +41,9 @@ class StatewideFilter(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["region"].choices = [("", "All regions"), *((r, r) for r in statewide.regions())]
+        region = self.fields["region"]
+        assert isinstance(region, forms.ChoiceField)
+        region.choices = [("", "All regions"), *((r, r) for r in statewide.regions())]
 
 
 def _chosen(request: HttpRequest) -> tuple[StatewideFilter, ReportingCycle | None, str, str]:

@@ -172,7 +172,7 @@ def cycle_tables(cycle, variant: str) -> dict[str, list[dict[str, Any]]]:
     names = school_directory_names(standings)
     rows = []
     for standing in standings:
-        mine = findings.get(standing.evaluation_id, [])
+        mine = findings.get(standing.evaluation_id, []) if standing.evaluation_id else []
         masks = _masks_of(standing.submission, min_cell) if variant == "public" and mine else None
         rows += finding_rows(standing, mine, variant=variant, min_cell=min_cell, masks=masks,
                              names=names.get(standing.district.pk, {}))

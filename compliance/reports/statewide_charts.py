@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import matplotlib
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from .charts import _RC, INSIDE, _svg_uri
 
@@ -67,7 +68,7 @@ def _figure(title: str, labels: list[str], counts: list[int]) -> str:
         ax.set_xticks(range(len(counts)), labels, rotation=40, ha="right", fontsize=6)
         ax.set_ylabel("Districts")
         ax.set_title(title)
-        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # districts come whole
         fig.tight_layout()
         return _svg_uri(fig)
 
