@@ -40,6 +40,9 @@ def user_for_password(request, *, username: str, password: str) -> User:
     """The user these credentials name, or an ApiError: 401 wrong, 429 locked out, 403 needs a second factor."""
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
+        # The lockout is recorded in axes' table (every later try is refused until the cool-off);
+        # clearing the flag only stops AxesMiddleware swapping this JSON answer for its HTML page.
+        request.axes_locked_out = False
         raise ApiError(429, "locked_out", "Too many failed sign-ins: this username is locked from this address "
                        "for an hour.")
     if user is None or not user.is_active:
