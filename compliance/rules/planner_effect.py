@@ -1,0 +1,126 @@
+"""A plan's effect: measures, flagged schools, the INT-05 verdict and INT-06, by the evaluation's own functions.
+
+Nothing is computed twice: the plan becomes Proposed rows (planner.py), and the measures and
+rules are those of integration.py's evaluation (measures.table_areas, school_rules.school_checks,
+proposal.proposed_table / flag_counts / proposal_findings, district_rules.lottery_findings).
+The "what would it take" suggestion turns the remedy program's pairwise flows into moves.
+No Django here.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .district_rules import lottery_findings
+from .integration_base import BAND_NAMES
+from .measures import SchoolTable, school_table, table_areas
+from .model import BANDS, RACE_GROUPS, LotteryRow, ProposedRow, RuleFinding, SchoolRow
+from .planner import Lever, MoveStudents, apply_levers, lottery_admissions
+from .proposal import flag_counts, proposal_findings, proposed_table
+from .remedies_integration import integration_remedy
+from .ruleset import section
+from .school_rules import school_checks
+
+
+@dataclass
+class Baseline:
+    """The current assignment's table, checks, measures and flags: computed once per district, reused per plan."""
+
+    schools: list[SchoolRow]
+    table: SchoolTable
+    flags: np.ndarray
+    areas: dict[str, Any]
+    params: dict | None
+
+    @classmethod
+    def of(cls, schools: Sequence[SchoolRow], params: dict | None = None) -> Baseline:
+        table = school_table(schools)
+        p01, p02, p03 = section(params, "INT-01"), section(params, "INT-02"), section(params, "INT-03")
+        flags = school_checks(table, p01, p02, p03).flagged(p01, p02, p03)
+        return cls(list(schools), table, flags, table_areas(table), params)
+
+
+@dataclass
+class PlanEffect:
+    """What the page shows and the PDF prints; ``int05`` are exactly the findings an upload would get."""
+
+    proposed: list[ProposedRow]
+    current: dict[str, Any]
+    after: dict[str, Any]
+    flagged_before: dict[str | None, list[str]]
+    flagged_after: dict[str | None, list[str]]
+    int05: list[RuleFinding]
+    lotteries: list[LotteryRow] = field(default_factory=list)
+    int06: list[RuleFinding] = field(default_factory=list)
+    changes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        """finding: INT-05 would find against the change; commendation: it only advances integration;
+        neutral: no measure moves beyond the tolerance; none: the plan changes no school."""
+        if not self.proposed:
+            return "none"
+        if any(f.severity != "info" for f in self.int05):
+            return "finding"
+        return "commendation" if self.int05 else "neutral"
+
+
+def _flagged_ids(table: SchoolTable, flags: np.ndarray) -> dict[str | None, list[str]]:
+    out: dict[str | None, list[str]] = {b: [] for b in (None, *BANDS)}
+    for i in np.flatnonzero(flags).tolist():
+        out[None].append(table.school_ids[i])
+        band = BAND_NAMES[int(table.band[i])]
+        if band is not None:
+            out[band].append(table.school_ids[i])
+    return out
+
+
+def plan_effect(base: Baseline, levers: Sequence[Lever]) -> PlanEffect:
+    """The plan's effect on ``base`` (PlanError if a lever cannot apply)."""
+    params = base.params
+    p01, p02, p03 = section(params, "INT-01"), section(params, "INT-02"), section(params, "INT-03")
+    state = apply_levers(base.schools, levers)
+    rows = state.proposed_rows()
+    new_table, change_list = proposed_table(base.table, base.schools, rows)
+    new_flags = school_checks(new_table, p01, p02, p03).flagged(p01, p02, p03)
+    after = table_areas(new_table)
+    int05 = proposal_findings(base.areas, after, flag_counts(base.table, base.flags),
+                              flag_counts(new_table, new_flags), section(params, "INT-05")) if rows else []
+    lotteries = [lottery_admissions(lot) for lot in state.lotteries.values()]
+    bands = {sid: BAND_NAMES[int(b)] for sid, b in zip(new_table.school_ids, new_table.band.tolist())}
+    names = {w.school_id: w.school_name for w in state.schools.values()}
+    int06 = lottery_findings(lotteries, section(params, "INT-06"), bands, names)
+    changes = {sid: c for sid, c in zip(new_table.school_ids, change_list) if c != "unchanged"}
+    return PlanEffect(rows, base.areas, after, _flagged_ids(base.table, base.flags),
+                      _flagged_ids(new_table, new_flags), int05, lotteries, int06, changes)
+
+
+def suggested_moves(schools: Sequence[SchoolRow], band: str, params: dict | None = None) -> tuple[list[MoveStudents], dict]:
+    """"What would it take" for one band: the remedy program's pairwise flows as MoveStudents levers.
+
+    The program is the one the recommendations quote (INT-01's and INT-03's bands, single race
+    groups above INT-01's minimum share); its fractional flows are summed per pair of schools
+    and rounded to whole students, so the plan is a starting point the user can edit.
+    """
+    p01, p03 = section(params, "INT-01"), section(params, "INT-03")
+    members = [s for s in schools if s.band == band]
+    remedy = integration_remedy(members, band=p01["band"], ed_band=p03["band"],
+                                single_group_min_share=p01["single_group_min_band_share"])
+    if not remedy.get("reachable"):
+        return [], remedy
+    by_pair: dict[tuple[str, str], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for f in remedy["flows"]:
+        cell = by_pair[(f["from"], f["to"])]
+        cell[f["group"]] += f["students"]
+        cell["_ed"] += f["students"] if f["ed"] else 0.0
+    moves = []
+    for (src, dst), cell in by_pair.items():
+        composition = {g: round(cell[g]) for g in RACE_GROUPS if round(cell[g]) > 0}
+        total = sum(composition.values())
+        if total:
+            moves.append(MoveStudents(src, dst, total, ed=min(total, round(cell["_ed"])), composition=composition))
+    return moves, remedy
