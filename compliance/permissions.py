@@ -206,3 +206,31 @@ def can_view_statewide(user) -> bool:
 def can_export(user, variant: str) -> bool:
     """Cycle exports: ``state`` has exact numbers, ``public`` is suppressed; both are statewide reads."""
     return variant in EXPORT_VARIANTS and can_view_statewide(user)
+
+
+# --- Planner ----------------------------------------------------------------------------------
+
+
+def can_plan_for(user, district) -> bool:
+    """Make and edit what-if plans: the district's own users only."""
+    return bool(user.is_active and belongs_to(user, district.pk))
+
+
+def can_view_planner(user, district) -> bool:
+    """The planner page: the district's users, and state staff read-only (they see every district)."""
+    return bool(user.is_active and (sees_every_district(user) or belongs_to(user, district.pk)))
+
+
+def can_view_plan(user, plan) -> bool:
+    """A saved plan: its author, the district's users once shared, state staff once shared (read-only)."""
+    if not user.is_active:
+        return False
+    if plan.created_by_id == user.pk:
+        return True
+    return bool(plan.shared and can_view_planner(user, plan.district))
+
+
+def can_edit_plan(user, plan) -> bool:
+    """Only the author edits a plan; once shared, any user of the district may."""
+    return can_view_plan(user, plan) and can_plan_for(user, plan.district) and (
+        plan.created_by_id == user.pk or plan.shared)
