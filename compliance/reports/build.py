@@ -18,6 +18,7 @@ from compliance.rules.registry import RULE_NAMES, STUDENT_COLUMNS, section_name,
 from . import charts
 from . import formatting as fmt
 from .context import ReportContext
+from .decision import decision_page
 from .evidence import EvidenceFormatter, finding_for_export
 from .sections import AREAS, TABLE_MAX, rule_sections
 from .summary import FULL_TABLE_MAX, data_appendix, report_charts, summary
@@ -119,6 +120,8 @@ class ReportView:
     data: dict[str, Any]
     decision: list[tuple[str, str]] | None
     comments: list[dict[str, Any]] = field(default_factory=list)
+    first_page: dict[str, Any] = field(default_factory=dict)
+    colophon: list[tuple[str, str]] = field(default_factory=list)
 
 
 def _cover(ctx: ReportContext) -> list[tuple[str, str]]:
@@ -126,7 +129,12 @@ def _cover(ctx: ReportContext) -> list[tuple[str, str]]:
         ("District", f"{ctx.district_name} ({ctx.district_id})" + (f", {ctx.state}" if ctx.state else "")),
         ("School year", ctx.cycle),
         ("Submission", f"version {ctx.submission_version}"),
-        ("Status", ctx.status),
+    ]
+
+
+def _colophon(ctx: ReportContext) -> list[tuple[str, str]]:
+    """What identifies this report's inputs: for an auditor, on the last page."""
+    return [
         ("Rule set", f"{ctx.rule_set_name}, version {ctx.rule_set_version}"),
         ("Workbook SHA-256", ctx.workbook_sha256),
         ("Generated", fmt.when(ctx.generated_at)),
@@ -170,4 +178,6 @@ def build_view(ctx: ReportContext) -> ReportView:
         data=data_appendix(ctx, schools, flagged),
         decision=_decision(ctx),
         comments=_comments(ctx, schools),
+        first_page=decision_page(ctx),
+        colophon=_colophon(ctx),
     )

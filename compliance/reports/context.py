@@ -40,3 +40,11 @@ class ReportContext:
     # finding index -> {"status": "confirmed" | "dismissed", "note": str}
     finding_reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
     min_cell: int = DEFAULT_MIN_CELL
+    # {"by" (a name), "at"}; None before the district certifies (the report is then a draft).
+    certified: dict[str, Any] | None = None
+    # (label, date in words) of the next deadline, e.g. ("State review due", "3 Jan 2027"); None if none.
+    response_due: tuple[str, str] | None = None
+    # {"region", "center", "operator"} of the Equity Assistance Center serving the state; None if unknown.
+    assistance_center: dict[str, str] | None = None
+    state_contact: str = ""  # who at the state answers questions about this report, in words
+    lottery_rows: int = 0  # rows of the Lottery sheet: 0 means INT-06 did not apply

@@ -40,6 +40,11 @@ class SubmissionFacts:
     comments: list[dict[str, Any]] = field(default_factory=list)
     # finding index -> {"status", "note"}
     finding_reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # {"by" (a name), "at"}; None before certification.
+    certified: dict[str, Any] | None = None
+    response_due: tuple[str, str] | None = None  # (label, date in words)
+    assistance_center: dict[str, str] | None = None  # {"region", "center", "operator"}
+    state_contact: str = ""
 
 
 def _min_cell(params: dict[str, Any]) -> int:
@@ -66,6 +71,11 @@ def report_context(*, result: dict[str, Any], workbook: WorkbookData, facts: Sub
         comments=list(facts.comments),
         finding_reviews=dict(facts.finding_reviews),
         min_cell=_min_cell(rule_set.params),
+        certified=facts.certified,
+        response_due=facts.response_due,
+        assistance_center=facts.assistance_center,
+        state_contact=facts.state_contact,
+        lottery_rows=len(workbook.lottery or []),
     )
 
 
@@ -80,7 +90,8 @@ def export_csv(*, kind: str, result: dict[str, Any], workbook: WorkbookData, rul
 
 
 def report_pdf_offline(*, result: dict[str, Any], workbook: WorkbookData, rule_set: RuleSetRef,
-                       workbook_bytes: bytes, state: str | None = None) -> bytes:
+                       workbook_bytes: bytes, state: str | None = None,
+                       assistance_center: dict[str, str] | None = None) -> bytes:
     district = result.get("district") or {}
     facts = SubmissionFacts(
         district_name=district.get("district_name") or "",
@@ -90,5 +101,6 @@ def report_pdf_offline(*, result: dict[str, Any], workbook: WorkbookData, rule_s
         version=0,
         status="Offline evaluation (not submitted to the state)",
         workbook_sha256=hashlib.sha256(workbook_bytes).hexdigest(),
+        assistance_center=assistance_center,
     )
     return report_pdf(result=result, workbook=workbook, facts=facts, rule_set=rule_set)

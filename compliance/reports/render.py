@@ -37,10 +37,14 @@ def _page_css(view: ReportView) -> str:
     left = _css_string(f"{ctx.district_name} \u2014 equity compliance findings, {ctx.cycle}")
     foot = _css_string(f"Submission version {ctx.submission_version} \u00b7 {ctx.status} \u00b7 "
                        f"rule set {ctx.rule_set_name} {ctx.rule_set_version}")
-    return (
-        "@page { @top-left { content: " + left + "; } "
-        "@bottom-left { content: " + foot + "; } }"
-    )
+    css = ("@page { @top-left { content: " + left + "; } "
+           "@bottom-left { content: " + foot + "; } }")
+    if view.first_page.get("draft"):
+        # On every page, so no page of a draft can be passed around as the state's determination.
+        draft = '"DRAFT \\2014  not a determination"'
+        css += ("@page { @top-right { content: " + draft + "; color: #b00020; font-weight: bold; } } "
+                "@page :first { @top-right { content: " + draft + "; color: #b00020; font-weight: bold; } }")
+    return css
 
 
 def render_report_html(ctx: ReportContext) -> str:

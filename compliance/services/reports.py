@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from compliance import pipeline
-from compliance.models import Evaluation, Report, ReportKind, ReviewStatus, Submission
+from compliance.models import EquityAssistanceRegion, Evaluation, Report, ReportKind, ReviewStatus, Submission
+from compliance.reports import formatting as fmt
 from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
 from compliance.rules.model import WorkbookData
+from compliance.states import BEFORE_CERTIFICATION
 from compliance.workbook.guarded import read_workbook_guarded
 
 from .sweeper import report_dispatch
@@ -68,8 +71,34 @@ def _person(user) -> str:
     return user.get_full_name() or "State staff"
 
 
+def _certified(submission: Submission) -> dict | None:
+    """Who certified the submission and when: its latest certification still standing."""
+    if submission.status in BEFORE_CERTIFICATION:
+        return None
+    event = submission.audit_events.filter(action="certified").select_related("actor").order_by("-created_at").first()
+    if event is None:
+        return None
+    return {"by": _person(event.actor) if event.actor else "the district certifier", "at": event.created_at}
+
+
+def _response_due(submission: Submission, certified: dict | None, decided: bool) -> tuple[str, str] | None:
+    """The next date someone must act by: the district's certification, else the state's review."""
+    if decided:
+        return None
+    if certified is None:
+        return ("Certification due", fmt.when(submission.cycle.due_on))
+    return ("State review due", fmt.when((certified["at"] + timedelta(days=submission.cycle.review_days)).date()))
+
+
+def _assistance_center(state: str) -> dict[str, str] | None:
+    row = EquityAssistanceRegion.objects.filter(state=state).first()
+    return None if row is None else {"region": row.region, "center": row.center, "operator": row.operator}
+
+
 def _submission_facts(submission: Submission, evaluation: Evaluation) -> SubmissionFacts:
     decision = getattr(submission, "decision", None)
+    certified = _certified(submission)
+    reviewer = submission.reviewer or (decision.decided_by if decision is not None else None)
     findings = list(evaluation.findings.order_by("pk").select_related("reviewed_by"))
     index = {f.pk: i for i, f in enumerate(findings)}
     return SubmissionFacts(
@@ -96,4 +125,8 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
             for i, f in enumerate(findings)
             if f.review_status != ReviewStatus.OPEN
         },
+        certified=certified,
+        response_due=_response_due(submission, certified, decision is not None),
+        assistance_center=_assistance_center(submission.district.state),
+        state_contact="" if reviewer is None else f"{_person(reviewer)}, state reviewer of this submission",
     )

@@ -1,0 +1,78 @@
+"""The report's first page read back from the PDF: verdicts in words, actions, status, contacts; drafts say so."""
+from __future__ import annotations
+
+import subprocess
+from datetime import UTC, datetime
+
+import pytest
+
+from compliance.reports.render import render_report_pdf
+
+from .factories import DECISION, make_context
+
+DRAFT = "DRAFT \u2014 not a determination"
+EAC = {"region": "II", "center": "Equity Assistance Center-South", "operator": "Southern Education Foundation"}
+
+
+def _pages(ctx, tmp_path) -> list[str]:
+    pdf = tmp_path / "r.pdf"
+    pdf.write_bytes(render_report_pdf(ctx))
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    return [p for p in text.split("\f") if p.strip()]
+
+
+@pytest.fixture(scope="module")
+def draft(tmp_path_factory):
+    ctx = make_context(status="Evaluated", decision=None, comments=[], finding_reviews={},
+                       response_due=("Certification due", "December 15, 2026"))
+    return _pages(ctx, tmp_path_factory.mktemp("draft"))
+
+
+@pytest.fixture(scope="module")
+def decided(tmp_path_factory):
+    ctx = make_context(status="Decided", decision=DECISION,
+                       certified={"by": "Robin Ames", "at": datetime(2026, 11, 20, 9, 0, tzinfo=UTC)},
+                       assistance_center=EAC, state_contact="Lee Park, state reviewer of this submission")
+    return _pages(ctx, tmp_path_factory.mktemp("decided"))
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_first_page_carries_the_verdicts_and_the_actions(draft):
+    first = _squash(draft[0])
+    # factories: INT-01 x3, INT-02, INT-03 findings (INT-04 only warns); RES-01 and RES-03 findings;
+    # a proposed change with no INT-05 finding; no Lottery sheet.
+    assert "Integration not met: 5 findings" in first
+    assert "Proposed change met" in first
+    assert "Lottery admissions not applicable (no admission lottery)" in first
+    assert "Resource equity not met: 2 findings" in first
+    assert "Required actions" in first
+    # The controlled-choice advice answers the four integration findings that carry it.
+    assert "Attendance-zone redrawing and controlled choice (answers 4 findings under INT-01" in first
+    assert "Weighted or equalized staffing" in first and "Weighted student funding" in first
+    assert "Certification due December 15, 2026" in first
+    assert "Certified by not yet certified by the district" in first and "Decided by no decision yet" in first
+
+
+def test_a_draft_says_so_on_every_page(draft):
+    assert all(DRAFT in page for page in draft), [i + 1 for i, p in enumerate(draft) if DRAFT not in p]
+    assert "This report is not a determination" in _squash(draft[0])
+
+
+def test_metadata_moves_to_the_colophon(draft):
+    assert "Workbook SHA-256" not in draft[0] and "9f2c" not in draft[0]
+    last = _squash(draft[-1])
+    assert "Colophon" in last and "9f2c" + "ab" * 30 in last.replace(" ", "")
+    assert "State default, version 3" in last
+
+
+def test_certified_and_decided_by_whom_and_the_center(decided):
+    first = _squash(decided[0])
+    assert not any(DRAFT in page for page in decided)
+    assert "Certified by Robin Ames, November 20, 2026" in first
+    assert "Decided by Dana Whitfield, December 1, 2026" in first and "Corrective action required" in first
+    assert ("Equity Assistance Center Region II, Equity Assistance Center-South (operated by Southern "
+            "Education Foundation)") in first
+    assert "State contact Lee Park, state reviewer of this submission" in first
