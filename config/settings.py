@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "accounts",
     "compliance",
     "api",  # tokens of the JSON API under /api/v1/
+    "planner",  # the what-if planner
 ]
 
 MIDDLEWARE = [

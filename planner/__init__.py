@@ -1,0 +1,1 @@
+"""The what-if planner: districts try assignment changes and lotteries before they propose them."""
