@@ -196,3 +196,21 @@ STATE_NAMES: dict[str, str] = {
     "PR": "Puerto Rico", "VI": "the U.S. Virgin Islands", "AS": "American Samoa", "GU": "Guam",
     "MP": "the Northern Mariana Islands",
 }
+
+# FIPS state code (the first two digits of an NCES LEA id) -> postal code: an offline run with
+# no database still names the district's Equity Assistance Center.
+STATE_BY_FIPS: dict[str, str] = {
+    "01": "AL", "02": "AK", "04": "AZ", "05": "AR", "06": "CA", "08": "CO", "09": "CT", "10": "DE",
+    "11": "DC", "12": "FL", "13": "GA", "15": "HI", "16": "ID", "17": "IL", "18": "IN", "19": "IA",
+    "20": "KS", "21": "KY", "22": "LA", "23": "ME", "24": "MD", "25": "MA", "26": "MI", "27": "MN",
+    "28": "MS", "29": "MO", "30": "MT", "31": "NE", "32": "NV", "33": "NH", "34": "NJ", "35": "NM",
+    "36": "NY", "37": "NC", "38": "ND", "39": "OH", "40": "OK", "41": "OR", "42": "PA", "44": "RI",
+    "45": "SC", "46": "SD", "47": "TN", "48": "TX", "49": "UT", "50": "VT", "51": "VA", "53": "WA",
+    "54": "WV", "55": "WI", "56": "WY", "60": "AS", "66": "GU", "69": "MP", "72": "PR", "78": "VI",
+}
+
+
+def state_of_nces_id(nces_id: str) -> str | None:
+    """The postal code of a seven-digit NCES LEA id's state, or None when it is not one."""
+    text = (nces_id or "").strip()
+    return STATE_BY_FIPS.get(text[:2]) if len(text) == 7 and text.isdigit() else None

@@ -118,3 +118,30 @@ def test_pdf_written_offline(zoned_xlsx, tmp_path):
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Riverside County Schools" in text and "Carver Elementary" in text
+
+
+def test_offline_names_the_center_from_the_nces_id_state(tmp_path):
+    # No database knows the district: the NCES LEA id 2800960 starts with 28, Mississippi's FIPS
+    # code, served by Region II (Equity Assistance Center-South). An id that is no NCES id says
+    # nothing, and the report says the center is not known.
+    import dataclasses
+
+    data = demo_workbook("zoned", "2026-27")
+    data.district = dataclasses.replace(data.district, district_id="2800960")
+    wb = tmp_path / "nces.xlsx"
+    write_workbook(wb, data)
+    pdf, out = tmp_path / "r.pdf", tmp_path / "r.json"
+    result = run_evaluate(str(wb), "--pdf", str(pdf), "--json", str(out), tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    first = " ".join(subprocess.run(["pdftotext", "-l", "1", str(pdf), "-"], capture_output=True,
+                                    text=True).stdout.split())
+    assert ("Equity Assistance Center Region II, Equity Assistance Center-South (operated by Southern "
+            "Education Foundation)") in first
+    bodies = " ".join(r.get("body", "") for f in json.loads(out.read_text())["findings"]
+                      for r in f.get("recommendations") or [])
+    assert "Equity Assistance Center-South" in bodies
+
+    from compliance.rules.recommendation_library import state_of_nces_id
+
+    assert state_of_nces_id("2800960") == "MS" and state_of_nces_id("0100005") == "AL"
+    assert state_of_nces_id("2611") is None and state_of_nces_id("9900001") is None

@@ -53,6 +53,35 @@ def resolve_rule_set(value: str | None) -> RuleSetRef:
     raise UsageError(f"No rule set named {value!r} (and no such file).")
 
 
+def district_state(district_id: str) -> str | None:
+    """The district's state: from the database when it knows the district, else the NCES id's prefix."""
+    from compliance.rules.recommendation_library import state_of_nces_id
+
+    if district_id:
+        try:
+            from django.db.models import Q
+
+            from districts.models import District
+
+            found = District.objects.filter(Q(state_id=district_id) | Q(nces_id=district_id)).first()
+        except DatabaseError:  # no database, or not migrated: the id alone may still say
+            found = None
+        if found is not None:
+            return found.state
+    return state_of_nces_id(district_id)
+
+
+def assistance_center(state: str | None) -> dict[str, str] | None:
+    """The Equity Assistance Center serving the state: the administrators' table, else the built-in one."""
+    from compliance.pipeline import state_library
+    from compliance.rules.recommendation_library import DEFAULT_EAC_REGIONS
+
+    if not state:
+        return None
+    regions = state_library()[1] or DEFAULT_EAC_REGIONS
+    return regions.get(state.upper())
+
+
 def human_summary(result: dict) -> str:
     lines = []
     district = result.get("district") or {}
@@ -101,6 +130,9 @@ class Command(BaseCommand):
             raise UsageError(f"No such file: {workbook}")
         ref = resolve_rule_set(rule_set)
         output = evaluate_path(path, rule_set=ref, guarded=True, filename=path.name)
+        state = district_state(str((output.result.get("district") or {}).get("district_id") or ""))
+        if state:  # again, so the recommendations name the state's Equity Assistance Center
+            output = evaluate_path(path, rule_set=ref, guarded=True, filename=path.name, state=state)
         result = output.result
         text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
         if json_out == "-":
@@ -114,7 +146,8 @@ class Command(BaseCommand):
             from compliance.reports.generate import report_pdf_offline
 
             Path(pdf_out).write_bytes(report_pdf_offline(result=result, workbook=output.workbook, rule_set=ref,
-                                                         workbook_bytes=path.read_bytes()))
+                                                         workbook_bytes=path.read_bytes(), state=state,
+                                                         assistance_center=assistance_center(state)))
         elif pdf_out:
             self.stderr.write("No PDF written: the workbook has blocking errors (listed above / in the JSON).")
         return 2 if blocked else 0
