@@ -1,4 +1,4 @@
-# make run: set up and start the web server and a Celery worker on the embedded default.
+# make run: set up and start the web server, a Celery worker and Celery beat on the embedded default.
 # make test: set up if needed and run the whole suite.
 # make lint: ruff and mypy, configured in pyproject.toml.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts a Celery worker (both queues), Celery beat (the pipeline sweep) and the web server; Ctrl-C stops all three.
+# Starts a Celery worker (both queues), Celery beat (the pipeline sweep) and the web server; Ctrl-C stops all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_DEV=${DJANGO_DEV:-1}
