@@ -1,4 +1,4 @@
-"""Load test on loopback: gunicorn (2 workers) and a Celery worker on PostgreSQL and Redis, browsed and uploaded to.
+"""Load test on loopback: gunicorn (2 workers) and Celery workers on PostgreSQL and Redis, browsed and uploaded to.
 
     .venv/bin/python bench/load.py [--users 20] [--uploaders 10] [--duration 60]
         [--database-url postgres://postgres@127.0.0.1:5432/compliance_load] [--broker-url redis://127.0.0.1:6379/14]
@@ -247,7 +247,7 @@ def free_port() -> int:
 
 
 class Stack:
-    """The app as deployed, on loopback: gunicorn and a Celery worker sharing a database and a broker."""
+    """The app as deployed, on loopback: gunicorn, Celery workers and beat sharing a database and a broker."""
 
     def __init__(self, database_url: str, broker_url: str, folder: Path, web_workers: int = 2):
         if "load" not in database_url.rsplit("/", 1)[-1]:
@@ -286,12 +286,15 @@ class Stack:
                                                            if line.startswith("UPLOAD "))]
 
     def start(self) -> None:
-        queues = self.python("-c", QUEUES).strip()
+        """As in production (README, Production): gunicorn, one worker per queue, one beat."""
         self._spawn("web", [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(self.web_workers),
                             "--bind", f"127.0.0.1:{self.port}", "--timeout", "60"])
-        self._spawn("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "-B", "-s",
-                               str(self.folder / "beat-schedule"), "--concurrency", "2", "-Q", queues,
-                               "--loglevel", "INFO", "-n", f"load-{os.getpid()}@%h"])
+        for queue in self.python("-c", QUEUES).strip().split(","):
+            self._spawn(f"worker-{queue}", [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
+                                            "--concurrency", "2", "--loglevel", "INFO",
+                                            "-n", f"load-{queue}-{os.getpid()}@%h"])
+        self._spawn("beat", [sys.executable, "-m", "celery", "-A", "config", "beat", "--loglevel", "INFO",
+                             "-s", str(self.folder / "beat-schedule")])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with contextlib.suppress(requests.RequestException):

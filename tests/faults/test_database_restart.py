@@ -182,8 +182,10 @@ def _wait(predicate: Callable[[], bool], seconds: float, what: str, log: Path, p
 
 def _log_tail(log: Path) -> str:
     """The worker's log without the sweep's every-5-seconds lines, which would hide the rest."""
-    lines = [line for line in log.read_text().splitlines() if "sweep" not in line]
-    return "\n".join(lines[-60:])
+    idle = ("Sending due task sweep", "sweep_pipeline", "'evaluations': 0, 'reports': 0")
+    lines = [line for line in log.read_text().splitlines()
+             if not (any(marker in line for marker in idle) and "'evaluations': 1" not in line)]
+    return "\n".join([line for line in lines if not line.startswith(" ")][-150:])  # tracebacks: first lines only
 
 
 def _evaluated(pg, submission_id, log) -> None:
