@@ -123,6 +123,10 @@ def _set(ws: Worksheet, row: int, col: int, value: Any, column: Column) -> None:
     if column.kind in (schema.ID, schema.TEXT, schema.GRADE) and value is not None:
         value = str(value)
     cell.value = value
+    if isinstance(value, str):
+        # A directory name such as "=HYPERLINK(...)" stays text: never a formula (and no apostrophe
+        # is added, so the name reads back unchanged when the district uploads the workbook).
+        cell.data_type = "s"
     cell.number_format = _FORMATS[column.kind]
 
 

@@ -170,3 +170,15 @@ def test_public_variant_suppresses_what_the_pdf_suppresses(evaluated, cycle):
     # The state variant prints Carver's exact count somewhere the public one hides it.
     assert any("7" in r["evidence"] for r in carver_state)
     assert submission.district.name in {r["district_name"] for r in public}
+
+
+@pytest.mark.django_db
+def test_prefilled_template_stores_formula_like_names_as_text(cycle):
+    data = demo_workbook("zoned", cycle.school_year)
+    data.schools[0].school_name = DANGEROUS[0]
+    data.district.district_name = "=1+1 County"
+    buffer = io.BytesIO()
+    write_workbook(buffer, data)
+    wb = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
+    cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value in (DANGEROUS[0], "=1+1 County")]
+    assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
