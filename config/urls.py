@@ -13,5 +13,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/", include("accounts.urls")),
     path("api/", api.urls),  # /api/v1/..., /api/openapi.json, /api/docs
+    path("planner/", include("planner.urls")),  # the what-if planner
     path("", include("compliance.urls")),
 ]

@@ -1,0 +1,97 @@
+"""How a plan's effect reads on the page and in the PDF: before/after rows, flags, the verdict."""
+from __future__ import annotations
+
+from typing import Any
+
+from compliance.rules.labels import group_noun
+from compliance.rules.model import BANDS, RACE_GROUPS
+from compliance.rules.planner import Lever, lever_to_json
+from compliance.rules.planner_effect import PlanEffect
+
+VERDICTS = {
+    "finding": ("INT-05 finding", "As proposed, this change would be a finding: it raises segregation beyond the tolerance."),
+    "commendation": ("Commendation", "As proposed, this change advances integration: INT-05 would commend it."),
+    "neutral": ("No INT-05 effect", "No measure INT-05 compares moves beyond its tolerance."),
+    "none": ("No change yet", "Add a change below to see its effect."),
+}
+
+# The measures shown per area: (label, path into the area's measures).
+MEASURES = (
+    ("Dissimilarity, all race groups", ("dissimilarity", "multigroup")),
+    ("Dissimilarity, ED vs. not ED", ("dissimilarity", "ed_not_ed")),
+    ("Exposure of students of color to white students", ("exposure", "students_of_color_white")),
+    ("Isolation of ED students", ("isolation", "ed")),
+)
+
+
+def _get(area: dict[str, Any], path: tuple[str, str]) -> float | None:
+    return (area.get(path[0]) or {}).get(path[1])
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def area_rows(effect: PlanEffect) -> list[dict[str, Any]]:
+    areas = [("District", effect.current["district"], effect.after["district"], None)]
+    areas += [(b.title(), effect.current["bands"][b], effect.after["bands"][b], b) for b in BANDS]
+    out = []
+    for label, before, after, band in areas:
+        flagged_before, flagged_after = effect.flagged_before[band], effect.flagged_after[band]
+        out.append({
+            "label": label,
+            "measures": [(name, _fmt(_get(before, p)), _fmt(_get(after, p))) for name, p in MEASURES],
+            "flagged_before": len(flagged_before), "flagged_after": len(flagged_after),
+            "cleared": sorted(set(flagged_before) - set(flagged_after)),
+            "new": sorted(set(flagged_after) - set(flagged_before)),
+        })
+    return out
+
+
+def lever_text(lever: Lever, names: dict[str, str]) -> str:
+    """One line in words for each lever (the plan's list, the PDF)."""
+    d = lever_to_json(lever)
+    n = names.get
+    kind = d["kind"]
+    if kind == "move":
+        what = f"{d['total']} students" if d["total"] is not None else f"{d['ed']} economically disadvantaged students"
+        if d["total"] is not None and d["ed"] is not None:
+            what += f" ({d['ed']} economically disadvantaged)"
+        if d.get("composition"):
+            what += ": " + ", ".join(f"{v} {group_noun(g)}" for g, v in d["composition"].items() if v)
+        return f"Move {what} from {n(d['from_id'], d['from_id'])} to {n(d['to_id'], d['to_id'])}"
+    if kind == "close":
+        to = ", ".join(n(r, r) for r in d["receiving"]) or "no other school"
+        return f"Close {n(d['school_id'], d['school_id'])}; its students go to {to}"
+    if kind == "open":
+        return f"Open {d['school_name']} ({d['school_id']}), grades {d['grade_low']}-{d['grade_high']}"
+    if kind == "grade_center":
+        parts = [f"{n(s, s)} grades {lo}-{hi}" for s, (lo, hi) in zip(d["school_ids"], d["spans"])]
+        return "Grade centers: " + "; ".join(parts)
+    return (f"Lottery at {n(d['school_id'], d['school_id'])}: {d['seats']} seats, target ED share "
+            f"{d['target_ed_share']:.0%}, {d['applicants_ed']} ED and {d['applicants_non_ed']} other applicants")
+
+
+def changed_schools(effect: PlanEffect, names: dict[str, str]) -> list[dict[str, Any]]:
+    return [{
+        "school_id": r.school_id, "name": r.school_name or names.get(r.school_id, r.school_id),
+        "change": effect.changes.get(r.school_id, "changed"), "enrollment": r.enrollment_total,
+        "groups": [getattr(r, g) for g in RACE_GROUPS], "ed": r.econ_disadvantaged,
+        "grades": f"{r.grade_low}-{r.grade_high}" if r.grade_low else "",
+    } for r in effect.proposed]
+
+
+def effect_context(effect: PlanEffect | None, levers: list[Lever], names: dict[str, str],
+                   remove_urls: list[str] | None = None) -> dict[str, Any]:
+    urls = remove_urls or [""] * len(levers)
+    listed = [(i + 1, lever_text(lv, names), url) for i, (lv, url) in enumerate(zip(levers, urls))]
+    if effect is None:
+        return {"levers": listed}
+    title, text = VERDICTS[effect.verdict]
+    return {
+        "levers": listed,
+        "verdict": effect.verdict, "verdict_title": title, "verdict_text": text,
+        "int05": effect.int05, "int06": effect.int06, "lotteries": effect.lotteries,
+        "areas": area_rows(effect), "changed": changed_schools(effect, names),
+        "group_headers": [group_noun(g) for g in RACE_GROUPS],
+    }

@@ -1,0 +1,215 @@
+"""The planner's pages: thin views over workspace.py, services.py and the pure planner (compliance.rules)."""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_GET, require_POST
+
+from compliance import permissions
+from compliance.rules.model import BANDS, RACE_GROUPS
+from compliance.rules.planner import PlanError
+from compliance.rules.planner_effect import suggested_moves
+from compliance.views import login_required
+
+from . import exports, selectors, services
+from .forms import LEVER_FORMS, PlanNameForm
+from .presenters import effect_context, lever_text
+from .workspace import Workspace, district_workspace, plan_workspace, safe_effect
+
+
+def _school_bands(ws: Workspace, flagged: set[str]) -> list[dict[str, Any]]:
+    schools = ws.schools()
+    return [{
+        "band": band,
+        "schools": [{
+            "s": s, "groups": [getattr(s, g) for g in RACE_GROUPS], "flagged": s.school_id in flagged,
+        } for s in schools if s.band == band],
+    } for band in BANDS]
+
+
+def _effect_block(ws: Workspace, error: str = "") -> dict[str, Any]:
+    effect, broken = safe_effect(ws)
+    levers = ws.levers()
+    return {"ws": ws, "editable": ws.editable, "error": error or broken,
+            **effect_context(effect, levers, ws.names(), ws.remove_urls(len(levers)))}
+
+
+def _page(request: HttpRequest, ws: Workspace, *, forms: dict | None = None, error: str = "") -> HttpResponse:
+    schools = ws.schools()
+    block = _effect_block(ws, error)
+    flagged = set(ws.baseline().flags.nonzero()[0].tolist())
+    flagged_ids = {ws.baseline().table.school_ids[i] for i in flagged}
+    lever_forms = {k: (forms or {}).get(k) or cls(schools=schools) for k, cls in LEVER_FORMS.items()}
+    return render(request, "planner/planner.html", {
+        **block, "container_class": "container wide", "district": ws.district, "submission": ws.submission,
+        "plan": ws.plan, "editable": ws.editable, "forms": lever_forms, "name_form": PlanNameForm(),
+        "bands": _school_bands(ws, flagged_ids), "band_names": BANDS,
+        "plans": selectors.plans_visible_to(user=request.user, district=ws.district),
+        "group_headers": block.get("group_headers") or [g.replace("_", " ") for g in RACE_GROUPS],
+        "can_share": bool(ws.plan and ws.plan.created_by_id == request.user.pk and ws.editable),
+    })
+
+
+def _after_change(request: HttpRequest, ws: Workspace, error: str = "", forms: dict | None = None) -> HttpResponse:
+    """htmx: the effect block alone; otherwise post/redirect/get (or the page with the form's errors)."""
+    if request.htmx:
+        return render(request, "planner/_effect.html", _effect_block(ws, error))
+    if error:
+        return _page(request, ws, forms=forms, error=error)
+    return redirect(ws.url)
+
+
+def _add(request: HttpRequest, ws: Workspace) -> HttpResponse:
+    if not ws.editable:
+        raise PermissionDenied("You may look at this plan but not change it.")
+    kind = request.POST.get("kind", "")
+    form_class = LEVER_FORMS.get(kind)
+    if form_class is None:
+        return _after_change(request, ws, "Unknown kind of change.")
+    form = form_class(request.POST, schools=ws.schools())
+    if not form.is_valid():
+        text = " ".join(str(e) for errs in form.errors.values() for e in errs)
+        return _after_change(request, ws, text, {kind: form})
+    levers = [*ws.levers(), form.lever()]
+    try:
+        ws.effect(levers)  # refuse a change that cannot apply, before it is kept
+    except PlanError as exc:
+        return _after_change(request, ws, str(exc), {kind: form})
+    ws.save(levers)
+    return _after_change(request, ws)
+
+
+def _remove(request: HttpRequest, ws: Workspace, index: int) -> HttpResponse:
+    if not ws.editable:
+        raise PermissionDenied("You may look at this plan but not change it.")
+    levers = ws.levers()
+    if 0 <= index < len(levers):
+        rest = levers[:index] + levers[index + 1:]
+        try:
+            ws.effect(rest)
+        except PlanError as exc:  # a later change needs this one (a move into an opened school)
+            return _after_change(request, ws, f"That change cannot be removed alone: {exc}")
+        ws.save(rest)
+    return _after_change(request, ws)
+
+
+@login_required
+@require_GET
+def district_page(request: HttpRequest, district_pk: int) -> HttpResponse:
+    return _page(request, district_workspace(request, district_pk))
+
+
+@login_required
+@require_GET
+def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return _page(request, plan_workspace(request, pk))
+
+
+@login_required
+@require_POST
+def draft_lever_add(request: HttpRequest, district_pk: int) -> HttpResponse:
+    return _add(request, district_workspace(request, district_pk))
+
+
+@login_required
+@require_POST
+def draft_lever_remove(request: HttpRequest, district_pk: int, index: int) -> HttpResponse:
+    return _remove(request, district_workspace(request, district_pk), index)
+
+
+@login_required
+@require_POST
+def plan_lever_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _add(request, plan_workspace(request, pk))
+
+
+@login_required
+@require_POST
+def plan_lever_remove(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+    return _remove(request, plan_workspace(request, pk), index)
+
+
+@login_required
+@require_POST
+def draft_suggest(request: HttpRequest, district_pk: int) -> HttpResponse:
+    ws = district_workspace(request, district_pk)
+    if not ws.editable:
+        raise PermissionDenied("Only the district's users may plan for it.")
+    band = request.POST.get("band", "")
+    if band not in BANDS:
+        return _after_change(request, ws, "Choose a grade band.")
+    moves, remedy = suggested_moves(ws.schools(), band, selectors.rule_params(submission=ws.submission))
+    if not moves:
+        reason = remedy.get("reason") or "no school of this band is outside the bands"
+        return _after_change(request, ws, f"No suggestion for the {band} schools: {reason}.")
+    ws.save(moves)
+    return _after_change(request, ws)
+
+
+@login_required
+@require_POST
+def draft_save(request: HttpRequest, district_pk: int) -> HttpResponse:
+    ws = district_workspace(request, district_pk)
+    form = PlanNameForm(request.POST)
+    if not form.is_valid():
+        return _page(request, ws, error="Give the plan a name.")
+    try:
+        plan = services.plan_create(user=request.user, district=ws.district, base_submission=ws.submission,
+                                    name=form.cleaned_data["name"], levers=ws.stored())
+    except ValidationError as exc:
+        return _page(request, ws, error=" ".join(exc.messages))
+    ws.clear_draft()
+    messages.success(request, f"Plan “{plan.name}” saved.")
+    return redirect("planner_plan", plan.pk)
+
+
+@login_required
+@require_POST
+def plan_share(request: HttpRequest, pk: int) -> HttpResponse:
+    ws = plan_workspace(request, pk)
+    assert ws.plan is not None  # nosec B101 # plan_workspace always has one
+    shared = request.POST.get("shared") == "1"
+    services.plan_share(user=request.user, plan=ws.plan, shared=shared)
+    messages.success(request, "Shared with the district's other users." if shared else "No longer shared.")
+    return redirect(ws.url)
+
+
+def _download_name(ws: Workspace, ext: str) -> str:
+    return f"{slugify(ws.district.name)}-{slugify(ws.plan.name if ws.plan else 'plan')}.{ext}"
+
+
+@login_required
+@require_GET
+def plan_proposed_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    ws = plan_workspace(request, pk)
+    effect, error = safe_effect(ws)
+    if effect is None:
+        return _page(request, ws, error=error)
+    with ws.submission.file.open("rb") as fh:
+        original = fh.read()
+    description = f"{ws.plan.name}: " + "; ".join(lever_text(lv, ws.names()) for lv in ws.levers())  # type: ignore[union-attr]
+    blob = exports.proposed_workbook(original, effect.proposed, description[:1000])
+    response = HttpResponse(blob, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(ws, "xlsx")}"'
+    return response
+
+
+@login_required
+@require_GET
+def plan_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    ws = plan_workspace(request, pk)
+    effect, error = safe_effect(ws)
+    if effect is None:
+        return _page(request, ws, error=error)
+    context = {**effect_context(effect, ws.levers(), ws.names()), "plan": ws.plan, "district": ws.district,
+               "submission": ws.submission, "can_view": permissions.can_view_plan(request.user, ws.plan)}
+    pdf = exports.summary_pdf(context, str(settings.BASE_DIR))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{_download_name(ws, "pdf")}"'
+    return response
