@@ -7,11 +7,14 @@ never opened again; its marked workbook is the Problems sheet alone.
 from __future__ import annotations
 
 import io
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from .schema import normalize_name
+
+logger = logging.getLogger(__name__)
 
 # DATA-01..14 refuse the whole file (workbook.md): nothing in it was read, so nothing is opened.
 FILE_REFUSAL_CODES = frozenset(f"DATA-{n:02d}" for n in range(1, 15))
@@ -76,11 +79,9 @@ def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
 
 def problem_cells(data: bytes | None, problems: Sequence[ProblemLike]) -> list[str | None]:
     """The cell reference of each problem (None where it names no cell), read from the stored upload."""
-    if data is None or file_was_refused(problems):
+    workbook = None if data is None or file_was_refused(problems) else _open(data, read_only=True)
+    if workbook is None:
         return [None] * len(problems)
-    import openpyxl
-
-    workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     try:
         positions = header_positions(workbook)
     finally:
@@ -130,17 +131,28 @@ def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str |
         ws.column_dimensions[letter].width = width
 
 
+def _open(data: bytes, *, read_only: bool = False):
+    """The upload as an openpyxl workbook, or None when openpyxl cannot read what calamine could."""
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=read_only)
+    except Exception:  # any parser failure: the district still gets the Problems sheet
+        logger.warning("marked workbook: openpyxl could not open the stored upload", exc_info=True)
+        return None
+
+
 def marked_workbook(data: bytes | None, problems: Sequence[ProblemLike]) -> bytes:
     """The upload with each problem cell filled by severity and commented, and a first Problems sheet
     linking to them; for a refused (or missing) file, a new workbook with the Problems sheet alone."""
     import openpyxl
 
-    if data is None or file_was_refused(problems):
+    workbook = None if data is None or file_was_refused(problems) else _open(data)
+    if workbook is None:
         workbook = openpyxl.Workbook()
         workbook.remove(workbook.active)
         _problems_sheet(workbook, problems, [None] * len(problems))
     else:
-        workbook = openpyxl.load_workbook(io.BytesIO(data))
         positions = header_positions(workbook)
         cells = [cell_of(p, positions) for p in problems]
         _mark_cells(workbook, problems, cells)
