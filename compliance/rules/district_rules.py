@@ -9,11 +9,22 @@ from .labels import DISSIMILARITY
 from .model import LotteryRow, RuleFinding
 
 
+def _only_band(measures: dict[str, Any]) -> str | None:
+    """The band holding every school of the district, when there is just one: its D is the district's."""
+    held = [b for b, area in areas(measures) if b is not None and area.get("schools")]
+    if len(held) == 1 and measures["bands"][held[0]].get("schools") == measures["district"].get("schools"):
+        return held[0]
+    return None
+
+
 def evenness_findings(measures: dict[str, Any], p04: dict) -> list[RuleFinding]:
     if not p04["enabled"]:
         return []
     findings: list[RuleFinding] = []
+    only_band = _only_band(measures)
     for band, area in areas(measures):
+        if band is not None and band == only_band:
+            continue  # the district's finding says it already: one finding, not two
         for index, value in area["dissimilarity"].items():
             if value is None:
                 continue

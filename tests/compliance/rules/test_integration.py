@@ -178,12 +178,25 @@ def test_int04_thresholds(a_ed, severity, d):
     if severity is None:
         assert findings == []
         return
-    assert [(f.scope, f.band, f.severity) for f in findings] == [
-        ("district", None, severity), ("band", "elementary", severity)]
+    # Both schools are elementary: the band's D is the district's, so one finding, not two (issue 13).
+    assert [(f.scope, f.band, f.severity) for f in findings] == [("district", None, severity)]
     ev = findings[0].evidence
     assert ev["index"] == "ed_not_ed" and ev["value"] == pytest.approx(d)
     assert ev["threshold"] == (0.6 if severity == "finding" else 0.3)
     assert ev["warning_at"] == 0.3 and ev["finding_at"] == 0.6
+
+
+def test_int04_two_bands_keep_their_own_findings():
+    # Elementary A/B as above (D = 0.62) and two middle schools with D = 0: the district's D
+    # differs from the elementary band's, so both are reported; the even middle band is not.
+    schools = [school("A", {"white": 100}, 81), school("B", {"white": 100}, 19),
+               school("M1", {"white": 100}, 50, grades=("6", "8")), school("M2", {"white": 100}, 50, grades=("6", "8"))]
+    findings = of_rule(run(schools)[1], "INT-04")
+    ed = [(f.scope, f.band) for f in findings if f.evidence["index"] == "ed_not_ed"]
+    assert ed == [("district", None), ("band", "elementary")]
+    # District: ED 81+19+50+50 = 200 of 400; D = 1/2 sum |ed_i/200 - ned_i/200| = 1/2 (62+62+0+0)/200 = 0.31
+    district = next(f for f in findings if f.scope == "district" and f.evidence["index"] == "ed_not_ed")
+    assert district.evidence["value"] == pytest.approx(0.31) and district.severity == "warning"
 
 
 # ---------------------------------------------------------------------------
