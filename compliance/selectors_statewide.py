@@ -18,14 +18,14 @@ from django.utils import timezone
 from districts.models import District, School
 
 from .models import AuditEvent, Evaluation, EvaluationOutcome, Finding, ReportingCycle, Submission
-from .states import LOCKED, PENDING, SubmissionStatus
+from .states import CLAIMABLE, LOCKED, REVIEWING, SubmissionStatus
 
 S = SubmissionStatus
 
 # The statewide stages, in the order a submission passes them; the page counts each.
 STAGES: tuple[tuple[str, str], ...] = (
     ("not_started", "Not started"),
-    ("uploaded", "Uploaded, not yet checked"),
+    ("uploaded", "Uploaded, being checked or check failed"),
     ("rejected", "Rejected"),
     ("evaluated", "Evaluated, not certified"),
     ("certified", "Certified, waiting for review"),
@@ -34,12 +34,15 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("decided", "Decided"),
 )
 STAGE_LABELS = dict(STAGES)
-# A failed check is the system's error, not the district's: it still counts as uploaded.
+# Being checked counts as uploaded, and so does a failed check (the system's error, not the
+# district's); a superseded version is never a district's newest.
 _STAGE_OF_STATUS: dict[str, str] = {
-    **{str(s): "uploaded" for s in PENDING | {S.FAILED, S.SUPERSEDED}},
+    **{str(s): "uploaded" for s in S},
     S.REJECTED: "rejected", S.EVALUATED: "evaluated", S.CERTIFIED: "certified",
     S.IN_REVIEW: "in_review", S.RETURNED: "returned", S.DECIDED: "decided",
 }
+# The review clock runs while the submission waits in the queue or is held by a reviewer.
+AWAITING_REVIEW = CLAIMABLE | REVIEWING
 # Findings of these rules flag a school ("share of schools flagged INT-01/02/03").
 SCHOOL_FLAG_RULES = ("INT-01", "INT-02", "INT-03")
 # Findings of these rules are comparability failures (one per failing Title I school).
@@ -179,7 +182,7 @@ def overdue(standings: list[DistrictStanding], cycle: ReportingCycle,
         if late_certifying and status not in LOCKED:
             groups["not_certified"].append(s)
         due = review_due(s, cycle)
-        if status in (S.CERTIFIED, S.IN_REVIEW) and due is not None and due < now:
+        if status in AWAITING_REVIEW and due is not None and due < now:
             groups["review"].append(s)
     return {"not_certified": groups["not_certified"], "review": groups["review"]}
 

@@ -47,10 +47,14 @@ class StatewideFilter(forms.Form):
 
 
 def _chosen(request: HttpRequest) -> tuple[StatewideFilter, ReportingCycle | None, str, str]:
-    form = StatewideFilter(request.GET)
+    """The form, bound so that its cycle select shows the cycle the page shows (by default the open one)."""
+    default = selectors.reporting_cycle_current() or selectors.reporting_cycle_latest()
+    query = request.GET.copy()
+    if default is not None and not query.get("cycle"):
+        query["cycle"] = str(default.pk)
+    form = StatewideFilter(query)
     data = form.cleaned_data if form.is_valid() else {}
-    cycle = data.get("cycle") or selectors.reporting_cycle_current() or selectors.reporting_cycle_latest()
-    return form, cycle, data.get("region") or "", data.get("show") or ""
+    return form, data.get("cycle") or default, data.get("region") or "", data.get("show") or ""
 
 
 def _distributions(standings: list[statewide.DistrictStanding]) -> list[Any]:
