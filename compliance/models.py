@@ -63,6 +63,10 @@ class ReportingCycle(models.Model):
     review_days = models.PositiveSmallIntegerField(
         default=30, help_text="Days after a district certifies by which the state's review is due."
     )
+    # The state words the attestation per cycle; blank uses DEFAULT_ATTESTATION (issue 11).
+    attestation = models.TextField(
+        blank=True, help_text="What a district certifier attests to; blank: the standard attestation."
+    )
 
     class Meta:
         ordering = ["-school_year"]
@@ -304,3 +308,59 @@ class EquityAssistanceRegion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state}: Region {self.region}, {self.center}"
+
+
+# --- District portal (issue 11): certification, notifications, deadline reminders ------------
+
+DEFAULT_ATTESTATION = (
+    "I certify that the data in this submission are accurate and complete to the best of my knowledge, "
+    "that they were prepared from the district's official records, and that I am authorized to submit "
+    "them for the district."
+)
+
+
+class Certification(models.Model):
+    """Who certified a submission, in their own typed name and title, and the words they attested to."""
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="certification")
+    certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    full_name = models.CharField(max_length=200)
+    title = models.CharField(max_length=200)
+    attestation = models.TextField()
+    certified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.full_name}, {self.title}"
+
+
+class NotificationLog(models.Model):
+    """One e-mail sent (or that failed to send) about a district: shown on the submission page."""
+
+    district = models.ForeignKey("districts.District", on_delete=models.CASCADE, related_name="notifications")
+    submission = models.ForeignKey(
+        Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20)
+    subject = models.CharField(max_length=300)
+    recipients = models.TextField(help_text="Comma-separated addresses.")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.subject}"
+
+
+class DeadlineReminder(models.Model):
+    """A reminder sent: the unique constraint makes a second beat run send nothing."""
+
+    district = models.ForeignKey("districts.District", on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(ReportingCycle, on_delete=models.CASCADE, related_name="+")
+    days_before = models.PositiveSmallIntegerField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["district", "cycle", "days_before"], name="reminder_once_per_threshold")
+        ]
