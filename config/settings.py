@@ -263,13 +263,23 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": SWEEP_INTERVAL_SECONDS,
         # Sweeps sent while no worker runs are dropped, not piled up: the next one does the same work.
         "options": {"expires": SWEEP_INTERVAL_SECONDS},
-    }
+    },
+    # Deadline reminders (issue 11): hourly is enough for day thresholds; a DeadlineReminder row
+    # per district, cycle and threshold makes every later run that day send nothing.
+    "deadline-reminders": {
+        "task": "compliance.send_deadline_reminders",
+        "schedule": env_int("REMINDER_INTERVAL_SECONDS", 3600),
+        "options": {"expires": 600},
+    },
 }
 # Two queues, so a burst of reports never delays validation: evaluations (and sweeps) on the default
 # "evaluation" queue, PDFs on "reports". A worker started without -Q consumes both.
 CELERY_TASK_DEFAULT_QUEUE = "evaluation"
 CELERY_TASK_QUEUES = (Queue("evaluation"), Queue("reports"))
-CELERY_TASK_ROUTES = {"compliance.render_report": {"queue": "reports"}}
+# E-mail goes with the reports: a slow mail server never delays validation.
+CELERY_TASK_ROUTES = {"compliance.render_report": {"queue": "reports"},
+                      "compliance.send_notification": {"queue": "reports"},
+                      "compliance.send_deadline_reminders": {"queue": "reports"}}
 # Broker calls made inside a request (publishing a task, /healthz) give up within a few seconds
 # when Redis is down or hung, instead of holding a web worker.
 BROKER_SOCKET_TIMEOUT_SECONDS = env_int("BROKER_SOCKET_TIMEOUT_SECONDS", 2)
