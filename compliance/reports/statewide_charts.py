@@ -60,12 +60,13 @@ def _label(a: float, b: float, fmt: Callable[[float], str], whole: bool, last: b
     return f"{fmt(a)} to {'' if last else 'under '}{fmt(b)}"
 
 
-def _figure(title: str, labels: list[str], counts: list[int]) -> str:
+def _figure(title: str, ticks: list[str], counts: list[int], axis: str) -> str:
     with matplotlib.rc_context(_RC):
         fig = Figure(figsize=(5.0, 2.6))
         ax = fig.add_subplot()
         ax.bar(range(len(counts)), counts, color=INSIDE)
-        ax.set_xticks(range(len(counts)), labels, rotation=40, ha="right", fontsize=6)
+        ax.set_xticks(range(len(counts)), ticks, rotation=40, ha="right", fontsize=6)
+        ax.set_xlabel(axis, fontsize=7)
         ax.set_ylabel("Districts")
         ax.set_title(title)
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # districts come whole
@@ -83,7 +84,10 @@ def distribution(key: str, title: str, values: Sequence[float | None], fmt: Call
     edges = _edges(present, lo, hi, whole)
     counts = _count(present, edges)
     labels = [_label(edges[i], edges[i + 1], fmt, whole, i == len(counts) - 1) for i in range(len(counts))]
+    # Full ranges are in the table; the axis names each bar by its lower edge, so labels stay short.
+    ticks = labels if whole else [fmt(edges[i]) for i in range(len(counts))]
+    axis = "Value" if whole else "Lower edge of each range (see the table)"
     alt = (f"Histogram of {title.lower()} across {len(present)} districts: median {fmt(statistics.median(present))}, "
            f"lowest {fmt(min(present))}, highest {fmt(max(present))}. The table beside it lists every bar.")
     return Distribution(key, title, list(zip(labels, counts)), len(present), missing, alt,
-                        _figure(title, labels, counts))
+                        _figure(title, ticks, counts, axis))
