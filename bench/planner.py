@@ -58,7 +58,8 @@ def _district():
     out = io.BytesIO()
     write_workbook(out, data)
     blob = out.getvalue()
-    sub = Submission.objects.create(district=district, cycle=cycle, version=1, file=ContentFile(blob, name="large.xlsx"),
+    sub = Submission.objects.create(district=district, cycle=cycle, version=1,
+                                    file=ContentFile(blob, name="large.xlsx"),
                                     original_filename="large.xlsx", sha256=hashlib.sha256(blob).hexdigest(),
                                     size=len(blob), uploaded_by=user, status="evaluated")
     EvaluationFactory(submission=sub)

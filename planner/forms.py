@@ -86,7 +86,8 @@ class OpenForm(_LeverForm):
     school_name = forms.CharField(label="New school name", max_length=200)
     grade_low = forms.ChoiceField(label="Lowest grade", choices=_GRADE_CHOICES)
     grade_high = forms.ChoiceField(label="Highest grade", choices=_GRADE_CHOICES, initial="5")
-    assignment_method = forms.ChoiceField(label="Assignment method", choices=[(m, m.replace("_", " ")) for m in ASSIGNMENT_METHODS])
+    assignment_method = forms.ChoiceField(label="Assignment method",
+                                          choices=[(m, m.replace("_", " ")) for m in ASSIGNMENT_METHODS])
 
     def lever(self) -> Lever:
         d = self.cleaned_data
@@ -130,7 +131,9 @@ class LotteryForm(_LeverForm):
         return Lottery(d["school_id"], d["seats"], d["target_ed_share"], d["applicants_ed"], d["applicants_non_ed"])
 
 
-LEVER_FORMS: dict[str, type[_LeverForm]] = {f.kind: f for f in (MoveForm, CloseForm, OpenForm, GradeCenterForm, LotteryForm)}
+LEVER_FORMS: dict[str, type[_LeverForm]] = {
+    f.kind: f for f in (MoveForm, CloseForm, OpenForm, GradeCenterForm, LotteryForm)
+}
 
 
 class PlanNameForm(forms.Form):

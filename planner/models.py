@@ -11,7 +11,8 @@ class Plan(models.Model):
         help_text="The evaluated submission whose Schools sheet the plan starts from.",
     )
     name = models.CharField(max_length=120)
-    levers = models.JSONField(default=list, blank=True, help_text="The plan's changes, in order (compliance.rules.planner).")
+    levers = models.JSONField(default=list, blank=True,
+                              help_text="The plan's changes, in order (compliance.rules.planner).")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="plans")
     shared = models.BooleanField(default=False, help_text="Visible to (and editable by) the district's other users.")
     created_at = models.DateTimeField(default=timezone.now)

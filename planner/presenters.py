@@ -9,7 +9,8 @@ from compliance.rules.planner import Lever, lever_to_json
 from compliance.rules.planner_effect import PlanEffect
 
 VERDICTS = {
-    "finding": ("INT-05 finding", "As proposed, this change would be a finding: it raises segregation beyond the tolerance."),
+    "finding": ("INT-05 finding",
+                "As proposed, this change would be a finding: it raises segregation beyond the tolerance."),
     "commendation": ("Commendation", "As proposed, this change advances integration: INT-05 would commend it."),
     "neutral": ("No INT-05 effect", "No measure INT-05 compares moves beyond its tolerance."),
     "none": ("No change yet", "Add a change below to see its effect."),

@@ -28,7 +28,9 @@ class Workspace:
     @property
     def editable(self) -> bool:
         user = self.request.user
-        return permissions.can_edit_plan(user, self.plan) if self.plan else permissions.can_plan_for(user, self.district)
+        if self.plan:
+            return permissions.can_edit_plan(user, self.plan)
+        return permissions.can_plan_for(user, self.district)
 
     @property
     def url(self) -> str:

@@ -247,18 +247,19 @@ class PlanState:
         """The Proposed sheet of the plan: every school whose numbers changed, and every opened school."""
         rows = []
         for w in self.schools.values():
-            if not w.opened and self.original[w.school_id] == w.numbers():
+            before = self.original.get(w.school_id)
+            if not w.opened and before == w.numbers():
                 continue
+            # Blank means unchanged on the Proposed sheet: fill only what the plan changed.
+            regraded = w.opened or before[:2] != (w.grade_low, w.grade_high)  # type: ignore[index]
+            new_method = w.opened or before[2] != w.assignment_method  # type: ignore[index]
             rows.append(ProposedRow(
                 school_id=w.school_id, enrollment_total=w.total, econ_disadvantaged=w.ed, **w.counts,
                 school_name=w.school_name if w.opened else None,
-                grade_low=w.grade_low if (w.opened or self.original[w.school_id][:2] != (w.grade_low, w.grade_high))
-                else None,
-                grade_high=w.grade_high if (w.opened or self.original[w.school_id][:2] != (w.grade_low, w.grade_high))
-                else None,
+                grade_low=w.grade_low if regraded else None,
+                grade_high=w.grade_high if regraded else None,
                 title_i=w.title_i if w.opened else None,
-                assignment_method=w.assignment_method if (w.opened or self.original[w.school_id][2] != w.assignment_method)
-                else None,
+                assignment_method=w.assignment_method if new_method else None,
             ))
         return rows
 

@@ -99,7 +99,9 @@ def plan_effect(base: Baseline, levers: Sequence[Lever]) -> PlanEffect:
                       _flagged_ids(new_table, new_flags), int05, lotteries, int06, changes)
 
 
-def suggested_moves(schools: Sequence[SchoolRow], band: str, params: dict | None = None) -> tuple[list[MoveStudents], dict]:
+def suggested_moves(
+    schools: Sequence[SchoolRow], band: str, params: dict | None = None
+) -> tuple[list[MoveStudents], dict]:
     """"What would it take" for one band: the remedy program's pairwise flows as MoveStudents levers.
 
     The program is the one the recommendations quote (INT-01's and INT-03's bands, single race

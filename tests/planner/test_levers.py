@@ -44,7 +44,8 @@ def test_move_follows_the_sending_mix_unless_stated():
     # 20 of A's 90/10 mix: 18 Black, 2 white; ED 80% of 20 = 16.
     assert (_row(rows, "A").black, _row(rows, "A").white, _row(rows, "A").econ_disadvantaged) == (72, 8, 64)
     assert (_row(rows, "B").black, _row(rows, "B").white, _row(rows, "B").econ_disadvantaged) == (28, 92, 36)
-    rows = apply_levers([A, B], [MoveStudents("A", "B", 10, ed=0, composition={"black": 5, "white": 5})]).proposed_rows()
+    stated = MoveStudents("A", "B", 10, ed=0, composition={"black": 5, "white": 5})
+    rows = apply_levers([A, B], [stated]).proposed_rows()
     assert (_row(rows, "A").black, _row(rows, "A").white, _row(rows, "A").econ_disadvantaged) == (85, 5, 80)
     assert _row(rows, "A").grade_low is None and _row(rows, "A").assignment_method is None  # unchanged columns blank
 
@@ -60,8 +61,9 @@ def test_close_sends_equal_numbers_and_loses_nobody():
     rows = apply_levers([A, B, C], [CloseSchool("C", ("A", "B"))]).proposed_rows()
     assert _row(rows, "C").enrollment_total == 0
     # 30 each, half Black: 15 Black + 15 white, ED 15 each.
-    assert (_row(rows, "A").enrollment_total, _row(rows, "A").black, _row(rows, "A").econ_disadvantaged) == (130, 105, 95)
-    assert (_row(rows, "B").enrollment_total, _row(rows, "B").black, _row(rows, "B").econ_disadvantaged) == (130, 25, 35)
+    a, b = _row(rows, "A"), _row(rows, "B")
+    assert (a.enrollment_total, a.black, a.econ_disadvantaged) == (130, 105, 95)
+    assert (b.enrollment_total, b.black, b.econ_disadvantaged) == (130, 25, 35)
 
 
 def test_open_then_fill_a_new_school():
@@ -77,7 +79,8 @@ def test_grade_center_pools_by_grade_share():
     # so K-1 gets 2/6 of 200 = 66.67 -> 67 and 2-5 gets 133; the pool is 100 Black, 100 white, 100 ED.
     rows = apply_levers([A, B], [GradeCenter(("A", "B"), (("K", "1"), ("2", "5")))]).proposed_rows()
     a, b = _row(rows, "A"), _row(rows, "B")
-    assert (a.enrollment_total, a.black, a.white, a.econ_disadvantaged, a.grade_low, a.grade_high) == (67, 34, 33, 34, "K", "1")
+    assert (a.enrollment_total, a.black, a.white, a.econ_disadvantaged) == (67, 34, 33, 34)
+    assert (a.grade_low, a.grade_high) == ("K", "1")
     assert (b.enrollment_total, b.black, b.white, b.econ_disadvantaged) == (133, 66, 67, 66)
     assert a.assignment_method == b.assignment_method == "grade_center"
     with pytest.raises(PlanError, match="must not overlap"):

@@ -36,7 +36,8 @@ centers = st.sampled_from([
     GradeCenter((ELEM[1], ELEM[4], ELEM[5]), (("K", "1"), ("2", "3"), ("4", "5"))),
     GradeCenter((MIDDLE[0], MIDDLE[1]), (("6", "6"), ("7", "8"))),
 ])
-closes = st.builds(CloseSchool, st.sampled_from(ELEM), st.lists(st.sampled_from(ELEM), max_size=2, unique=True).map(tuple))
+closes = st.builds(CloseSchool, st.sampled_from(ELEM),
+                   st.lists(st.sampled_from(ELEM), max_size=2, unique=True).map(tuple))
 opens = st.just(OpenSchool("9001", "New Elementary", "K", "5"))
 lotteries = st.builds(Lottery, st.sampled_from(IDS), st.integers(1, 200), st.floats(0, 1),
                       st.integers(0, 200), st.integers(0, 200))

@@ -69,11 +69,14 @@ def test_save_share_and_export_round_trip(client, zoned_district):
     colleague = user_factory(Role.DISTRICT_CERTIFIER, [district], username="colleague")
     reviewer = user_factory(Role.STATE_REVIEWER, username="state.rev")
     for who, status in ((colleague, 404), (reviewer, 404)):
-        client.logout(); _login(client, who)
+        client.logout()
+        _login(client, who)
         assert client.get(reverse("planner_plan", args=[plan.pk])).status_code == status
-    client.logout(); _login(client, user)
+    client.logout()
+    _login(client, user)
     client.post(reverse("planner_plan_share", args=[plan.pk]), {"shared": "1"})
-    client.logout(); _login(client, reviewer)
+    client.logout()
+    _login(client, reviewer)
     assert client.get(reverse("planner_plan", args=[plan.pk])).status_code == 200
     refused = client.post(reverse("planner_plan_lever_add", args=[plan.pk]),
                           {"kind": "close", "school_id": "0312"})
