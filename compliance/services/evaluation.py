@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from compliance import pipeline
@@ -150,6 +150,13 @@ def submission_evaluate(*, submission_id: int) -> Evaluation | None:
     try:
         with _LeaseKeeper(submission.pk):
             evaluation = evaluation_run(submission=submission)
+    except (OperationalError, InterfaceError):
+        # The database went away (a restart or failover): not the workbook's fault, and FAILED
+        # would strand it. The claim stays; once its lease runs out the sweep sends it again,
+        # within EVALUATION_MAX_ATTEMPTS (tests/faults/test_database_restart.py).
+        logger.warning("evaluation of submission %s lost the database; the sweep retries it", submission_id,
+                       exc_info=True)
+        raise
     except Exception:
         logger.exception("evaluation of submission %s failed", submission_id)
         # The district reads this note: the details stay in the logs and on the Evaluation.

@@ -8,6 +8,7 @@ sweep). The missing binaries are a failure with a clear message, not a skip.
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import shutil
 import signal
@@ -17,10 +18,15 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from unittest import mock
 
 import psycopg
 import pytest
+from django.db import InterfaceError, OperationalError
 
+from compliance import services
+from compliance.demo import demo_workbook
+from compliance.workbook.template import write_workbook
 from tests.config.redis_server import PrivateRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -216,3 +222,32 @@ def test_worker_recovers_from_restarts_while_idle_and_while_evaluating(stack):
     # Each upload was evaluated exactly once; the second version superseded the first.
     assert statuses == {first: "superseded", second: "evaluated", third: "evaluated"}
     assert dict(accepted) == {first: 1, second: 1, third: 1}
+
+
+def _queued_submission(district, cycle, submitter):
+    data = demo_workbook("grade_center", cycle.school_year)
+    data.district.district_id = district.state_id
+    buffer = io.BytesIO()
+    write_workbook(buffer, data)
+    buffer.seek(0)
+    with mock.patch("compliance.tasks.evaluate_submission.delay"):
+        return services.submission_create(district=district, cycle=cycle, uploaded_by=submitter, fileobj=buffer,
+                                          filename="upload.xlsx")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("error", "status_after"), [
+    (OperationalError("terminating connection due to administrator command"), "validating"),
+    (InterfaceError("connection already closed"), "validating"),
+    (ValueError("a bug in the rules"), "failed"),
+])
+def test_a_lost_database_leaves_the_claim_for_the_sweep_and_other_errors_fail(error, status_after, district, cycle,
+                                                                              submitter):
+    """What the restart test relies on, in-process: a database error is not the workbook's failure."""
+    submission = _queued_submission(district, cycle, submitter)
+    with mock.patch("compliance.services.evaluation.evaluation_run", side_effect=error), \
+            pytest.raises(type(error)):
+        services.submission_evaluate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    assert submission.status == status_after
+    assert submission.attempts == 1
