@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from api.schemas import CycleOut, DistrictOut
 from compliance import selectors
 from compliance.models import ReportingCycle
 
-from .common import ERRORS
+from .common import ERRORS, Pagination
 
 router = Router(tags=["directory"])
 
@@ -19,14 +19,14 @@ def cycle_out(cycle: ReportingCycle) -> dict:
 
 
 @router.get("/cycles", response={200: list[CycleOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def cycle_list(request):
     """Every reporting cycle, newest first (their dates are public to every user)."""
     return [cycle_out(c) for c in ReportingCycle.objects.select_related("rule_set").order_by("-school_year")]
 
 
 @router.get("/districts", response={200: list[DistrictOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def district_list(request):
     """The districts you may see: your own, or every district for state staff."""
     return selectors.districts_visible_to(user=request.user).order_by("name", "pk").values(

@@ -1,6 +1,4 @@
 """The statewide export of a reporting cycle, for state staff (``compliance.reports.cycle_export``)."""
-from __future__ import annotations
-
 from typing import Literal
 
 from django.http import Http404
@@ -8,9 +6,9 @@ from ninja import Query, Router, Schema
 
 from compliance import permissions
 from compliance.models import ReportingCycle
-from compliance.reports.cycle_export import cycle_export
+from compliance.reports.cycle_export import XLSX_TYPE, cycle_export
 
-from .common import ERRORS, file_response
+from .common import ERRORS, Id, binary_file, file_response
 
 router = Router(tags=["exports"])
 
@@ -22,8 +20,9 @@ class ExportQuery(Schema):
     table: Literal["districts", "findings"] | None = None
 
 
-@router.get("/cycles/{cycle_id}/export", response={200: bytes, **ERRORS})
-def cycle_export_download(request, cycle_id: int, query: Query[ExportQuery]):
+@router.get("/cycles/{cycle_id}/export", response=ERRORS, openapi_extra=binary_file(
+    "CSV of one table, a zip of both CSVs, or XLSX with both sheets.", "text/csv", "application/zip", XLSX_TYPE))
+def cycle_export_download(request, cycle_id: Id, query: Query[ExportQuery]):
     """One row per district and one per finding. ``state``: exact numbers; ``public``: suppressed as the PDF."""
     # Statewide data: anyone the permission refuses is told it does not exist, as for other ids.
     if not permissions.can_export(request.user, query.variant):

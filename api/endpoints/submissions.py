@@ -1,27 +1,25 @@
 """Submissions: upload a workbook, read its status, problems and findings, download its files, certify."""
-from __future__ import annotations
-
 from django.db.models import Count, Q
 from django.http import Http404
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from api.errors import ApiError
 from api.schemas import ErrorOut, FindingOut, ProblemOut, SubmissionOut
 from compliance import selectors, services
 from compliance.models import EvaluationOutcome, ReportKind, Submission
 from compliance.services.downloads import (
+    XLSX,
     checked_problems,
     submission_marked_workbook,
     submission_original,
     submission_problem_cells,
 )
 
-from .common import ERRORS, file_response, visible_submission
+from .common import ERRORS, Id, Pagination, binary_file, file_response, visible_submission
 
 router = Router(tags=["submissions"])
-FILE_RESPONSES = {200: bytes, **ERRORS}
 
 
 def submission_out(submission: Submission) -> dict:
@@ -45,7 +43,7 @@ def submission_out(submission: Submission) -> dict:
 
 
 @router.post("/districts/{district_id}/submissions", response={201: SubmissionOut, 413: ErrorOut, **ERRORS})
-def submission_create(request, district_id: int, file: UploadedFile | None = File(None)):  # noqa: B008
+def submission_create(request, district_id: Id, file: UploadedFile | None = File(None)):  # noqa: B008
     """Upload a workbook for the open cycle, exactly as the web page does (same checks, limits, receipt)."""
     district = selectors.districts_visible_to(user=request.user).filter(pk=district_id).first()
     if district is None:
@@ -63,14 +61,14 @@ def submission_create(request, district_id: int, file: UploadedFile | None = Fil
 
 
 @router.get("/submissions/{submission_id}", response={200: SubmissionOut, **ERRORS})
-def submission_read(request, submission_id: int):
+def submission_read(request, submission_id: Id):
     """A submission's status (the product's status codes), version, receipt and counts."""
     return submission_out(visible_submission(request, submission_id))
 
 
 @router.get("/submissions/{submission_id}/problems", response={200: list[ProblemOut], **ERRORS})
-@paginate(LimitOffsetPagination)
-def problem_list(request, submission_id: int):
+@paginate(Pagination)
+def problem_list(request, submission_id: Id):
     """The data problems of the newest check, each with its cell reference where it has one."""
     submission = visible_submission(request, submission_id)
     problems = checked_problems(submission) or []
@@ -80,8 +78,8 @@ def problem_list(request, submission_id: int):
 
 
 @router.get("/submissions/{submission_id}/findings", response={200: list[FindingOut], **ERRORS})
-@paginate(LimitOffsetPagination)
-def finding_list(request, submission_id: int):
+@paginate(Pagination)
+def finding_list(request, submission_id: Id):
     """The findings and warnings of the newest accepted evaluation (none before one exists)."""
     submission = visible_submission(request, submission_id)
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
@@ -93,8 +91,9 @@ def finding_list(request, submission_id: int):
              "review_status": f.review_status} for f in selectors.findings_of(evaluation=evaluation)]
 
 
-@router.get("/submissions/{submission_id}/report.pdf", response=FILE_RESPONSES)
-def report_download(request, submission_id: int, kind: ReportKind = ReportKind.EVALUATION):
+@router.get("/submissions/{submission_id}/report.pdf", response=ERRORS,
+            openapi_extra=binary_file("The PDF report.", "application/pdf"))
+def report_download(request, submission_id: Id, kind: ReportKind = ReportKind.EVALUATION):
     """The newest PDF report of the submission (the findings report, or ``kind=decision``)."""
     submission = visible_submission(request, submission_id)
     report = selectors.report_newest(submission=submission, kind=kind)
@@ -106,8 +105,9 @@ def report_download(request, submission_id: int, kind: ReportKind = ReportKind.E
     return file_response(body, "application/pdf", name)
 
 
-@router.get("/submissions/{submission_id}/marked.xlsx", response=FILE_RESPONSES)
-def marked_download(request, submission_id: int):
+@router.get("/submissions/{submission_id}/marked.xlsx", response=ERRORS,
+            openapi_extra=binary_file("The marked workbook.", XLSX))
+def marked_download(request, submission_id: Id):
     """The uploaded workbook with every problem cell highlighted and commented, and a Problems sheet."""
     marked = submission_marked_workbook(submission=visible_submission(request, submission_id), user=request.user)
     if marked is None:
@@ -115,15 +115,16 @@ def marked_download(request, submission_id: int):
     return file_response(*marked)
 
 
-@router.get("/submissions/{submission_id}/original.xlsx", response=FILE_RESPONSES)
-def original_download(request, submission_id: int):
+@router.get("/submissions/{submission_id}/original.xlsx", response=ERRORS,
+            openapi_extra=binary_file("The workbook as uploaded.", XLSX))
+def original_download(request, submission_id: Id):
     """The uploaded workbook exactly as stored."""
     return file_response(*submission_original(submission=visible_submission(request, submission_id),
                                               user=request.user))
 
 
 @router.post("/submissions/{submission_id}/certify", response={200: SubmissionOut, **ERRORS})
-def submission_certify(request, submission_id: int):
+def submission_certify(request, submission_id: Id):
     """Certify an evaluated submission (district certifiers of its district only)."""
     submission = visible_submission(request, submission_id)
     services.submission_certify(submission=submission, user=request.user)

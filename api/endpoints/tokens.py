@@ -1,15 +1,13 @@
 """Tokens: exchange a password for a token; list and revoke your own."""
-from __future__ import annotations
-
 from django.http import Http404
 from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from api import selectors, services
 from api.auth import user_for_password
 from api.schemas import ErrorOut, TokenIn, TokenInfoOut, TokenOut
 
-from .common import ERRORS
+from .common import ERRORS, Id, Pagination
 
 router = Router(tags=["tokens"])
 
@@ -29,14 +27,14 @@ def _info(token) -> dict:
 
 
 @router.get("/tokens", response={200: list[TokenInfoOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def token_list(request):
     """Your tokens, newest first (never the tokens themselves)."""
     return [_info(t) for t in selectors.tokens_of(user=request.user)]
 
 
 @router.delete("/tokens/{token_id}", response={204: None, **ERRORS})
-def token_revoke(request, token_id: int):
+def token_revoke(request, token_id: Id):
     """Revoke one of your tokens (it stops working at once)."""
     tokens = selectors.tokens_of(user=request.user).filter(pk=token_id)
     if not tokens.exists():
