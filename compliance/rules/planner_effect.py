@@ -19,7 +19,7 @@ from .district_rules import lottery_findings
 from .integration_base import BAND_NAMES
 from .measures import SchoolTable, school_table, table_areas
 from .model import BANDS, RACE_GROUPS, LotteryRow, ProposedRow, RuleFinding, SchoolRow
-from .planner import Lever, MoveStudents, apply_levers, lottery_admissions
+from .planner import Lever, MoveStudents, PlanError, PlanState, apply_levers, lottery_admissions
 from .proposal import flag_counts, proposal_findings, proposed_table
 from .remedies_integration import integration_remedy
 from .ruleset import section
@@ -120,9 +120,16 @@ def suggested_moves(
         cell[f["group"]] += f["students"]
         cell["_ed"] += f["students"] if f["ed"] else 0.0
     moves = []
+    state = PlanState(schools)  # rounding may ask a school for one student more than it has left: drop that move
     for (src, dst), cell in by_pair.items():
         composition = {g: round(cell[g]) for g in RACE_GROUPS if round(cell[g]) > 0}
         total = sum(composition.values())
-        if total:
-            moves.append(MoveStudents(src, dst, total, ed=min(total, round(cell["_ed"])), composition=composition))
+        if not total:
+            continue
+        move = MoveStudents(src, dst, total, ed=min(total, round(cell["_ed"])), composition=composition)
+        try:
+            state.move(move)
+        except PlanError:
+            continue
+        moves.append(move)
     return moves, remedy
