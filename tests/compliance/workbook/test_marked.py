@@ -4,10 +4,15 @@ from __future__ import annotations
 import io
 
 import openpyxl
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
 
+from compliance.models import Problem
 from compliance.workbook.marked import FILLS, PROBLEMS_SHEET, marked_workbook, problem_cells
 from compliance.workbook.reader import read_workbook
 from tests.compliance.workbook.helpers import edit, write
+from tests.factories import EvaluationFactory, SubmissionFactory
 
 
 def _damaged(tmp_path):
@@ -51,3 +56,28 @@ def test_refused_file_is_never_opened_and_gets_a_problems_sheet_only(tmp_path):
     assert wb.sheetnames == [PROBLEMS_SHEET]
     assert wb[PROBLEMS_SHEET]["C2"].value == "DATA-08"
     assert problem_cells(hostile, problems) == [None]
+
+
+@pytest.mark.django_db
+def test_web_downloads_of_original_and_marked_workbook_and_404_for_another_district(
+        client, tmp_path, district_a, cycle, submitter_a, user_b):
+    data, problems = _damaged(tmp_path)
+    sub = SubmissionFactory(district=district_a, cycle=cycle, uploaded_by=submitter_a, status="rejected",
+                            file=ContentFile(data, name="w.xlsx"))
+    evaluation = EvaluationFactory(submission=sub, outcome="rejected")
+    for p in problems:
+        Problem.objects.create(evaluation=evaluation, code=p.code, severity=p.severity, sheet=p.sheet or "",
+                               row=p.row, column=p.column or "", value=str(p.value or ""), message=p.message,
+                               fix=p.fix)
+    client.force_login(submitter_a)
+    page = client.get(reverse("submission_detail", args=[sub.pk])).content.decode()
+    assert reverse("workbook_marked", args=[sub.pk]) in page and reverse("workbook_original", args=[sub.pk]) in page
+    original = client.get(reverse("workbook_original", args=[sub.pk]))
+    assert original.status_code == 200 and original.content == data
+    marked = client.get(reverse("workbook_marked", args=[sub.pk]))
+    assert marked.status_code == 200
+    wb = openpyxl.load_workbook(io.BytesIO(marked.content))
+    assert "DATA-22" in wb["Schools"]["K3"].comment.text
+    client.force_login(user_b)
+    assert client.get(reverse("workbook_original", args=[sub.pk])).status_code == 404
+    assert client.get(reverse("workbook_marked", args=[sub.pk])).status_code == 404
