@@ -53,7 +53,7 @@ class MoveForm(_LeverForm):
         return [self[f"group_{g}"] for g in RACE_GROUPS]
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("total") is None and data.get("ed") is None:
             raise forms.ValidationError("Give the number of students moved, or of economically disadvantaged students.")
         stated = {g: data.get(f"group_{g}") for g in RACE_GROUPS}
@@ -101,7 +101,7 @@ class GradeCenterForm(_LeverForm):
     spans = forms.CharField(label="Grade span of each, in the same order", help_text="For example: K-2, 3-5")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         ids = [s.strip() for s in (data.get("school_ids") or "").split(",") if s.strip()]
         spans = []
         for part in (data.get("spans") or "").split(","):

@@ -34,7 +34,8 @@ def _fmt(x: float | None) -> str:
 
 
 def area_rows(effect: PlanEffect) -> list[dict[str, Any]]:
-    areas = [("District", effect.current["district"], effect.after["district"], None)]
+    areas: list[tuple[str, Any, Any, str | None]] = [
+        ("District", effect.current["district"], effect.after["district"], None)]
     areas += [(b.title(), effect.current["bands"][b], effect.after["bands"][b], b) for b in BANDS]
     out = []
     for label, before, after, band in areas:

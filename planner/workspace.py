@@ -1,6 +1,7 @@
 """Where the levers being worked on live: a district's unsaved draft (in the session) or a saved plan."""
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +62,7 @@ class Workspace:
     def levers(self) -> list[Lever]:
         return [lever_from_json(d) for d in self.stored()]
 
-    def save(self, levers: list[Lever]) -> None:
+    def save(self, levers: Sequence[Lever]) -> None:
         data = [lever_to_json(lv) for lv in levers]
         if self.plan:
             services.plan_update(user=self.request.user, plan=self.plan, levers=data)

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from .district_rules import lottery_findings
 from .integration_base import BAND_NAMES
-from .measures import SchoolTable, school_table, table_areas
+from .measures import SchoolLike, SchoolTable, school_table, table_areas
 from .model import BANDS, RACE_GROUPS, LotteryRow, ProposedRow, RuleFinding, SchoolRow
 from .planner import Lever, MoveStudents, PlanError, PlanState, apply_levers, lottery_admissions
 from .proposal import flag_counts, proposal_findings, proposed_table
@@ -38,7 +38,7 @@ class Baseline:
 
     @classmethod
     def of(cls, schools: Sequence[SchoolRow], params: dict | None = None) -> Baseline:
-        table = school_table(schools)
+        table = school_table(cast("Sequence[SchoolLike]", schools))
         p01, p02, p03 = section(params, "INT-01"), section(params, "INT-02"), section(params, "INT-03")
         flags = school_checks(table, p01, p02, p03).flagged(p01, p02, p03)
         return cls(list(schools), table, flags, table_areas(table), params)
@@ -91,7 +91,11 @@ def plan_effect(base: Baseline, levers: Sequence[Lever]) -> PlanEffect:
     int05 = proposal_findings(base.areas, after, flag_counts(base.table, base.flags),
                               flag_counts(new_table, new_flags), section(params, "INT-05")) if rows else []
     lotteries = [lottery_admissions(lot) for lot in state.lotteries.values()]
-    bands = {sid: BAND_NAMES[int(b)] for sid, b in zip(new_table.school_ids, new_table.band.tolist())}
+    bands: dict[str, str] = {}
+    for sid, b in zip(new_table.school_ids, new_table.band.tolist()):
+        name = BAND_NAMES[int(b)]
+        if name is not None:  # a new school without grades has no band
+            bands[sid] = name
     names = {w.school_id: w.school_name for w in state.schools.values()}
     int06 = lottery_findings(lotteries, section(params, "INT-06"), bands, names)
     changes = {sid: c for sid, c in zip(new_table.school_ids, change_list) if c != "unchanged"}
