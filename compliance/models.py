@@ -225,9 +225,17 @@ class Finding(models.Model):
         return f"{self.rule} {self.school_id or self.band or 'district'}"
 
 
+class CommentVisibility(models.TextChoices):
+    INTERNAL = "internal", "Internal (state staff only)"
+    DISTRICT = "district", "To the district"
+
+
 class Comment(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="comments")
     finding = models.ForeignKey(Finding, null=True, blank=True, on_delete=models.SET_NULL, related_name="comments")
+    # Fail closed: a comment written without a choice (admin, shell, an old row) stays with the state.
+    visibility = models.CharField(max_length=10, choices=CommentVisibility.choices, default=CommentVisibility.INTERNAL)
+    in_reply_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     body = models.TextField()
     created_at = models.DateTimeField(default=timezone.now)
