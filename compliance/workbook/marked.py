@@ -53,7 +53,7 @@ def header_positions(workbook) -> Positions:
     positions: Positions = {}
     for ws in workbook.worksheets:
         rows = list(ws.iter_rows(min_row=1, max_row=_HEADER_SEARCH_ROWS, values_only=True))
-        columns = {}
+        columns: dict[str, int] = {}
         for j, value in enumerate(_header_row(rows), start=1):
             if isinstance(value, str) and value.strip():
                 columns.setdefault(normalize_name(value), j)
