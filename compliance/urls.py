@@ -1,7 +1,7 @@
 """URLs of the district and state pages; names are used directly (no app namespace)."""
 from django.urls import path
 
-from . import views, views_downloads, views_statewide
+from . import views, views_downloads, views_review, views_statewide
 
 # No app namespace: settings.LOGIN_REDIRECT_URL names "home" directly.
 urlpatterns = [
@@ -15,7 +15,7 @@ urlpatterns = [
     path("submissions/<int:pk>/release/", views.submission_release, name="submission_release"),
     path("submissions/<int:pk>/return/", views.submission_return, name="submission_return"),
     path("submissions/<int:pk>/decide/", views.submission_decide, name="submission_decide"),
-    path("submissions/<int:pk>/comments/", views.comment_create, name="comment_create"),
+    path("submissions/<int:pk>/comments/", views_review.comment_create, name="comment_create"),
     path("submissions/<int:pk>/reports/<str:kind>.pdf", views.report_download, name="report_download"),
     path("submissions/<int:pk>/exports/<str:kind>.csv", views.export_download, name="export_download"),
     path("submissions/<int:pk>/workbook.xlsx", views_downloads.workbook_original, name="workbook_original"),

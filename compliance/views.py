@@ -22,7 +22,8 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from . import permissions, selectors, services
 from .filters import FindingFilter, ProblemFilter, ReviewQueueFilter
-from .forms import CertifyForm, CommentForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm, UploadForm
+from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm, UploadForm
+from .forms_review import ReviewCommentForm
 from .models import EvaluationOutcome, Finding, ReportKind, ReviewStatus, Submission
 from .presenters import (
     event_label,
@@ -35,6 +36,7 @@ from .presenters import (
 )
 from .reports.exports import EXPORT_KINDS
 from .rules.registry import RULE_NAMES
+from .selectors_review import audit_events_visible_to, comments_visible_to
 from .states import PENDING
 from .states import SubmissionStatus as S
 
@@ -202,7 +204,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     evaluation = submission.latest_evaluation
     actions = _actions(request.user, submission)
-    events = list(submission.audit_events.select_related("actor"))
+    events = list(audit_events_visible_to(request.user, submission=submission))
     context: dict[str, Any] = {
         "container_class": "container wide",  # the findings tables need the width
         "submission": submission,
@@ -210,11 +212,11 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         # One line per finding review would bury the submission's own history: they fold away.
         "events": [(e, event_label(e)) for e in events if not e.action.startswith("finding_")],
         "review_events": [(e, event_label(e)) for e in events if e.action.startswith("finding_")],
-        "comments": submission.comments.select_related("author", "finding"),
+        "comments": comments_visible_to(request.user, submission=submission),
         "actions": actions,
         "pending": submission.status in PENDING,
         "certify_form": CertifyForm(),
-        "comment_form": CommentForm(),
+        "comment_form": ReviewCommentForm(staff=permissions.sees_every_district(request.user)),
         "return_form": ReturnForm(auto_id="id_return_%s"),
         "decide_form": DecideForm(auto_id="id_decide_%s"),
         "release_form": ReleaseForm(auto_id="id_release_%s"),
@@ -379,20 +381,6 @@ def submission_decide(request: HttpRequest, pk: int) -> HttpResponse:
             outcome=form.cleaned_data.get("outcome", ""), note=form.cleaned_data.get("note", ""),
         ),
         "Decision recorded. The decision report is being prepared.",
-    )
-
-
-@login_required
-@require_POST
-def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
-    submission = _visible_submission(request, pk)
-    form = CommentForm(request.POST)
-    form.is_valid()
-    return _run(
-        request, submission,
-        lambda: services.comment_create(submission=submission, user=request.user,
-                                        body=form.cleaned_data.get("body", "")),
-        "Comment added.",
     )
 
 

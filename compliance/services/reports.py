@@ -13,6 +13,7 @@ from compliance.models import EquityAssistanceRegion, Evaluation, Report, Report
 from compliance.reports import formatting as fmt
 from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
 from compliance.rules.model import WorkbookData
+from compliance.selectors_review import DISTRICT, comments_visible_to
 from compliance.states import BEFORE_CERTIFICATION
 from compliance.workbook.guarded import read_workbook_guarded
 
@@ -118,7 +119,7 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
         comments=[
             {"author": _person(c.author), "created_at": c.created_at, "body": c.body,
              **({"finding": index[c.finding_id]} if c.finding_id in index else {})}
-            for c in submission.comments.select_related("author")
+            for c in comments_visible_to(DISTRICT, submission=submission)  # a PDF always leaves the state
         ],
         finding_reviews={
             i: {"status": f.review_status, "note": f.review_note}

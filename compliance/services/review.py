@@ -9,6 +9,7 @@ from compliance import permissions
 from compliance.models import (
     AuditEvent,
     Comment,
+    CommentVisibility,
     Decision,
     DecisionOutcome,
     Evaluation,
@@ -17,6 +18,7 @@ from compliance.models import (
     ReviewStatus,
     Submission,
 )
+from compliance.selectors_review import INTERNAL_COMMENT_ACTION
 from compliance.states import SubmissionStatus as S
 from districts.models import User
 
@@ -45,13 +47,44 @@ def finding_review(*, finding: Finding, user: User, status: str, note: str = "")
     return finding
 
 
-def comment_create(*, submission: Submission, user: User, body: str, finding: Finding | None = None) -> Comment:
+def _comment_refusal(submission: Submission, user: User, visibility: str, finding: Finding | None,
+                     in_reply_to: Comment | None) -> str | None:
+    """What a comment must say about its audience, its finding and the comment it answers."""
+    if visibility not in CommentVisibility.values:
+        return "Choose who the comment is for: state staff only, or the district."
+    staff = permissions.sees_every_district(user)
+    if not staff and visibility == CommentVisibility.INTERNAL:
+        return "District users write to the state; internal notes are for state staff."
+    if finding is not None and finding.evaluation.submission_id != submission.pk:
+        return "That finding belongs to another submission."
+    if in_reply_to is not None:
+        if in_reply_to.submission_id != submission.pk:
+            return "That comment belongs to another submission."
+        if not staff and in_reply_to.visibility != CommentVisibility.DISTRICT:
+            return "You may reply only to comments addressed to your district."
+    return None
+
+
+def comment_create(*, submission: Submission, user: User, body: str, visibility: str,
+                   finding: Finding | None = None, in_reply_to: Comment | None = None) -> Comment:
     permissions.enforce(permissions.comment_refusal(user, submission))
     if not body.strip():
         raise ValidationError("Write a comment first.")
-    comment = Comment.objects.create(submission=submission, author=user, body=body.strip(), finding=finding)
-    AuditEvent.objects.create(submission=submission, actor=user, action="commented",
-                              from_status=submission.status, to_status=submission.status, note=body.strip()[:500])
+    refusal = _comment_refusal(submission, user, visibility, finding, in_reply_to)
+    if refusal:
+        raise ValidationError(refusal)
+    if in_reply_to is not None and finding is None:
+        finding = in_reply_to.finding  # a reply stays with the finding it is about
+    internal = visibility == CommentVisibility.INTERNAL
+    with transaction.atomic():
+        comment = Comment.objects.create(submission=submission, author=user, body=body.strip(), finding=finding,
+                                         visibility=visibility, in_reply_to=in_reply_to)
+        # The district reads the history too: an internal note's event names the comment, not its words.
+        AuditEvent.objects.create(
+            submission=submission, actor=user, action=INTERNAL_COMMENT_ACTION if internal else "commented",
+            from_status=submission.status, to_status=submission.status,
+            note=f"comment {comment.pk}" if internal else body.strip()[:500],
+        )
     return comment
 
 

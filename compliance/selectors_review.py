@@ -1,0 +1,41 @@
+"""Review reads that depend on who is asking: which comments an audience may see."""
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from districts.models import User
+
+from .models import AuditEvent, Comment, CommentVisibility, Submission
+from .permissions import sees_every_district
+
+# The audience of everything that leaves the state: district pages, e-mails, exports, the API, PDFs.
+DISTRICT = "district"
+STATE = "state"
+
+
+def _audience(user_or_audience: User | str) -> str:
+    if isinstance(user_or_audience, str):
+        if user_or_audience not in (DISTRICT, STATE):
+            raise ValueError(f"Unknown audience {user_or_audience!r}")
+        return user_or_audience
+    # Anyone who is not state staff reads as the district would: internal notes fail closed.
+    return STATE if sees_every_district(user_or_audience) else DISTRICT
+
+
+def comments_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[Comment]:
+    """The one filter between internal comments and anything a district reads."""
+    comments = Comment.objects.filter(submission=submission).select_related("author", "finding", "in_reply_to")
+    if _audience(user_or_audience) == DISTRICT:
+        comments = comments.filter(visibility=CommentVisibility.DISTRICT)
+    return comments.order_by("created_at", "pk")
+
+
+# The audit action of an internal comment: its event stays off every district page.
+INTERNAL_COMMENT_ACTION = "commented_internal"
+
+
+def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:
+    events = submission.audit_events.select_related("actor")
+    if _audience(user_or_audience) == DISTRICT:
+        events = events.exclude(action=INTERNAL_COMMENT_ACTION)
+    return events
