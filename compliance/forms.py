@@ -15,8 +15,18 @@ class UploadForm(forms.Form):
 
 
 class CertifyForm(forms.Form):
+    """The certifier types their own name and title and attests to the cycle's text (issue 11)."""
+
+    full_name = forms.CharField(
+        label="Your full name", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        error_messages={"required": "Type your full name to certify."},
+    )
+    title = forms.CharField(
+        label="Your title", max_length=200, widget=forms.TextInput(attrs={"autocomplete": "organization-title"}),
+        error_messages={"required": "Type your title (for example, Superintendent) to certify."},
+    )
     confirm = forms.BooleanField(
-        label="I certify these data are accurate and complete",
+        label="I attest to the statement above",
         error_messages={"required": "Tick the box to certify the data before submitting them."},
     )
 

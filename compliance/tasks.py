@@ -7,6 +7,7 @@ keeps the worker's import light until a task actually runs.
 from __future__ import annotations
 
 import logging
+import smtplib
 
 from celery import shared_task
 
@@ -41,3 +42,21 @@ def sweep_pipeline() -> dict[str, int]:
     from compliance import services  # in the body: services import this module (see the docstring)
 
     return services.pipeline_sweep()
+
+
+# SMTP and network errors are worth retrying: the mail server may be back in a minute. Backoff
+# doubles from 30 s up to 10 min; a template or data error is a bug and is not retried.
+@shared_task(name="compliance.send_notification", bind=True, autoretry_for=(smtplib.SMTPException, OSError),
+             retry_backoff=30, retry_backoff_max=600, retry_jitter=False, max_retries=6)
+def send_notification(self, *, kind: str, submission_id: int) -> int:
+    from compliance import notifications  # in the body, as for services (see the docstring)
+
+    return notifications.notification_send(kind=kind, submission_id=submission_id)
+
+
+@shared_task(name="compliance.send_deadline_reminders")
+def send_deadline_reminders() -> int:
+    """Sent by celery beat (CELERY_BEAT_SCHEDULE): the 14, 7 and 1 day reminders, each once."""
+    from compliance import notifications
+
+    return notifications.reminders_send()

@@ -37,6 +37,7 @@ from .presenters import (
 from .reports.exports import EXPORT_KINDS
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to
+from .services.portal import portal_detail_context
 from .states import PENDING
 from .states import SubmissionStatus as S
 
@@ -222,6 +223,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "release_form": ReleaseForm(auto_id="id_release_%s"),
         "reports": selectors.reports_newest_by_kind(submission=submission),
     }
+    context.update(portal_detail_context(submission=submission, user=request.user))  # issue 11
     if submission.status == S.RETURNED:
         context["return_note"] = selectors.return_note(submission=submission)
     if hasattr(submission, "decision"):
@@ -324,7 +326,9 @@ def submission_certify(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("submission_detail", pk=submission.pk)
     return _run(
         request, submission,
-        lambda: services.submission_certify(submission=submission, user=request.user),
+        lambda: services.submission_certify(submission=submission, user=request.user,
+                                            full_name=form.cleaned_data["full_name"],
+                                            title=form.cleaned_data["title"]),
         "Certified and submitted to the state.",
     )
 

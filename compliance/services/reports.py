@@ -76,6 +76,11 @@ def _certified(submission: Submission) -> dict | None:
     """Who certified the submission and when: its latest certification still standing."""
     if submission.status in BEFORE_CERTIFICATION:
         return None
+    certification = getattr(submission, "certification", None)
+    if certification is not None:
+        # The certifier's own typed name and title (issue 11), as attested.
+        return {"by": f"{certification.full_name}, {certification.title}", "at": certification.certified_at,
+                "attestation": certification.attestation}
     event = submission.audit_events.filter(action="certified").select_related("actor").order_by("-created_at").first()
     if event is None:
         return None

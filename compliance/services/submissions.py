@@ -11,13 +11,14 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from compliance import permissions
-from compliance.models import AuditEvent, ReportingCycle, Submission
+from compliance import permissions, tasks
+from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, ReportingCycle, Submission
+from compliance.notifications import kind_for_transition
 from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
 from compliance.states import SubmissionStatus as S
 from districts.models import District, User
 
-from .sweeper import evaluation_dispatch
+from .sweeper import evaluation_dispatch, task_send
 
 
 class IllegalTransition(Exception):
@@ -52,11 +53,19 @@ def submission_transition(
             note=note,
             created_at=now,
         )
+        kind = kind_for_transition(action or f"status:{to}", to)
+        if kind:
+            notification_queue(kind=kind, submission_id=submission.pk)
     submission.status = to
     submission.status_changed_at = now
     for name, value in fields.items():
         setattr(submission, name, value)
     return submission
+
+
+def notification_queue(*, kind: str, submission_id: int) -> None:
+    """Send the e-mail after the commit, never in the request: the task retries a failing server."""
+    transaction.on_commit(lambda: task_send(tasks.send_notification, kind=kind, submission_id=submission_id))
 
 
 # --- Upload -------------------------------------------------------------------------------
@@ -124,6 +133,7 @@ def submission_create(
             if old.status in REPLACEABLE:
                 submission_transition(submission=old, to=S.SUPERSEDED, actor=uploaded_by,
                                       note=f"Replaced by version {version}.")
+        notification_queue(kind="receipt", submission_id=submission.pk)
         submission_queue(submission=submission, actor=uploaded_by)
     return submission
 
@@ -144,12 +154,40 @@ def submission_queue(*, submission: Submission, actor: User | None = None) -> Su
 # --- District certification ----------------------------------------------------------------
 
 
-def submission_certify(*, submission: Submission, user: User, note: str = "") -> Submission:
+def attestation_text(cycle: ReportingCycle) -> str:
+    """The words a certifier attests to: the state's own for the cycle, else the standard text."""
+    return cycle.attestation.strip() or DEFAULT_ATTESTATION
+
+
+def submission_certify(
+    *, submission: Submission, user: User, full_name: str | None = None, title: str | None = None
+) -> Submission:
+    """Certify in the certifier's typed name and title; the attestation is recorded as shown.
+
+    The web form requires both typed; a caller that passes neither (the API, scripts) certifies
+    in the account's own name and role, which is what it authenticated as.
+    """
     permissions.enforce(permissions.certify_refusal(user, submission))
-    return submission_transition(
-        submission=submission, to=S.CERTIFIED, actor=user, action="certified",
-        note=note or "The certifier attests that the data are accurate and complete.",
-    )
+    if full_name is None:
+        full_name = user.get_full_name() or user.username
+    if title is None:
+        title = user.get_role_display()
+    full_name, title = " ".join(full_name.split()), " ".join(title.split())
+    if not full_name or not title:
+        raise ValidationError("Type your full name and your title to certify.")
+    attestation = attestation_text(submission.cycle)
+    with transaction.atomic():
+        submission_transition(
+            submission=submission, to=S.CERTIFIED, actor=user, action="certified",
+            note=f"Certified by {full_name}, {title}: {attestation}",
+        )
+        event = submission.audit_events.filter(action="certified").order_by("-created_at", "-pk").first()
+        submission.certification, _ = Certification.objects.update_or_create(
+            submission=submission,
+            defaults={"certified_by": user, "full_name": full_name, "title": title, "attestation": attestation,
+                      "certified_at": event.created_at if event else timezone.now()},
+        )
+    return submission
 
 
 # --- State review: who holds a submission ---------------------------------------------------

@@ -85,7 +85,7 @@ def test_upload_stores_checksums_and_queues_on_commit(submitter, district, cycle
         submission = services.submission_create(
             district=district, cycle=cycle, uploaded_by=submitter, fileobj=io.BytesIO(PAYLOAD), filename="a.xlsx"
         )
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the evaluation, and the receipt e-mail (issue 11)
     delay.assert_called_once_with(submission_id=submission.pk)
     submission.refresh_from_db()
     assert submission.version == 1

@@ -38,6 +38,9 @@ from tests.factories import (
     user_factory,
 )
 
+# The certify form: the attestation ticked, the certifier's typed name and title (issue 11).
+CERTIFY = {"confirm": "on", "full_name": "Pat Lee", "title": "Superintendent"}
+
 pytestmark = pytest.mark.django_db
 
 
@@ -265,7 +268,7 @@ def test_upload_creates_v1_and_queues_evaluation_on_commit(client, submitter, di
         sub = Submission.objects.get(district=district)
     assert response.status_code == 302
     assert response["Location"] == detail(sub)
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the evaluation, and the receipt e-mail (issue 11)
     delay.assert_called_once_with(submission_id=sub.pk)
     assert sub.version == 1
     assert sub.status == S.QUEUED
@@ -387,7 +390,7 @@ def test_detail_evaluated_shows_findings_measures_and_certify_for_certifier(clie
     assert "Multigroup dissimilarity" in html and "0.412" in html
     assert "not applicable" in html  # hispanic_white is None
     assert "Certify and submit to the state" in html
-    assert "I certify these data are accurate and complete" in html
+    assert "I attest to the statement above" in html
     # No reviewer controls for a district user.
     assert reverse("finding_review", args=[evaluated.latest_evaluation.findings.get().pk]) not in html
     assert "Return for revision" not in html
@@ -429,7 +432,7 @@ def test_pending_detail_polls_status_and_fragment_stops_when_done(client, submit
 
 def test_certifier_certifies(client, certifier, evaluated):
     client.force_login(certifier)
-    response = client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"}, follow=True)
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]), CERTIFY, follow=True)
     evaluated.refresh_from_db()
     assert evaluated.status == S.CERTIFIED
     assert "Certified and submitted to the state." in messages_of(response)
@@ -446,7 +449,7 @@ def test_certify_needs_the_checkbox(client, certifier, evaluated):
 
 def test_submitter_cannot_certify(client, submitter, evaluated):
     client.force_login(submitter)
-    response = client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"})
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]), CERTIFY)
     assert response.status_code == 403
     assert "Only a certifier of this district may certify" in response.content.decode()
     evaluated.refresh_from_db()
@@ -456,7 +459,7 @@ def test_submitter_cannot_certify(client, submitter, evaluated):
 def test_certify_illegal_state_shows_message_not_500(client, certifier, district, cycle):
     sub = SubmissionFactory(district=district, cycle=cycle, status=S.REJECTED)
     client.force_login(certifier)
-    response = client.post(reverse("submission_certify", args=[sub.pk]), {"confirm": "on"}, follow=True)
+    response = client.post(reverse("submission_certify", args=[sub.pk]), CERTIFY, follow=True)
     assert response.status_code == 200
     assert "Only an evaluated submission without blocking problems can be certified." in messages_of(response)
     sub.refresh_from_db()
@@ -488,7 +491,7 @@ def test_certify_button_is_shown_exactly_when_the_service_would_certify(
     page = client.get(detail(sub))
     assert page.status_code == (200 if own_district else 404)  # another district's is not even visible
     shown = "Certify and submit to the state" in page.content.decode()
-    client.post(reverse("submission_certify", args=[sub.pk]), {"confirm": "on"})
+    client.post(reverse("submission_certify", args=[sub.pk]), CERTIFY)
     certified = AuditEvent.objects.filter(submission=sub, action="certified").exists()
     assert shown is allowed and certified is allowed
     sub.refresh_from_db()
@@ -507,7 +510,7 @@ def test_writes_are_post_only(client, certifier, evaluated):
 def test_csrf_is_enforced(certifier, evaluated):
     csrf_client = Client(enforce_csrf_checks=True)
     csrf_client.force_login(certifier)
-    response = csrf_client.post(reverse("submission_certify", args=[evaluated.pk]), {"confirm": "on"})
+    response = csrf_client.post(reverse("submission_certify", args=[evaluated.pk]), CERTIFY)
     assert response.status_code == 403
     evaluated.refresh_from_db()
     assert evaluated.status == S.EVALUATED

@@ -13,6 +13,9 @@ from compliance.models import Submission
 from compliance.models import SubmissionStatus as S
 from districts.models import District, User
 
+# The certify form: the attestation ticked, the certifier's typed name and title (issue 11).
+CERTIFY = {"confirm": "on", "full_name": "Pat Lee", "title": "Superintendent"}
+
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
@@ -77,7 +80,7 @@ def test_real_evaluated_workbook_renders_findings_and_measures_for_reviewer(clie
     assert evaluation.findings.filter(rule__startswith="INT").exists()
     assert evaluation.findings.filter(rule__startswith="RES").exists()
     assert "Integration (" in html and "Resources (" in html
-    client.post(reverse("submission_certify", args=[sub.pk]), {"confirm": "on"})
+    client.post(reverse("submission_certify", args=[sub.pk]), CERTIFY)
     client.force_login(User.objects.get(username="reviewer"))
     client.post(reverse("submission_claim", args=[sub.pk]))
     response = client.get(reverse("submission_detail", args=[sub.pk]))

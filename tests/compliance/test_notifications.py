@@ -1,0 +1,220 @@
+"""E-mail notifications (issue 11): who gets each, what it says, that each is logged, and reminders once."""
+from __future__ import annotations
+
+import hashlib
+import io
+import smtplib
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from compliance import notifications, services, tasks
+from compliance.models import (
+    DeadlineReminder,
+    DecisionOutcome,
+    Evaluation,
+    EvaluationOutcome,
+    Finding,
+    NotificationLog,
+    Problem,
+    ReviewStatus,
+)
+from compliance.models import SubmissionStatus as S
+from districts.models import Role
+from tests.factories import user_factory
+
+PAYLOAD = b"PK\x03\x04 stored and hashed only"
+
+
+@pytest.fixture(autouse=True)
+def _locmem(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.SITE_URL = "https://checker.example.gov"
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run on-commit sends now; notifications run eagerly in-process, evaluations are not sent."""
+    def send(**kwargs):
+        return tasks.send_notification.apply(kwargs=kwargs, throw=True)
+
+    with mock.patch.object(tasks.send_notification, "delay", side_effect=send), \
+            mock.patch.object(tasks.evaluate_submission, "delay"), mock.patch.object(tasks.render_report, "delay"):
+        yield lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def _upload(run_on_commit, user, district, cycle, data=PAYLOAD):
+    with run_on_commit():
+        return services.submission_create(district=district, cycle=cycle, uploaded_by=user,
+                                          fileobj=io.BytesIO(data), filename="riverside 2026.xlsx")
+
+
+def _finish(run_on_commit, submission, rule_set, *, problems=(), findings=()):
+    """Store an evaluation as the worker would and make the worker's move."""
+    services.submission_transition(submission=submission, to=S.VALIDATING, action="evaluation_started")
+    blocked = any(p == "error" for p in problems)
+    evaluation = Evaluation.objects.create(
+        submission=submission, rule_set=rule_set, rule_set_label=rule_set.label,
+        outcome=EvaluationOutcome.REJECTED if blocked else EvaluationOutcome.ACCEPTED)
+    for i, severity in enumerate(problems):
+        Problem.objects.create(evaluation=evaluation, code="DATA-20", severity=severity, sheet="Schools", row=4 + i,
+                               message="m")
+    for i, severity in enumerate(findings):
+        Finding.objects.create(evaluation=evaluation, rule="INT-01", severity=severity, scope="school",
+                               school_id=f"0{i}", message="m")
+    with run_on_commit():
+        services.submission_transition(submission=submission, to=S.REJECTED if blocked else S.EVALUATED,
+                                       action="evaluation_finished")
+    return evaluation
+
+
+def test_receipt_names_file_size_hash_time_and_uploader(run_on_commit, submitter, certifier, district, cycle):
+    submitter.first_name, submitter.last_name = "Dana", "Reyes"
+    submitter.save()
+    bystander = user_factory(Role.DISTRICT_SUBMITTER, [], username="elsewhere")  # another district's
+    submission = _upload(run_on_commit, submitter, district, cycle)
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["certifier@example.org", "submitter@example.org"]
+    assert bystander.email not in message.to
+    assert message.subject == "Received: Riverside County Schools 2026-27 workbook, version 1"
+    body = message.body
+    assert "File: riverside 2026.xlsx" in body
+    assert f"Size: 27\xa0bytes ({len(PAYLOAD)} bytes)" in body
+    assert f"SHA-256: {hashlib.sha256(PAYLOAD).hexdigest()}" in body
+    assert "Uploaded by: Dana Reyes" in body
+    assert timezone.localtime(submission.uploaded_at).strftime("%H:%M") in body
+    assert f"https://checker.example.gov/submissions/{submission.pk}/" in body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and hashlib.sha256(PAYLOAD).hexdigest() in html
+    log = NotificationLog.objects.get()
+    assert (log.kind, log.submission, log.subject) == ("receipt", submission, message.subject)
+    assert log.recipients == "certifier@example.org, submitter@example.org"
+
+
+def test_rejected_counts_errors_and_links(run_on_commit, submitter, district, cycle, rule_set):
+    submission = _upload(run_on_commit, submitter, district, cycle)
+    _finish(run_on_commit, submission, rule_set, problems=["error", "error", "error", "warning"])
+    message = mail.outbox[-1]
+    assert message.subject == "Fix needed: Riverside County Schools 2026-27 version 1 has 3 errors"
+    assert "3 errors must be fixed; 1 warning." in message.body
+    assert f"/submissions/{submission.pk}/" in message.body
+    assert list(NotificationLog.objects.values_list("kind", flat=True)) == ["rejected", "receipt"]
+
+
+def test_evaluated_counts_findings_warnings_notes(run_on_commit, submitter, district, cycle, rule_set):
+    submission = _upload(run_on_commit, submitter, district, cycle)
+    _finish(run_on_commit, submission, rule_set, problems=["warning"], findings=["finding", "finding", "info"])
+    message = mail.outbox[-1]
+    assert message.subject == "Evaluated: Riverside County Schools 2026-27 version 1: 2 findings"
+    assert "Findings: 2\nWarnings: 1\nNotes: 1\n" in message.body
+
+
+def _evaluated(run_on_commit, submitter, district, cycle, rule_set):
+    submission = _upload(run_on_commit, submitter, district, cycle)
+    _finish(run_on_commit, submission, rule_set, findings=["finding"])
+    return submission
+
+
+def test_certified_returned_and_decided(run_on_commit, submitter, certifier, reviewer, district, cycle, rule_set):
+    submission = _evaluated(run_on_commit, submitter, district, cycle, rule_set)
+    with run_on_commit():
+        services.submission_certify(submission=submission, user=certifier, full_name=" Pat  Lee ",
+                                    title="Superintendent")
+    certified = mail.outbox[-1]
+    assert certified.subject == "Certified: Riverside County Schools 2026-27 version 1 submitted to the state"
+    assert certified.to == ["certifier@example.org", "submitter@example.org"]
+    assert "Certified by: Pat Lee, Superintendent" in certified.body
+    with run_on_commit():
+        services.submission_claim(submission=submission, user=reviewer)
+        services.submission_release(submission=submission, user=reviewer)  # back to certified: no mail
+    assert mail.outbox[-1] is certified
+    with run_on_commit():
+        services.submission_claim(submission=submission, user=reviewer)
+        services.submission_return(submission=submission, user=reviewer, note="Add the two missing Budget rows.")
+    returned = mail.outbox[-1]
+    assert returned.subject == "Returned for revision: Riverside County Schools 2026-27 version 1"
+    assert "The state's required actions:\nAdd the two missing Budget rows.\n" in returned.body
+
+    second = _evaluated(run_on_commit, submitter, district, cycle, rule_set)
+    with run_on_commit():
+        services.submission_certify(submission=second, user=certifier, full_name="Pat Lee", title="Superintendent")
+        services.submission_claim(submission=second, user=reviewer)
+        finding = second.latest_evaluation.findings.get()
+        services.finding_review(finding=finding, user=reviewer, status=ReviewStatus.CONFIRMED)
+        services.submission_decide(submission=second, user=reviewer, outcome=DecisionOutcome.CORRECTIVE_ACTION,
+                                   note="Rezone by fall.")
+    decided = mail.outbox[-1]
+    assert decided.subject == "Decision: Riverside County Schools 2026-27: Noncompliant: corrective action required"
+    assert f"https://checker.example.gov/submissions/{second.pk}/reports/decision.pdf" in decided.body
+    assert "Rezone by fall." in decided.body
+    kinds = list(NotificationLog.objects.order_by("sent_at", "pk").values_list("kind", flat=True))
+    assert kinds == ["receipt", "evaluated", "certified", "returned", "receipt", "evaluated", "certified", "decided"]
+
+
+def test_smtp_failure_is_retried_with_backoff(submitter, district, cycle, settings):
+    submission = _upload_quietly(submitter, district, cycle)
+    with mock.patch("compliance.notifications.EmailMultiAlternatives.send",
+                    side_effect=smtplib.SMTPServerDisconnected("gone")), \
+            mock.patch.object(tasks.send_notification, "retry", side_effect=RuntimeError("retry")) as retry:
+        with pytest.raises(RuntimeError, match="retry"):
+            tasks.send_notification.apply(kwargs={"kind": "receipt", "submission_id": submission.pk}, throw=True)
+    assert retry.call_args.kwargs["countdown"] == 30  # first backoff step
+    assert NotificationLog.objects.count() == 0  # nothing logged as sent
+
+
+def _upload_quietly(user, district, cycle):
+    with mock.patch.object(tasks.evaluate_submission, "delay"):
+        return services.submission_create(district=district, cycle=cycle, uploaded_by=user,
+                                          fileobj=io.BytesIO(PAYLOAD), filename="w.xlsx")
+
+
+def test_upload_never_waits_for_mail(submitter, district, cycle, django_capture_on_commit_callbacks):
+    """The request only queues: a send that cannot reach the broker leaves the upload standing."""
+    with mock.patch.object(tasks.evaluate_submission, "delay"), \
+            mock.patch.object(tasks.send_notification, "delay", side_effect=ConnectionError("broker down")) as d:
+        with django_capture_on_commit_callbacks(execute=True):
+            submission = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
+                                                    fileobj=io.BytesIO(PAYLOAD), filename="w.xlsx")
+    assert d.call_args.kwargs == {"kind": "receipt", "submission_id": submission.pk}
+    assert submission.status == S.QUEUED and mail.outbox == []
+
+
+def test_reminders_14_7_1_days_once_each(run_on_commit, submitter, certifier, district, district_b, user_b, cycle,
+                                        rule_set):
+    # District A has certified; district B has uploaded nothing: only B is reminded.
+    submission = _evaluated(run_on_commit, submitter, district, cycle, rule_set)
+    services.submission_certify(submission=submission, user=certifier)
+    mail.outbox.clear()
+    due = cycle.due_on
+    assert notifications.reminders_send(today=due - timedelta(days=13)) == 0  # not a threshold
+    assert notifications.reminders_send(today=due - timedelta(days=7)) == 1
+    assert notifications.reminders_send(today=due - timedelta(days=7)) == 0  # beat ran twice
+    assert notifications.reminders_send(today=due - timedelta(days=1)) == 1
+    assert [m.to for m in mail.outbox] == [[user_b.email], [user_b.email]]
+    assert mail.outbox[0].subject == "7 days left: Magnolia Grove 2026-27 certification is due " + \
+        due.strftime("%-d %B %Y")
+    assert "Nothing has been uploaded yet." in mail.outbox[0].body
+    assert mail.outbox[1].subject.startswith("1 day left: ")
+    assert sorted(DeadlineReminder.objects.values_list("days_before", flat=True)) == [1, 7]
+    assert tasks.send_deadline_reminders.apply().get() == 0  # today is 10 days out: nothing
+
+
+def test_a_failed_reminder_is_sent_on_the_next_run(district_b, user_b, cycle):
+    day = cycle.due_on - timedelta(days=7)
+    with mock.patch("compliance.notifications.EmailMultiAlternatives.send", side_effect=smtplib.SMTPException):
+        with pytest.raises(smtplib.SMTPException):
+            notifications.reminders_send(today=day)
+    assert not DeadlineReminder.objects.exists()
+    assert notifications.reminders_send(today=day) == 1 and len(mail.outbox) == 1
+
+
+def test_submission_page_lists_messages(run_on_commit, client, submitter, district, cycle):
+    submission = _upload(run_on_commit, submitter, district, cycle)
+    client.force_login(submitter)
+    page = client.get(f"/submissions/{submission.pk}/").content.decode()
+    assert "Messages sent about this district" in page
+    assert "Received: Riverside County Schools 2026-27 workbook, version 1" in page

@@ -1,0 +1,98 @@
+"""District certification (issue 11): typed name and title, the state's attestation, recorded and printed."""
+from __future__ import annotations
+
+import hashlib
+import io
+import subprocess
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from compliance import services
+from compliance.demo import demo_workbook
+from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, ReportKind
+from compliance.states import SubmissionStatus as S
+from compliance.workbook.template import write_workbook
+from tests.factories import EvaluationFactory, FindingFactory, SubmissionFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def evaluated(district, cycle, submitter):
+    sub = SubmissionFactory(district=district, cycle=cycle, uploaded_by=submitter, status=S.EVALUATED)
+    FindingFactory(evaluation=EvaluationFactory(submission=sub))
+    return sub
+
+
+def test_certify_page_shows_the_states_attestation_and_records_name_title_time(client, certifier, evaluated, cycle):
+    cycle.attestation = "I attest, for the 2026-27 cycle, that these counts match our October 1 census."
+    cycle.save()
+    client.force_login(certifier)
+    page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
+    assert "I attest, for the 2026-27 cycle, that these counts match our October 1 census." in page
+    assert 'name="full_name"' in page and 'name="title"' in page
+
+    client.post(reverse("submission_certify", args=[evaluated.pk]),
+                {"confirm": "on", "full_name": "  Pat   Lee ", "title": "Superintendent"})
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.CERTIFIED
+    cert = Certification.objects.get(submission=evaluated)
+    assert (cert.full_name, cert.title, cert.certified_by) == ("Pat Lee", "Superintendent", certifier)
+    assert cert.attestation == cycle.attestation
+    event = AuditEvent.objects.get(submission=evaluated, action="certified")
+    assert cert.certified_at == event.created_at
+    assert event.note == f"Certified by Pat Lee, Superintendent: {cycle.attestation}"
+    page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
+    assert "Certified by <strong>Pat Lee, Superintendent</strong>" in page
+    assert 'name="full_name"' not in page  # certified: the form is gone
+
+
+def test_certify_needs_typed_name_and_title(client, certifier, evaluated):
+    client.force_login(certifier)
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]),
+                           {"confirm": "on", "full_name": "", "title": " "}, follow=True)
+    text = response.content.decode()
+    assert "Type your full name to certify." in text
+    assert "Type your title (for example, Superintendent) to certify." in text
+    evaluated.refresh_from_db()
+    assert evaluated.status == S.EVALUATED and not Certification.objects.exists()
+    with pytest.raises(ValidationError, match="Type your full name and your title"):
+        services.submission_certify(submission=evaluated, user=certifier, full_name=" ", title="Clerk")
+
+
+def test_default_attestation_and_submitter_refused(client, submitter, certifier, evaluated):
+    client.force_login(submitter)
+    response = client.post(reverse("submission_certify", args=[evaluated.pk]),
+                           {"confirm": "on", "full_name": "Sam Doe", "title": "Clerk"})
+    assert response.status_code == 403 and not Certification.objects.exists()
+    services.submission_certify(submission=evaluated, user=certifier, full_name="Pat Lee", title="Superintendent")
+    assert Certification.objects.get().attestation == DEFAULT_ATTESTATION
+
+
+def test_every_later_pdf_prints_the_certifier(submitter, certifier, district, cycle):
+    data = demo_workbook("grade_center", cycle.school_year)
+    data.district.district_id = district.state_id
+    buffer = io.BytesIO()
+    write_workbook(buffer, data)
+    buffer.seek(0)
+    with mock.patch("compliance.tasks.evaluate_submission.delay"), \
+            mock.patch("compliance.tasks.send_notification.delay"):
+        submission = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
+                                                fileobj=buffer, filename="gc.xlsx")
+    with mock.patch("compliance.tasks.render_report.delay"), mock.patch("compliance.tasks.send_notification.delay"):
+        evaluation = services.submission_evaluate(submission_id=submission.pk)
+    submission.refresh_from_db()
+    services.submission_certify(submission=submission, user=certifier, full_name="Pat Lee", title="Superintendent")
+    # A new rendering after certification (as the decision report is): the certifier is named, no DRAFT.
+    evaluation.reports.all().delete()
+    report = services.report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)
+    with report.file.open("rb") as fh:
+        pdf = fh.read()
+    assert hashlib.sha256(pdf).hexdigest() == report.sha256
+    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+    assert "Certified by Pat Lee, Superintendent" in text
+    assert "DRAFT" not in text
