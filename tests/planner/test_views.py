@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 
 import pytest
 from django.urls import reverse
@@ -90,7 +91,27 @@ def test_save_share_and_export_round_trip(client, zoned_district):
     int05 = [f for f in out.result["findings"] if f["rule"] == "INT-05"]
     assert int05 and all(f["evidence"]["commendation"] for f in int05)
     pdf = client.get(reverse("planner_plan_summary", args=[plan.pk]))
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF-1.7")  # PDF/UA-1 is PDF 1.7, tagged
+    info = _pdfinfo(pdf.content)
+    assert info["Pages"] == "1" and info["Tagged"] == "yes"
+
+
+def _pdfinfo(blob: bytes) -> dict[str, str]:
+    out = subprocess.run(["pdfinfo", "-"], input=blob, capture_output=True, check=True, timeout=30).stdout.decode()
+    return {k.strip(): v.strip() for k, _, v in (line.partition(":") for line in out.splitlines())}
+
+
+def test_state_staff_see_the_planner_read_only(client, zoned_district):
+    district, *_ = zoned_district
+    reviewer = user_factory(Role.STATE_REVIEWER, username="state.viewer")
+    _login(client, reviewer)
+    page = client.get(reverse("planner_district", args=[district.pk])).content.decode()
+    assert "You may look at this plan but not change it." in page
+    assert "levers-heading" not in page and "planner_draft_save" not in page and "Save plan" not in page
+    r = client.post(reverse("planner_draft_lever_add", args=[district.pk]), {"kind": "close", "school_id": "0312"})
+    assert r.status_code == 403
+    r = client.post(reverse("planner_draft_save", args=[district.pk]), {"name": "Not mine"})
+    assert r.status_code == 403 and not Plan.objects.exists()
 
 
 def test_other_district_users_cannot_open_the_planner(client, zoned_district):
