@@ -20,7 +20,7 @@ from compliance.views import login_required
 from . import exports, selectors, services
 from .forms import LEVER_FORMS, PlanNameForm
 from .presenters import effect_context, lever_text
-from .workspace import Workspace, district_workspace, plan_workspace, safe_effect
+from .workspace import NothingToPlan, Workspace, district_workspace, plan_workspace, safe_effect
 
 
 def _school_bands(ws: Workspace, flagged: set[str]) -> list[dict[str, Any]]:
@@ -102,7 +102,11 @@ def _remove(request: HttpRequest, ws: Workspace, index: int) -> HttpResponse:
 @login_required
 @require_GET
 def district_page(request: HttpRequest, district_pk: int) -> HttpResponse:
-    return _page(request, district_workspace(request, district_pk))
+    try:
+        ws = district_workspace(request, district_pk)
+    except NothingToPlan as exc:
+        return render(request, "planner/nothing.html", {"district": exc.district})
+    return _page(request, ws)
 
 
 @login_required

@@ -19,6 +19,14 @@ from . import selectors, services
 from .models import Plan
 
 
+class NothingToPlan(Http404):
+    """The district has no evaluated submission yet: the planner has no Schools sheet to start from."""
+
+    def __init__(self, district: District):
+        super().__init__("This district has no evaluated submission to plan from yet.")
+        self.district = district
+
+
 @dataclass
 class Workspace:
     request: HttpRequest
@@ -96,7 +104,7 @@ def district_workspace(request: HttpRequest, district_pk: int) -> Workspace:
         raise Http404("No such district.")
     submission = selectors.submission_plannable_latest(district=district)
     if submission is None:
-        raise Http404("This district has no evaluated submission to plan from yet.")
+        raise NothingToPlan(district)
     return Workspace(request, district, submission, None)
 
 

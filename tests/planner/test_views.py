@@ -121,3 +121,12 @@ def test_other_district_users_cannot_open_the_planner(client, zoned_district):
     assert client.get(reverse("planner_district", args=[district.pk])).status_code == 404
     r = client.post(reverse("planner_draft_lever_add", args=[district.pk]), {"kind": "close", "school_id": "0312"})
     assert r.status_code == 404
+
+
+def test_a_district_without_an_evaluated_workbook_is_told_so(client):
+    district = DistrictFactory(name="Hilltop County Schools")
+    user = user_factory(Role.DISTRICT_SUBMITTER, [district], username="hill.user")
+    _login(client, user)
+    page = client.get(reverse("planner_district", args=[district.pk]))
+    assert page.status_code == 200
+    assert "Hilltop County Schools has none yet" in page.content.decode()
