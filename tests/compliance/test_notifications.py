@@ -3,7 +3,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import signal
 import smtplib
+import subprocess
+import sys
+import time
 from datetime import timedelta
 from unittest import mock
 
@@ -218,3 +223,59 @@ def test_submission_page_lists_messages(run_on_commit, client, submitter, distri
     page = client.get(f"/submissions/{submission.pk}/").content.decode()
     assert "Messages sent about this district" in page
     assert "Received: Riverside County Schools 2026-27 workbook, version 1" in page
+
+
+@pytest.fixture
+def mail_worker(settings, tmp_path):
+    """A real worker whose EMAIL_BACKEND is Django's file backend (as `make run` with those variables)."""
+    from config.celery import app
+    from tests.compliance.test_pipeline_worker import ROOT, _test_database_url
+
+    app.control.purge()
+    outbox, log = tmp_path / "mail", tmp_path / "worker.log"
+    outbox.mkdir()
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+           "FILE_STORAGE_BACKEND": "django.core.files.storage.FileSystemStorage",
+           "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend", "EMAIL_FILE_PATH": str(outbox)}
+    with open(log, "w") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=1", "--loglevel=INFO",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "-n", f"mail-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        yield outbox, log
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_writes_receipt_and_evaluated_to_the_file_backend(mail_worker, submitter, district, cycle):
+    from compliance.demo import demo_workbook
+    from compliance.workbook.template import write_workbook
+
+    outbox, log = mail_worker
+    data = demo_workbook("zoned", cycle.school_year)
+    data.district.district_id = district.state_id
+    buffer = io.BytesIO()
+    write_workbook(buffer, data)
+    buffer.seek(0)
+    services.submission_create(district=district, cycle=cycle, uploaded_by=submitter, fileobj=buffer,
+                               filename="riverside.xlsx")
+
+    def written():
+        text = "".join(p.read_text() for p in outbox.iterdir())
+        return text if "Subject: Received:" in text and "Subject: Evaluated:" in text else None
+
+    deadline = time.monotonic() + 180
+    text = None
+    while time.monotonic() < deadline and not (text := written()):
+        time.sleep(0.5)
+    assert text, f"no receipt and evaluated messages in {outbox}. Worker log:\n{log.read_text()[-4000:]}"
+    assert "Subject: Received: Riverside County Schools 2026-27 workbook, version 1" in text
+    assert "To: " in text and "submitter@example.org" in text
+    assert set(NotificationLog.objects.values_list("kind", flat=True)) >= {"receipt", "evaluated"}
