@@ -163,7 +163,8 @@ def test_object_checks_agree_with_the_selectors(district_a, district_b, cycle, s
 
 def test_comment_refused_outside_ones_districts(district_b, cycle, submitter_a):
     sub = _submission(district_b, cycle, S.EVALUATED)
-    assert _refusal_raised(lambda: services.comment_create(submission=sub, user=submitter_a, body="Hi")) == (
+    assert _refusal_raised(lambda: services.comment_create(submission=sub, user=submitter_a, body="Hi",
+                                                           visibility="district")) == (
         PermissionDenied, "You may not comment on this submission.")
 
 

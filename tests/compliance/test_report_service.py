@@ -50,7 +50,8 @@ def test_evaluation_report_then_decision_report(submitter, certifier, reviewer, 
     services.submission_claim(submission=submission, user=reviewer)
     for finding in evaluation.findings.exclude(severity="info"):
         services.finding_review(finding=finding, user=reviewer, status=ReviewStatus.CONFIRMED)
-    services.comment_create(submission=submission, user=reviewer, body="Grade centers keep every band integrated.")
+    services.comment_create(submission=submission, user=reviewer, body="Grade centers keep every band integrated.",
+                            visibility="district")
     with mock.patch("compliance.tasks.render_report.delay") as delay, \
             django_capture_on_commit_callbacks(execute=True):
         services.submission_decide(submission=submission, user=reviewer, outcome=DecisionOutcome.COMPLIANT,
@@ -73,7 +74,8 @@ def test_the_gathering_hands_the_renderer_names_indexes_and_labels(district, cyc
     evaluation = EvaluationFactory(submission=submission)
     findings = [FindingFactory(evaluation=evaluation) for _ in range(3)]
     Finding.objects.filter(pk=findings[1].pk).update(review_status=ReviewStatus.CONFIRMED, review_note="Checked.")
-    Comment.objects.create(submission=submission, author=nameless, body="See the third.", finding=findings[2])
+    Comment.objects.create(submission=submission, author=nameless, body="See the third.", finding=findings[2],
+                           visibility="district")
     Decision.objects.create(submission=submission, outcome=DecisionOutcome.CORRECTIVE_ACTION, note="Rezone.",
                             decided_by=grace)
 
