@@ -81,3 +81,21 @@ def test_state_export_is_for_state_staff(client, a_submission, reviewer):
 def _token_id(client, username: str) -> int:
     get_token(client, username)
     return ApiToken.objects.filter(user__username=username).latest("created_at").pk
+
+
+def test_upload_limits_are_the_web_pages(client, district_a, cycle, submitter_a, settings):
+    settings.WORKBOOK_MAX_UPLOAD_BYTES = 100
+    api = Api(client, get_token(client, submitter_a.username))
+    too_big = upload(api, district_a.pk, b"PK" + b"x" * 200)
+    assert too_big.status_code == 413
+    assert too_big.json() == {"code": "upload_too_large", "detail": "The file is larger than the 100\xa0bytes limit. "
+                              "Remove unused sheets and resave it, then upload it again."}
+    empty = upload(api, district_a.pk, b"")
+    assert (empty.status_code, empty.json()["code"]) == (400, "refused")
+    assert empty.json()["detail"].startswith("The file is empty.")
+    assert not Submission.objects.exists()
+
+
+def test_docs_page_is_served(client):
+    docs = client.get("/api/docs")
+    assert docs.status_code == 200 and b"openapi.json" in docs.content
