@@ -10,7 +10,9 @@ class UploadForm(forms.Form):
     # The browser hint only; the upload service enforces size, type and the cycle.
     file = forms.FileField(
         label="Filled-in workbook (.xlsx)",
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+        ),
     )
 
 

@@ -1,3 +1,4 @@
+"""Admin for the directory (districts, schools) and for users with their role and districts."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 

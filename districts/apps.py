@@ -1,3 +1,4 @@
+"""The districts app: the state's directory of districts and schools, and the user model."""
 from django.apps import AppConfig
 
 

@@ -23,11 +23,14 @@ from compliance.rules.model import DataProblem, WorkbookData
 from .package import Limits, file_problem
 from .reader import read_workbook
 
+# Limits is frozen, so one shared default is safe.
+_DEFAULT_LIMITS = Limits()
+
 
 def read_workbook_guarded(
     path: str | Path | bytes,
     *,
-    limits: Limits = Limits(),
+    limits: Limits = _DEFAULT_LIMITS,
     timeout_seconds: float = 60,
     memory_bytes: int = 1024 * 1024 * 1024,
     **kw: Any,
@@ -53,7 +56,8 @@ def read_workbook_guarded(
         os.close(rfd)
     if payload is None:
         _kill(pid)
-        return _one(file_problem("DATA-14", f"Reading the file took longer than {timeout_seconds:g} seconds, so it was stopped."))
+        too_long = f"Reading the file took longer than {timeout_seconds:g} seconds, so it was stopped."
+        return _one(file_problem("DATA-14", too_long))
     status = _reap(pid)
     if not payload:
         return _one(_crash_problem(status, memory_bytes))
@@ -140,7 +144,10 @@ def _memory_problem(memory_bytes: int) -> DataProblem:
 
 def _crash_problem(status: int, memory_bytes: int) -> DataProblem:
     # A native parser that cannot allocate aborts the process rather than raising.
-    how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else f"exit code {os.waitstatus_to_exitcode(status)}"
+    if os.WIFSIGNALED(status):
+        how = f"signal {os.WTERMSIG(status)}"
+    else:
+        how = f"exit code {os.waitstatus_to_exitcode(status)}"
     return file_problem(
         "DATA-14",
         f"Reading the file stopped unexpectedly ({how}); it probably needed more than "

@@ -119,7 +119,8 @@ def _definitions(ws: Worksheet, r: int) -> int:
 
 def _sheet_table(ws: Worksheet, r: int, sheet: Sheet, formats: dict[str, str]) -> int:
     """The sheet's columns, one per row, with the example's values to the right."""
-    _paragraph(ws, r, f"Sheet {sheet.name} ({_PRESENCE[sheet.presence]}): {sheet.help}", font=Font(name="Calibri", bold=True, size=12))
+    heading = f"Sheet {sheet.name} ({_PRESENCE[sheet.presence]}): {sheet.help}"
+    _paragraph(ws, r, heading, font=Font(name="Calibri", bold=True, size=12))
     r += 1
     examples = _examples(sheet)
     first = "field" if sheet.layout == "fields" else "column"

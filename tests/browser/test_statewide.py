@@ -27,7 +27,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 # Worked out here, not imported: which row of the page each newest status counts in.
 ROW_OF_STATUS = {
-    None: "Not started", S.QUEUED: "Uploaded, being checked or check failed", S.FAILED: "Uploaded, being checked or check failed",
+    None: "Not started",
+    S.QUEUED: "Uploaded, being checked or check failed",
+    S.FAILED: "Uploaded, being checked or check failed",
     S.REJECTED: "Rejected", S.EVALUATED: "Evaluated, not certified", S.CERTIFIED: "Certified, waiting for review",
     S.IN_REVIEW: "In review", S.RETURNED: "Returned for revision", S.DECIDED: "Decided",
 }

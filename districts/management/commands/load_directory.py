@@ -1,3 +1,4 @@
+"""manage.py load_directory: load the district and school directory from a CSV file."""
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
