@@ -37,7 +37,7 @@ from .presenters import (
 from .reports.exports import EXPORT_KINDS
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to
-from .services.portal import portal_detail_context
+from .services.portal import next_action, portal_detail_context
 from .states import PENDING
 from .states import SubmissionStatus as S
 
@@ -98,9 +98,11 @@ def _home_context(request: HttpRequest, upload_forms: dict[int, UploadForm] | No
                 "district": d,
                 "submissions": by_district.get(d.pk, []),
                 "upload_form": upload_forms.get(d.pk) or UploadForm(auto_id=f"id_%s_{d.pk}"),
+                "next": next_action(user=user, submissions=by_district.get(d.pk, []), cycle=context["cycle"]),
             }
             for d in selectors.districts_visible_to(user=user)
         ]
+        context["awaiting_certification"] = [e for e in context["districts"] if e["next"]["kind"] == "certify"]
     elif permissions.sees_every_district(user):
         queue_filter = ReviewQueueFilter(
             request.GET or None,

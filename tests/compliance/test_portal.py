@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
+from html import unescape
 from unittest import mock
 
 import pytest
@@ -15,7 +16,7 @@ from compliance.demo import demo_workbook
 from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, ReportKind
 from compliance.states import SubmissionStatus as S
 from compliance.workbook.template import write_workbook
-from tests.factories import EvaluationFactory, FindingFactory, SubmissionFactory
+from tests.factories import EvaluationFactory, FindingFactory, ProblemFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +97,45 @@ def test_every_later_pdf_prints_the_certifier(submitter, certifier, district, cy
                                    check=True).stdout.decode().split())
     assert "Certified by Pat Lee, Superintendent" in text
     assert "DRAFT" not in text
+
+
+# --- What to do next ---------------------------------------------------------------------------
+
+
+def _next_step(client, user):
+    client.force_login(user)
+    html = client.get(reverse("home")).content.decode()
+    start = html.index("<strong>Next step:</strong>")
+    return unescape(" ".join(html[start:html.index("</div>", start)].split())), html
+
+
+def test_next_step_follows_the_submission(client, submitter, certifier, reviewer, district, cycle):
+    step, _ = _next_step(client, submitter)
+    assert "Upload the filled-in workbook" in step and "10 days left" in step
+
+    sub = SubmissionFactory(district=district, cycle=cycle, uploaded_by=submitter, status=S.REJECTED)
+    ev = EvaluationFactory(submission=sub, outcome="rejected")
+    for row in (4, 5):
+        ProblemFactory(evaluation=ev, severity="error", row=row)
+    ProblemFactory(evaluation=ev, severity="warning", row=6)
+    step, _ = _next_step(client, submitter)
+    assert "Fix 2 errors in version 1 and upload it again." in step
+
+    second = SubmissionFactory(district=district, cycle=cycle, uploaded_by=submitter, status=S.EVALUATED, version=2)
+    FindingFactory(evaluation=EvaluationFactory(submission=second))
+    step, html = _next_step(client, submitter)
+    assert "Ask your district's certifier to certify version 2." in step
+    assert "Awaiting your certification" not in html
+    step, html = _next_step(client, certifier)
+    assert "Certify version 2" in step
+    awaiting = html[html.index("Awaiting your certification"):]
+    assert f'href="/submissions/{second.pk}/">Riverside County Schools, version 2</a>' in awaiting
+
+    services.submission_certify(submission=second, user=certifier, full_name="Pat Lee", title="Superintendent")
+    step, _ = _next_step(client, submitter)
+    assert "Nothing to do now: version 2 is with the state for review." in step
+    services.submission_claim(submission=second, user=reviewer)
+    services.submission_return(submission=second, user=reviewer, note="Add Budget rows for schools 0311 and 0314.")
+    step, _ = _next_step(client, submitter)
+    assert "Respond to the state's return" in step
+    assert "The state's required actions" in step and "Add Budget rows for schools 0311 and 0314." in step
