@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from compliance.rules.recommendation_library import EAC_KEY
 from compliance.rules.registry import ESTIMATE
 
 from . import formatting as fmt
@@ -18,6 +19,7 @@ from .evidence import EvidenceFormatter, is_record_list
 from .suppression import scrub_small_counts
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
+PLAN_BLOCKS_MAX = 30  # actions in the report's one action plan (recommendations x bands)
 REC_MEMBERS_MAX = 12  # school-specific lines printed per block
 _ESTIMATE_HEADS = ("method", "school_id", "band")  # the method is a note; school and band head the block
 
@@ -54,7 +56,7 @@ def group_advice(items: Iterable[tuple[str, str | None, dict[str, Any]]], *, by_
     groups: dict[tuple[str, str, str], AdviceGroup] = {}
     for label, band, rec in items:
         key, title = str(rec.get("key") or ""), str(rec.get("title") or "")
-        where = (band or "") if by_band else ""
+        where = advice_key(rec, band)[2] if by_band else ""
         group = groups.setdefault((key, title, where), AdviceGroup(key, title, where))
         group.members.append((label, rec))
     return list(groups.values())
@@ -63,8 +65,8 @@ def group_advice(items: Iterable[tuple[str, str | None, dict[str, Any]]], *, by_
 # ---------------------------------------------------------------- the PDF
 
 
-def pdf_blocks(items: list[tuple[str, str | None, dict[str, Any]]], est: EvidenceFormatter
-               ) -> tuple[list[dict[str, Any]], int]:
+def pdf_blocks(items: list[tuple[str, str | None, dict[str, Any]]], est: EvidenceFormatter,
+               limit: int = REC_BLOCKS_MAX) -> tuple[list[dict[str, Any]], int]:
     """A rule's recommendations in the PDF, one block per (recommendation, grade band).
 
     What all findings of a block share (the advice, the band's remedy estimate) is printed
@@ -72,7 +74,14 @@ def pdf_blocks(items: list[tuple[str, str | None, dict[str, Any]]], est: Evidenc
     how many were left out.
     """
     blocks = [_pdf_block(group, est) for group in group_advice(items, by_band=True)]
-    return blocks[:REC_BLOCKS_MAX], max(0, len(blocks) - REC_BLOCKS_MAX)
+    return blocks[:limit], max(0, len(blocks) - limit)
+
+
+def advice_key(rec: dict[str, Any], band: str | None) -> tuple[str, str, str]:
+    """The (recommendation, band) a recommendation is grouped under in the PDF: as ``group_advice``."""
+    key = str(rec.get("key") or "")
+    # The district has one Equity Assistance Center, whatever the band: one action, not one per band.
+    return key, str(rec.get("title") or ""), "" if key == EAC_KEY else band or ""
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -106,13 +115,76 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
     if not general and not specifics:  # bodies differ with no estimate sentence: list them all
         block["specifics"] = [{"label": lbl, "text": scrub_small_counts(str(rec.get("body") or ""), est.min_cell)}
                               for lbl, rec in members[:REC_MEMBERS_MAX]]
-    if varying and not block["specifics"]:  # e.g. each school's enrollment after the band's reassignment
-        block["by_school"] = {
-            "columns": [fmt.humanize(k) for k in varying],
-            "rows": [(label, [est.estimate_value(k, e.get(k)) for k in varying])
-                     for (label, _), e in list(zip(members, estimates))[:REC_MEMBERS_MAX]],
-        }
+    if varying and not block["specifics"]:
+        distinct = _distinct_estimates(members, estimates)
+        if len(distinct) <= DISTINCT_ESTIMATES_MAX:  # e.g. the band's race and its ED reassignment
+            block["estimate"] = None
+            block["by_school"] = _schools_after(members, estimates, est)
+            block["estimates"] = [{"for": ", ".join(lbls[:6]) + (f" and {len(lbls) - 6} more" if len(lbls) > 6 else ""),
+                                   "estimate": _estimate(e, est)} for lbls, e in distinct]
+        else:  # e.g. each school's enrollment after the band's reassignment
+            block["by_school"] = _by_school(members, estimates, varying, est)
     return block
+
+
+DISTINCT_ESTIMATES_MAX = 4  # whole estimates printed one after another under one action
+# Estimate keys about the finding's own school: shown per school, not as a different estimate.
+_PER_SCHOOL = ("school_id", "band", "school_after")
+
+
+def _schools_after(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[str, Any]],
+                   est: EvidenceFormatter) -> dict[str, Any] | None:
+    """Each school's composition after the band's reassignment, in whole students, once per school."""
+    spec = ESTIMATE.get("school_after")
+    fields = (spec.fields if spec is not None else None) or {}
+    rows: dict[str, list[str]] = {}
+    for (label, _), e in zip(members, estimates):
+        after = e.get("school_after")
+        if isinstance(after, dict) and label not in rows:
+            enrollment = after.get("enrollment")
+            rows[label] = [
+                fmt.number(round(enrollment), 0) if isinstance(enrollment, (int, float)) else fmt.NA,
+                est.text(fields.get("students_of_color_share"), after.get("students_of_color_share"), after),
+                est.text(fields.get("ed_share"), after.get("ed_share"), after),
+            ]
+    if not rows:
+        return None
+    return {"columns": ["Enrollment after", "Students of color after", "ED after"],
+            "rows": list(rows.items())[:REC_MEMBERS_MAX]}
+
+
+def _distinct_estimates(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[str, Any]]
+                        ) -> list[tuple[list[str], dict[str, Any]]]:
+    """Each different estimate once, with the findings (labels) it is for."""
+    out: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    for (label, _), e in zip(members, estimates):
+        # The same band estimate reached from several schools' findings is one estimate.
+        core = {k: v for k, v in e.items() if k not in _PER_SCHOOL}
+        if not core:
+            continue
+        labels, _ = out.setdefault(json.dumps(core, sort_keys=True, default=str), ([], core))
+        if label not in labels:
+            labels.append(label)
+    return list(out.values())
+
+
+BY_SCHOOL_COLUMNS_MAX = 3  # more differing estimate values than this do not fit a portrait table
+
+
+def _by_school(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[str, Any]], varying: list[str],
+               est: EvidenceFormatter) -> dict[str, Any] | None:
+    """The estimate values that differ between a block's findings, one row per finding label.
+
+    A label (a school with several findings) is listed once; estimates that differ in whole
+    tables or in many values (a lottery's and a band's estimate under one advice) are left to
+    the findings export rather than squeezed into unreadable columns.
+    """
+    if len(varying) > BY_SCHOOL_COLUMNS_MAX or any(is_record_list(e.get(k)) for e in estimates for k in varying):
+        return None
+    rows: dict[str, list[str]] = {}
+    for (label, _), e in zip(members, estimates):
+        rows.setdefault(label, [est.estimate_value(k, e.get(k)) for k in varying])
+    return {"columns": [fmt.humanize(k) for k in varying], "rows": list(rows.items())[:REC_MEMBERS_MAX]}
 
 
 def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:

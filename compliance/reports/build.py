@@ -20,7 +20,7 @@ from . import formatting as fmt
 from .context import ReportContext
 from .decision import decision_page
 from .evidence import EvidenceFormatter, finding_for_export
-from .sections import AREAS, TABLE_MAX, rule_sections
+from .sections import AREAS, TABLE_MAX, action_plan, rule_sections
 from .summary import FULL_TABLE_MAX, data_appendix, report_charts, summary
 from .suppression import mask_counts, rule_description, scrub_text
 from .view_schools import SchoolInfo, finding_label, schools_of
@@ -122,6 +122,8 @@ class ReportView:
     comments: list[dict[str, Any]] = field(default_factory=list)
     first_page: dict[str, Any] = field(default_factory=dict)
     colophon: list[tuple[str, str]] = field(default_factory=list)
+    plan: list[dict[str, Any]] = field(default_factory=list)  # the action plan: each recommendation once
+    plan_omitted: int = 0
 
 
 def _cover(ctx: ReportContext) -> list[tuple[str, str]]:
@@ -155,7 +157,8 @@ def _decision(ctx: ReportContext) -> list[tuple[str, str]] | None:
 def build_view(ctx: ReportContext) -> ReportView:
     schools = schools_of(ctx)
     problems = _problems(ctx, schools)
-    by_area = rule_sections(ctx, schools)
+    plan, plan_omitted = action_plan(ctx, schools)
+    by_area = rule_sections(ctx, schools, plan)
     flagged: dict[str, list[str]] = defaultdict(list)
     for f in ctx.evaluation.get("findings") or []:
         sid = f.get("school_id")
@@ -179,5 +182,7 @@ def build_view(ctx: ReportContext) -> ReportView:
         decision=_decision(ctx),
         comments=_comments(ctx, schools),
         first_page=decision_page(ctx),
+        plan=plan,
+        plan_omitted=plan_omitted,
         colophon=_colophon(ctx),
     )

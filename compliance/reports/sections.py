@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
+from compliance.rules.recommendation_library import EAC_KEY
 from compliance.rules.registry import default_group, rank_field, rule_name, threshold_text
 
 from . import formatting as fmt
-from .advice import pdf_blocks
+from .advice import PLAN_BLOCKS_MAX, advice_key, pdf_blocks
 from .context import ReportContext
 from .evidence import EvidenceFormatter, evidence_of, finding_mask
 from .suppression import CellMask, scrub_text
@@ -179,27 +180,42 @@ def _blocks_and_tables(entries: list[dict[str, Any]], has_reviews: bool
     return blocks, tables
 
 
-def _rule_recommendations(code: str, rec_items: list[tuple[str, str | None, dict[str, Any]]], ctx: ReportContext,
-                          names: dict[str, str], printed: dict[str, str]) -> tuple[list[dict[str, Any]], int]:
-    """The rule's recommendation blocks; one printed under an earlier rule points there instead."""
-    recs, omitted = pdf_blocks(rec_items, EvidenceFormatter(None, ctx.min_cell, names=names))
-    for n, block in enumerate(recs):
-        if block["sig"] in printed:  # the same advice under several rules: print it once, point to it
-            recs[n] = {"title": block["title"], "band": block["band"], "see": printed[block["sig"]],
-                       "applies_to": block["applies_to"]}
-        else:
-            printed[block["sig"]] = code
-    return recs, omitted
+def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[list[dict[str, Any]], int]:
+    """Every recommendation once (per grade band), numbered, with the findings it answers."""
+    names = {s.school_id: s.name for s in schools.values()}
+    items, answers = [], defaultdict(lambda: defaultdict(list))
+    for i, f in enumerate(ctx.evaluation.get("findings") or []):
+        label = finding_label(f, schools)
+        for rec in f.get("recommendations") or []:
+            items.append((label, f.get("band"), rec))
+            answers[advice_key(rec, f.get("band"))][str(f.get("rule") or "UNKNOWN")].append(i + 1)
+    # Specific actions first; asking the Equity Assistance Center for help comes last.
+    items.sort(key=lambda item: advice_key(item[2], item[1])[0] == EAC_KEY)
+    blocks, omitted = pdf_blocks(items, EvidenceFormatter(None, ctx.min_cell, names=names), limit=PLAN_BLOCKS_MAX)
+    keys = list(dict.fromkeys(advice_key(rec, band) for _, band, rec in items))
+    for n, (block, key) in enumerate(zip(blocks, keys), start=1):
+        block.update(number=n, anchor=f"action-{n}", answers=[
+            {"code": code, "anchor": "rule-" + code.lower(),
+             "text": f"{code} {rule_name(code).lower()}: finding{'s' if len(nums) > 1 else ''} "
+                     + _numbers(nums)}
+            for code, nums in sorted(answers[key].items())])
+        block["key"] = key
+    return blocks, omitted
 
 
-def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[str, list[dict[str, Any]]]:
+def _numbers(nums: list[int]) -> str:
+    shown = ", ".join(str(x) for x in nums[:8])
+    return shown + (f" and {len(nums) - 8} more" if len(nums) > 8 else "")
+
+
+def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list[dict[str, Any]]
+                  ) -> dict[str, list[dict[str, Any]]]:
     """Per area key, one section per rule (in code order) with its findings and recommendations."""
     by_rule: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
     for i, f in enumerate(ctx.evaluation.get("findings") or []):
         by_rule[str(f.get("rule") or "UNKNOWN")].append((i, f))
     names = {s.school_id: s.name for s in schools.values()}
     areas: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    printed: dict[str, str] = {}  # recommendation signature -> rule code it is printed under
     for code in sorted(by_rule):
         items = by_rule[code]
         entries = [_entry(ctx, schools, names, i, f) for i, f in items]
@@ -207,7 +223,9 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[st
                      for rec in f.get("recommendations") or []]
         blocks, tables = _blocks_and_tables(entries, bool(ctx.finding_reviews))
         severities = Counter(f.get("severity") or "finding" for _, f in items)
-        recs, recs_omitted = _rule_recommendations(code, rec_items, ctx, names, printed)
+        mine = set(dict.fromkeys(advice_key(rec, band) for _, band, rec in rec_items))
+        actions = [{"number": p["number"], "anchor": p["anchor"], "title": p["title"], "band": p["band"]}
+                   for p in plan if p["key"] in mine]
         areas[area_of(code)].append({
             "code": code,
             "anchor": "rule-" + code.lower(),
@@ -217,7 +235,6 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[st
                                  for s in SEVERITY_ORDER if severities[s]),
             "blocks": blocks,
             "tables": tables,
-            "recommendations": recs,
-            "recommendations_omitted": recs_omitted,
+            "actions": actions,
         })
     return areas

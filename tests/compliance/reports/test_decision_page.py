@@ -76,3 +76,14 @@ def test_certified_and_decided_by_whom_and_the_center(decided):
     assert ("Equity Assistance Center Region II, Equity Assistance Center-South (operated by Southern "
             "Education Foundation)") in first
     assert "State contact Lee Park, state reviewer of this submission" in first
+
+
+def test_one_action_plan_each_recommendation_once(draft):
+    text = _squash("\n".join(draft))
+    assert "same recommendation" not in text and "given under" not in text
+    # factories: the controlled-choice advice rides on findings 1-3 (INT-01) and 4 (INT-02), all
+    # elementary; it is printed once, with the findings it answers, and the rules point to it.
+    assert text.count("Attendance-zone redrawing and controlled choice (elementary schools) Answers:") == 1
+    assert ("Answers: INT-01 racially identifiable schools: findings 1, 2, 3; "
+            "INT-02 intensely segregated schools: finding 4.") in text
+    assert text.count("Recommended actions: action 1, Attendance-zone redrawing and controlled choice") == 2

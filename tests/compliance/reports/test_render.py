@@ -141,7 +141,9 @@ def test_evidence_threshold_and_recommendations(reviewed):
     assert "Rule set threshold: a school's share of students of color within ±15 points" in text
     assert re.search(r"Progressivity\s+0\.930\s+Min ratio: 1\.000", text)
     assert "Students to reassign" in text and "202" in text
-    assert "The same recommendation and remedy estimate are given under INT-01 above." in text
+    # Issue 13: one action plan, no "same as above" stubs; each rule links to its actions.
+    assert "same recommendation" not in text and "Action plan" in text
+    assert "Recommended actions: action 1," in text
     assert "$214,000" in text
 
 
