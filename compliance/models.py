@@ -119,6 +119,10 @@ class Submission(models.Model):
         null=True, blank=True, help_text="While checking: the worker renews this; past it, the worker is gone."
     )
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Evaluation attempts since it was queued.")
+    # Not columns: set only on submissions read with selectors.evaluation_counts_prefetch
+    # (evaluations_with_counts) and then by the home page (latest_counts, the newest of them).
+    evaluations_with_counts: list[Evaluation]
+    latest_counts: Evaluation | None
 
     class Meta:
         ordering = ["-uploaded_at"]
@@ -246,12 +250,13 @@ class Comment(models.Model):
 
 class DecisionOutcome(models.TextChoices):
     COMPLIANT = "compliant", "Compliant"
+    COMPLIANT_WITH_FINDINGS = "compliant_with_findings", "Compliant with findings: corrective action plan"
     CORRECTIVE_ACTION = "corrective_action", "Noncompliant: corrective action required"
 
 
 class Decision(models.Model):
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="decision")
-    outcome = models.CharField(max_length=20, choices=DecisionOutcome.choices)
+    outcome = models.CharField(max_length=32, choices=DecisionOutcome.choices)
     note = models.TextField()
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT)
     decided_at = models.DateTimeField(default=timezone.now)
@@ -372,3 +377,6 @@ class DeadlineReminder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["district", "cycle", "days_before"], name="reminder_once_per_threshold")
         ]
+
+
+from .models_review import *  # noqa: E402,F401,F403  # issue 12's review models, in their own module

@@ -18,6 +18,7 @@ class SubmissionStatus(models.TextChoices):
     CERTIFIED = "certified", "Certified and submitted"
     IN_REVIEW = "in_review", "In state review"
     RETURNED = "returned", "Returned for revision"
+    AWAITING_SIGN_OFF = "awaiting_sign_off", "Noncompliance awaiting a supervisor's sign-off"
     DECIDED = "decided", "Decided"
     SUPERSEDED = "superseded", "Superseded by a newer version"
 
@@ -49,6 +50,11 @@ MOVES: dict[tuple[str, str], str] = {
     (S.IN_REVIEW, S.CERTIFIED): Mover.STATE,  # released back to the queue
     (S.IN_REVIEW, S.RETURNED): Mover.STATE,
     (S.IN_REVIEW, S.DECIDED): Mover.STATE,
+    # Noncompliance takes two people: the reviewer proposes it, a supervisor who did not review signs it off
+    # or sends it back to the reviewer with a note.
+    (S.IN_REVIEW, S.AWAITING_SIGN_OFF): Mover.STATE,
+    (S.AWAITING_SIGN_OFF, S.DECIDED): Mover.STATE,
+    (S.AWAITING_SIGN_OFF, S.IN_REVIEW): Mover.STATE,
     (S.RETURNED, S.SUPERSEDED): Mover.DISTRICT,
 }
 
@@ -61,19 +67,21 @@ PENDING = frozenset({S.RECEIVED, S.QUEUED, S.VALIDATING})
 # A new upload supersedes the district's earlier version only from these.
 REPLACEABLE = frozenset({S.REJECTED, S.EVALUATED, S.RETURNED, S.FAILED})
 # With the state: no new version until the state returns it.
-LOCKED = frozenset({S.CERTIFIED, S.IN_REVIEW, S.DECIDED})
+LOCKED = frozenset({S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED})
 # Ready for the district's certifier.
 CERTIFIABLE = frozenset({S.EVALUATED})
 # Waiting in the state's review queue.
 CLAIMABLE = frozenset({S.CERTIFIED})
 # Held by a reviewer: findings are reviewed, the submission released, returned or decided.
 REVIEWING = frozenset({S.IN_REVIEW})
+# A proposed noncompliance decision waiting for a second person, a supervisor.
+AWAITING_SIGN_OFF = frozenset({S.AWAITING_SIGN_OFF})
 # Before certification: "not certified yet" when a reviewer tries to claim one.
 BEFORE_CERTIFICATION = PENDING | frozenset({S.REJECTED, S.EVALUATED, S.FAILED})
 # What the state's queue filter offers (the queue proper is CLAIMABLE, the default).
-STATE_LISTED = (S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED)
+STATE_LISTED = (S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.RETURNED, S.DECIDED)
 # Its evaluation passed the data checks and counts for the previous-enrollment comparison.
-ACCEPTED_HISTORY = frozenset({S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.DECIDED, S.SUPERSEDED, S.RETURNED})
+ACCEPTED_HISTORY = frozenset({S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED, S.SUPERSEDED, S.RETURNED})
 # An accepted evaluation of a submission in one of these has a findings report to show (the
 # pipeline sweep renders a missing one); a superseded version's report is no longer needed.
 SHOWS_FINDINGS_REPORT = ACCEPTED_HISTORY - {S.SUPERSEDED}

@@ -25,7 +25,9 @@ def test_the_table_is_the_documented_life_of_a_submission():
         S.REJECTED: {S.SUPERSEDED},
         S.EVALUATED: {S.CERTIFIED, S.SUPERSEDED},
         S.CERTIFIED: {S.IN_REVIEW},
-        S.IN_REVIEW: {S.CERTIFIED, S.RETURNED, S.DECIDED},
+        S.IN_REVIEW: {S.CERTIFIED, S.RETURNED, S.DECIDED, S.AWAITING_SIGN_OFF},
+        # Issue 12: noncompliance is signed off (decided) or sent back to review by a supervisor.
+        S.AWAITING_SIGN_OFF: {S.DECIDED, S.IN_REVIEW},
         S.RETURNED: {S.SUPERSEDED},
         S.DECIDED: set(),
         S.SUPERSEDED: set(),
@@ -41,7 +43,7 @@ def test_every_replaceable_status_can_be_superseded_by_the_district():
 
 
 def test_locked_states_have_no_district_move():
-    assert states.LOCKED == {S.CERTIFIED, S.IN_REVIEW, S.DECIDED}
+    assert states.LOCKED == {S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED}
     for (frm, _to), mover in MOVES.items():
         if frm in states.LOCKED:
             assert mover != Mover.DISTRICT, frm
@@ -69,7 +71,7 @@ def test_certifiable_claimable_and_reviewing_match_their_moves():
     assert all(MOVES[(s, S.IN_REVIEW)] == Mover.STATE for s in states.CLAIMABLE)
     assert states.REVIEWING == {S.IN_REVIEW}
     for s in states.REVIEWING:
-        assert TRANSITIONS[s] == {S.CERTIFIED, S.RETURNED, S.DECIDED}
+        assert TRANSITIONS[s] == {S.CERTIFIED, S.RETURNED, S.DECIDED, S.AWAITING_SIGN_OFF}
         assert {MOVES[(s, to)] for to in TRANSITIONS[s]} == {Mover.STATE}
 
 
@@ -79,18 +81,20 @@ def test_before_certification_is_everything_that_can_still_reach_certified_first
 
 
 def test_state_listed_statuses_are_those_past_certification():
-    assert states.STATE_LISTED == (S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED)
+    assert states.STATE_LISTED == (S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.RETURNED, S.DECIDED)
     assert not set(states.STATE_LISTED) & states.BEFORE_CERTIFICATION
 
 
 def test_accepted_history_excludes_every_status_without_an_accepted_evaluation():
-    assert states.ACCEPTED_HISTORY == {S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.DECIDED, S.SUPERSEDED, S.RETURNED}
+    assert states.ACCEPTED_HISTORY == {S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED,
+                                       S.SUPERSEDED, S.RETURNED}
     # Never evaluated (pending), or evaluated with blocking problems or a crash.
     assert not states.ACCEPTED_HISTORY & (states.PENDING | {S.REJECTED, S.FAILED})
 
 
 def test_a_findings_report_is_shown_for_every_accepted_version_still_current():
-    assert states.SHOWS_FINDINGS_REPORT == {S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.RETURNED, S.DECIDED}
+    assert states.SHOWS_FINDINGS_REPORT == {S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.RETURNED,
+                                            S.DECIDED}
 
 
 def test_terminal_states_have_no_moves():
