@@ -5,6 +5,8 @@ from typing import Any
 
 from compliance import notifications, permissions, selectors
 from compliance.models import Submission
+from compliance.presenters import KEY_MEASURES
+from compliance.reports.view_schools import get
 from compliance.states import SubmissionStatus as S
 
 from .submissions import attestation_text
@@ -15,6 +17,9 @@ def portal_detail_context(*, submission: Submission, user) -> dict[str, Any]:
     context: dict[str, Any] = {
         "attestation": attestation_text(submission.cycle),
         "certification": getattr(submission, "certification", None),
+        "comparison": version_comparison(submission=submission),
+        # The state's required actions stay on the returned version, whatever came after it.
+        "returned_note": selectors.return_note(submission=submission),
     }
     # The district's own messages: its people and state staff see them, as they see the page.
     if permissions.can_view_submission(user, submission):
@@ -70,3 +75,45 @@ def next_action(*, user, submissions: list[Submission], cycle) -> dict[str, Any]
         return {"kind": "done", "submission": newest, "text": "The state has decided: read the decision report."}
     return {"kind": "wait", "submission": newest,
             "text": f"Nothing to do now: version {newest.version} is with the state for review."}
+
+
+# --- Versions compared (a new upload against the version it replaces) -----------------------
+
+
+def replaced_version(submission: Submission) -> Submission | None:
+    """The district's previous version in this cycle: the one this upload replaced."""
+    return (Submission.objects.filter(district_id=submission.district_id, cycle_id=submission.cycle_id,
+                                      version__lt=submission.version).order_by("-version").first())
+
+
+def _finding_keys(submission: Submission) -> dict[tuple[str, str], str] | None:
+    """(rule, school or band or "district") -> message, for the accepted findings and warnings."""
+    evaluation = selectors.evaluation_accepted_latest(submission=submission)
+    if evaluation is None:
+        return None
+    return {(f.rule, f.school_id or f.band or "district"): f.message
+            for f in evaluation.findings.exclude(severity="info").order_by("rule", "school_id", "band")}
+
+
+def _measures_before_after(previous: Submission, current: Submission) -> list[tuple[str, str, str]]:
+    before_ev = selectors.evaluation_accepted_latest(submission=previous)
+    after_ev = selectors.evaluation_accepted_latest(submission=current)
+    before = (before_ev.measures or {}).get("district") or {} if before_ev else {}
+    after = (after_ev.measures or {}).get("district") or {} if after_ev else {}
+    return [(label, show(get(before, *path)), show(get(after, *path))) for label, path, show in KEY_MEASURES]
+
+
+def version_comparison(*, submission: Submission) -> dict[str, Any] | None:
+    """Findings added, resolved and unchanged (matched by rule and school) and district measures
+    before and after, against the version this one replaced; None for a first version."""
+    previous = replaced_version(submission)
+    if previous is None:
+        return None
+    comparison: dict[str, Any] = {"previous": previous, "return_note": selectors.return_note(submission=previous)}
+    old, new = _finding_keys(previous), _finding_keys(submission)
+    if old is not None and new is not None:
+        comparison["added"] = sorted(k for k in new if k not in old)
+        comparison["resolved"] = sorted(k for k in old if k not in new)
+        comparison["unchanged"] = sorted(k for k in new if k in old)
+        comparison["measures"] = _measures_before_after(previous, submission)
+    return comparison
