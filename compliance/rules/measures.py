@@ -11,11 +11,11 @@ No Django here: this module is pure Python + numpy.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 
@@ -46,8 +46,6 @@ class SchoolLike(Protocol):
     """What the table needs from a row: SchoolRow, or a Proposed row applied to Schools."""
 
     school_id: str
-    grade_low: str | None
-    grade_high: str | None
     enrollment_total: int
     econ_disadvantaged: int
     hispanic: int
@@ -57,6 +55,13 @@ class SchoolLike(Protocol):
     pacific_islander: int
     white: int
     two_or_more: int
+
+    # Read-only, so that a row whose grades are always known (SchoolRow: str) fits too.
+    @property
+    def grade_low(self) -> str | None: ...
+
+    @property
+    def grade_high(self) -> str | None: ...
 
 
 @dataclass(slots=True)
@@ -87,7 +92,7 @@ def band_index(grade_low: str | None, grade_high: str | None) -> int:
     found = _band_cache.get(key)
     if found is None:
         if grade_low in GRADE_INDEX and grade_high in GRADE_INDEX:
-            found = BANDS.index(school_band(grade_low, grade_high))  # type: ignore[arg-type]
+            found = BANDS.index(school_band(grade_low, grade_high))
         else:
             found = NO_BAND
         _band_cache[key] = found
@@ -102,10 +107,15 @@ BAND_OF = np.array(
 )
 
 
+# GRADE_INDEX.get as band_indices calls it: a missing grade (None) is simply not a key, so
+# it gets the default like any unknown text.
+_grade_index_or = cast("Callable[[str | None, int], int]", GRADE_INDEX.get)
+
+
 def band_indices(lows: Iterable[str | None], highs: Iterable[str | None], n: int) -> np.ndarray:
     """band_index of each (grade_low, grade_high) pair, as an int64 array: one table look-up."""
-    lo = np.fromiter(map(GRADE_INDEX.get, lows, repeat(_UNKNOWN)), dtype=np.int64, count=n)
-    hi = np.fromiter(map(GRADE_INDEX.get, highs, repeat(_UNKNOWN)), dtype=np.int64, count=n)
+    lo = np.fromiter(map(_grade_index_or, lows, repeat(_UNKNOWN)), dtype=np.int64, count=n)
+    hi = np.fromiter(map(_grade_index_or, highs, repeat(_UNKNOWN)), dtype=np.int64, count=n)
     return BAND_OF[lo, hi]
 
 

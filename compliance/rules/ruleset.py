@@ -106,8 +106,8 @@ def validate_params(params: Any) -> list[str]:
             errors.append(f"{code}.severity: must be one of finding, warning, info.")
         for key, (kind, lo, hi) in spec.items():
             value = values.get(key)
-            is_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-            if not is_number or (kind == _INT and int(value) != value):
+            # Written out (not via a flag) so that the type checker sees value is a number below.
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or (kind == _INT and int(value) != value):
                 errors.append(f"{code}.{key}: must be {'a whole number' if kind == _INT else 'a number'}.")
             elif not lo <= value <= hi:
                 errors.append(f"{code}.{key}: {value} is outside the allowed range {lo:g} to {hi:g}.")
