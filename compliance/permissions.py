@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from districts.models import DISTRICT_ROLES, Role
 
 from .models import EvaluationOutcome
-from .states import BEFORE_CERTIFICATION, CERTIFIABLE, CLAIMABLE, REVIEWING, SubmissionStatus
+from .states import AWAITING_SIGN_OFF, BEFORE_CERTIFICATION, CERTIFIABLE, CLAIMABLE, REVIEWING, SubmissionStatus
 
 # State staff who review submissions; a state administrator manages data and does not review.
 REVIEWER_ROLES = frozenset({Role.STATE_REVIEWER, Role.STATE_SUPERVISOR})
@@ -181,6 +181,22 @@ def can_return(user, submission) -> bool:
 
 def can_decide(user, submission) -> bool:
     return decide_refusal(user, submission) is None
+
+
+def sign_off_refusal(user, submission) -> Refusal | None:
+    """Noncompliance takes two people: a supervisor who neither reviewed nor proposed it."""
+    if not is_supervisor(user):
+        return Refusal("Only a state supervisor may sign off a noncompliance decision.", forbidden=True)
+    if submission.status not in AWAITING_SIGN_OFF:
+        return Refusal("No decision is waiting for sign-off.")
+    proposer_ids = set(submission.proposals.filter(status="pending").values_list("proposed_by_id", flat=True))
+    if user.pk == submission.reviewer_id or user.pk in proposer_ids:
+        return Refusal("You reviewed this submission: another supervisor must sign off its decision.", forbidden=True)
+    return None
+
+
+def can_sign_off(user, submission) -> bool:
+    return sign_off_refusal(user, submission) is None
 
 
 def comment_refusal(user, submission) -> Refusal | None:

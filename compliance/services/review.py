@@ -1,4 +1,4 @@
-"""State review writes: confirming or dismissing findings, comments, and the decision."""
+"""State review writes: findings, comments, decisions, corrective action plans and the supervisor's sign-off."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -10,10 +10,13 @@ from compliance.models import (
     AuditEvent,
     Comment,
     CommentVisibility,
+    CorrectiveAction,
     Decision,
     DecisionOutcome,
+    DecisionProposal,
     Evaluation,
     Finding,
+    ProposalStatus,
     ReportKind,
     ReviewStatus,
     Submission,
@@ -103,17 +106,97 @@ def _decision_refusal(evaluation: Evaluation, outcome: str, note: str) -> str | 
     return None
 
 
-def submission_decide(*, submission: Submission, user: User, outcome: str, note: str) -> Decision:
+# Outcomes that need a corrective action plan, and the one that also needs a second person.
+PLAN_OUTCOMES = frozenset({DecisionOutcome.COMPLIANT_WITH_FINDINGS, DecisionOutcome.CORRECTIVE_ACTION})
+SIGN_OFF_OUTCOMES = frozenset({DecisionOutcome.CORRECTIVE_ACTION})
+
+
+def _plan_refusal(submission: Submission, outcome: str, actions: list[dict]) -> str | None:
+    """A plan outcome needs at least one required action, each with a description and a due date."""
+    if outcome not in PLAN_OUTCOMES:
+        return "Only a decision with findings sets corrective actions." if actions else None
+    if not actions:
+        return "Set the corrective action plan: at least one required action with its due date."
+    for action in actions:
+        if not str(action.get("description", "")).strip() or action.get("due_on") is None:
+            return "Every required action needs a description and a due date."
+        finding = action.get("finding")
+        if finding is not None and finding.evaluation.submission_id != submission.pk:
+            return "That finding belongs to another submission."
+    return None
+
+
+def _plan_create(submission: Submission, actions: list[dict]) -> None:
+    CorrectiveAction.objects.bulk_create(
+        CorrectiveAction(submission=submission, description=a["description"].strip(), due_on=a["due_on"],
+                         finding=a.get("finding"))
+        for a in actions
+    )
+
+
+def submission_decide(*, submission: Submission, user: User, outcome: str, note: str,
+                      actions: list[dict] | None = None) -> Decision | DecisionProposal:
+    """Decide, or for noncompliance propose the decision to a supervisor (it is not in force until signed off)."""
     permissions.enforce(permissions.decide_refusal(user, submission))
     evaluation = submission.latest_evaluation
     if evaluation is None:  # only a submission that was evaluated reaches review; a guard for the types
         raise ValidationError("The submission has no evaluation to decide on.")
-    refusal = _decision_refusal(evaluation, outcome, note)
+    actions = actions or []
+    refusal = _decision_refusal(evaluation, outcome, note) or _plan_refusal(submission, outcome, actions)
     if refusal:
         raise ValidationError(refusal)
     with transaction.atomic():
+        _plan_create(submission, actions)
+        if outcome in SIGN_OFF_OUTCOMES:
+            proposal = DecisionProposal.objects.create(submission=submission, outcome=outcome, note=note.strip(),
+                                                       proposed_by=user)
+            submission_transition(submission=submission, to=S.AWAITING_SIGN_OFF, actor=user,
+                                  action="decision_proposed", note=f"{DecisionOutcome(outcome).label}: {note.strip()}")
+            return proposal
         decision = Decision.objects.create(submission=submission, outcome=outcome, note=note.strip(), decided_by=user)
         submission_transition(submission=submission, to=S.DECIDED, actor=user, action="decided",
                               note=f"{DecisionOutcome(outcome).label}: {note.strip()}")
         report_queue(evaluation=evaluation, kind=ReportKind.DECISION)
     return decision
+
+
+def _pending_proposal(submission: Submission) -> DecisionProposal:
+    proposal = submission.proposals.filter(status=ProposalStatus.PENDING).select_related("proposed_by").first()
+    if proposal is None:  # the state says one is pending; a guard for the types
+        raise ValidationError("No decision is waiting for sign-off.")
+    return proposal
+
+
+def decision_sign_off(*, submission: Submission, user: User) -> Decision:
+    """The second person: the proposed noncompliance takes effect, the PDF is made again, the district told."""
+    permissions.enforce(permissions.sign_off_refusal(user, submission))
+    proposal = _pending_proposal(submission)
+    evaluation = submission.latest_evaluation
+    with transaction.atomic():
+        proposal.status, proposal.answered_by, proposal.answered_at = ProposalStatus.SIGNED_OFF, user, timezone.now()
+        proposal.save(update_fields=["status", "answered_by", "answered_at"])
+        decision = Decision.objects.create(submission=submission, outcome=proposal.outcome, note=proposal.note,
+                                           decided_by=proposal.proposed_by)
+        # action "decided": the transition notifies the district, as for any decision in force.
+        submission_transition(submission=submission, to=S.DECIDED, actor=user, action="decided",
+                              note=f"Signed off: {DecisionOutcome(proposal.outcome).label}: {proposal.note}")
+        if evaluation is not None:
+            report_queue(evaluation=evaluation, kind=ReportKind.DECISION)
+    return decision
+
+
+def decision_send_back(*, submission: Submission, user: User, note: str) -> DecisionProposal:
+    """The supervisor does not sign off: the submission goes back to its reviewer with a note."""
+    permissions.enforce(permissions.sign_off_refusal(user, submission))
+    if not note.strip():
+        raise ValidationError("Tell the reviewer why the decision is sent back.")
+    proposal = _pending_proposal(submission)
+    with transaction.atomic():
+        proposal.status, proposal.answered_by, proposal.answered_at = ProposalStatus.SENT_BACK, user, timezone.now()
+        proposal.answer_note = note.strip()
+        proposal.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
+        # The plan goes back with it: the reviewer sets it again with the next proposal.
+        submission.corrective_actions.all().delete()
+        submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="decision_sent_back",
+                              note=note.strip())
+    return proposal

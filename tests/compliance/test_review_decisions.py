@@ -1,0 +1,118 @@
+"""Decisions: plans for decisions with findings, and noncompliance only after a second person signs it off."""
+from __future__ import annotations
+
+from datetime import date
+from unittest import mock
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+
+from compliance import permissions, services
+from compliance.models import (
+    AuditEvent,
+    CorrectiveAction,
+    Decision,
+    DecisionOutcome,
+    DecisionProposal,
+    ReviewStatus,
+    Submission,
+)
+from compliance.services.review import decision_send_back, decision_sign_off
+from compliance.states import SubmissionStatus as S
+from districts.models import Role
+from tests.factories import user_factory
+
+from .test_review_comments import _evaluated
+
+PLAN = [{"description": "Redraw the elementary zones", "due_on": date(2027, 3, 1)},
+        {"description": "Publish the new staffing formula", "due_on": date(2027, 5, 15)}]
+
+
+@pytest.fixture
+def reviewed(district, cycle, submitter, certifier, supervisor):
+    submission, evaluation = _evaluated(district, cycle, submitter)
+    services.submission_certify(submission=submission, user=certifier)
+    # The supervisor claims and reviews this one: a second supervisor must sign it off.
+    services.submission_claim(submission=submission, user=supervisor)
+    submission.refresh_from_db()
+    for finding in evaluation.findings.exclude(severity="info"):
+        services.finding_review(finding=finding, user=supervisor, status=ReviewStatus.CONFIRMED)
+    return submission
+
+
+@pytest.fixture
+def second_supervisor(db):
+    return user_factory(Role.STATE_SUPERVISOR, username="second", first_name="Ada", last_name="Byrne")
+
+
+def _propose(submission, user):
+    with mock.patch("compliance.tasks.render_report.delay"):
+        return services.submission_decide(submission=submission, user=user, outcome=DecisionOutcome.CORRECTIVE_ACTION,
+                                          note="Zones keep schools apart.", actions=PLAN)
+
+
+@pytest.mark.django_db
+def test_a_plan_outcome_needs_required_actions_with_due_dates(reviewed, supervisor):
+    for outcome in (DecisionOutcome.COMPLIANT_WITH_FINDINGS, DecisionOutcome.CORRECTIVE_ACTION):
+        with pytest.raises(ValidationError, match="at least one required action"):
+            services.submission_decide(submission=reviewed, user=supervisor, outcome=outcome, note="n", actions=[])
+        with pytest.raises(ValidationError, match="a description and a due date"):
+            services.submission_decide(submission=reviewed, user=supervisor, outcome=outcome, note="n",
+                                       actions=[{"description": "Fix", "due_on": None}])
+    assert not CorrectiveAction.objects.exists() and not Decision.objects.exists()
+
+
+@pytest.mark.django_db
+def test_compliant_with_findings_takes_effect_at_once_with_its_plan(reviewed, supervisor):
+    with mock.patch("compliance.tasks.render_report.delay"):
+        decision = services.submission_decide(submission=reviewed, user=supervisor, note="Minor gaps.",
+                                              outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS, actions=PLAN[:1])
+    assert Submission.objects.get(pk=reviewed.pk).status == S.DECIDED
+    assert decision.outcome == "compliant_with_findings"
+    assert list(CorrectiveAction.objects.values_list("description", "due_on", "status")) == [
+        ("Redraw the elementary zones", date(2027, 3, 1), "open")]
+
+
+@pytest.mark.django_db
+def test_noncompliance_waits_for_a_supervisor_who_did_not_review(reviewed, supervisor, second_supervisor, reviewer,
+                                                                 django_capture_on_commit_callbacks):
+    proposal = _propose(reviewed, supervisor)
+    reviewed.refresh_from_db()
+    assert isinstance(proposal, DecisionProposal) and reviewed.status == S.AWAITING_SIGN_OFF
+    assert not Decision.objects.exists()  # not in force yet
+    assert CorrectiveAction.objects.count() == 2
+    # The reviewer (here a supervisor) cannot be the second person, nor can a plain reviewer.
+    assert not permissions.can_sign_off(supervisor, reviewed) and not permissions.can_sign_off(reviewer, reviewed)
+    with pytest.raises(PermissionDenied, match="another supervisor must sign off"):
+        decision_sign_off(submission=reviewed, user=supervisor)
+    with pytest.raises(PermissionDenied, match="Only a state supervisor"):
+        decision_sign_off(submission=reviewed, user=reviewer)
+    assert permissions.can_sign_off(second_supervisor, reviewed)
+    with mock.patch("compliance.tasks.render_report.delay") as render, \
+            mock.patch("compliance.tasks.send_notification.delay") as notify, \
+            django_capture_on_commit_callbacks(execute=True):
+        decision = decision_sign_off(submission=reviewed, user=second_supervisor)
+    render.assert_called_once()  # the decision PDF is made again
+    assert notify.call_args.kwargs["kind"] == "decided"  # and the district told
+    assert (decision.outcome, decision.decided_by) == ("corrective_action", supervisor)
+    assert Submission.objects.get(pk=reviewed.pk).status == S.DECIDED
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.answered_by) == ("signed_off", second_supervisor)
+    assert list(AuditEvent.objects.filter(submission=reviewed).values_list("action", "actor__username"))[-2:] == [
+        ("decision_proposed", "supervisor"), ("decided", "second")]
+
+
+@pytest.mark.django_db
+def test_the_supervisor_sends_it_back_with_a_note(reviewed, supervisor, second_supervisor):
+    _propose(reviewed, supervisor)
+    reviewed.refresh_from_db()
+    with pytest.raises(ValidationError, match="why the decision is sent back"):
+        decision_send_back(submission=reviewed, user=second_supervisor, note=" ")
+    proposal = decision_send_back(submission=reviewed, user=second_supervisor, note="Name the schools in the plan.")
+    reviewed.refresh_from_db()
+    assert reviewed.status == S.IN_REVIEW and reviewed.reviewer == supervisor
+    assert (proposal.status, proposal.answer_note) == ("sent_back", "Name the schools in the plan.")
+    assert not CorrectiveAction.objects.exists() and not Decision.objects.exists()
+    # The reviewer can propose again; the new proposal is the pending one.
+    _propose(reviewed, supervisor)
+    assert DecisionProposal.objects.filter(status="pending").count() == 1
