@@ -1,7 +1,7 @@
 """URLs of the district and state pages; names are used directly (no app namespace)."""
 from django.urls import path
 
-from . import views, views_downloads, views_review, views_statewide
+from . import views, views_downloads, views_portal, views_review, views_statewide
 
 # No app namespace: settings.LOGIN_REDIRECT_URL names "home" directly.
 urlpatterns = [
@@ -21,5 +21,6 @@ urlpatterns = [
     path("submissions/<int:pk>/workbook.xlsx", views_downloads.workbook_original, name="workbook_original"),
     path("submissions/<int:pk>/marked.xlsx", views_downloads.workbook_marked, name="workbook_marked"),
     path("findings/<int:pk>/review/", views.finding_review, name="finding_review"),
+    path("session/keepalive/", views_portal.session_keepalive, name="session_keepalive"),
     *views_statewide.urlpatterns,
 ]

@@ -139,3 +139,18 @@ def test_next_step_follows_the_submission(client, submitter, certifier, reviewer
     step, _ = _next_step(client, submitter)
     assert "Respond to the state's return" in step
     assert "The state's required actions" in step and "Add Budget rows for schools 0311 and 0314." in step
+
+
+# --- Session warning -----------------------------------------------------------------------------
+
+
+def test_pages_carry_the_session_warning_and_keepalive_renews(client, submitter, settings):
+    client.force_login(submitter)
+    html = client.get(reverse("home")).content.decode()
+    assert 'id="session-warning"' in html and f'data-age="{settings.SESSION_COOKIE_AGE}"' in html
+    assert 'data-ping="/session/keepalive/"' in html and "Stay signed in" in html
+    response = client.post(reverse("session_keepalive"))
+    assert response.json() == {"expires_in": settings.SESSION_COOKIE_AGE}
+    assert client.get(reverse("session_keepalive")).status_code == 405
+    client.logout()
+    assert client.post(reverse("session_keepalive")).status_code == 302  # to sign in: nothing renewed
