@@ -168,7 +168,8 @@ class RecommendationEntryForm(forms.ModelForm):
         fields = ("key", "title", "body", "rule_codes", "conditions", "sources", "active")
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         fields = ("key", "title", "body", "rule_codes", "conditions", "sources")
         errors = validate_entry_dict({k: data.get(k) for k in fields})
         if errors:

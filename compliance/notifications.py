@@ -28,7 +28,7 @@ REMINDER_DAYS = (14, 7, 1)
 
 # (audit action, new status) -> the notification it sends. Keyed on both: "certified" is also
 # where a reviewer's release lands, and that tells the district nothing new.
-_ON_TRANSITION = {
+_ON_TRANSITION: dict[tuple[str, str], str] = {
     ("evaluation_finished", S.REJECTED): "rejected",
     ("evaluation_finished", S.EVALUATED): "evaluated",
     ("certified", S.CERTIFIED): "certified",

@@ -10,7 +10,7 @@ import os
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import DatabaseError
@@ -21,6 +21,15 @@ from compliance.selectors import eac_regions_current, recommendation_library_cur
 from compliance.workbook.guarded import read_workbook_guarded
 from compliance.workbook.package import Limits
 from compliance.workbook.reader import read_workbook
+
+
+class _ReadOptions(TypedDict):
+    """The keyword arguments evaluate_path hands to the reader, guarded or not."""
+
+    limits: Limits
+    expected_district_ids: set[str] | None
+    expected_school_year: str | None
+    filename: str | None
 
 
 def intake_limits() -> Limits:
@@ -59,7 +68,7 @@ def evaluate_path(
     t0 = time.perf_counter()
     limits = intake_limits()
     # The original name lets the reader tell an .xlsm or .xlsb apart when we hold only bytes.
-    kwargs = {"limits": limits, "expected_district_ids": expected_district_ids,
+    kwargs: _ReadOptions = {"limits": limits, "expected_district_ids": expected_district_ids,
               "expected_school_year": expected_school_year, "filename": filename}
     if guarded:
         tmp_path = None

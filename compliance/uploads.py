@@ -6,8 +6,12 @@ the CSRF token, arrive intact, so the view can tell the district the limit in pl
 """
 from __future__ import annotations
 
+from typing import cast
+
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+from .http import UploadRequest
 
 
 class SizeLimitUploadHandler(FileUploadHandler):
@@ -18,7 +22,8 @@ class SizeLimitUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
         if self.received > settings.WORKBOOK_MAX_UPLOAD_BYTES:
-            self.request.upload_too_large = True
+            # Django hands every handler built from settings the request being read.
+            cast(UploadRequest, self.request).upload_too_large = True
             raise StopUpload(connection_reset=False)  # read and discard the rest of the body
         return raw_data  # pass it on to the memory or temporary-file handler
 

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -24,6 +24,7 @@ from . import permissions, selectors, services
 from .filters import FindingFilter, ProblemFilter, ReviewQueueFilter
 from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm, UploadForm
 from .forms_review import ReviewCommentForm
+from .http import AuthedRequest, HtmxRequest
 from .models import EvaluationOutcome, Finding, ReportKind, ReviewStatus, Submission
 from .presenters import (
     event_label,
@@ -36,7 +37,7 @@ from .presenters import (
 )
 from .reports.exports import EXPORT_KINDS
 from .rules.registry import RULE_NAMES
-from .selectors_review import audit_events_visible_to, comments_visible_to
+from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
 from .services.portal import next_action, portal_detail_context
 from .states import PENDING
 from .states import SubmissionStatus as S
@@ -48,7 +49,7 @@ def login_required(view):
     wrapped = django_login_required(view)
 
     @functools.wraps(view)
-    def inner(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def inner(request: HtmxRequest, *args, **kwargs) -> HttpResponse:
         if request.htmx and not request.user.is_authenticated:
             login = redirect_to_login(request.htmx.current_url_abs_path or request.get_full_path())
             return HttpResponseClientRedirect(login["Location"])
@@ -57,7 +58,7 @@ def login_required(view):
     return inner
 
 
-def _visible_submission(request: HttpRequest, pk: int) -> Submission:
+def _visible_submission(request: AuthedRequest, pk: int) -> Submission:
     return get_object_or_404(selectors.submissions_visible_to(user=request.user), pk=pk)
 
 
@@ -72,11 +73,11 @@ def _error_text(exc: Exception) -> str:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "compliance/home.html", _home_context(request))
 
 
-def _home_context(request: HttpRequest, upload_forms: dict[int, UploadForm] | None = None) -> dict[str, Any]:
+def _home_context(request: AuthedRequest, upload_forms: dict[int, UploadForm] | None = None) -> dict[str, Any]:
     user = request.user
     context: dict[str, Any] = {"cycle": selectors.reporting_cycle_current(), "today": timezone.localdate()}
     if context["cycle"] is not None:
@@ -118,7 +119,7 @@ def _home_context(request: HttpRequest, upload_forms: dict[int, UploadForm] | No
 
 @login_required
 @require_POST
-def submission_upload(request: HttpRequest, district_pk: int) -> HttpResponse:
+def submission_upload(request: AuthedRequest, district_pk: int) -> HttpResponse:
     district = get_object_or_404(selectors.districts_visible_to(user=request.user), pk=district_pk)
     cycle = selectors.reporting_cycle_current()
     if cycle is None:
@@ -147,7 +148,7 @@ def submission_upload(request: HttpRequest, district_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def template_download(request: HttpRequest, pk: int) -> HttpResponse:
+def template_download(request: AuthedRequest, pk: int) -> FileResponse:
     # Here, not at the top: openpyxl loads only when someone downloads the template.
     from .workbook.template import build_template
 
@@ -203,7 +204,7 @@ def _finding_row(finding: Finding, user) -> dict[str, Any]:
 
 @login_required
 @require_GET
-def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     evaluation = submission.latest_evaluation
     actions = _actions(request.user, submission)
@@ -226,6 +227,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "reports": selectors.reports_newest_by_kind(submission=submission),
     }
     context.update(portal_detail_context(submission=submission, user=request.user))  # issue 11
+    context.update(review_detail_context(submission=submission, user=request.user))  # issue 12
     if submission.status == S.RETURNED:
         context["return_note"] = selectors.return_note(submission=submission)
     if hasattr(submission, "decision"):
@@ -257,7 +259,7 @@ def submission_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """The polled status fragment; once checking ends the client reloads the full page."""
     submission = _visible_submission(request, pk)
     response = render(
@@ -270,7 +272,7 @@ def submission_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
     submission = _visible_submission(request, pk)
     if kind not in ReportKind.values:
         raise Http404("No such report.")
@@ -283,7 +285,7 @@ def report_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def export_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+def export_download(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     """The CSV exports the PDF points to, from the latest accepted evaluation."""
     submission = _visible_submission(request, pk)
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
@@ -299,7 +301,7 @@ def export_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 # --- Writes ----------------------------------------------------------------------------------
 
 
-def _run(request: HttpRequest, submission: Submission, action, success: str) -> HttpResponse:
+def _run(request: AuthedRequest, submission: Submission, action, success: str) -> HttpResponse:
     """Call a service; show its refusal as a message. PermissionDenied propagates to 403."""
     try:
         action()
@@ -312,7 +314,7 @@ def _run(request: HttpRequest, submission: Submission, action, success: str) -> 
     return redirect("submission_detail", pk=submission.pk)
 
 
-def _form_errors(request: HttpRequest, form) -> None:
+def _form_errors(request: AuthedRequest, form) -> None:
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
@@ -320,7 +322,7 @@ def _form_errors(request: HttpRequest, form) -> None:
 
 @login_required
 @require_POST
-def submission_certify(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_certify(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     form = CertifyForm(request.POST)
     if not form.is_valid():
@@ -337,7 +339,7 @@ def submission_certify(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_claim(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_claim(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     return _run(
         request, submission,
@@ -348,7 +350,7 @@ def submission_claim(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_release(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_release(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     form = ReleaseForm(request.POST)
     note = form.cleaned_data["note"] if form.is_valid() else ""
@@ -361,7 +363,7 @@ def submission_release(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_return(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     form = ReturnForm(request.POST)
     form.is_valid()
@@ -376,7 +378,7 @@ def submission_return(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     form = DecideForm(request.POST)
     form.is_valid()
@@ -392,7 +394,7 @@ def submission_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_review(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_review(request: AuthedRequest, pk: int) -> HttpResponse:
     """Confirm or dismiss one finding. htmx gets just the finding's fragment back."""
     finding = selectors.finding_visible_to(user=request.user, pk=pk)
     if finding is None:
@@ -413,7 +415,8 @@ def finding_review(request: HttpRequest, pk: int) -> HttpResponse:
             # base.html tells htmx to swap 403s, so the refusal shows in the finding itself.
             error, status = _error_text(exc), 403
     else:
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        # Iterating an ErrorList gives its messages as text; str() says so to the type checker.
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
 
     if request.htmx:
         finding.refresh_from_db()

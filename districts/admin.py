@@ -10,7 +10,8 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "first_name", "last_name", "role", "is_active")
     list_filter = ("role", "is_active", "is_staff")
     filter_horizontal = ("districts", "groups", "user_permissions")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("Compliance role", {"fields": ("role", "districts")}))
+    # The stubs allow an admin without fieldsets; Django's UserAdmin always has them.
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Compliance role", {"fields": ("role", "districts")}))
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("Compliance role", {"fields": ("role", "districts")}))
 
 

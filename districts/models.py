@@ -1,6 +1,8 @@
 """The state's directory (districts and schools) and the people who use the checker."""
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -21,7 +23,9 @@ STATE_ROLES = frozenset({Role.STATE_REVIEWER, Role.STATE_SUPERVISOR, Role.STATE_
 class User(AbstractUser):
     role = models.CharField(max_length=32, choices=Role.choices, blank=True)
     # A district user sees only these districts; state staff see every district.
-    districts = models.ManyToManyField("District", blank=True, related_name="users")
+    districts: models.ManyToManyField[District, Any] = models.ManyToManyField(
+        "District", blank=True, related_name="users"
+    )
 
     @property
     def is_state_staff(self) -> bool:

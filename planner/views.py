@@ -6,12 +6,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance import permissions
+from compliance.http import AuthedRequest
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
 from compliance.rules.planner_effect import suggested_moves
@@ -40,7 +41,7 @@ def _effect_block(ws: Workspace, error: str = "") -> dict[str, Any]:
             **effect_context(effect, levers, ws.names(), ws.remove_urls(len(levers)))}
 
 
-def _page(request: HttpRequest, ws: Workspace, *, forms: dict | None = None, error: str = "") -> HttpResponse:
+def _page(request: AuthedRequest, ws: Workspace, *, forms: dict | None = None, error: str = "") -> HttpResponse:
     schools = ws.schools()
     block = _effect_block(ws, error)
     flagged = set(ws.baseline().flags.nonzero()[0].tolist())
@@ -56,7 +57,7 @@ def _page(request: HttpRequest, ws: Workspace, *, forms: dict | None = None, err
     })
 
 
-def _after_change(request: HttpRequest, ws: Workspace, error: str = "", forms: dict | None = None) -> HttpResponse:
+def _after_change(request: AuthedRequest, ws: Workspace, error: str = "", forms: dict | None = None) -> HttpResponse:
     """htmx: the effect block alone; otherwise post/redirect/get (or the page with the form's errors)."""
     if request.htmx:
         return render(request, "planner/_effect.html", _effect_block(ws, error))
@@ -65,7 +66,7 @@ def _after_change(request: HttpRequest, ws: Workspace, error: str = "", forms: d
     return redirect(ws.url)
 
 
-def _add(request: HttpRequest, ws: Workspace) -> HttpResponse:
+def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
     if not ws.editable:
         raise PermissionDenied("You may look at this plan but not change it.")
     kind = request.POST.get("kind", "")
@@ -85,7 +86,7 @@ def _add(request: HttpRequest, ws: Workspace) -> HttpResponse:
     return _after_change(request, ws)
 
 
-def _remove(request: HttpRequest, ws: Workspace, index: int) -> HttpResponse:
+def _remove(request: AuthedRequest, ws: Workspace, index: int) -> HttpResponse:
     if not ws.editable:
         raise PermissionDenied("You may look at this plan but not change it.")
     levers = ws.levers()
@@ -101,7 +102,7 @@ def _remove(request: HttpRequest, ws: Workspace, index: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def district_page(request: HttpRequest, district_pk: int) -> HttpResponse:
+def district_page(request: AuthedRequest, district_pk: int) -> HttpResponse:
     try:
         ws = district_workspace(request, district_pk)
     except NothingToPlan as exc:
@@ -111,37 +112,37 @@ def district_page(request: HttpRequest, district_pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def plan_page(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_page(request: AuthedRequest, pk: int) -> HttpResponse:
     return _page(request, plan_workspace(request, pk))
 
 
 @login_required
 @require_POST
-def draft_lever_add(request: HttpRequest, district_pk: int) -> HttpResponse:
+def draft_lever_add(request: AuthedRequest, district_pk: int) -> HttpResponse:
     return _add(request, district_workspace(request, district_pk))
 
 
 @login_required
 @require_POST
-def draft_lever_remove(request: HttpRequest, district_pk: int, index: int) -> HttpResponse:
+def draft_lever_remove(request: AuthedRequest, district_pk: int, index: int) -> HttpResponse:
     return _remove(request, district_workspace(request, district_pk), index)
 
 
 @login_required
 @require_POST
-def plan_lever_add(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_lever_add(request: AuthedRequest, pk: int) -> HttpResponse:
     return _add(request, plan_workspace(request, pk))
 
 
 @login_required
 @require_POST
-def plan_lever_remove(request: HttpRequest, pk: int, index: int) -> HttpResponse:
+def plan_lever_remove(request: AuthedRequest, pk: int, index: int) -> HttpResponse:
     return _remove(request, plan_workspace(request, pk), index)
 
 
 @login_required
 @require_POST
-def draft_suggest(request: HttpRequest, district_pk: int) -> HttpResponse:
+def draft_suggest(request: AuthedRequest, district_pk: int) -> HttpResponse:
     ws = district_workspace(request, district_pk)
     if not ws.editable:
         raise PermissionDenied("Only the district's users may plan for it.")
@@ -158,7 +159,7 @@ def draft_suggest(request: HttpRequest, district_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def draft_save(request: HttpRequest, district_pk: int) -> HttpResponse:
+def draft_save(request: AuthedRequest, district_pk: int) -> HttpResponse:
     ws = district_workspace(request, district_pk)
     form = PlanNameForm(request.POST)
     if not form.is_valid():
@@ -175,7 +176,7 @@ def draft_save(request: HttpRequest, district_pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def plan_share(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_share(request: AuthedRequest, pk: int) -> HttpResponse:
     ws = plan_workspace(request, pk)
     assert ws.plan is not None  # nosec B101 # plan_workspace always has one
     shared = request.POST.get("shared") == "1"
@@ -190,7 +191,7 @@ def _download_name(ws: Workspace, ext: str) -> str:
 
 @login_required
 @require_GET
-def plan_proposed_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_proposed_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     ws = plan_workspace(request, pk)
     effect, error = safe_effect(ws)
     if effect is None:
@@ -206,7 +207,7 @@ def plan_proposed_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def plan_summary_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+def plan_summary_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     ws = plan_workspace(request, pk)
     effect, error = safe_effect(ws)
     if effect is None:

@@ -183,7 +183,9 @@ def _blocks_and_tables(entries: list[dict[str, Any]], has_reviews: bool
 def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[list[dict[str, Any]], int]:
     """Every recommendation once (per grade band), numbered, with the findings it answers."""
     names = {s.school_id: s.name for s in schools.values()}
-    items, answers = [], defaultdict(lambda: defaultdict(list))
+    items: list[tuple[str, Any, dict[str, Any]]] = []
+    # advice key -> rule code -> the numbers of the findings that action answers.
+    answers: defaultdict[tuple[str, str, str], defaultdict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
     for i, f in enumerate(ctx.evaluation.get("findings") or []):
         label = finding_label(f, schools)
         for rec in f.get("recommendations") or []:
