@@ -1,7 +1,10 @@
-"""Review forms: comments with an explicit audience, an optional finding, and replies."""
+"""Review forms: comments with an explicit audience and replies; the corrective action plan's lines."""
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
+from django.core.exceptions import ValidationError
 
 from .models import CommentVisibility
 
@@ -22,3 +25,20 @@ class ReviewCommentForm(forms.Form):
         if not staff:
             # A district user writes only to the state; their comments are always district-visible.
             del self.fields["visibility"]
+
+
+def plan_parse(text: str) -> list[dict]:
+    """A corrective action plan typed one action per line: ``YYYY-MM-DD what the district must do``."""
+    actions = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        due, _, description = line.partition(" ")
+        try:
+            due_on = date.fromisoformat(due)
+        except ValueError:
+            raise ValidationError(
+                f"Plan line {number}: start with the due date as YYYY-MM-DD, then the action.") from None
+        actions.append({"description": description.strip(), "due_on": due_on})
+    return actions

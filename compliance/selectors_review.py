@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from districts.models import User
 
 from .models import AuditEvent, Comment, CommentVisibility, Submission
-from .permissions import sees_every_district
+from .permissions import can_sign_off, sees_every_district
 
 # The audience of everything that leaves the state: district pages, e-mails, exports, the API, PDFs.
 DISTRICT = "district"
@@ -32,10 +32,24 @@ def comments_visible_to(user_or_audience: User | str, *, submission: Submission)
 
 # The audit action of an internal comment: its event stays off every district page.
 INTERNAL_COMMENT_ACTION = "commented_internal"
+# Events whose notes stay with the state: internal notes, and a noncompliance not yet in force.
+STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back")
 
 
 def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:
     events = submission.audit_events.select_related("actor")
     if _audience(user_or_audience) == DISTRICT:
-        events = events.exclude(action=INTERNAL_COMMENT_ACTION)
+        events = events.exclude(action__in=STATE_ONLY_ACTIONS)
     return events
+
+
+def review_detail_context(*, submission: Submission, user: User) -> dict:
+    """The submission page's decision parts: the plan, a proposal awaiting sign-off, and who may sign it."""
+    proposal = submission.proposals.select_related("proposed_by", "answered_by").order_by("-proposed_at", "-pk").first()
+    staff = sees_every_district(user)
+    return {
+        "can_sign_off": can_sign_off(user, submission),
+        # A district never sees a proposal: noncompliance is not in force until signed off.
+        "proposal": proposal if staff else None,
+        "corrective_actions": list(submission.corrective_actions.select_related("finding")),
+    }

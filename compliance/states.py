@@ -81,7 +81,9 @@ BEFORE_CERTIFICATION = PENDING | frozenset({S.REJECTED, S.EVALUATED, S.FAILED})
 # What the state's queue filter offers (the queue proper is CLAIMABLE, the default).
 STATE_LISTED = (S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.RETURNED, S.DECIDED)
 # Its evaluation passed the data checks and counts for the previous-enrollment comparison.
-ACCEPTED_HISTORY = frozenset({S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED, S.SUPERSEDED, S.RETURNED})
+ACCEPTED_HISTORY = frozenset(
+    {S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED, S.SUPERSEDED, S.RETURNED}
+)
 # An accepted evaluation of a submission in one of these has a findings report to show (the
 # pipeline sweep renders a missing one); a superseded version's report is no longer needed.
 SHOWS_FINDINGS_REPORT = ACCEPTED_HISTORY - {S.SUPERSEDED}

@@ -1,4 +1,4 @@
-"""State review pages and posts: comments (internal or to the district) and replies."""
+"""State review posts: comments and replies, decisions with their plan, the supervisor's sign-off."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -6,9 +6,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.views.decorators.http import require_POST
 
 from . import permissions, services
-from .forms_review import ReviewCommentForm
-from .models import CommentVisibility, Finding
+from .forms import DecideForm
+from .forms_review import ReviewCommentForm, plan_parse
+from .models import CommentVisibility, DecisionOutcome, Finding
 from .selectors_review import comments_visible_to
+from .services import review
 from .views import _run, _visible_submission, login_required
 
 
@@ -45,3 +47,40 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
                                        visibility=visibility, finding=finding, in_reply_to=parent)
 
     return _run(request, submission, create, "Reply sent." if parent else "Comment added.")
+
+
+@login_required
+@require_POST
+def submission_decide(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _visible_submission(request, pk)
+    form = DecideForm(request.POST)
+    form.is_valid()
+    data = form.cleaned_data
+
+    def decide():
+        actions = plan_parse(request.POST.get("plan", ""))
+        return services.submission_decide(submission=submission, user=request.user, outcome=data.get("outcome", ""),
+                                          note=data.get("note", ""), actions=actions)
+
+    done = "Decision recorded. The decision report is being prepared."
+    if request.POST.get("outcome") == DecisionOutcome.CORRECTIVE_ACTION:
+        done = "Noncompliance proposed. It takes effect when a supervisor who did not review it signs it off."
+    return _run(request, submission, decide, done)
+
+
+@login_required
+@require_POST
+def decision_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _visible_submission(request, pk)
+    return _run(request, submission, lambda: review.decision_sign_off(submission=submission, user=request.user),
+                "Signed off. The decision is in force; the district is told and the report made again.")
+
+
+@login_required
+@require_POST
+def decision_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = _visible_submission(request, pk)
+    note = request.POST.get("note", "")
+    return _run(request, submission,
+                lambda: review.decision_send_back(submission=submission, user=request.user, note=note),
+                "Sent back to the reviewer with your note.")

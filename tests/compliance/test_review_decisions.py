@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
 
 from compliance import permissions, services
 from compliance.models import (
@@ -116,3 +117,34 @@ def test_the_supervisor_sends_it_back_with_a_note(reviewed, supervisor, second_s
     # The reviewer can propose again; the new proposal is the pending one.
     _propose(reviewed, supervisor)
     assert DecisionProposal.objects.filter(status="pending").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_pages_propose_sign_off_and_hide_the_proposal_from_the_district(client, reviewed, supervisor,
+                                                                           second_supervisor, certifier):
+    detail = reverse("submission_detail", args=[reviewed.pk])
+    client.force_login(supervisor)
+    response = client.post(reverse("submission_decide", args=[reviewed.pk]), follow=True, data={
+        "outcome": "corrective_action", "note": "Zones keep schools apart.",
+        "plan": "2027-03-01 Redraw the elementary zones\nlater Publish the formula"})
+    assert "Plan line 2: start with the due date" in response.content.decode()
+    client.post(reverse("submission_decide", args=[reviewed.pk]), data={
+        "outcome": "corrective_action", "note": "Zones keep schools apart.",
+        "plan": "2027-03-01 Redraw the elementary zones\n\n2027-05-15 Publish the formula"})
+    assert Submission.objects.get(pk=reviewed.pk).status == S.AWAITING_SIGN_OFF
+    assert list(CorrectiveAction.objects.values_list("due_on", "description")) == [
+        (date(2027, 3, 1), "Redraw the elementary zones"), (date(2027, 5, 15), "Publish the formula")]
+    page = client.get(detail).content.decode()
+    assert "Noncompliance awaiting sign-off" in page and "Sign off the decision" not in page
+    assert client.post(reverse("decision_sign_off", args=[reviewed.pk])).status_code == 403
+
+    client.force_login(certifier)
+    page = client.get(detail).content.decode()
+    assert "Zones keep schools apart." not in page  # the proposal is not in force: the district reads no reasons
+
+    client.force_login(second_supervisor)
+    assert "Sign off the decision" in client.get(detail).content.decode()
+    with mock.patch("compliance.tasks.render_report.delay"), mock.patch("compliance.tasks.send_notification.delay"):
+        client.post(reverse("decision_sign_off", args=[reviewed.pk]))
+    assert Submission.objects.get(pk=reviewed.pk).status == S.DECIDED
+    assert "Corrective action plan" in client.get(detail).content.decode()
