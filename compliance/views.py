@@ -38,7 +38,7 @@ from .presenters import (
 from .reports.exports import EXPORT_KINDS
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
-from .services.portal import next_action, portal_detail_context
+from .services.portal import next_action, portal_detail_context, report_pending
 from .states import PENDING
 from .states import SubmissionStatus as S
 
@@ -262,10 +262,10 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
     """The polled status fragment; once checking ends the client reloads the full page."""
     submission = _visible_submission(request, pk)
-    response = render(
-        request, "compliance/_status.html", {"submission": submission, "pending": submission.status in PENDING}
-    )
-    if request.htmx and submission.status not in PENDING:
+    following = report_pending(submission=submission)  # issue 11: follow on until the PDF exists
+    response = render(request, "compliance/_status.html",
+                      {"submission": submission, "pending": submission.status in PENDING, "report_pending": following})
+    if request.htmx and submission.status not in PENDING and not following:
         response["HX-Refresh"] = "true"
     return response
 

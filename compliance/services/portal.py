@@ -4,9 +4,10 @@ from __future__ import annotations
 from typing import Any
 
 from compliance import notifications, permissions, selectors
-from compliance.models import Submission
+from compliance.models import ReportKind, Submission
 from compliance.presenters import KEY_MEASURES
 from compliance.reports.view_schools import get
+from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
 
 from .submissions import attestation_text
@@ -18,6 +19,7 @@ def portal_detail_context(*, submission: Submission, user) -> dict[str, Any]:
         "attestation": attestation_text(submission.cycle),
         "certification": getattr(submission, "certification", None),
         "comparison": version_comparison(submission=submission),
+        "report_pending": report_pending(submission=submission),
         # The state's required actions stay on the returned version, whatever came after it.
         "returned_note": selectors.return_note(submission=submission),
     }
@@ -117,3 +119,14 @@ def version_comparison(*, submission: Submission) -> dict[str, Any] | None:
         comparison["unchanged"] = sorted(k for k in new if k in old)
         comparison["measures"] = _measures_before_after(previous, submission)
     return comparison
+
+
+# --- Live status to the end ------------------------------------------------------------------
+
+
+def report_pending(*, submission: Submission) -> bool:
+    """Evaluated (or later) but its findings report is not stored yet: the page keeps following it."""
+    if submission.status not in SHOWS_FINDINGS_REPORT:
+        return False
+    evaluation = selectors.evaluation_accepted_latest(submission=submission)
+    return evaluation is not None and not evaluation.reports.filter(kind=ReportKind.EVALUATION).exists()

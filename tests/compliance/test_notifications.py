@@ -150,10 +150,12 @@ def test_certified_returned_and_decided(run_on_commit, submitter, certifier, rev
         services.submission_claim(submission=second, user=reviewer)
         finding = second.latest_evaluation.findings.get()
         services.finding_review(finding=finding, user=reviewer, status=ReviewStatus.CONFIRMED)
-        services.submission_decide(submission=second, user=reviewer, outcome=DecisionOutcome.CORRECTIVE_ACTION,
-                                   note="Rezone by fall.")
+        services.submission_decide(submission=second, user=reviewer, outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS,
+                                   note="Rezone by fall.",
+                                   actions=[{"description": "Rezone", "due_on": timezone.localdate() + timedelta(90)}])
     decided = mail.outbox[-1]
-    assert decided.subject == "Decision: Riverside County Schools 2026-27: Noncompliant: corrective action required"
+    assert decided.subject == ("Decision: Riverside County Schools 2026-27: "
+                               "Compliant with findings: corrective action plan")
     assert f"https://checker.example.gov/submissions/{second.pk}/reports/decision.pdf" in decided.body
     assert "Rezone by fall." in decided.body
     kinds = list(NotificationLog.objects.order_by("sent_at", "pk").values_list("kind", flat=True))

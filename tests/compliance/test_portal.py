@@ -16,7 +16,7 @@ from compliance.demo import demo_workbook
 from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, ReportKind
 from compliance.states import SubmissionStatus as S
 from compliance.workbook.template import write_workbook
-from tests.factories import EvaluationFactory, FindingFactory, ProblemFactory, SubmissionFactory
+from tests.factories import EvaluationFactory, FindingFactory, ProblemFactory, ReportFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +154,20 @@ def test_pages_carry_the_session_warning_and_keepalive_renews(client, submitter,
     assert client.get(reverse("session_keepalive")).status_code == 405
     client.logout()
     assert client.post(reverse("session_keepalive")).status_code == 302  # to sign in: nothing renewed
+
+
+# --- Live status to the end ----------------------------------------------------------------------
+
+
+def test_status_follows_until_the_report_exists(client, submitter, evaluated):
+    client.force_login(submitter)
+    page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
+    assert "report being prepared" in page and 'hx-trigger="every 2s"' in page
+    status_url = reverse("submission_status", args=[evaluated.pk])
+    fragment = client.get(status_url, headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in fragment and "report being prepared" in fragment.content.decode()
+    ReportFactory(submission=evaluated, evaluation=evaluated.latest_evaluation, kind=ReportKind.EVALUATION)
+    fragment = client.get(status_url, headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true"  # the page reloads once, with the report links
+    page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
+    assert "report being prepared" not in page and 'hx-trigger="every 2s"' not in page

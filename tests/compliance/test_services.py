@@ -233,8 +233,10 @@ def test_certify_claim_review_decide(submitter, certifier, reviewer, reviewer2, 
         services.submission_decide(submission=submission, user=reviewer, outcome=DecisionOutcome.COMPLIANT, note="ok")
     with mock.patch("compliance.tasks.render_report.delay"):
         decision = services.submission_decide(
-            submission=submission, user=reviewer, outcome=DecisionOutcome.CORRECTIVE_ACTION, note="Rezone by fall."
-        )
+            submission=submission, user=reviewer, outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS,
+            note="Rezone by fall.",
+            actions=[{"description": "Rezone", "due_on": timezone.now().date() + timedelta(days=90)}],
+        )  # issue 12: noncompliance waits for a supervisor's sign-off (tests/compliance/test_review_decisions.py)
     submission.refresh_from_db()
     assert submission.status == S.DECIDED and decision.decided_by == reviewer
     assert info.review_status == ReviewStatus.OPEN  # commendations need no review

@@ -666,7 +666,9 @@ def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_re
                                                          django_capture_on_commit_callbacks):
     client.force_login(reviewer)
     url = reverse("submission_decide", args=[in_review.pk])
-    data = {"outcome": "corrective_action", "note": "Rebalance the elementary zones."}
+    # Compliant with findings takes effect at once; noncompliance waits for sign-off (test_review_decisions.py).
+    data = {"outcome": "compliant_with_findings", "note": "Rebalance the elementary zones.",
+            "plan": "2027-09-01 Rebalance the elementary zones"}
     response = client.post(url, data, follow=True)
     assert "Confirm or dismiss every finding first (1 still open)." in messages_of(response)
     assert not Decision.objects.exists()
@@ -676,7 +678,7 @@ def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_re
             response = client.post(url, data, follow=True)
     in_review.refresh_from_db()
     assert in_review.status == S.DECIDED
-    assert Decision.objects.get().outcome == "corrective_action"
+    assert Decision.objects.get().outcome == "compliant_with_findings"
     assert "Decision recorded. The decision report is being prepared." in messages_of(response)
     delay.assert_called_once()
 
