@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from compliance import permissions
 from compliance.models import (
+    ActionStatus,
     AuditEvent,
     Comment,
     CommentVisibility,
@@ -200,3 +201,43 @@ def decision_send_back(*, submission: Submission, user: User, note: str) -> Deci
         submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="decision_sent_back",
                               note=note.strip())
     return proposal
+
+
+def corrective_action_answer(*, action: CorrectiveAction, user: User, plan, evidence) -> CorrectiveAction:
+    """The district uploads its plan and evidence for one required action; the reviewer then judges it."""
+    submission = action.submission
+    if not permissions.can_submit_for(user, submission.district):
+        permissions.enforce(permissions.Refusal("Only the district's own staff answer its plan.", forbidden=True))
+    if submission.status != S.DECIDED or action.status not in (ActionStatus.OPEN, ActionStatus.ASKED_AGAIN):
+        raise ValidationError("This action is not waiting for the district's answer.")
+    if not plan or not evidence:
+        raise ValidationError("Upload both the plan and the evidence for this action.")
+    with transaction.atomic():
+        action.plan.save(plan.name, plan, save=False)
+        action.evidence.save(evidence.name, evidence, save=False)
+        action.status = ActionStatus.SUBMITTED
+        action.save(update_fields=["plan", "evidence", "status"])
+        AuditEvent.objects.create(submission=submission, actor=user, action="plan_submitted",
+                                  from_status=submission.status, to_status=submission.status,
+                                  note=f"action {action.pk}: {action.description}"[:500])
+    return action
+
+
+def corrective_action_judge(*, action: CorrectiveAction, user: User, accept: bool, note: str = "") -> CorrectiveAction:
+    """The reviewer accepts the district's answer to one action, or asks again saying what is missing."""
+    submission = action.submission
+    if not permissions.is_reviewer(user):
+        permissions.enforce(permissions.Refusal(permissions.NOT_A_REVIEWER, forbidden=True))
+    if action.status != ActionStatus.SUBMITTED:
+        raise ValidationError("The district has not answered this action yet.")
+    if not accept and not note.strip():
+        raise ValidationError("Say what the district must add before asking again.")
+    with transaction.atomic():
+        action.status = ActionStatus.ACCEPTED if accept else ActionStatus.ASKED_AGAIN
+        action.reviewer_note = note.strip()
+        action.save(update_fields=["status", "reviewer_note"])
+        AuditEvent.objects.create(submission=submission, actor=user,
+                                  action="plan_accepted" if accept else "plan_asked_again",
+                                  from_status=submission.status, to_status=submission.status,
+                                  note=f"action {action.pk}: {note.strip()}"[:500])
+    return action

@@ -6,6 +6,7 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from compliance import permissions, services
@@ -18,7 +19,12 @@ from compliance.models import (
     ReviewStatus,
     Submission,
 )
-from compliance.services.review import decision_send_back, decision_sign_off
+from compliance.services.review import (
+    corrective_action_answer,
+    corrective_action_judge,
+    decision_send_back,
+    decision_sign_off,
+)
 from compliance.states import SubmissionStatus as S
 from districts.models import Role
 from tests.factories import user_factory
@@ -148,3 +154,32 @@ def test_the_pages_propose_sign_off_and_hide_the_proposal_from_the_district(clie
         client.post(reverse("decision_sign_off", args=[reviewed.pk]))
     assert Submission.objects.get(pk=reviewed.pk).status == S.DECIDED
     assert "Corrective action plan" in client.get(detail).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_district_answers_each_action_and_the_reviewer_accepts_or_asks_again(reviewed, supervisor, certifier,
+                                                                                 reviewer, user_b):
+    with mock.patch("compliance.tasks.render_report.delay"):
+        services.submission_decide(submission=reviewed, user=supervisor, note="Minor gaps.",
+                                   outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS, actions=PLAN[:1])
+    action = CorrectiveAction.objects.get()
+
+    def files():
+        return SimpleUploadedFile("plan.pdf", b"%PDF plan"), SimpleUploadedFile("proof.pdf", b"%PDF proof")
+
+    with pytest.raises(PermissionDenied):
+        corrective_action_answer(action=action, user=user_b, plan=files()[0], evidence=files()[1])
+    with pytest.raises(ValidationError, match="has not answered"):
+        corrective_action_judge(action=action, user=reviewer, accept=True)
+    corrective_action_answer(action=action, user=certifier, plan=files()[0], evidence=files()[1])
+    assert action.status == "submitted" and action.plan.read() == b"%PDF plan"
+    with pytest.raises(ValidationError, match="what the district must add"):
+        corrective_action_judge(action=action, user=reviewer, accept=False)
+    corrective_action_judge(action=action, user=reviewer, accept=False, note="Name the schools.")
+    assert (action.status, action.reviewer_note) == ("asked_again", "Name the schools.")
+    corrective_action_answer(action=action, user=certifier, plan=files()[0], evidence=files()[1])
+    corrective_action_judge(action=action, user=reviewer, accept=True)
+    action.refresh_from_db()
+    assert action.status == "accepted"
+    assert list(AuditEvent.objects.filter(action__startswith="plan_").values_list("action", flat=True)) == [
+        "plan_submitted", "plan_asked_again", "plan_submitted", "plan_accepted"]
