@@ -142,6 +142,8 @@ class Submission(models.Model):
 class AuditEvent(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="audit_events")
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The actor's name as it was when they acted: the trail still says who if the account goes.
+    actor_name = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=50)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
@@ -150,6 +152,14 @@ class AuditEvent(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+
+    def save(self, *args, **kwargs):
+        # Append-only: an event, once written, is never rewritten.
+        if not self._state.adding:
+            raise ValueError("Audit events are append-only.")
+        if self.actor is not None and not self.actor_name:
+            self.actor_name = f"{self.actor.get_full_name() or self.actor.username} ({self.actor.username})"
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.action}: {self.from_status} -> {self.to_status}"

@@ -183,3 +183,15 @@ def test_the_district_answers_each_action_and_the_reviewer_accepts_or_asks_again
     assert action.status == "accepted"
     assert list(AuditEvent.objects.filter(action__startswith="plan_").values_list("action", flat=True)) == [
         "plan_submitted", "plan_asked_again", "plan_submitted", "plan_accepted"]
+
+
+@pytest.mark.django_db
+def test_an_audit_event_keeps_the_actors_name_and_is_never_rewritten(reviewed):
+    gone = user_factory(Role.STATE_REVIEWER, username="gone", first_name="Lee", last_name="Park")
+    event = AuditEvent.objects.create(submission=reviewed, actor=gone, action="commented")
+    gone.delete()
+    event.refresh_from_db()
+    assert (event.actor, event.actor_name) == (None, "Lee Park (gone)")
+    event.note = "rewritten"
+    with pytest.raises(ValueError, match="append-only"):
+        event.save()
