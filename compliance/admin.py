@@ -11,7 +11,9 @@ from . import services
 from .models import (
     AuditEvent,
     Comment,
+    CorrectiveAction,
     Decision,
+    DecisionProposal,
     EquityAssistanceRegion,
     Evaluation,
     Finding,
@@ -148,12 +150,24 @@ class FindingAdmin(RecordAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(RecordAdmin):
-    list_display = ("submission", "author", "created_at")
+    list_display = ("submission", "author", "visibility", "created_at")
 
 
 @admin.register(Decision)
 class DecisionAdmin(RecordAdmin):
     list_display = ("submission", "outcome", "decided_by", "decided_at")
+
+
+@admin.register(DecisionProposal)
+class DecisionProposalAdmin(RecordAdmin):
+    list_display = ("submission", "outcome", "proposed_by", "status", "answered_by")
+    list_select_related = ("submission__district", "submission__cycle", "proposed_by", "answered_by")
+
+
+@admin.register(CorrectiveAction)
+class CorrectiveActionAdmin(RecordAdmin):
+    list_display = ("submission", "description", "due_on", "status")
+    list_select_related = ("submission__district", "submission__cycle")
 
 
 @admin.register(Report)
