@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_POST
 
 from . import permissions, services
 from .forms import DecideForm
 from .forms_review import ReviewCommentForm, plan_parse
+from .http import AuthedRequest
 from .models import CommentVisibility, DecisionOutcome, Finding
 from .selectors_review import comments_visible_to
 from .services import review
@@ -31,7 +32,7 @@ def _comment_targets(user, submission, data: dict):
 
 @login_required
 @require_POST
-def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
+def comment_create(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     staff = permissions.sees_every_district(request.user)
     form = ReviewCommentForm(request.POST, staff=staff)
@@ -51,7 +52,7 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def submission_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     form = DecideForm(request.POST)
     form.is_valid()
@@ -70,7 +71,7 @@ def submission_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_sign_off(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     return _run(request, submission, lambda: review.decision_sign_off(submission=submission, user=request.user),
                 "Signed off. The decision is in force; the district is told and the report made again.")
@@ -78,7 +79,7 @@ def decision_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def decision_send_back(request: HttpRequest, pk: int) -> HttpResponse:
+def decision_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     note = request.POST.get("note", "")
     return _run(request, submission,

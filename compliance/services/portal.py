@@ -39,8 +39,12 @@ def _newest_in(submissions: list[Submission], cycle) -> Submission | None:
 
 def _errors_of(submission: Submission) -> int:
     counts = getattr(submission, "latest_counts", None)
-    return counts.n_errors if counts is not None else submission.latest_evaluation.problems.filter(
-        severity="error").count()
+    if counts is not None:
+        return counts.n_errors
+    evaluation = submission.latest_evaluation
+    # Asked only of a rejected submission, and only an evaluation rejects one.
+    assert evaluation is not None, "a rejected submission has an evaluation"
+    return evaluation.problems.filter(severity="error").count()
 
 
 def _evaluated_action(user, newest: Submission) -> dict[str, Any]:
