@@ -13,6 +13,23 @@ class UserAdmin(BaseUserAdmin):
     # The stubs allow an admin without fieldsets; Django's UserAdmin always has them.
     fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("Compliance role", {"fields": ("role", "districts")}))
     add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("Compliance role", {"fields": ("role", "districts")}))
+    actions = ["deactivate"]
+
+    def has_delete_permission(self, request, obj=None):
+        # Once a user has acted, the audit trail names them: deactivate instead (issue 12).
+        if obj is not None and obj.auditevent_set.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # a bulk delete would skip the per-user check above
+        return actions
+
+    @admin.action(description="Deactivate selected users (they keep their place in the audit trail)")
+    def deactivate(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(request, f"{count} user(s) deactivated.")
 
 
 class SchoolInline(admin.TabularInline):
