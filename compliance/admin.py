@@ -10,13 +10,16 @@ from compliance.rules.recommendations import validate_entry_dict
 from . import services
 from .models import (
     AuditEvent,
+    Certification,
     Comment,
     CorrectiveAction,
+    DeadlineReminder,
     Decision,
     DecisionProposal,
     EquityAssistanceRegion,
     Evaluation,
     Finding,
+    NotificationLog,
     Problem,
     RecommendationEntry,
     Report,
@@ -168,6 +171,25 @@ class DecisionProposalAdmin(RecordAdmin):
 class CorrectiveActionAdmin(RecordAdmin):
     list_display = ("submission", "description", "due_on", "status")
     list_select_related = ("submission__district", "submission__cycle")
+
+
+@admin.register(Certification)
+class CertificationAdmin(RecordAdmin):
+    list_display = ("submission", "full_name", "title", "certified_at")
+    list_select_related = ("submission__district", "submission__cycle")
+
+
+@admin.register(NotificationLog)
+class NotificationLogAdmin(RecordAdmin):
+    list_display = ("sent_at", "district", "kind", "subject")
+    list_filter = ("kind",)
+    list_select_related = ("district",)
+
+
+@admin.register(DeadlineReminder)
+class DeadlineReminderAdmin(RecordAdmin):
+    list_display = ("sent_at", "district", "cycle", "days_before")
+    list_select_related = ("district", "cycle")
 
 
 @admin.register(Report)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from compliance import notifications, permissions, selectors
+from compliance import notifications, permissions, selectors, states
 from compliance.models import ReportKind, Submission
 from compliance.presenters import KEY_MEASURES
 from compliance.reports.view_schools import get
@@ -63,7 +63,7 @@ def next_action(*, user, submissions: list[Submission], cycle) -> dict[str, Any]
     if newest is None:
         return {"kind": "upload", "text": "Upload the filled-in workbook (download the template below)."}
     status = newest.status
-    if status in (S.RECEIVED, S.QUEUED, S.VALIDATING):
+    if status in states.PENDING:
         return {"kind": "wait", "submission": newest, "text": f"Version {newest.version} is being checked; "
                                                               "you will get an e-mail when it is done."}
     if status == S.REJECTED:
