@@ -18,7 +18,9 @@ DEFAULT_CODE = ("import django; django.setup(); from django.conf import settings
 
 
 def clean_env(**env: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if k not in SETTINGS_ENV and not k.startswith(("SECURE_", "EMAIL_"))}
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests (Playwright); a deployment never has it.
+    clean = {k: v for k, v in os.environ.items()
+             if k not in SETTINGS_ENV and k != "DJANGO_ALLOW_ASYNC_UNSAFE" and not k.startswith(("SECURE_", "EMAIL_"))}
     return {**clean, **env, "DJANGO_SETTINGS_MODULE": "config.settings"}
 
 

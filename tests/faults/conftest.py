@@ -16,7 +16,10 @@ def pipeline(settings, tmp_path):
     started: list[Pipeline] = []
 
     def start(queues: str = "evaluation", **env: str) -> Pipeline:
-        app.control.purge()  # messages left by earlier tests must not reach this worker
+        # Messages left by earlier tests must not reach this worker. A connection of its own:
+        # an earlier test may have closed the app's shared pool.
+        with app.connection_for_write() as conn:
+            app.control.purge(connection=conn)
         p = Pipeline(tmp_path, settings.MEDIA_ROOT, queues=queues, **env)
         p.start_worker()
         p.start_beat()
