@@ -43,7 +43,7 @@ def kind_for_transition(action: str, to: str) -> str | None:
 
 def site_url(path: str) -> str:
     """An absolute link for a message: the worker has no request to build one from."""
-    return getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/") + path
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def recipients(district: District) -> list[str]:

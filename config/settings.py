@@ -182,6 +182,9 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)  # an SMTP server that hangs must not hold a web worker
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "webmaster@localhost")
+# The address e-mails link to. Production: the public https origin; else the first allowed host.
+_DEFAULT_SITE_URL = f"https://{ALLOWED_HOSTS[0]}" if ALLOWED_HOSTS else ""
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEV else _DEFAULT_SITE_URL)
 if env_str("EMAIL_FILE_PATH"):
     EMAIL_FILE_PATH = env_str("EMAIL_FILE_PATH")
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT", 60 * 60)
