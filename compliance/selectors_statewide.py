@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, F, Max, OuterRef, QuerySet, Subquery
@@ -18,7 +18,8 @@ from django.utils import timezone
 from districts.models import District, School
 
 from .models import AuditEvent, Evaluation, EvaluationOutcome, Finding, ReportingCycle, Submission
-from .states import CLAIMABLE, LOCKED, REVIEWING, SubmissionStatus
+from .models_review import ActionStatus, CorrectiveAction
+from .states import AWAITING_SIGN_OFF, CLAIMABLE, LOCKED, REVIEWING, SubmissionStatus
 
 S = SubmissionStatus
 
@@ -40,9 +41,11 @@ _STAGE_OF_STATUS: dict[str, str] = {
     **{str(s): "uploaded" for s in S},
     S.REJECTED: "rejected", S.EVALUATED: "evaluated", S.CERTIFIED: "certified",
     S.IN_REVIEW: "in_review", S.RETURNED: "returned", S.DECIDED: "decided",
+    # A proposed noncompliance is still with the state's review until a supervisor signs it off.
+    S.AWAITING_SIGN_OFF: "in_review",
 }
-# The review clock runs while the submission waits in the queue or is held by a reviewer.
-AWAITING_REVIEW = CLAIMABLE | REVIEWING
+# The review clock runs while the submission waits in the queue, is held by a reviewer or waits for sign-off.
+AWAITING_REVIEW = CLAIMABLE | REVIEWING | AWAITING_SIGN_OFF
 # Findings of these rules flag a school ("share of schools flagged INT-01/02/03").
 SCHOOL_FLAG_RULES = ("INT-01", "INT-02", "INT-03")
 # Findings of these rules are comparability failures (one per failing Title I school).
@@ -67,6 +70,8 @@ class DistrictStanding:
     findings_by_rule: Counter[str] = field(default_factory=Counter)
     flagged_schools: int = 0
     certified_at: datetime | None = None
+    # Filled by :func:`overdue`: the required actions of its decision not accepted by their due date.
+    past_due_actions: list[CorrectiveAction] = field(default_factory=list)
 
     @property
     def stage(self) -> str:
@@ -171,11 +176,27 @@ def review_due(standing: DistrictStanding, cycle: ReportingCycle) -> datetime | 
     return standing.certified_at + timedelta(days=cycle.review_days)
 
 
+def _attach_past_due_actions(standings: list[DistrictStanding], today: date) -> None:
+    """Each decided submission's actions not accepted and due before ``today``, by due date (one query).
+
+    A plan is in force only once the decision is (a proposal's plan may still be sent back), and a
+    decided submission is locked, so it is always its district's newest: the standings' submissions suffice.
+    """
+    by_submission = {s.submission.pk: s for s in standings if s.submission and s.submission.status == S.DECIDED}
+    rows = (CorrectiveAction.objects.filter(submission_id__in=by_submission, due_on__lt=today)
+            .exclude(status=ActionStatus.ACCEPTED).order_by("due_on", "pk"))
+    for action in rows:
+        by_submission[action.submission_id].past_due_actions.append(action)
+
+
 def overdue(standings: list[DistrictStanding], cycle: ReportingCycle,
             now: datetime | None = None) -> dict[str, list[DistrictStanding]]:
-    """Districts not certified after the due date, and reviews past their review due date."""
+    """Districts not certified after the due date, reviews past their review due date, and districts
+    with corrective actions past due (one query, for the actions)."""
     now = now or timezone.now()
-    late_certifying = timezone.localdate(now) > cycle.due_on
+    today = timezone.localdate(now)
+    late_certifying = today > cycle.due_on
+    _attach_past_due_actions(standings, today)
     groups: dict[str, list[DistrictStanding]] = defaultdict(list)
     for s in standings:
         status = s.submission.status if s.submission else None
@@ -184,8 +205,9 @@ def overdue(standings: list[DistrictStanding], cycle: ReportingCycle,
         due = review_due(s, cycle)
         if status in AWAITING_REVIEW and due is not None and due < now:
             groups["review"].append(s)
-    return {"not_certified": groups["not_certified"], "review": groups["review"]}
-
+        if s.past_due_actions:
+            groups["plans"].append(s)
+    return {key: groups[key] for key in ("not_certified", "review", "plans")}
 
 
 def cycle_findings(standings: list[DistrictStanding]) -> dict[int, list[Finding]]:

@@ -26,7 +26,10 @@ from .views import login_required
 
 PER_PAGE = 50
 OVERDUE = (("overdue_certification", "Not certified after the due date"),
-           ("overdue_review", "Reviews past their review due date"))
+           ("overdue_review", "Reviews past their review due date"),
+           ("overdue_plans", "Corrective action plans past due"))
+# Each overdue list -> its group in ``selectors_statewide.overdue``.
+OVERDUE_GROUP = {"overdue_certification": "not_certified", "overdue_review": "review", "overdue_plans": "plans"}
 LISTS = dict((*statewide.STAGES, *OVERDUE))
 
 
@@ -74,8 +77,8 @@ def _distributions(standings: list[statewide.DistrictStanding]) -> list[Any]:
 
 
 def _listed(standings, overdue, show: str) -> list[statewide.DistrictStanding]:
-    if show in ("overdue_certification", "overdue_review"):
-        return overdue["not_certified" if show == "overdue_certification" else "review"]
+    if show in OVERDUE_GROUP:
+        return overdue[OVERDUE_GROUP[show]]
     return [s for s in standings if s.stage == show] if show else standings
 
 
@@ -98,8 +101,8 @@ def statewide_view(request: HttpRequest) -> HttpResponse:
         context.update(
             total=len(standings),
             counts=[(label, n, _link(cycle, region, key)) for key, label, n in statewide.stage_counts(standings)],
-            overdue=[(label, len(overdue["not_certified" if key == "overdue_certification" else "review"]),
-                      _link(cycle, region, key)) for key, label in OVERDUE],
+            overdue=[(label, len(overdue[OVERDUE_GROUP[key]]), _link(cycle, region, key)) for key, label in OVERDUE],
+            plans_listed=show == "overdue_plans",
             past_due=cycle.due_on,
             listed_title=LISTS.get(show, "All districts"), page=page,
             page_query=urlencode({k: v for k, v in request.GET.items() if k != "page"}),

@@ -8,7 +8,12 @@ from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from compliance.models import ReportingCycle, RuleSet
+from compliance.models_review import CorrectiveAction
 from compliance.models import SubmissionStatus as S
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME
 from districts.models import District, Role
@@ -70,6 +75,9 @@ def state(settings):
             measures["district"]["dissimilarity"]["multigroup"] = round(0.1 + 0.013 * i, 3)
             measures["district"]["resources"] = {"progressivity": round(0.8 + 0.01 * i, 3)}
             FindingFactory(evaluation=EvaluationFactory(submission=sub, measures=measures), rule="RES-02")
+        if i == 8:  # the first decided district: one action a week late
+            CorrectiveAction.objects.create(submission=sub, description="Reassign staff to the Title I schools",
+                                            due_on=timezone.localdate() - timedelta(days=7))
     return cycle
 
 
@@ -102,7 +110,12 @@ def test_statewide_view_is_accessible_and_counts_match(page: Page, live_server, 
     assert sum(expected_counts().values()) == 67 and expected_counts()["Not started"] == 4 + 7
     expect(page.get_by_role("img", name=re.compile("^Histogram of multigroup dissimilarity"))).to_be_visible()
     expect(page.get_by_role("table", name=re.compile("^Progressivity ratio: districts by value"))).to_be_visible()
-    expect(page.get_by_text("No corrective action plans are tracked yet.")).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("link", name="1 district: Corrective action plans past due").click()
+    listed = page.get_by_role("table", name=re.compile("^Corrective action plans past due: 1 district"))
+    expect(listed.locator("tbody tr")).to_have_count(1)
+    expect(listed.get_by_text("Reassign staff to the Title I schools, due")).to_be_visible()
+    expect(listed.get_by_role("link", name=re.compile(r"^The plan of version \d+ of "))).to_be_visible()
     assert_accessible(page)
 
 

@@ -11,6 +11,7 @@ from django.utils import timezone
 from compliance import selectors_statewide as statewide
 from compliance.models import AuditEvent, Decision, DecisionOutcome
 from compliance.models import SubmissionStatus as S
+from compliance.models_review import ActionStatus, CorrectiveAction
 from districts.models import Role
 from tests.factories import (
     DistrictFactory,
@@ -121,7 +122,48 @@ def test_overdue_lists():
 def test_nothing_is_overdue_before_the_due_date():
     cycle = ReportingCycleFactory()  # due in 14 days
     SubmissionFactory(cycle=cycle, status=S.EVALUATED)
-    assert statewide.overdue(statewide.cycle_standings(cycle=cycle), cycle) == {"not_certified": [], "review": []}
+    assert statewide.overdue(statewide.cycle_standings(cycle=cycle), cycle) == {
+        "not_certified": [], "review": [], "plans": []}
+
+
+def _action(sub, days_from_today: int, status=ActionStatus.OPEN, description: str = "") -> CorrectiveAction:
+    return CorrectiveAction.objects.create(
+        submission=sub, status=status, description=description or f"due {days_from_today:+d}",
+        due_on=timezone.localdate() + timedelta(days=days_from_today))
+
+
+def test_corrective_actions_past_due():
+    cycle = ReportingCycleFactory()  # due in 14 days: nothing else is overdue
+    late = SubmissionFactory(cycle=cycle, status=S.DECIDED)
+    _action(late, -1)  # yesterday, still open: past due
+    _action(late, 0)  # due today: not yet past due
+    _action(late, -10, ActionStatus.ACCEPTED)  # accepted: done, however late
+    _action(late, -3, ActionStatus.SUBMITTED)  # answered but not accepted: still past due
+    _action(late, -2, ActionStatus.ASKED_AGAIN)
+    on_track = SubmissionFactory(cycle=cycle, status=S.DECIDED)
+    _action(on_track, -5, ActionStatus.ACCEPTED)
+    _action(on_track, 1)
+    # A proposed noncompliance's plan is not in force until a supervisor signs it off.
+    proposed = SubmissionFactory(cycle=cycle, status=S.AWAITING_SIGN_OFF)
+    _action(proposed, -1)
+    standings = statewide.cycle_standings(cycle=cycle)
+    plans = statewide.overdue(standings, cycle)["plans"]
+    assert [s.district.pk for s in plans] == [late.district_id]
+    assert [a.description for a in plans[0].past_due_actions] == ["due -3", "due -2", "due -1"]
+    # A day later the action due today is past due too (fresh standings: overdue fills them).
+    tomorrow = timezone.now() + timedelta(days=1)
+    (plans,) = [statewide.overdue(statewide.cycle_standings(cycle=cycle), cycle, now=tomorrow)["plans"]]
+    assert [a.description for a in plans[0].past_due_actions] == ["due -3", "due -2", "due -1", "due +0"]
+    assert [s.district.pk for s in plans] == [late.district_id]
+
+
+def test_awaiting_sign_off_counts_in_review_and_its_clock_runs():
+    cycle = ReportingCycleFactory(review_days=30)
+    sub = SubmissionFactory(cycle=cycle, status=S.AWAITING_SIGN_OFF)
+    _certified(sub, days_ago=31)
+    standings = statewide.cycle_standings(cycle=cycle)
+    assert standings[0].stage == "in_review"
+    assert [s.district.pk for s in statewide.overdue(standings, cycle)["review"]] == [sub.district_id]
 
 
 def _districts(cycle, n: int) -> None:
@@ -135,6 +177,9 @@ def _districts(cycle, n: int) -> None:
         _certified(sub, 3)
         if status != S.REJECTED:
             FindingFactory(evaluation=EvaluationFactory(submission=sub))
+        if status == S.DECIDED:  # one action past due, one accepted: one district in the plans list each
+            _action(sub, -2)
+            _action(sub, -2, ActionStatus.ACCEPTED)
 
 
 @pytest.mark.parametrize("n", [10, 100])
@@ -146,20 +191,45 @@ def test_standings_take_six_queries(django_assert_num_queries, n):
         assert len(standings) == n
 
 
-def _page_queries(client, n: int) -> int:
+def _page_queries(client, n: int, show: str, plans_past_due: int) -> int:
     cycle = ReportingCycleFactory()  # the same cycle both times: 10, then 110 districts
     _districts(cycle, n)
     client.force_login(user_factory(Role.STATE_REVIEWER))
     with CaptureQueriesContext(connection) as ctx:
-        response = client.get("/statewide/")
+        response = client.get("/statewide/", {"cycle": cycle.pk, "show": show})
     assert response.status_code == 200
+    plans = dict((label, n_) for label, n_, _ in response.context["overdue"])["Corrective action plans past due"]
+    assert plans == plans_past_due
     return len(ctx.captured_queries)
 
 
-def test_page_queries_do_not_grow_with_districts(client):
-    small = _page_queries(client, 10)
-    big = _page_queries(client, 100)
+@pytest.mark.parametrize("show", ["", "overdue_plans"])
+def test_page_queries_do_not_grow_with_districts(client, show):
+    # Every fifth district is decided with one action past due (i = 2, 7, ...): 2 of 10, then 2 + 20 of 110.
+    small = _page_queries(client, 10, show, 2)
+    big = _page_queries(client, 100, show, 22)
     assert big == small
+
+
+def test_page_lists_past_due_plans_with_their_submission(client):
+    cycle = ReportingCycleFactory()
+    sub = SubmissionFactory(cycle=cycle, status=S.DECIDED, district=DistrictFactory(name="Late district"))
+    _action(sub, -1, description="Redraw the attendance zones of the two elementary schools")
+    _action(sub, 0, description="Publish the revised transfer policy")
+    client.force_login(user_factory(Role.STATE_SUPERVISOR))
+    html = client.get("/statewide/", {"cycle": cycle.pk}).content.decode()
+    assert (f'href="?cycle={cycle.pk}&amp;show=overdue_plans#listed" '
+            'aria-label="1 district: Corrective action plans past due"') in html
+    listed = client.get("/statewide/", {"cycle": cycle.pk, "show": "overdue_plans"})
+    assert [s.district.name for s in listed.context["page"]] == ["Late district"]
+    page = listed.content.decode()
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert (f"<li>Redraw the attendance zones of the two elementary schools, due {yesterday.day} "
+            f"{yesterday:%b %Y} (waiting for the district&#x27;s plan)</li>") in page
+    assert "Publish the revised transfer policy" not in page  # due today: not past due
+    assert f'<a href="/submissions/{sub.pk}/">The plan of version {sub.version} of Late district</a>' in page
+    assert '<th scope="col">Past-due actions</th>' in page
+    assert '<th scope="col">Past-due actions</th>' not in html
 
 
 def test_page_counts_link_to_their_lists(client, state):
@@ -171,7 +241,7 @@ def test_page_counts_link_to_their_lists(client, state):
     page = listed.context["page"]
     assert [s.district.name for s in page] == ["in_review district"]
     assert f'/submissions/{made["in_review"].pk}/' in listed.content.decode()
-    assert "No corrective action plans are tracked yet." in html
+    assert 'aria-label="0 districts: Corrective action plans past due"' in html
     assert html.count("<img ") == 0  # no accepted evaluation in this state: no charts, a sentence each
     north = client.get("/statewide/", {"cycle": cycle.pk, "region": "North"})
     assert north.context["total"] == 5
