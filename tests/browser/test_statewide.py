@@ -2,19 +2,17 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from datetime import timedelta
-
-from django.utils import timezone
-
 from compliance.models import ReportingCycle, RuleSet
-from compliance.models_review import CorrectiveAction
 from compliance.models import SubmissionStatus as S
+from compliance.models_review import CorrectiveAction
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME
 from districts.models import District, Role
 from tests.factories import (
