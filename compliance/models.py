@@ -158,7 +158,9 @@ class AuditEvent(models.Model):
         if not self._state.adding:
             raise ValueError("Audit events are append-only.")
         if self.actor is not None and not self.actor_name:
-            self.actor_name = f"{self.actor.get_full_name() or self.actor.username} ({self.actor.username})"
+            name = f"{self.actor.get_full_name() or self.actor.username} ({self.actor.username})"
+            # A 301-character full name and a 150-character username exceed the column.
+            self.actor_name = name[: AuditEvent._meta.get_field("actor_name").max_length]
         super().save(*args, **kwargs)
 
     def __str__(self) -> str:

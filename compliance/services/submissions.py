@@ -159,6 +159,27 @@ def attestation_text(cycle: ReportingCycle) -> str:
     return cycle.attestation.strip() or DEFAULT_ATTESTATION
 
 
+def _certifier_name_and_title(user: User, full_name: str | None, title: str | None) -> tuple[str, str]:
+    """The typed name and title (else the account's), spaces collapsed; ValidationError if blank or too long."""
+    typed = full_name is not None
+    if full_name is None:
+        full_name = user.get_full_name() or user.username
+    if title is None:
+        title = user.get_role_display()
+    full_name, title = " ".join(full_name.split()), " ".join(title.split())
+    if not full_name or not title:
+        raise ValidationError("Type your full name and your title to certify.")
+    # An account's name (first and last, up to 301 characters) can be longer than the record holds:
+    # refuse it plainly rather than fail in the database (PostgreSQL) or keep a cut-off name.
+    fields = Certification._meta
+    name_max, title_max = fields.get_field("full_name").max_length or 0, fields.get_field("title").max_length or 0
+    if len(full_name) > name_max or len(title) > title_max:
+        where = "" if typed else "; certify on the submission's web page, typing them"
+        raise ValidationError(f"A name of at most {name_max} characters and a title of at most {title_max} "
+                              f"can be certified{where}.")
+    return full_name, title
+
+
 def submission_certify(
     *, submission: Submission, user: User, full_name: str | None = None, title: str | None = None
 ) -> Submission:
@@ -168,13 +189,7 @@ def submission_certify(
     in the account's own name and role, which is what it authenticated as.
     """
     permissions.enforce(permissions.certify_refusal(user, submission))
-    if full_name is None:
-        full_name = user.get_full_name() or user.username
-    if title is None:
-        title = user.get_role_display()
-    full_name, title = " ".join(full_name.split()), " ".join(title.split())
-    if not full_name or not title:
-        raise ValidationError("Type your full name and your title to certify.")
+    full_name, title = _certifier_name_and_title(user, full_name, title)
     attestation = attestation_text(submission.cycle)
     with transaction.atomic():
         submission_transition(
