@@ -58,3 +58,21 @@ def test_api_conforms_to_its_schema(api_schema):
     # The token worked: the district's own data came back, not only refusals.
     assert ("GET /api/v1/districts", 200) in seen
     assert ("GET /api/v1/submissions/{submission_id}", 404) in seen
+
+
+def test_certify_conforms_for_the_districts_certifier(api_schema, client, certifier_a):
+    # The submitter's token only ever meets certify's 403; the certifier's reaches the service itself.
+    headers = {"Authorization": f"Bearer {get_token(client, certifier_a.username)}"}
+    (operation,) = [op for op in (r.ok() for r in api_schema.get_all_operations())
+                    if op.method.upper() == "POST" and op.path.endswith("/certify")]
+    seen: set[int] = set()
+
+    @given(case=operation.as_strategy())
+    @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+    def check(case):
+        case.headers = {**(case.headers or {}), **headers}
+        seen.add(case.call_and_validate(checks=CHECKS).status_code)
+
+    check()
+    assert 404 in seen  # ids of no visible submission
+    assert seen <= {200, 400, 404, 409, 422}
