@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,7 @@ def integration_remedy(
     use_capacity: bool = True,
     single_group_min_share: float | None = None,
     joint: str = "independence",
+    margin: float | Mapping[str, float] = 0.0,
 ) -> dict[str, Any]:
     """Fewest reassignments among ``schools`` (one grade band) that bring every school within
     ``band`` of the band's students_of_color share and within ``ed_band`` of its ED share.
@@ -62,6 +63,10 @@ def integration_remedy(
     ``use_capacity``, that school's enrollment may instead vary between 0 and
     ``max(capacity, current enrollment)`` (an overcrowded school is never forced to shed
     students just to meet its capacity).
+
+    ``margin`` (default 0, the report's program) aims each school that much inside its bands
+    (each half-width less ``margin``, or less ``margin[school_id]``, 0 for a school not in the
+    mapping), so a plan rounded to whole students still lands inside.
     """
     if joint not in ("independence", "bounds"):
         raise ValueError("joint must be 'independence' or 'bounds'")
@@ -77,12 +82,12 @@ def integration_remedy(
     groups = _constrained_groups(rows, total, cells, band, ed_band, single_group_min_share)
     variable = [bool(use_capacity and s.capacity) for s in rows]
     try:
-        int_bounds = _whole_student_bounds(rows, groups, variable)
+        int_bounds = _whole_student_bounds(rows, groups, variable, margin)
     except _Unreachable as exc:
         return {**result_base, "reachable": False, "reason": str(exc)}
     prog = _Program(len(rows), len(cells), joint)
     for i, s in enumerate(rows):
-        _add_school(prog, i, s, classes, cells, groups, variable[i], int_bounds)
+        _add_school(prog, i, s, classes, cells, groups, variable[i], int_bounds, margin)
     for k in range(len(cells)):  # every student who leaves a school arrives at another one
         prog.eq.add({prog.inn(i, k): 1.0 for i in range(prog.n)} | {prog.out(i, k): -1.0 for i in range(prog.n)}, 0.0)
     res = prog.solve()
@@ -94,6 +99,12 @@ def integration_remedy(
             + (" (the linear program reports it infeasible)" if res.status == 2 else f" ({res.message})"),
         }
     return {**result_base, **_plan(res.x, prog, rows, cells, groups, total)}
+
+
+def _narrowed(b: float, s: SchoolRow, margin: float | Mapping[str, float]) -> float:
+    """The half-width school ``s`` is held to: the band's less its margin."""
+    m = margin if isinstance(margin, (int, float)) else margin.get(s.school_id, 0.0)
+    return max(0.0, b - m)
 
 
 def _race_classes(single_groups: bool) -> list[_Class]:
@@ -135,8 +146,8 @@ class _Unreachable(Exception):
     """No plan can exist; the message says why."""
 
 
-def _whole_student_bounds(rows: list[SchoolRow], groups: list[_Group],
-                          variable: list[bool]) -> dict[tuple[int, str], tuple[int, int]]:
+def _whole_student_bounds(rows: list[SchoolRow], groups: list[_Group], variable: list[bool],
+                          margin: float | Mapping[str, float]) -> dict[tuple[int, str], tuple[int, int]]:
     """(school, group) -> the whole numbers of the group's students a fixed-enrollment school
     may have; :class:`_Unreachable` when a school has no such number."""
     int_bounds: dict[tuple[int, str], tuple[int, int]] = {}
@@ -144,7 +155,8 @@ def _whole_student_bounds(rows: list[SchoolRow], groups: list[_Group],
         if variable[i]:
             continue
         t = s.enrollment_total
-        for name, _, p, b in groups:
+        for name, _, p, band in groups:
+            b = _narrowed(band, s, margin)
             lo = max(0, math.ceil((p - b) * t - _EPS))
             hi = min(t, math.floor((p + b) * t + _EPS))
             if lo > hi:
@@ -210,7 +222,8 @@ class _Program:
 
 
 def _add_school(prog: _Program, i: int, s: SchoolRow, classes: list[_Class], cells: list[_Cell],
-                groups: list[_Group], variable: bool, int_bounds: dict[tuple[int, str], tuple[int, int]]) -> None:
+                groups: list[_Group], variable: bool, int_bounds: dict[tuple[int, str], tuple[int, int]],
+                margin: float | Mapping[str, float]) -> None:
     """School i's constraints: what each cell can send, its enrollment, its groups' bands."""
     _add_supply(prog, i, s, classes, cells)
     t = s.enrollment_total
@@ -228,6 +241,7 @@ def _add_school(prog: _Program, i: int, s: SchoolRow, classes: list[_Class], cel
             prog.ub.add({c: -v for c, v in net_g.items()}, float(g0 - lo))
             continue
         # g' <= (p+b) t'  and  g' >= (p-b) t', with g' = g0 + net_g, t' = t + net_all.
+        b = _narrowed(b, s, margin)
         for sign, width in ((1.0, p + b), (-1.0, p - b)):
             coefs: dict[int, float] = defaultdict(float)
             for c, v in net_g.items():
