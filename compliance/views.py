@@ -260,12 +260,20 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
-    """The polled status fragment; once checking ends the client reloads the full page."""
+    """The polled status fragment; the client reloads the full page when what it shows is out of date.
+
+    ``page`` is what the page was rendered for: "pending" reloads once checking ends (to show the
+    findings), "report" once the PDF exists (to show its links).
+    """
     submission = _visible_submission(request, pk)
-    following = report_pending(submission=submission)  # issue 11: follow on until the PDF exists
-    response = render(request, "compliance/_status.html",
-                      {"submission": submission, "pending": submission.status in PENDING, "report_pending": following})
-    if request.htmx and submission.status not in PENDING and not following:
+    pending = submission.status in PENDING
+    following = report_pending(submission=submission)  # follow on until the PDF exists
+    page_state = request.GET.get("page", "pending" if pending else "report")
+    response = render(request, "compliance/_status.html", {
+        "submission": submission, "pending": pending, "report_pending": following, "page_state": page_state,
+    })
+    stale = (page_state == "pending" and not pending) or (page_state == "report" and not following)
+    if request.htmx and stale:
         response["HX-Refresh"] = "true"
     return response
 

@@ -7,7 +7,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from compliance.models import EvaluationOutcome, Submission
+from compliance.models import EvaluationOutcome, ReportKind, Submission
 from compliance.models import SubmissionStatus as S
 from districts.models import Role
 from tests.factories import (
@@ -16,6 +16,7 @@ from tests.factories import (
     EvaluationFactory,
     FindingFactory,
     ProblemFactory,
+    ReportFactory,
     ReportingCycleFactory,
     SubmissionFactory,
     user_factory,
@@ -118,11 +119,17 @@ def test_pending_submission_page_updates_itself(page: Page, live_server):
     assert_accessible(page)
 
     # The worker finishes: the polled fragment notices and the page reloads with the results.
-    EvaluationFactory(submission=sub, outcome=EvaluationOutcome.ACCEPTED)
+    evaluation = EvaluationFactory(submission=sub, outcome=EvaluationOutcome.ACCEPTED)
     Submission.objects.filter(pk=sub.pk).update(status=S.EVALUATED)
     expect(page.get_by_role("heading", name="Key measures")).to_be_visible(timeout=8000)
+    expect(page.locator("#submission-status")).to_contain_text("report being prepared")
+    assert_accessible(page)
+
+    # The report worker stores the PDF: the page reloads once more, with its link, and stops polling.
+    ReportFactory(submission=sub, evaluation=evaluation, kind=ReportKind.EVALUATION)
+    expect(page.locator("#submission-status[hx-trigger]")).to_have_count(0, timeout=8000)
     expect(page.locator("#submission-status")).to_contain_text("Evaluated")
-    expect(page.locator("#submission-status[hx-trigger]")).to_have_count(0)
+    expect(page.locator("#submission-status")).not_to_contain_text("report being prepared")
 
 
 def test_district_user_uploads_a_workbook_through_the_form(page: Page, live_server, tmp_path):

@@ -159,6 +159,18 @@ def test_pages_carry_the_session_warning_and_keepalive_renews(client, submitter,
 # --- Live status to the end ----------------------------------------------------------------------
 
 
+def test_a_page_shown_while_checking_reloads_for_the_findings_then_follows_the_report(client, submitter, evaluated):
+    """Checking ends: reload at once to show the findings; the reloaded page then waits for the PDF."""
+    client.force_login(submitter)
+    status_url = reverse("submission_status", args=[evaluated.pk])
+    fragment = client.get(f"{status_url}?page=pending", headers={"HX-Request": "true"})
+    assert fragment["HX-Refresh"] == "true"  # evaluated, report not stored yet: findings first
+    page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
+    assert f'hx-get="{status_url}?page=report"' in page and "report being prepared" in page
+    fragment = client.get(f"{status_url}?page=report", headers={"HX-Request": "true"})
+    assert "HX-Refresh" not in fragment
+
+
 def test_status_follows_until_the_report_exists(client, submitter, evaluated):
     client.force_login(submitter)
     page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()

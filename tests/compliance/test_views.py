@@ -414,7 +414,7 @@ def test_pending_detail_polls_status_and_fragment_stops_when_done(client, submit
     client.force_login(submitter)
     status_url = reverse("submission_status", args=[sub.pk])
     html = client.get(detail(sub)).content.decode()
-    assert f'hx-get="{status_url}"' in html and 'hx-trigger="every 2s"' in html
+    assert f'hx-get="{status_url}?page=pending"' in html and 'hx-trigger="every 2s"' in html
     fragment = client.get(status_url, headers={"HX-Request": "true"})
     assert fragment.status_code == 200
     assert "<html" not in fragment.content.decode()
