@@ -32,6 +32,17 @@ def _minus(text: str) -> str:
     return text.replace("-", "\u2212")
 
 
+def in_declared_order(fields: Mapping[str, Any], mapping: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    """A mapping's items in the order the registry declares its keys (undeclared ones after, as given).
+
+    Evidence read back from PostgreSQL's jsonb has its keys in storage order, not the rule's: the
+    declared order is the one order the screen, the PDF and every export print.
+    """
+    rank = {key: i for i, key in enumerate(fields)}
+    placed = sorted(enumerate(mapping.items()), key=lambda pair: (rank.get(pair[1][0], len(rank)), pair[0]))
+    return [item for _, item in placed]
+
+
 @dataclass
 class EvidenceFormatter:
     """Formats one finding's evidence; knows the school's (or lottery's) mask when it is about one.
@@ -139,13 +150,13 @@ class EvidenceFormatter:
         if unit == "record" and isinstance(value, dict):
             if spec.by_group:
                 return "; ".join(f"{group_heading(k).capitalize()}: {self.text(spec.items, v, value)}"
-                                 for k, v in value.items())
+                                 for k, v in in_declared_order(GROUPS, value))
             return self._record(spec.fields or {}, value)
         return self._undeclared(value)
 
     def _record(self, fields: Mapping[str, Field], record: dict[str, Any]) -> str:
         return "; ".join(f"{self._label(fields.get(k), k)}: {self.text(fields.get(k), v, record)}"
-                         for k, v in record.items())
+                         for k, v in in_declared_order(fields, record))
 
     def _undeclared(self, value: Any) -> str:
         """A value without a declared unit: by its type; a whole number may count students."""
@@ -183,7 +194,7 @@ class EvidenceFormatter:
         """
         assert self.fields is not None
         values, thresholds = [], []
-        for key, value in evidence.items():
+        for key, value in in_declared_order(self.fields, evidence):
             if key in HEADING_KEYS or is_record_list(value):
                 continue
             spec = self.fields.get(key)
@@ -198,13 +209,14 @@ class EvidenceFormatter:
     def texts(self, evidence: dict[str, Any]) -> dict[str, str]:
         """Every evidence key's value as text, by key (the screen's columns)."""
         assert self.fields is not None
-        return {key: self.text(self.fields.get(key), value, evidence) for key, value in evidence.items()}
+        return {key: self.text(self.fields.get(key), value, evidence)
+                for key, value in in_declared_order(self.fields, evidence)}
 
     def records(self, evidence: dict[str, Any]) -> list[list[tuple[str, str]]]:
         """Lists of records in the evidence (INT-01's "deviations"): one row of (heading, text) each."""
         assert self.fields is not None
         out = []
-        for key, value in evidence.items():
+        for key, value in in_declared_order(self.fields, evidence):
             if not is_record_list(value):
                 continue
             spec = self.fields.get(key)

@@ -201,3 +201,13 @@ def test_lottery_unadmitted_pool_is_never_derivable():
         assert printed["Unadmitted ED"] == "<10" and printed["Applicants ED"] == "*"
         assert _derivable_small(printed) == [], printed
         assert " 7 " not in f" {x['message']} " and "did not admit 7" not in x["message"]
+
+
+def test_evidence_prints_in_the_registry_order_whatever_order_the_database_returns():
+    """PostgreSQL's jsonb hands keys back in its own order; the declared order is the printed one."""
+    from compliance.reports.evidence import in_declared_order
+
+    declared = {"group": None, "school_share": None, "band_share": None}
+    stored = {"band_share": 0.5, "extra": 1, "group": "black", "school_share": 0.1, "other": 2}
+    assert [k for k, _ in in_declared_order(declared, stored)] == [
+        "group", "school_share", "band_share", "extra", "other"]
