@@ -304,9 +304,8 @@ else:
         "health_check_interval": 10,  # a dead connection is noticed within seconds while idle
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT_SECONDS
-# No publish retries: a send that fails is left to the pipeline sweep, so a hung Redis costs a
-# request one socket timeout (compliance.services.sweeper.task_send).
-CELERY_TASK_PUBLISH_RETRY = False
+# One quick retry when publishing, then the error reaches the caller (default: 3 retries).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 # A worker keeps reconnecting through a broker outage of any length (default: gives up after 100 tries).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

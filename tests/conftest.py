@@ -35,16 +35,6 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _broker_not_remembered_down():
-    # task_send remembers a broker failure for a few seconds; one test's failure is not the next's.
-    from compliance.services import sweeper
-
-    sweeper._broker_down_until = 0.0
-    yield
-    sweeper._broker_down_until = 0.0
-
-
-@pytest.fixture(autouse=True)
 def _fast_password_hasher(settings):
     # The production hasher takes about a second a password on the 2-core machine; the suite
     # creates hundreds of users. Logging in still checks the password, with MD5.

@@ -9,7 +9,6 @@ sent by ``celery beat``) derives that work from the rows and sends it again; ``d
 from __future__ import annotations
 
 import logging
-import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -24,28 +23,15 @@ from compliance.states import SubmissionStatus as S
 logger = logging.getLogger(__name__)
 
 
-# After a failed send, this process does not try the broker again for a few seconds: an upload
-# makes two sends (its evaluation and its receipt), and a hung Redis must cost a request one
-# timeout, not one per send. What is not sent now, the sweep sends.
-BROKER_BACKOFF_SECONDS = 5.0
-_broker_down_until = 0.0
-
-
 def task_send(task, **kwargs) -> bool:
     """Send ``task``; on a broker error log it and return False: the sweep sends it again later.
 
     The caller's work is already committed, so a broker that is down must not turn it into an
     error (an upload answering 500, an evaluation marked failed after its findings were stored).
-    One attempt (CELERY_TASK_PUBLISH_RETRY is off): the sweep is the retry.
     """
-    global _broker_down_until
-    if time.monotonic() < _broker_down_until:
-        logger.warning("Broker failed moments ago; %s%s left for the pipeline sweep", task.name, kwargs)
-        return False
     try:
         task.delay(**kwargs)
     except Exception:  # any broker or network error: the row is the record, the sweep retries
-        _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
         logger.warning("Could not send %s%s; the pipeline sweep will send it again", task.name, kwargs,
                        exc_info=True)
         return False
