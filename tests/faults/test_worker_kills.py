@@ -37,7 +37,7 @@ def _running_pid(pid_dir: Path, submission: Submission) -> int | None:
 def test_ten_kills_mid_evaluation_each_end_evaluated_exactly_once(pipeline, tmp_path, districts, uploader, cycle):
     pid_dir = tmp_path / "pids"
     pid_dir.mkdir()
-    p = pipeline(FAULT_PID_DIR=str(pid_dir), FAULT_SLOW_SECONDS="1.5")
+    p = pipeline(FAULT_PID_DIR=str(pid_dir), FAULT_SLOW_SECONDS="5")
     p.start_worker()  # two workers: one carries on while a killed one is restarted
     submissions = [
         services.submission_create(district=d, cycle=cycle, uploaded_by=uploader,
