@@ -139,32 +139,85 @@ class Submission(models.Model):
         return self.evaluations.order_by("-started_at", "-pk").first()
 
 
+# Actions of events that are not a submission's status change (those name their move, e.g. "certified").
+DOWNLOADED = "downloaded"
+RULE_SET_CREATED, RULE_SET_EDITED, RULE_SET_COPIED = "rule_set_created", "rule_set_edited", "rule_set_copied"
+RECOMMENDATION_CREATED, RECOMMENDATION_EDITED = "recommendation_created", "recommendation_edited"
+DIRECTORY_IMPORTED = "directory_imported"
+
+
+class AuditTrailIsAppendOnly(ValueError):
+    """An attempt to rewrite or remove an audit event."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Reads and appends only: a bulk UPDATE or DELETE of the trail is refused before it reaches the
+    database (on PostgreSQL a trigger refuses it there too, migration 0012)."""
+
+    def update(self, **kwargs):  # bulk_update() and update_or_create() come through here or save()
+        raise AuditTrailIsAppendOnly("Audit events are append-only: they cannot be updated.")
+
+    def delete(self):
+        raise AuditTrailIsAppendOnly("Audit events are append-only: they cannot be deleted.")
+
+    def _raw_delete(self, using):  # the deletion collector's fast path
+        raise AuditTrailIsAppendOnly("Audit events are append-only: they cannot be deleted.")
+
+
 class AuditEvent(models.Model):
-    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="audit_events")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
-    # The actor's name as it was when they acted: the trail still says who if the account goes.
+    """One thing someone (or the system) did: appended once, never rewritten or deleted.
+
+    A submission with events cannot be deleted, nor a user who acted (PROTECT): accounts are
+    deactivated instead, and ``actor_name`` keeps the name as it was when they acted.
+    """
+
+    # Empty for what is about no one submission: a rule-set or recommendation edit, a statewide export.
+    submission = models.ForeignKey(Submission, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="audit_events")
+    # The submission's district (set on save), or the district a file was about: the audit search filters on it.
+    district = models.ForeignKey("districts.District", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="audit_events")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    # The actor's name as it was when they acted: the trail still says who if the account is renamed.
     actor_name = models.CharField(max_length=300, blank=True)
     action = models.CharField(max_length=50)
     from_status = models.CharField(max_length=20, blank=True)
     to_status = models.CharField(max_length=20, blank=True)
+    # What was acted on, in words, when it is not the submission's status: a file, a rule set, an entry.
+    subject = models.CharField(max_length=300, blank=True)
+    # Before and after of each edited value: [{"field": "INT-01.band", "before": 0.15, "after": 0.2}].
+    changes = models.JSONField(default=list, blank=True)
     note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The deletion collector and related managers use this one too, so they cannot go around it.
+        base_manager_name = "objects"
+        indexes = [models.Index(fields=["action", "created_at"], name="auditevent_action_time")]
 
     def save(self, *args, **kwargs):
         # Append-only: an event, once written, is never rewritten.
         if not self._state.adding:
-            raise ValueError("Audit events are append-only.")
+            raise AuditTrailIsAppendOnly("Audit events are append-only.")
         if self.actor is not None and not self.actor_name:
             name = f"{self.actor.get_full_name() or self.actor.username} ({self.actor.username})"
             # A 301-character full name and a 150-character username exceed the column.
             self.actor_name = name[: AuditEvent._meta.get_field("actor_name").max_length]
+        if self.submission is not None and self.district_id is None:
+            self.district_id = self.submission.district_id
+        self.subject = self.subject[: AuditEvent._meta.get_field("subject").max_length]
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        raise AuditTrailIsAppendOnly("Audit events are append-only: they cannot be deleted.")
+
     def __str__(self) -> str:
-        return f"{self.action}: {self.from_status} -> {self.to_status}"
+        if self.from_status or self.to_status:
+            return f"{self.action}: {self.from_status} -> {self.to_status}"
+        return f"{self.action}: {self.subject}" if self.subject else self.action
 
 
 class EvaluationOutcome(models.TextChoices):

@@ -5,7 +5,7 @@ from django.db.models import QuerySet
 
 from districts.models import User
 
-from .models import AuditEvent, Comment, CommentVisibility, Submission
+from .models import DOWNLOADED, AuditEvent, Comment, CommentVisibility, Submission
 from .permissions import can_sign_off, sees_every_district
 
 # The audience of everything that leaves the state: district pages, e-mails, exports, the API, PDFs.
@@ -37,7 +37,8 @@ STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_se
 
 
 def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:
-    events = submission.audit_events.select_related("actor")
+    # Who downloaded which file is for the administrators' audit search, not the submission's history.
+    events = submission.audit_events.exclude(action=DOWNLOADED).select_related("actor")
     if _audience(user_or_audience) == DISTRICT:
         events = events.exclude(action__in=STATE_ONLY_ACTIONS)
     return events

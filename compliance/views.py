@@ -25,7 +25,7 @@ from .filters import FindingFilter, ProblemFilter, ReviewQueueFilter
 from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm, UploadForm
 from .forms_review import ReviewCommentForm
 from .http import AuthedRequest, HtmxRequest
-from .models import EvaluationOutcome, Finding, ReportKind, ReviewStatus, Submission
+from .models import EvaluationOutcome, Finding, ReviewStatus, Submission
 from .presenters import (
     event_label,
     finding_context,
@@ -35,9 +35,9 @@ from .presenters import (
     review_summary,
     rule_layout,
 )
-from .reports.exports import EXPORT_KINDS
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
+from .services import downloads
 from .services.portal import next_action, portal_detail_context, report_pending
 from .states import PENDING
 from .states import SubmissionStatus as S
@@ -164,10 +164,12 @@ def template_download(request: AuthedRequest, pk: int) -> FileResponse:
     )
     out.seek(0)
     year = f"-{cycle.school_year}" if cycle else ""
+    name = f"equity-workbook-{district.state_id}{year}.xlsx"
+    downloads.download_record(user=request.user, what="Workbook template", filename=name, district=district)
     return FileResponse(
         out,
         as_attachment=True,
-        filename=f"equity-workbook-{district.state_id}{year}.xlsx",
+        filename=name,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
 
@@ -281,13 +283,10 @@ def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
-    submission = _visible_submission(request, pk)
-    if kind not in ReportKind.values:
+    found = downloads.report_download(submission=_visible_submission(request, pk), kind=kind, user=request.user)
+    if found is None:
         raise Http404("No such report.")
-    report = selectors.report_newest(submission=submission, kind=kind)
-    if report is None:
-        raise Http404("No such report.")
-    name = f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}-{kind}.pdf"
+    report, name = found
     return FileResponse(report.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
 
 
@@ -295,13 +294,11 @@ def report_download(request: AuthedRequest, pk: int, kind: str) -> FileResponse:
 @require_GET
 def export_download(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
     """The CSV exports the PDF points to, from the latest accepted evaluation."""
-    submission = _visible_submission(request, pk)
-    evaluation = selectors.evaluation_accepted_latest(submission=submission)
-    if kind not in EXPORT_KINDS or evaluation is None:
+    found = downloads.submission_export(submission=_visible_submission(request, pk), kind=kind, user=request.user)
+    if found is None:
         raise Http404("No such export.")
-    name = f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}-{kind}.csv"
-    body = services.report_export_csv(evaluation=evaluation, kind=kind)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    body, content_type, name = found
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 

@@ -18,10 +18,12 @@ from django.views.decorators.http import require_GET
 
 from . import permissions, selectors
 from . import selectors_statewide as statewide
+from .http import AuthedRequest
 from .models import ReportingCycle
 from .reports import formatting as fmt
-from .reports.cycle_export import FORMATS, TABLES, VARIANTS, cycle_export
+from .reports.cycle_export import FORMATS, TABLES, VARIANTS
 from .reports.statewide_charts import distribution
+from .services.downloads import cycle_export_download
 from .views import login_required
 
 PER_PAGE = 50
@@ -116,7 +118,7 @@ def statewide_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def statewide_export(request: HttpRequest, pk: int, variant: str, fmt_: str) -> HttpResponse:
+def statewide_export(request: AuthedRequest, pk: int, variant: str, fmt_: str) -> HttpResponse:
     """A cycle export as a download; ``?table=`` picks the CSV's table (else a ZIP of both)."""
     if not permissions.can_export(request.user, variant):
         raise PermissionDenied("Only state staff may download statewide exports.")
@@ -124,7 +126,8 @@ def statewide_export(request: HttpRequest, pk: int, variant: str, fmt_: str) -> 
     table = request.GET.get("table") or None
     if cycle is None or fmt_ not in FORMATS or (table is not None and table not in TABLES):
         raise Http404("No such export.")
-    body, content_type, name = cycle_export(cycle, variant, fmt_, table=table)
+    body, content_type, name = cycle_export_download(cycle=cycle, variant=variant, fmt=fmt_, table=table,
+                                                     user=request.user)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

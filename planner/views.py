@@ -16,6 +16,7 @@ from compliance.http import AuthedRequest
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
 from compliance.rules.planner_effect import suggested_moves
+from compliance.services.downloads import download_record
 from compliance.views import login_required
 
 from . import exports, selectors, services
@@ -202,6 +203,8 @@ def plan_proposed_xlsx(request: AuthedRequest, pk: int) -> HttpResponse:
     blob = exports.proposed_workbook(original, effect.proposed, description[:1000])
     response = HttpResponse(blob, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(ws, "xlsx")}"'
+    download_record(user=request.user, what="What-if plan workbook", filename=_download_name(ws, "xlsx"),
+                    district=ws.district)
     return response
 
 
@@ -217,4 +220,6 @@ def plan_summary_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     pdf = exports.summary_pdf(context, str(settings.BASE_DIR))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(ws, "pdf")}"'
+    download_record(user=request.user, what="What-if plan summary (PDF)", filename=_download_name(ws, "pdf"),
+                    district=ws.district)
     return response

@@ -6,7 +6,8 @@ from ninja import Query, Router, Schema
 
 from compliance import permissions
 from compliance.models import ReportingCycle
-from compliance.reports.cycle_export import XLSX_TYPE, cycle_export
+from compliance.reports.cycle_export import XLSX_TYPE
+from compliance.services import downloads
 
 from .common import ERRORS, Id, binary_file, file_response
 
@@ -30,4 +31,5 @@ def cycle_export_download(request, cycle_id: Id, query: Query[ExportQuery]):
     cycle = ReportingCycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         raise Http404("No such cycle.")
-    return file_response(*cycle_export(cycle, query.variant, query.format, table=query.table))
+    return file_response(*downloads.cycle_export_download(cycle=cycle, variant=query.variant, fmt=query.format,
+                                                          table=query.table, user=request.user, via="api"))

@@ -9,6 +9,7 @@ from api.errors import ApiError
 from api.schemas import ErrorOut, FindingOut, ProblemOut, SubmissionOut
 from compliance import selectors, services
 from compliance.models import EvaluationOutcome, ReportKind, Submission
+from compliance.services import downloads
 from compliance.services.downloads import (
     XLSX,
     checked_problems,
@@ -95,21 +96,21 @@ def finding_list(request, submission_id: Id):
             openapi_extra=binary_file("The PDF report.", "application/pdf"))
 def report_download(request, submission_id: Id, kind: ReportKind = ReportKind.EVALUATION):
     """The newest PDF report of the submission (the findings report, or ``kind=decision``)."""
-    submission = visible_submission(request, submission_id)
-    report = selectors.report_newest(submission=submission, kind=kind)
-    if report is None:
+    found = downloads.report_download(submission=visible_submission(request, submission_id), kind=kind,
+                                      user=request.user, via="api")
+    if found is None:
         raise Http404("No report yet.")
+    report, name = found
     with report.file.open("rb") as f:
-        body = f.read()
-    name = f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}-{kind}.pdf"
-    return file_response(body, "application/pdf", name)
+        return file_response(f.read(), "application/pdf", name)
 
 
 @router.get("/submissions/{submission_id}/marked.xlsx", response=ERRORS,
             openapi_extra=binary_file("The marked workbook.", XLSX))
 def marked_download(request, submission_id: Id):
     """The uploaded workbook with every problem cell highlighted and commented, and a Problems sheet."""
-    marked = submission_marked_workbook(submission=visible_submission(request, submission_id), user=request.user)
+    marked = submission_marked_workbook(submission=visible_submission(request, submission_id), user=request.user,
+                                        via="api")
     if marked is None:
         raise Http404("The workbook has not been checked yet.")
     return file_response(*marked)
@@ -120,7 +121,7 @@ def marked_download(request, submission_id: Id):
 def original_download(request, submission_id: Id):
     """The uploaded workbook exactly as stored."""
     return file_response(*submission_original(submission=visible_submission(request, submission_id),
-                                              user=request.user))
+                                              user=request.user, via="api"))
 
 
 @router.post("/submissions/{submission_id}/certify", response={200: SubmissionOut, **ERRORS})
