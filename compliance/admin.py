@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from compliance.rules.recommendations import validate_entry_dict
 
-from . import services
+from . import admin_rule_sets, services  # noqa: F401  (admin_rule_sets registers RuleSet)
 from .models import (
     AuditEvent,
     Certification,
@@ -24,35 +24,8 @@ from .models import (
     RecommendationEntry,
     Report,
     ReportingCycle,
-    RuleSet,
     Submission,
 )
-
-
-@admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
-    list_display = ("name", "version", "frozen", "created_at")
-    list_filter = ("frozen",)
-    readonly_fields = ("frozen", "created_at", "created_by")
-    actions = ["save_as_new_version"]
-
-    def get_readonly_fields(self, request, obj=None):
-        # A frozen version cannot be edited in place: use the action to make the next version.
-        if obj is not None and obj.frozen:
-            return (*self.readonly_fields, "name", "version", "params")
-        return self.readonly_fields
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-
-    @admin.action(description="Copy as a new editable version")
-    def save_as_new_version(self, request, queryset):
-        for rule_set in queryset:
-            new = services.rule_set_new_version(rule_set=rule_set, user=request.user,
-                                                notes=f"Copied from {rule_set.label}.")
-            self.message_user(request, f"Created {new.label}; edit it, then point a cycle at it.")
 
 
 @admin.register(ReportingCycle)

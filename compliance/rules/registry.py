@@ -369,6 +369,49 @@ def threshold_text(code: str, params: dict[str, Any]) -> str:
     return text
 
 
+# ---------------------------------------------------------------- rule-set parameters
+
+@dataclass(frozen=True, slots=True)
+class Parameter:
+    """One numeric parameter of a rule-set section, for an editing form: its range and its unit.
+
+    The type and range come from ``ruleset.PARAM_SPECS``; the unit and label from the rule's
+    evidence field of the same key (a threshold the findings print), else :data:`_PARAMETER_FIELDS`.
+    """
+
+    section: str
+    key: str
+    kind: str  # "number" or "integer"
+    minimum: float
+    maximum: float
+    unit: str
+    label: str
+
+
+# Parameters no finding prints as evidence: their unit and label.
+_PARAMETER_FIELDS: dict[tuple[str, str], Field] = {
+    ("RES-01", "min_enrollment"): Field("students", "Schools exempt below"),
+    ("RES-02", "min_enrollment"): Field("students", "Schools exempt below"),
+    ("PLAUSIBILITY", "max_enrollment_change"): Field("share", "Enrollment change, at most"),
+    ("PLAUSIBILITY", "max_ppe_over_median"): Field("number", "Spending per pupil over the median, at most (times)"),
+    ("PRIVACY", "min_cell"): Field("students", "Smallest count printed"),
+}
+
+
+def parameters(section: str) -> list[Parameter]:
+    """The numeric parameters of one rule-set section, in ``ruleset.PARAM_SPECS`` order."""
+    found = []
+    for key, (kind, lo, hi) in ruleset.PARAM_SPECS[section].items():
+        spec = _PARAMETER_FIELDS.get((section, key)) or evidence_fields(section)[key]
+        found.append(Parameter(section, key, kind, lo, hi, spec.unit, spec.label))
+    return found
+
+
+def has_severity(section: str) -> bool:
+    """Whether the section is a rule with a severity of its own (INT-04 grades by level instead)."""
+    return "severity" in ruleset.DEFAULT_PARAMS[section]
+
+
 def undeclared(code: str, evidence: Mapping[str, Any]) -> list[str]:
     """Evidence paths a rule emitted that the registry does not declare, or whose value has
     another type than the declared unit allows ("deviations[].group: str, not share")."""
