@@ -7,6 +7,7 @@ from unittest import mock
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import ProtectedError
 from django.urls import reverse
 
 from compliance import permissions, services
@@ -189,9 +190,12 @@ def test_the_district_answers_each_action_and_the_reviewer_accepts_or_asks_again
 def test_an_audit_event_keeps_the_actors_name_and_is_never_rewritten(reviewed):
     gone = user_factory(Role.STATE_REVIEWER, username="gone", first_name="Lee", last_name="Park")
     event = AuditEvent.objects.create(submission=reviewed, actor=gone, action="commented")
-    gone.delete()
+    with pytest.raises(ProtectedError):
+        gone.delete()  # once they acted, an account is deactivated, never deleted
+    gone.first_name, gone.is_active = "Leigh", False
+    gone.save()
     event.refresh_from_db()
-    assert (event.actor, event.actor_name) == (None, "Lee Park (gone)")
+    assert (event.actor, event.actor_name) == (gone, "Lee Park (gone)")
     event.note = "rewritten"
     with pytest.raises(ValueError, match="append-only"):
         event.save()
