@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 
 from compliance.rules.recommendations import validate_entry_dict
 
-from . import admin_rule_sets, services  # noqa: F401  (admin_rule_sets registers RuleSet)
+from . import admin_audit, admin_rule_sets, services  # noqa: F401  (they register AuditEvent and RuleSet)
 from .models import (
     AuditEvent,
     Certification,
@@ -46,7 +46,8 @@ class ReadOnlyInline(admin.TabularInline):
 
 class AuditInline(ReadOnlyInline):
     model = AuditEvent
-    fields = ("created_at", "actor", "action", "from_status", "to_status", "note")
+    # actor_name, not actor: the name as it was, and no query per row.
+    fields = ("created_at", "actor_name", "action", "from_status", "to_status", "subject", "note")
 
 
 @admin.register(Submission)
@@ -69,19 +70,6 @@ class SubmissionAdmin(admin.ModelAdmin):
                 services.submission_queue(submission=submission, actor=request.user)
             except services.IllegalTransition as exc:
                 self.message_user(request, str(exc), messages.WARNING)
-
-
-@admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "submission", "actor", "action", "from_status", "to_status")
-    list_filter = ("action", "to_status")
-    readonly_fields = [f.name for f in AuditEvent._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the audit trail is append-only
 
 
 class ProblemInline(ReadOnlyInline):

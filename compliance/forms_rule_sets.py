@@ -168,6 +168,6 @@ def change_rows(changes: list[dict[str, Any]]) -> list[dict[str, str]]:
         param = parameter_of(path)
         label = param.label if param else {"enabled": "Rule turned on", "severity": "Severity"}.get(key, key or path)
         rule = f"{code} {registry.section_name(code)}" if code in ruleset.PARAM_SPECS else ""
-        rows.append({"rule": rule, "parameter": label if rule else path.capitalize(),
+        rows.append({"rule": rule, "parameter": label if rule else path[:1].upper() + path[1:],
                      "before": value_text(param, change["before"]), "after": value_text(param, change["after"])})
     return rows
