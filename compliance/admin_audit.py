@@ -17,7 +17,7 @@ from django.contrib import admin
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 
@@ -67,7 +67,8 @@ class AuditSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action"), *((a, action_label(a)) for a in audit_actions())]
+        action = cast(forms.ChoiceField, self.fields["action"])
+        action.choices = [("", "Any action"), *((a, action_label(a)) for a in audit_actions())]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -139,7 +140,7 @@ class AuditEventAdmin(AdminPageMixin, admin.ModelAdmin):
         event = (AuditEvent.objects.select_related("submission__district", "submission__cycle", "district")
                  .filter(pk=unquote(object_id)).first())
         if event is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            raise Http404("No such audit event.")
         return self.render_page(request, "admin/compliance/auditevent/detail.html", f"Audit event #{event.pk}",
                                 event=event, action=action_label(event.action), submission=submission_text(event),
                                 what=what_text(event), rows=event_change_rows(event))

@@ -7,15 +7,17 @@ confirm page (the changes against the version as saved, and against the previous
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+
+from districts.models import User
 
 from .forms_rule_sets import RuleSetParamsForm, change_rows, value_text
 from .models import RuleSet
@@ -41,6 +43,10 @@ class AdminPageMixin:
     def render_page(self, request: HttpRequest, template: str, title: str, **context: Any) -> TemplateResponse:
         base = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title}
         return TemplateResponse(request, template, {**base, **context})
+
+
+def acting(request: HttpRequest) -> User:
+    return cast(User, request.user)  # the admin's pages are for signed-in staff only
 
 
 def parameter_rows(params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -79,7 +85,7 @@ class RuleSetAdmin(AdminPageMixin, admin.ModelAdmin):
             if RuleSet.objects.filter(name=form.cleaned_data["name"]).exists():
                 form.add_error("name", "A rule set of that name exists: copy its newest version to change it.")
             elif request.POST.get("step") == "confirm":
-                new = rule_set_create(name=form.cleaned_data["name"], params=form.params(), user=request.user,
+                new = rule_set_create(name=form.cleaned_data["name"], params=form.params(), user=acting(request),
                                       notes=form.cleaned_data["notes"], reason=form.cleaned_data["reason"])
                 messages.success(request, f"Saved {new.label}. Point a reporting cycle at it to use it.")
                 return HttpResponseRedirect(reverse("admin:compliance_ruleset_change", args=[new.pk]))
@@ -92,7 +98,7 @@ class RuleSetAdmin(AdminPageMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         rule_set = self.get_object(request, unquote(object_id))
         if rule_set is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+            raise Http404("No such rule set.")
         if not self.has_view_or_change_permission(request, rule_set):
             raise PermissionDenied
         previous = previous_version(rule_set)
@@ -117,7 +123,7 @@ class RuleSetAdmin(AdminPageMixin, admin.ModelAdmin):
 
     def _save(self, request, form, rule_set: RuleSet, previous: RuleSet | None) -> HttpResponse:
         try:
-            changes = rule_set_edit(rule_set=rule_set, params=form.params(), user=request.user,
+            changes = rule_set_edit(rule_set=rule_set, params=form.params(), user=acting(request),
                                     notes=form.cleaned_data["notes"], reason=form.cleaned_data["reason"],
                                     expected_digest=request.POST.get("base", ""))
         except ValidationError as exc:
@@ -138,7 +144,7 @@ class RuleSetAdmin(AdminPageMixin, admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         rule_set = get_object_or_404(RuleSet, pk=unquote(object_id))
-        new = rule_set_new_version(rule_set=rule_set, user=request.user, notes=f"Copied from {rule_set.label}.")
+        new = rule_set_new_version(rule_set=rule_set, user=acting(request), notes=f"Copied from {rule_set.label}.")
         messages.success(request, f"Created {new.label}, a copy of {rule_set.label}: edit it, then point a cycle "
                                   "at it.")
         return HttpResponseRedirect(reverse("admin:compliance_ruleset_change", args=[new.pk]))
@@ -146,7 +152,7 @@ class RuleSetAdmin(AdminPageMixin, admin.ModelAdmin):
     @admin.action(description="Copy as a new editable version")
     def save_as_new_version(self, request, queryset):
         for rule_set in queryset:
-            new = rule_set_new_version(rule_set=rule_set, user=request.user, notes=f"Copied from {rule_set.label}.")
+            new = rule_set_new_version(rule_set=rule_set, user=acting(request), notes=f"Copied from {rule_set.label}.")
             self.message_user(request, f"Created {new.label}; edit it, then point a cycle at it.")
 
     # --- Parts ---

@@ -79,9 +79,9 @@ class RuleSetParamsForm(forms.Form):
                              widget=forms.Textarea(attrs={"rows": 2}))
     notes = forms.CharField(label="Notes on this version", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, params: dict[str, Any], with_name: bool = False, **kwargs):
-        initial = kwargs.pop("initial", None) or {}
-        super().__init__(*args, initial={**_initial(params), **initial}, **kwargs)
+    def __init__(self, data=None, *, params: dict[str, Any], with_name: bool = False,
+                 initial: dict[str, Any] | None = None, **kwargs):
+        super().__init__(data, initial={**_initial(params), **(initial or {})}, **kwargs)
         if with_name:
             self.fields["name"] = forms.CharField(label="Name of the rule set", max_length=100)
             self.order_fields(["name"])
