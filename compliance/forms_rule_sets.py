@@ -127,7 +127,7 @@ class RuleSetParamsForm(forms.Form):
 
 
 def _number_field(param: registry.Parameter) -> forms.Field:
-    lo, hi = to_display(param, param.minimum), to_display(param, param.maximum)
+    lo, hi = (_plain(Decimal(str(to_display(param, v)))) for v in (param.minimum, param.maximum))
     words = unit_words(param)
     help_text = f"Allowed: {lo:g} to {hi:g}" + ("" if words == "index" else f" {words}") + "."
     label = f"{param.label} ({words})"

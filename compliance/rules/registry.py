@@ -393,7 +393,7 @@ _PARAMETER_FIELDS: dict[tuple[str, str], Field] = {
     ("RES-01", "min_enrollment"): Field("students", "Schools exempt below"),
     ("RES-02", "min_enrollment"): Field("students", "Schools exempt below"),
     ("PLAUSIBILITY", "max_enrollment_change"): Field("share", "Enrollment change, at most"),
-    ("PLAUSIBILITY", "max_ppe_over_median"): Field("number", "Spending per pupil over the median, at most (times)"),
+    ("PLAUSIBILITY", "max_ppe_over_median"): Field("number", "Spending per pupil over the median, at most"),
     ("PRIVACY", "min_cell"): Field("students", "Smallest count printed"),
 }
 
