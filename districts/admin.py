@@ -1,7 +1,8 @@
-"""Admin for the directory (districts, schools) and for users with their role and districts."""
+"""Admin for the directory (districts, schools, imported from CSV) and for users with their role and districts."""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .admin_directory import DirectoryImportMixin
 from .models import District, School, User
 
 
@@ -39,7 +40,8 @@ class SchoolInline(admin.TabularInline):
 
 
 @admin.register(District)
-class DistrictAdmin(admin.ModelAdmin):
+class DistrictAdmin(DirectoryImportMixin, admin.ModelAdmin):
+    change_list_template = "admin/districts/district/change_list.html"  # adds "Import from CSV"
     list_display = ("name", "state_id", "nces_id", "state", "region")
     list_filter = ("state", "region")
     search_fields = ("name", "state_id", "nces_id")

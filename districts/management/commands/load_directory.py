@@ -2,7 +2,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from districts.services import DIRECTORY_COLUMNS, directory_import_csv
+from districts.services import DIRECTORY_COLUMNS, directory_apply, directory_plan, directory_read_csv
 
 
 class Command(BaseCommand):
@@ -14,10 +14,13 @@ class Command(BaseCommand):
     def handle(self, *args, csv_path, **options):
         try:
             with open(csv_path, newline="", encoding="utf-8-sig") as fh:
-                result = directory_import_csv(fileobj=fh)
+                plan = directory_plan(rows=directory_read_csv(fileobj=fh))
+            directory_apply(plan=plan, note=f"manage.py load_directory {csv_path}")
         except (OSError, ValidationError) as exc:
-            raise CommandError(str(exc)) from exc
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            raise CommandError("\n".join(messages)) from exc
         self.stdout.write(
-            f"Districts: {result.districts_created} created, {result.districts_updated} updated; "
-            f"schools: {result.schools_created} created, {result.schools_updated} updated."
+            f"Districts: {len(plan.districts_added)} added, {len(plan.districts_changed)} changed, "
+            f"{plan.districts_unchanged} unchanged; schools: {len(plan.schools_added)} added, "
+            f"{len(plan.schools_changed)} changed, {plan.schools_unchanged} unchanged."
         )
