@@ -1,13 +1,10 @@
 """Admin for state administrators. Status changes still go through the services."""
 from __future__ import annotations
 
-from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 
-from compliance.rules.recommendations import validate_entry_dict
-
-from . import admin_audit, admin_rule_sets, services  # noqa: F401  (they register AuditEvent and RuleSet)
+# These register AuditEvent, RecommendationEntry and RuleSet with pages of their own.
+from . import admin_audit, admin_recommendations, admin_rule_sets, services  # noqa: F401
 from .models import (
     AuditEvent,
     Certification,
@@ -21,16 +18,20 @@ from .models import (
     Finding,
     NotificationLog,
     Problem,
-    RecommendationEntry,
     Report,
     ReportingCycle,
     Submission,
 )
 
+# What a list row's submission (or evaluation) prints reads: joined in, not one query per row.
+SUBMISSION_ROW = ("submission__district", "submission__cycle")
+EVALUATION_ROW = ("evaluation__submission__district", "evaluation__submission__cycle")
+
 
 @admin.register(ReportingCycle)
 class ReportingCycleAdmin(admin.ModelAdmin):
     list_display = ("school_year", "opens_on", "due_on", "closes_on", "rule_set")
+    list_select_related = ("rule_set",)
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -80,6 +81,7 @@ class ProblemInline(ReadOnlyInline):
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
     list_display = ("submission", "rule_set_label", "outcome", "started_at", "finished_at")
+    list_select_related = SUBMISSION_ROW
     list_filter = ("outcome",)
     readonly_fields = [f.name for f in Evaluation._meta.fields]
     inlines = [ProblemInline]
@@ -102,12 +104,14 @@ class RecordAdmin(admin.ModelAdmin):
 @admin.register(Problem)
 class ProblemAdmin(RecordAdmin):
     list_display = ("evaluation", "code", "severity", "sheet", "row", "column")
+    list_select_related = EVALUATION_ROW
     list_filter = ("severity", "code")
 
 
 @admin.register(Finding)
 class FindingAdmin(RecordAdmin):
     list_display = ("evaluation", "rule", "severity", "scope", "school_id", "band", "review_status")
+    list_select_related = EVALUATION_ROW
     list_filter = ("rule", "severity", "review_status")
     search_fields = ("school_id", "message")
 
@@ -115,11 +119,13 @@ class FindingAdmin(RecordAdmin):
 @admin.register(Comment)
 class CommentAdmin(RecordAdmin):
     list_display = ("submission", "author", "visibility", "created_at")
+    list_select_related = (*SUBMISSION_ROW, "author")
 
 
 @admin.register(Decision)
 class DecisionAdmin(RecordAdmin):
     list_display = ("submission", "outcome", "decided_by", "decided_at")
+    list_select_related = (*SUBMISSION_ROW, "decided_by")
 
 
 @admin.register(DecisionProposal)
@@ -156,40 +162,8 @@ class DeadlineReminderAdmin(RecordAdmin):
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
     list_display = ("submission", "kind", "sha256", "size", "created_at")
+    list_select_related = SUBMISSION_ROW
     readonly_fields = [f.name for f in Report._meta.fields]
-
-
-class RecommendationEntryForm(forms.ModelForm):
-    class Meta:
-        model = RecommendationEntry
-        fields = ("key", "title", "body", "rule_codes", "conditions", "sources", "active")
-
-    def clean(self):
-        super().clean()
-        data = self.cleaned_data
-        fields = ("key", "title", "body", "rule_codes", "conditions", "sources")
-        errors = validate_entry_dict({k: data.get(k) for k in fields})
-        if errors:
-            raise ValidationError(errors)
-        return data
-
-
-@admin.register(RecommendationEntry)
-class RecommendationEntryAdmin(admin.ModelAdmin):
-    form = RecommendationEntryForm
-    list_display = ("key", "version", "title", "active")
-    list_filter = ("active",)
-    search_fields = ("key", "title", "body")
-
-    def save_model(self, request, obj, form, change):
-        if change:
-            # Content is versioned: an edit is saved as the next version and the old one kept,
-            # so a report can always show the advice as it was given.
-            latest = RecommendationEntry.objects.filter(key=obj.key).order_by("-version").first()
-            obj.pk = None
-            obj._state.adding = True
-            obj.version = (latest.version if latest else 0) + 1
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(EquityAssistanceRegion)

@@ -12,7 +12,13 @@ from typing import Any
 from . import remedies
 from .labels import group_noun
 from .model import RuleFinding, RuleRecommendation, SchoolRow, WorkbookData
-from .recommendation_library import DEFAULT_EAC_REGIONS, DEFAULT_LIBRARY, PLACEHOLDER_RE, STATE_NAMES, LibraryEntry
+from .recommendation_library import (
+    DEFAULT_EAC_REGIONS,
+    DEFAULT_LIBRARY,
+    LibraryEntry,
+    fill_placeholders,
+    state_values,
+)
 from .ruleset import section
 
 
@@ -145,9 +151,7 @@ def _holds(cond: dict[str, Any], f: RuleFinding, ctx: _Context) -> bool:
     return True
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
-    # An unknown placeholder stays as written (validation refuses it in edited entries).
-    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+_fill = fill_placeholders
 
 
 def _money(x: float) -> str:
@@ -259,10 +263,7 @@ def _placeholder_values(f: RuleFinding, ctx: _Context) -> dict[str, str]:
         "district_schools": str(len(ctx.schools)),
         "school_id": f.school_id or "",
         "school_name": school.school_name if school else "",
-        "state": STATE_NAMES.get(code, code) if code else "your state",
-        "region": eac["region"] if eac else "",
-        "center": eac["center"] if eac else "regional Equity Assistance Center",
-        "operator": eac["operator"] if eac else "",
+        **state_values(code, eac),
     }
 
 

@@ -1,10 +1,11 @@
 """The library and the EAC table are data in the database: seeded, editable, versioned, used."""
 from __future__ import annotations
 
-import pytest
-from django.contrib.admin.sites import site
-from django.test import RequestFactory
+import json
 
+import pytest
+
+from compliance.admin_recommendations import RecommendationForm
 from compliance.models import EquityAssistanceRegion, RecommendationEntry
 from compliance.rules.model import RuleFinding
 from compliance.rules.recommendations import DEFAULT_LIBRARY, recommend
@@ -19,20 +20,14 @@ def test_library_and_regions_are_seeded_from_the_defaults():
 
 
 @pytest.mark.django_db
-def test_admin_edit_saves_a_new_version_and_evaluation_uses_it(admin_user):
+def test_admin_edit_saves_a_new_version_and_evaluation_uses_it(admin_client):
     entry = RecommendationEntry.objects.get(key="equity-assistance-center", version=1)
-    admin = site._registry[RecommendationEntry]
-    request = RequestFactory().post("/")
-    request.user = admin_user
-    form_class = admin.get_form(request, entry)
-    data = {"key": entry.key, "title": "Call your regional Equity Assistance Center today", "body": entry.body,
-            "rule_codes": __import__("json").dumps(entry.rule_codes),
-            "conditions": __import__("json").dumps(entry.conditions),
-            "sources": __import__("json").dumps(entry.sources), "active": "on"}
-    form = form_class(data, instance=entry)
-    assert form.is_valid(), form.errors
-    obj = form.save(commit=False)
-    admin.save_model(request, obj, form, change=True)
+    data = {"title": "Call your regional Equity Assistance Center today", "body": entry.body,
+            "rule_codes": entry.rule_codes, "conditions": json.dumps(entry.conditions),
+            "sources": "\n".join(entry.sources), "active": "on", "reason": "Plainer title", "step": "confirm",
+            "expected": "1"}
+    response = admin_client.post(f"/admin/compliance/recommendationentry/{entry.pk}/change/", data)
+    assert response.status_code == 302
     versions = list(RecommendationEntry.objects.filter(key=entry.key).values_list("version", "title"))
     assert versions == [(2, "Call your regional Equity Assistance Center today"),
                         (1, RecommendationEntry.objects.get(key=entry.key, version=1).title)]
@@ -48,11 +43,8 @@ def test_admin_edit_saves_a_new_version_and_evaluation_uses_it(admin_user):
     assert any("Corrected Center Name" in (r.body + r.title) for r in findings[0].recommendations)
 
 
-@pytest.mark.django_db
-def test_invalid_entry_is_refused_by_the_admin_form(admin_user):
-    admin = site._registry[RecommendationEntry]
-    request = RequestFactory().post("/")
-    request.user = admin_user
-    form = admin.get_form(request)({"key": "x", "title": "T", "body": "B", "rule_codes": '["NOPE-99"]',
-                                    "conditions": '{"max_schools_in_band": "many"}', "sources": "[]"})
+def test_invalid_entry_is_refused_by_the_admin_form():
+    form = RecommendationForm({"key": "x", "title": "T", "body": "B", "rule_codes": ["INT-01"],
+                               "conditions": '{"max_schools_in_band": "many"}', "reason": "r"})
     assert not form.is_valid()
+    assert form.errors["conditions"] == ["conditions.max_schools_in_band: must be a whole number, 0 or more."]
