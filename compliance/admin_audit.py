@@ -137,9 +137,10 @@ class AuditEventAdmin(AdminPageMixin, admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if not self.has_view_permission(request):
             raise PermissionDenied
-        event = (AuditEvent.objects.select_related("submission__district", "submission__cycle", "district")
-                 .filter(pk=unquote(object_id)).first())
-        if event is None:
+        found = self.get_object(request, unquote(object_id))  # None for an id that is no number, too
+        event = found and (AuditEvent.objects.select_related("submission__district", "submission__cycle", "district")
+                           .get(pk=found.pk))
+        if not event:
             raise Http404("No such audit event.")
         return self.render_page(request, "admin/compliance/auditevent/detail.html", f"Audit event #{event.pk}",
                                 event=event, action=action_label(event.action), submission=submission_text(event),

@@ -35,18 +35,22 @@ class RecommendationForm(forms.Form):
 
     key = forms.SlugField(label="Key", max_length=60, help_text="Lower-case letters, digits and hyphens; fixed once "
                           "saved (each edit is a new version of the same key).")
-    title = forms.CharField(label="Title", max_length=200)
-    body = forms.CharField(label="Text", widget=forms.Textarea(attrs={"rows": 8}), help_text=(
-        "Separate paragraphs with a blank line. Placeholders, filled in for each district: "
-        + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + "."))
+    title = forms.CharField(label="Title", max_length=200, widget=forms.TextInput(attrs={"class": "vTextField"}))
+    body = forms.CharField(
+        label="Text", widget=forms.Textarea(attrs={"rows": 10, "class": "vLargeTextField"}),
+        help_text="Separate paragraphs with a blank line. Placeholders, filled in for each district: "
+                  + ", ".join("{" + p + "}" for p in PLACEHOLDERS) + ".")
     rule_codes = forms.MultipleChoiceField(
         label="Rules it answers", widget=forms.CheckboxSelectMultiple,
         choices=[(EVERY_RULE, "Every rule, commendations too (*)"),
                  *((code, f"{code} {spec.name}") for code, spec in RULES.items())])
-    conditions = forms.JSONField(label="When it applies (JSON)", required=False, widget=forms.Textarea(
-        attrs={"rows": 3}), help_text="An object of conditions, all of which must hold; {} for always. Keys: "
-        + ", ".join(CONDITION_KEYS) + ".")
-    sources = forms.CharField(label="Sources", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+    conditions = forms.JSONField(
+        label="When it applies (JSON)", required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
+        help_text="An object of conditions, all of which must hold; {} for always. Keys: "
+                  + ", ".join(CONDITION_KEYS) + ".")
+    sources = forms.CharField(label="Sources", required=False,
+                              widget=forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
                               help_text="One per line: a web address or a citation.")
     active = forms.BooleanField(label="In use (offered in reports)", required=False)
     reason = forms.CharField(label="Why this change (kept in the audit trail)", max_length=2000,
@@ -132,7 +136,7 @@ class RecommendationEntryAdmin(AdminPageMixin, admin.ModelAdmin):
         return self._edit(request, None, RecommendationForm(request.POST or None, initial={"active": True}))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        entry = RecommendationEntry.objects.filter(pk=unquote(object_id)).first()
+        entry = self.get_object(request, unquote(object_id))  # None for an id that is no number, too
         if entry is None:
             raise Http404("No such recommendation.")
         if not self.has_change_permission(request, entry):

@@ -13,7 +13,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 
@@ -143,7 +142,9 @@ class RuleSetAdmin(AdminPageMixin, admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_add_permission(request):
             raise PermissionDenied
-        rule_set = get_object_or_404(RuleSet, pk=unquote(object_id))
+        rule_set = self.get_object(request, unquote(object_id))
+        if rule_set is None:
+            raise Http404("No such rule set.")
         new = rule_set_new_version(rule_set=rule_set, user=acting(request), notes=f"Copied from {rule_set.label}.")
         messages.success(request, f"Created {new.label}, a copy of {rule_set.label}: edit it, then point a cycle "
                                   "at it.")

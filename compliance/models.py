@@ -367,6 +367,7 @@ class RecommendationEntry(models.Model):
 
     class Meta:
         ordering = ["key", "-version"]
+        verbose_name_plural = "recommendation entries"
         constraints = [models.UniqueConstraint(fields=["key", "version"], name="recommendation_key_version_unique")]
 
     def __str__(self) -> str:
