@@ -152,3 +152,25 @@ def test_downloads_stay_off_the_submission_pages_history(client, evaluated, subm
     assert [e.action for e, _ in page.context["events"]] == [
         "uploaded", "status:queued", "evaluation_started", "evaluation_finished"]
     assert len(downloads()) == 1
+
+
+@pytest.mark.django_db
+def test_what_if_plan_downloads_are_recorded_against_the_district(client):
+    from django.urls import reverse
+
+    from planner.models import Plan
+    from tests.planner.conftest import make_zoned_district
+
+    district, _, user, _ = make_zoned_district()
+    client.force_login(user)
+    client.post(reverse("planner_draft_lever_add", args=[district.pk]),
+                {"kind": "close", "school_id": "0312"})
+    client.post(reverse("planner_draft_save", args=[district.pk]), {"name": "Close Oak"})
+    plan = Plan.objects.get()
+    assert client.get(reverse("planner_plan_proposed", args=[plan.pk])).status_code == 200
+    assert client.get(reverse("planner_plan_summary", args=[plan.pk])).status_code == 200
+    who = f"{user.get_full_name()} (dana.district)"
+    assert downloads() == [
+        (who, None, district.pk, "What-if plan workbook: riverside-county-schools-close-oak.xlsx", ""),
+        (who, None, district.pk, "What-if plan summary (PDF): riverside-county-schools-close-oak.pdf", ""),
+    ]
