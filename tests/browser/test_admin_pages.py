@@ -25,17 +25,9 @@ from tests.factories import (
     user_factory,
 )
 
+from .test_pages import no_console_errors  # noqa: F401  (autouse: a CSP refusal or a 404 fails the test)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture(autouse=True)
-def no_console_errors(page: Page):
-    """Fail on any console error: CSP refusals (inline script/style) show up there."""
-    errors: list[str] = []
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield
-    assert errors == []
 
 
 def assert_accessible(page: Page, name: str) -> None:
