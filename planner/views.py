@@ -11,7 +11,6 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance import permissions
 from compliance.http import AuthedRequest
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
@@ -21,6 +20,7 @@ from compliance.views import login_required
 from . import exports, selectors, services
 from .forms import LEVER_FORMS, PlanNameForm
 from .presenters import effect_context, lever_text
+from .summary import DETAILS, summary_context
 from .workspace import NothingToPlan, Workspace, district_workspace, plan_workspace, safe_effect
 
 
@@ -212,9 +212,10 @@ def plan_summary_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     effect, error = safe_effect(ws)
     if effect is None:
         return _page(request, ws, error=error)
-    context = {**effect_context(effect, ws.levers(), ws.names()), "plan": ws.plan, "district": ws.district,
-               "submission": ws.submission, "can_view": permissions.can_view_plan(request.user, ws.plan)}
-    pdf = exports.summary_pdf(context, str(settings.BASE_DIR))
+    levers, names, schools = ws.levers(), ws.names(), ws.schools()
+    contexts = ({**summary_context(effect, levers, names, schools, detail), "plan": ws.plan,
+                 "district": ws.district, "submission": ws.submission} for detail in DETAILS)
+    pdf = exports.summary_pdf(contexts, str(settings.BASE_DIR))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(ws, "pdf")}"'
     return response
