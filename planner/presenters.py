@@ -89,6 +89,15 @@ def changed_schools(effect: PlanEffect, names: dict[str, str]) -> list[dict[str,
     } for r in effect.proposed]
 
 
+def announcement(done: str, effect: PlanEffect | None) -> str:
+    """What the page's live region reads out after a change: what was done, the verdict, the district's flags."""
+    if effect is None:
+        return done
+    now, after = len(effect.flagged_before[None]), len(effect.flagged_after[None])
+    return (f"{done} INT-05 verdict: {VERDICTS[effect.verdict][0]}. Schools flagged by INT-01/02/03 in the "
+            f"district: {now} now, {after} after the plan.")
+
+
 def effect_context(effect: PlanEffect | None, levers: list[Lever], names: dict[str, str],
                    remove_urls: list[str] | None = None) -> dict[str, Any]:
     urls = remove_urls or [""] * len(levers)

@@ -11,15 +11,16 @@ from django.shortcuts import redirect, render
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET, require_POST
 
+from compliance import permissions
 from compliance.http import AuthedRequest
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
-from compliance.rules.planner_effect import suggested_moves
+from compliance.rules.planner_effect import suggestion_for_plan
 from compliance.views import login_required
 
 from . import exports, selectors, services
 from .forms import LEVER_FORMS, PlanNameForm
-from .presenters import effect_context, lever_text
+from .presenters import announcement, effect_context, lever_text
 from .summary import DETAILS, summary_context
 from .workspace import NothingToPlan, Workspace, district_workspace, plan_workspace, safe_effect
 
@@ -34,10 +35,13 @@ def _school_bands(ws: Workspace, flagged: set[str]) -> list[dict[str, Any]]:
     } for band in BANDS]
 
 
-def _effect_block(ws: Workspace, error: str = "") -> dict[str, Any]:
+def _effect_block(ws: Workspace, error: str = "", *, announce: str = "", focus: int | str = "") -> dict[str, Any]:
+    """The effect block's context; ``announce`` (htmx only) is read out by the page's live region,
+    ``focus`` is the Remove button (its change's number) or "heading" that takes the focus after a swap."""
     effect, broken = safe_effect(ws)
     levers = ws.levers()
-    return {"ws": ws, "editable": ws.editable, "error": error or broken,
+    return {"ws": ws, "editable": ws.editable, "error": error or broken, "focus": focus,
+            "announce": announcement(announce, effect) if announce and not (error or broken) else "",
             **effect_context(effect, levers, ws.names(), ws.remove_urls(len(levers)))}
 
 
@@ -53,22 +57,31 @@ def _page(request: AuthedRequest, ws: Workspace, *, forms: dict | None = None, e
         "bands": _school_bands(ws, flagged_ids), "band_names": BANDS,
         "plans": selectors.plans_visible_to(user=request.user, district=ws.district),
         "group_headers": block.get("group_headers") or [g.replace("_", " ") for g in RACE_GROUPS],
-        "can_share": bool(ws.plan and ws.plan.created_by_id == request.user.pk and ws.editable),
+        "can_share": bool(ws.plan and permissions.can_share_plan(request.user, ws.plan)),
     })
 
 
-def _after_change(request: AuthedRequest, ws: Workspace, error: str = "", forms: dict | None = None) -> HttpResponse:
-    """htmx: the effect block alone; otherwise post/redirect/get (or the page with the form's errors)."""
+def _after_change(request: AuthedRequest, ws: Workspace, error: str = "", forms: dict | None = None, *,
+                  done: str = "", focus: int | str = "") -> HttpResponse:
+    """htmx: the effect block alone, ``done`` announced and ``focus`` managed; otherwise post/redirect/get
+    with ``done`` as a message (or the page with the form's errors)."""
     if request.htmx:
-        return render(request, "planner/_effect.html", _effect_block(ws, error))
+        return render(request, "planner/_effect.html", _effect_block(ws, error, announce=done, focus=focus))
     if error:
         return _page(request, ws, forms=forms, error=error)
+    if done:
+        messages.success(request, done)
     return redirect(ws.url)
 
 
-def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
+def _editable(ws: Workspace) -> Workspace:
     if not ws.editable:
         raise PermissionDenied("You may look at this plan but not change it.")
+    return ws
+
+
+def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
+    _editable(ws)
     kind = request.POST.get("kind", "")
     form_class = LEVER_FORMS.get(kind)
     if form_class is None:
@@ -83,21 +96,47 @@ def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
     except PlanError as exc:
         return _after_change(request, ws, str(exc), {kind: form})
     ws.save(levers)
-    return _after_change(request, ws)
+    return _after_change(request, ws, done=f"Change {len(levers)} added: {lever_text(levers[-1], ws.names())}.")
 
 
 def _remove(request: AuthedRequest, ws: Workspace, index: int) -> HttpResponse:
-    if not ws.editable:
-        raise PermissionDenied("You may look at this plan but not change it.")
+    _editable(ws)
     levers = ws.levers()
-    if 0 <= index < len(levers):
-        rest = levers[:index] + levers[index + 1:]
-        try:
-            ws.effect(rest)
-        except PlanError as exc:  # a later change needs this one (a move into an opened school)
-            return _after_change(request, ws, f"That change cannot be removed alone: {exc}")
-        ws.save(rest)
-    return _after_change(request, ws)
+    if not 0 <= index < len(levers):
+        return _after_change(request, ws, "That change is no longer in the plan.", focus="heading")
+    rest = levers[:index] + levers[index + 1:]
+    try:
+        ws.effect(rest)
+    except PlanError as exc:  # a later change needs this one (a move into an opened school)
+        return _after_change(request, ws, f"That change cannot be removed alone: {exc}", focus=index + 1)
+    ws.save(rest)
+    # The focus goes to the Remove button now in the removed one's place, else the one before, else the heading.
+    focus: int | str = min(index + 1, len(rest)) if rest else "heading"
+    return _after_change(request, ws, done=f"Change {index + 1} removed: {lever_text(levers[index], ws.names())}.",
+                         focus=focus)
+
+
+def _suggest(request: AuthedRequest, ws: Workspace) -> HttpResponse:
+    _editable(ws)
+    band = request.POST.get("band", "")
+    if band not in BANDS:
+        return _after_change(request, ws, "Choose a grade band.")
+    replace = request.POST.get("mode") == "replace"
+    kept = ws.levers()
+    levers, moves, remedy = suggestion_for_plan(ws.schools(), kept, band,
+                                                selectors.rule_params(submission=ws.submission), replace=replace)
+    if not moves:
+        reason = remedy.get("reason") or "no school of this band is outside the bands"
+        after = " after the changes above" if kept and not replace else ""
+        return _after_change(request, ws, f"No suggestion for the {band} schools{after}: {reason}.")
+    ws.save(levers)
+    students = sum(m.total or 0 for m in moves)
+    n = len(kept)
+    changes = f"{n} change{'' if n == 1 else 's'}"
+    how = (f", in place of the {changes} {'that was' if n == 1 else 'that were'} in the plan" if replace and kept
+           else f", added after the {changes} already in the plan" if kept else "")
+    return _after_change(request, ws, done=f"Suggested {len(moves)} moves ({students:,} students) for the {band} "
+                                           f"schools{how}.")
 
 
 @login_required
@@ -143,18 +182,13 @@ def plan_lever_remove(request: AuthedRequest, pk: int, index: int) -> HttpRespon
 @login_required
 @require_POST
 def draft_suggest(request: AuthedRequest, district_pk: int) -> HttpResponse:
-    ws = district_workspace(request, district_pk)
-    if not ws.editable:
-        raise PermissionDenied("Only the district's users may plan for it.")
-    band = request.POST.get("band", "")
-    if band not in BANDS:
-        return _after_change(request, ws, "Choose a grade band.")
-    moves, remedy = suggested_moves(ws.schools(), band, selectors.rule_params(submission=ws.submission))
-    if not moves:
-        reason = remedy.get("reason") or "no school of this band is outside the bands"
-        return _after_change(request, ws, f"No suggestion for the {band} schools: {reason}.")
-    ws.save(moves)
-    return _after_change(request, ws)
+    return _suggest(request, district_workspace(request, district_pk))
+
+
+@login_required
+@require_POST
+def plan_suggest(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _suggest(request, plan_workspace(request, pk))
 
 
 @login_required

@@ -53,6 +53,12 @@ class Workspace:
             return reverse("planner_plan_lever_add", args=[self.plan.pk])
         return reverse("planner_draft_lever_add", args=[self.district.pk])
 
+    @property
+    def suggest_url(self) -> str:
+        if self.plan:
+            return reverse("planner_plan_suggest", args=[self.plan.pk])
+        return reverse("planner_draft_suggest", args=[self.district.pk])
+
     def remove_urls(self, count: int) -> list[str]:
         if self.plan:
             return [reverse("planner_plan_lever_remove", args=[self.plan.pk, i]) for i in range(count)]
