@@ -1,6 +1,7 @@
 """The planner's pages: thin views over workspace.py, services.py and the pure planner (compliance.rules)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -35,19 +36,35 @@ def _school_bands(ws: Workspace, flagged: set[str]) -> list[dict[str, Any]]:
     } for band in BANDS]
 
 
-def _effect_block(ws: Workspace, error: str = "", *, announce: str = "", focus: int | str = "") -> dict[str, Any]:
-    """The effect block's context; ``announce`` (htmx only) is read out by the page's live region,
-    ``focus`` is the Remove button (its change's number) or "heading" that takes the focus after a swap."""
+# The status line beside each form that changes the plan (a form far down the page shows there what it did).
+STATUS_IDS = [*(f"lever-{kind}-status" for kind in LEVER_FORMS), "suggest-status"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change did: an error, or what was done; the Remove button's number (or "heading") that takes
+    the focus after an in-place update; the status line (STATUS_IDS) of the form that made it."""
+
+    error: str = ""
+    done: str = ""
+    focus: int | str = ""
+    status: str = ""
+
+
+def _effect_block(ws: Workspace, outcome: Outcome = Outcome()) -> dict[str, Any]:
+    """The effect block's context; after an htmx change, also what the live region and status line say."""
     effect, broken = safe_effect(ws)
     levers = ws.levers()
-    return {"ws": ws, "editable": ws.editable, "error": error or broken, "focus": focus,
-            "announce": announcement(announce, effect) if announce and not (error or broken) else "",
+    error = outcome.error or broken
+    return {"ws": ws, "editable": ws.editable, "error": error, "focus": outcome.focus,
+            "announce": announcement(outcome.done, effect) if outcome.done and not error else "",
+            "status": outcome.status, "status_ids": STATUS_IDS if outcome.status else [],
             **effect_context(effect, levers, ws.names(), ws.remove_urls(len(levers)))}
 
 
 def _page(request: AuthedRequest, ws: Workspace, *, forms: dict | None = None, error: str = "") -> HttpResponse:
     schools = ws.schools()
-    block = _effect_block(ws, error)
+    block = _effect_block(ws, Outcome(error=error))
     flagged = set(ws.baseline().flags.nonzero()[0].tolist())
     flagged_ids = {ws.baseline().table.school_ids[i] for i in flagged}
     lever_forms = {k: (forms or {}).get(k) or cls(schools=schools) for k, cls in LEVER_FORMS.items()}
@@ -61,16 +78,15 @@ def _page(request: AuthedRequest, ws: Workspace, *, forms: dict | None = None, e
     })
 
 
-def _after_change(request: AuthedRequest, ws: Workspace, error: str = "", forms: dict | None = None, *,
-                  done: str = "", focus: int | str = "") -> HttpResponse:
-    """htmx: the effect block alone, ``done`` announced and ``focus`` managed; otherwise post/redirect/get
-    with ``done`` as a message (or the page with the form's errors)."""
+def _after_change(request: AuthedRequest, ws: Workspace, outcome: Outcome, forms: dict | None = None) -> HttpResponse:
+    """htmx: the effect block alone, what was done announced and the focus managed; otherwise
+    post/redirect/get with what was done as a message (or the page with the form's errors)."""
     if request.htmx:
-        return render(request, "planner/_effect.html", _effect_block(ws, error, announce=done, focus=focus))
-    if error:
-        return _page(request, ws, forms=forms, error=error)
-    if done:
-        messages.success(request, done)
+        return render(request, "planner/_effect.html", _effect_block(ws, outcome))
+    if outcome.error:
+        return _page(request, ws, forms=forms, error=outcome.error)
+    if outcome.done:
+        messages.success(request, outcome.done)
     return redirect(ws.url)
 
 
@@ -85,42 +101,44 @@ def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
     kind = request.POST.get("kind", "")
     form_class = LEVER_FORMS.get(kind)
     if form_class is None:
-        return _after_change(request, ws, "Unknown kind of change.")
+        return _after_change(request, ws, Outcome(error="Unknown kind of change."))
+    status = f"lever-{kind}-status"
     form = form_class(request.POST, schools=ws.schools())
     if not form.is_valid():
         text = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _after_change(request, ws, text, {kind: form})
+        return _after_change(request, ws, Outcome(error=text, status=status), {kind: form})
     levers = [*ws.levers(), form.lever()]
     try:
         ws.effect(levers)  # refuse a change that cannot apply, before it is kept
     except PlanError as exc:
-        return _after_change(request, ws, str(exc), {kind: form})
+        return _after_change(request, ws, Outcome(error=str(exc), status=status), {kind: form})
     ws.save(levers)
-    return _after_change(request, ws, done=f"Change {len(levers)} added: {lever_text(levers[-1], ws.names())}.")
+    done = f"Change {len(levers)} added: {lever_text(levers[-1], ws.names())}."
+    return _after_change(request, ws, Outcome(done=done, status=status))
 
 
 def _remove(request: AuthedRequest, ws: Workspace, index: int) -> HttpResponse:
     _editable(ws)
     levers = ws.levers()
     if not 0 <= index < len(levers):
-        return _after_change(request, ws, "That change is no longer in the plan.", focus="heading")
+        return _after_change(request, ws, Outcome(error="That change is no longer in the plan.", focus="heading"))
     rest = levers[:index] + levers[index + 1:]
     try:
         ws.effect(rest)
     except PlanError as exc:  # a later change needs this one (a move into an opened school)
-        return _after_change(request, ws, f"That change cannot be removed alone: {exc}", focus=index + 1)
+        return _after_change(request, ws, Outcome(error=f"That change cannot be removed alone: {exc}",
+                                                  focus=index + 1))
     ws.save(rest)
     # The focus goes to the Remove button now in the removed one's place, else the one before, else the heading.
-    focus: int | str = min(index + 1, len(rest)) if rest else "heading"
-    return _after_change(request, ws, done=f"Change {index + 1} removed: {lever_text(levers[index], ws.names())}.",
-                         focus=focus)
+    done = f"Change {index + 1} removed: {lever_text(levers[index], ws.names())}."
+    return _after_change(request, ws, Outcome(done=done, focus=min(index + 1, len(rest)) if rest else "heading"))
 
 
 def _suggest(request: AuthedRequest, ws: Workspace) -> HttpResponse:
     _editable(ws)
     band = request.POST.get("band", "")
     if band not in BANDS:
-        return _after_change(request, ws, "Choose a grade band.")
+        return _after_change(request, ws, Outcome(error="Choose a grade band.", status="suggest-status"))
     replace = request.POST.get("mode") == "replace"
     kept = ws.levers()
     levers, moves, remedy = suggestion_for_plan(ws.schools(), kept, band,
@@ -128,15 +146,16 @@ def _suggest(request: AuthedRequest, ws: Workspace) -> HttpResponse:
     if not moves:
         reason = remedy.get("reason") or "no school of this band is outside the bands"
         after = " after the changes above" if kept and not replace else ""
-        return _after_change(request, ws, f"No suggestion for the {band} schools{after}: {reason}.")
+        error = f"No suggestion for the {band} schools{after}: {reason}."
+        return _after_change(request, ws, Outcome(error=error, status="suggest-status"))
     ws.save(levers)
     students = sum(m.total or 0 for m in moves)
     n = len(kept)
     changes = f"{n} change{'' if n == 1 else 's'}"
     how = (f", in place of the {changes} {'that was' if n == 1 else 'that were'} in the plan" if replace and kept
            else f", added after the {changes} already in the plan" if kept else "")
-    return _after_change(request, ws, done=f"Suggested {len(moves)} moves ({students:,} students) for the {band} "
-                                           f"schools{how}.")
+    done = f"Suggested {len(moves)} moves ({students:,} students) for the {band} schools{how}."
+    return _after_change(request, ws, Outcome(done=done, status="suggest-status"))
 
 
 @login_required
