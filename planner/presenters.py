@@ -52,6 +52,12 @@ def area_rows(effect: PlanEffect) -> list[dict[str, Any]]:
     return out
 
 
+def _of(n: int, noun: str, count: Callable[[int], str]) -> str:
+    """'1 Hispanic student', '12 students of two or more races', '<10 white students' (``count`` hid it)."""
+    shown = count(n)
+    return f"{shown} {noun.replace('students', 'student', 1) if shown == '1' else noun}"
+
+
 def lever_text(lever: Lever, names: dict[str, str], count: Callable[[int], str] = str) -> str:
     """One line in words for each lever (the plan's list, the PDF, whose ``count`` hides small numbers)."""
     d = lever_to_json(lever)
@@ -59,13 +65,13 @@ def lever_text(lever: Lever, names: dict[str, str], count: Callable[[int], str] 
     kind = d["kind"]
     if kind == "move":
         if d["total"] is not None:
-            what = f"{count(d['total'])} students"
+            what = _of(d["total"], "students", count)
         else:
-            what = f"{count(d['ed'])} economically disadvantaged students"
+            what = _of(d["ed"], "economically disadvantaged students", count)
         if d["total"] is not None and d["ed"] is not None:
             what += f" ({count(d['ed'])} economically disadvantaged)"
         if d.get("composition"):
-            what += ": " + ", ".join(f"{count(v)} {group_noun(g)}" for g, v in d["composition"].items() if v)
+            what += ": " + ", ".join(_of(v, group_noun(g), count) for g, v in d["composition"].items() if v)
         return f"Move {what} from {n(d['from_id'], d['from_id'])} to {n(d['to_id'], d['to_id'])}"
     if kind == "close":
         to = ", ".join(n(r, r) for r in d["receiving"]) or "no other school"
@@ -108,7 +114,8 @@ def effect_context(effect: PlanEffect | None, levers: list[Lever], names: dict[s
     return {
         "levers": listed,
         "verdict": effect.verdict, "verdict_title": title, "verdict_text": text,
-        "int05": effect.int05, "int06": effect.int06, "lotteries": effect.lotteries,
+        "int05": effect.int05, "int06": effect.int06,
+        "lotteries": [{"name": names.get(lot.school_id, lot.school_id), "lot": lot} for lot in effect.lotteries],
         "areas": area_rows(effect), "changed": changed_schools(effect, names),
         "group_headers": [group_noun(g) for g in RACE_GROUPS],
     }
