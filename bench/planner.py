@@ -10,6 +10,8 @@ Times, for a plan of a zone change and a grade center on the 320-school demo:
      remedy program, re-solved while a rounded plan leaves a school flagged), the one-page PDF summary
      of that suggested plan and its export as the district's workbook.
 Not a test; prints median and worst milliseconds, the ratio to /healthz, and OK/OVER for the target.
+Last run (shared 2-core machine, load average near 8.5): plan_effect 13 ms median; add 84 ms median, 127 ms
+worst; remove 76 / 137 ms; /healthz 3 ms: OK. Suggestion (430 moves) 2.9 s, PDF 1.7 s, workbook export 3.2 s.
 """
 from __future__ import annotations
 
