@@ -141,8 +141,12 @@ def _suggest(request: AuthedRequest, ws: Workspace) -> HttpResponse:
         return _after_change(request, ws, Outcome(error="Choose a grade band.", status="suggest-status"))
     replace = request.POST.get("mode") == "replace"
     kept = ws.levers()
-    levers, moves, remedy = suggestion_for_plan(ws.schools(), kept, band,
-                                                selectors.rule_params(submission=ws.submission), replace=replace)
+    try:
+        levers, moves, remedy = suggestion_for_plan(ws.schools(), kept, band,
+                                                    selectors.rule_params(submission=ws.submission), replace=replace)
+    except PlanError as exc:  # a saved plan whose base changed: its changes cannot be built on
+        return _after_change(request, ws, Outcome(error=f"The plan's changes cannot be built on: {exc}",
+                                                  status="suggest-status"))
     if not moves:
         reason = remedy.get("reason") or "no school of this band is outside the bands"
         after = " after the changes above" if kept and not replace else ""

@@ -93,3 +93,17 @@ def test_a_band_with_nothing_to_do_says_so_and_keeps_the_plan(client, zoned_dist
     assert "No suggestion for the middle schools after the changes above" in body and 'role="alert"' in body
     assert _draft(client, district, sub) == first
     assert "plan-announce" not in body  # the alert says it; nothing else is read out
+
+
+def test_a_plan_whose_changes_no_longer_apply_is_told_why_not_built_on(client, zoned_district):
+    district, sub, user, _ = zoned_district
+    plan = Plan.objects.create(district=district, base_submission=sub, name="Old", created_by=user,
+                               levers=[{"kind": "close", "school_id": "0999", "receiving": []}])
+    _login(client, user)
+    r = client.post(reverse("planner_plan_suggest", args=[plan.pk]), {"band": "elementary"}, HTTP_HX_REQUEST="true")
+    assert r.status_code == 200
+    assert "The plan&#x27;s changes cannot be built on: There is no school 0999 in this district." in r.content.decode()
+    # Replacing them is still possible: the suggestion starts from the district as it is.
+    client.post(reverse("planner_plan_suggest", args=[plan.pk]), {"band": "elementary", "mode": "replace"})
+    plan.refresh_from_db()
+    assert plan.levers and {lv["kind"] for lv in plan.levers} == {"move"}
