@@ -270,8 +270,9 @@ class PlanState:
         opened one with what moved in): what a suggestion made on top of the plan starts from."""
         out = []
         for w in self.schools.values():
-            numbers = {"grade_low": w.grade_low, "grade_high": w.grade_high, "assignment_method": w.assignment_method,
-                       "enrollment_total": w.total, "econ_disadvantaged": w.ed, **w.counts}
+            numbers: dict[str, Any] = {"grade_low": w.grade_low, "grade_high": w.grade_high,
+                                       "assignment_method": w.assignment_method, "enrollment_total": w.total,
+                                       "econ_disadvantaged": w.ed, **w.counts}
             row = self.rows.get(w.school_id)
             if row is None:
                 out.append(SchoolRow(school_id=w.school_id, school_name=w.school_name, title_i=w.title_i, **numbers))
