@@ -250,3 +250,8 @@ def can_edit_plan(user, plan) -> bool:
     """Only the author edits a plan; once shared, any user of the district may."""
     return can_view_plan(user, plan) and can_plan_for(user, plan.district) and (
         plan.created_by_id == user.pk or plan.shared)
+
+
+def can_share_plan(user, plan) -> bool:
+    """Share a plan or stop sharing it: its author, while still one of the district's users."""
+    return can_edit_plan(user, plan) and plan.created_by_id == user.pk

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 from typing import Any
 
 from django.template.loader import render_to_string
@@ -83,9 +84,17 @@ def proposed_workbook(original: bytes, rows: list[ProposedRow], description: str
     return out.getvalue()
 
 
-def summary_pdf(context: dict[str, Any], base_url: str) -> bytes:
-    """The one-page summary as a tagged PDF/UA-1, the way compliance/reports/render.py renders reports."""
+def summary_pdf(contexts: Iterable[dict[str, Any]], base_url: str) -> bytes:
+    """The summary as a tagged PDF/UA-1, the way compliance/reports/render.py renders reports, on one page:
+    ``contexts`` go from the fullest to the barest, and the first that fits one page is printed."""
     from weasyprint import HTML  # heavy import: only when a PDF is asked for
 
-    html = render_to_string("planner/summary_pdf.html", context)
-    return HTML(string=html, base_url=base_url).write_pdf(pdf_variant="pdf/ua-1")
+    document = None
+    for context in contexts:
+        html = render_to_string("planner/summary_pdf.html", context)
+        document = HTML(string=html, base_url=base_url).render(pdf_variant="pdf/ua-1")
+        if len(document.pages) == 1:
+            break
+    if document is None:
+        raise ValueError("No summary to print.")
+    return document.write_pdf(pdf_variant="pdf/ua-1")

@@ -1,6 +1,7 @@
 """How a plan's effect reads on the page and in the PDF: before/after rows, flags, the verdict."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from compliance.rules.labels import group_noun
@@ -25,11 +26,11 @@ MEASURES = (
 )
 
 
-def _get(area: dict[str, Any], path: tuple[str, str]) -> float | None:
+def get_measure(area: dict[str, Any], path: tuple[str, str]) -> float | None:
     return (area.get(path[0]) or {}).get(path[1])
 
 
-def _fmt(x: float | None) -> str:
+def fmt_measure(x: float | None) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
@@ -42,7 +43,8 @@ def area_rows(effect: PlanEffect) -> list[dict[str, Any]]:
         flagged_before, flagged_after = effect.flagged_before[band], effect.flagged_after[band]
         out.append({
             "label": label,
-            "measures": [(name, _fmt(_get(before, p)), _fmt(_get(after, p))) for name, p in MEASURES],
+            "measures": [(name, fmt_measure(get_measure(before, p)), fmt_measure(get_measure(after, p)))
+                         for name, p in MEASURES],
             "flagged_before": len(flagged_before), "flagged_after": len(flagged_after),
             "cleared": sorted(set(flagged_before) - set(flagged_after)),
             "new": sorted(set(flagged_after) - set(flagged_before)),
@@ -50,17 +52,26 @@ def area_rows(effect: PlanEffect) -> list[dict[str, Any]]:
     return out
 
 
-def lever_text(lever: Lever, names: dict[str, str]) -> str:
-    """One line in words for each lever (the plan's list, the PDF)."""
+def _of(n: int, noun: str, count: Callable[[int], str]) -> str:
+    """'1 Hispanic student', '12 students of two or more races', '<10 white students' (``count`` hid it)."""
+    shown = count(n)
+    return f"{shown} {noun.replace('students', 'student', 1) if shown == '1' else noun}"
+
+
+def lever_text(lever: Lever, names: dict[str, str], count: Callable[[int], str] = str) -> str:
+    """One line in words for each lever (the plan's list, the PDF, whose ``count`` hides small numbers)."""
     d = lever_to_json(lever)
     n = names.get
     kind = d["kind"]
     if kind == "move":
-        what = f"{d['total']} students" if d["total"] is not None else f"{d['ed']} economically disadvantaged students"
+        if d["total"] is not None:
+            what = _of(d["total"], "students", count)
+        else:
+            what = _of(d["ed"], "economically disadvantaged students", count)
         if d["total"] is not None and d["ed"] is not None:
-            what += f" ({d['ed']} economically disadvantaged)"
+            what += f" ({count(d['ed'])} economically disadvantaged)"
         if d.get("composition"):
-            what += ": " + ", ".join(f"{v} {group_noun(g)}" for g, v in d["composition"].items() if v)
+            what += ": " + ", ".join(_of(v, group_noun(g), count) for g, v in d["composition"].items() if v)
         return f"Move {what} from {n(d['from_id'], d['from_id'])} to {n(d['to_id'], d['to_id'])}"
     if kind == "close":
         to = ", ".join(n(r, r) for r in d["receiving"]) or "no other school"
@@ -70,8 +81,9 @@ def lever_text(lever: Lever, names: dict[str, str]) -> str:
     if kind == "grade_center":
         parts = [f"{n(s, s)} grades {lo}-{hi}" for s, (lo, hi) in zip(d["school_ids"], d["spans"])]
         return "Grade centers: " + "; ".join(parts)
-    return (f"Lottery at {n(d['school_id'], d['school_id'])}: {d['seats']} seats, target ED share "
-            f"{d['target_ed_share']:.0%}, {d['applicants_ed']} ED and {d['applicants_non_ed']} other applicants")
+    return (f"Lottery at {n(d['school_id'], d['school_id'])}: {count(d['seats'])} seats, target ED share "
+            f"{d['target_ed_share']:.0%}, {count(d['applicants_ed'])} ED and {count(d['applicants_non_ed'])} "
+            "other applicants")
 
 
 def changed_schools(effect: PlanEffect, names: dict[str, str]) -> list[dict[str, Any]]:
@@ -81,6 +93,15 @@ def changed_schools(effect: PlanEffect, names: dict[str, str]) -> list[dict[str,
         "groups": [getattr(r, g) for g in RACE_GROUPS], "ed": r.econ_disadvantaged,
         "grades": f"{r.grade_low}-{r.grade_high}" if r.grade_low else "",
     } for r in effect.proposed]
+
+
+def announcement(done: str, effect: PlanEffect | None) -> str:
+    """What the page's live region reads out after a change: what was done, the verdict, the district's flags."""
+    if effect is None:
+        return done
+    now, after = len(effect.flagged_before[None]), len(effect.flagged_after[None])
+    return (f"{done} INT-05 verdict: {VERDICTS[effect.verdict][0]}. Schools flagged by INT-01/02/03 in the "
+            f"district: {now} now, {after} after the plan.")
 
 
 def effect_context(effect: PlanEffect | None, levers: list[Lever], names: dict[str, str],
@@ -93,7 +114,8 @@ def effect_context(effect: PlanEffect | None, levers: list[Lever], names: dict[s
     return {
         "levers": listed,
         "verdict": effect.verdict, "verdict_title": title, "verdict_text": text,
-        "int05": effect.int05, "int06": effect.int06, "lotteries": effect.lotteries,
+        "int05": effect.int05, "int06": effect.int06,
+        "lotteries": [{"name": names.get(lot.school_id, lot.school_id), "lot": lot} for lot in effect.lotteries],
         "areas": area_rows(effect), "changed": changed_schools(effect, names),
         "group_headers": [group_noun(g) for g in RACE_GROUPS],
     }

@@ -53,7 +53,7 @@ def plan_update(*, user, plan: Plan, name: str | None = None, levers: Sequence[A
 
 
 def plan_share(*, user, plan: Plan, shared: bool = True) -> Plan:
-    if not (permissions.can_edit_plan(user, plan) and plan.created_by_id == user.pk):
+    if not permissions.can_share_plan(user, plan):
         raise PermissionDenied("Only the plan's author may share it.")
     plan.shared = shared
     plan.updated_at = timezone.now()

@@ -1,6 +1,7 @@
 """The planner's pages: thin views over workspace.py, services.py and the pure planner (compliance.rules)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -15,13 +16,14 @@ from compliance import permissions
 from compliance.http import AuthedRequest
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
-from compliance.rules.planner_effect import suggested_moves
+from compliance.rules.planner_effect import suggestion_for_plan
 from compliance.services.downloads import download_record
 from compliance.views import login_required
 
 from . import exports, selectors, services
 from .forms import LEVER_FORMS, PlanNameForm
-from .presenters import effect_context, lever_text
+from .presenters import announcement, effect_context, lever_text
+from .summary import DETAILS, summary_context
 from .workspace import NothingToPlan, Workspace, district_workspace, plan_workspace, safe_effect
 
 
@@ -35,16 +37,35 @@ def _school_bands(ws: Workspace, flagged: set[str]) -> list[dict[str, Any]]:
     } for band in BANDS]
 
 
-def _effect_block(ws: Workspace, error: str = "") -> dict[str, Any]:
+# The status line beside each form that changes the plan (a form far down the page shows there what it did).
+STATUS_IDS = [*(f"lever-{kind}-status" for kind in LEVER_FORMS), "suggest-status"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What a change did: an error, or what was done; the Remove button's number (or "heading") that takes
+    the focus after an in-place update; the status line (STATUS_IDS) of the form that made it."""
+
+    error: str = ""
+    done: str = ""
+    focus: int | str = ""
+    status: str = ""
+
+
+def _effect_block(ws: Workspace, outcome: Outcome = Outcome()) -> dict[str, Any]:
+    """The effect block's context; after an htmx change, also what the live region and status line say."""
     effect, broken = safe_effect(ws)
     levers = ws.levers()
-    return {"ws": ws, "editable": ws.editable, "error": error or broken,
+    error = outcome.error or broken
+    return {"ws": ws, "editable": ws.editable, "error": error, "focus": outcome.focus,
+            "announce": announcement(outcome.done, effect) if outcome.done and not error else "",
+            "status": outcome.status, "status_ids": STATUS_IDS if outcome.status else [],
             **effect_context(effect, levers, ws.names(), ws.remove_urls(len(levers)))}
 
 
 def _page(request: AuthedRequest, ws: Workspace, *, forms: dict | None = None, error: str = "") -> HttpResponse:
     schools = ws.schools()
-    block = _effect_block(ws, error)
+    block = _effect_block(ws, Outcome(error=error))
     flagged = set(ws.baseline().flags.nonzero()[0].tolist())
     flagged_ids = {ws.baseline().table.school_ids[i] for i in flagged}
     lever_forms = {k: (forms or {}).get(k) or cls(schools=schools) for k, cls in LEVER_FORMS.items()}
@@ -54,51 +75,92 @@ def _page(request: AuthedRequest, ws: Workspace, *, forms: dict | None = None, e
         "bands": _school_bands(ws, flagged_ids), "band_names": BANDS,
         "plans": selectors.plans_visible_to(user=request.user, district=ws.district),
         "group_headers": block.get("group_headers") or [g.replace("_", " ") for g in RACE_GROUPS],
-        "can_share": bool(ws.plan and ws.plan.created_by_id == request.user.pk and ws.editable),
+        "can_share": bool(ws.plan and permissions.can_share_plan(request.user, ws.plan)),
     })
 
 
-def _after_change(request: AuthedRequest, ws: Workspace, error: str = "", forms: dict | None = None) -> HttpResponse:
-    """htmx: the effect block alone; otherwise post/redirect/get (or the page with the form's errors)."""
+def _after_change(request: AuthedRequest, ws: Workspace, outcome: Outcome, forms: dict | None = None) -> HttpResponse:
+    """htmx: the effect block alone, what was done announced and the focus managed; otherwise
+    post/redirect/get with what was done as a message (or the page with the form's errors)."""
     if request.htmx:
-        return render(request, "planner/_effect.html", _effect_block(ws, error))
-    if error:
-        return _page(request, ws, forms=forms, error=error)
+        return render(request, "planner/_effect.html", _effect_block(ws, outcome))
+    if outcome.error:
+        return _page(request, ws, forms=forms, error=outcome.error)
+    if outcome.done:
+        messages.success(request, outcome.done)
     return redirect(ws.url)
 
 
-def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
+def _editable(ws: Workspace) -> Workspace:
     if not ws.editable:
         raise PermissionDenied("You may look at this plan but not change it.")
+    return ws
+
+
+def _add(request: AuthedRequest, ws: Workspace) -> HttpResponse:
+    _editable(ws)
     kind = request.POST.get("kind", "")
     form_class = LEVER_FORMS.get(kind)
     if form_class is None:
-        return _after_change(request, ws, "Unknown kind of change.")
+        return _after_change(request, ws, Outcome(error="Unknown kind of change."))
+    status = f"lever-{kind}-status"
     form = form_class(request.POST, schools=ws.schools())
     if not form.is_valid():
         text = " ".join(str(e) for errs in form.errors.values() for e in errs)
-        return _after_change(request, ws, text, {kind: form})
+        return _after_change(request, ws, Outcome(error=text, status=status), {kind: form})
     levers = [*ws.levers(), form.lever()]
     try:
         ws.effect(levers)  # refuse a change that cannot apply, before it is kept
     except PlanError as exc:
-        return _after_change(request, ws, str(exc), {kind: form})
+        return _after_change(request, ws, Outcome(error=str(exc), status=status), {kind: form})
     ws.save(levers)
-    return _after_change(request, ws)
+    done = f"Change {len(levers)} added: {lever_text(levers[-1], ws.names())}."
+    return _after_change(request, ws, Outcome(done=done, status=status))
 
 
 def _remove(request: AuthedRequest, ws: Workspace, index: int) -> HttpResponse:
-    if not ws.editable:
-        raise PermissionDenied("You may look at this plan but not change it.")
+    _editable(ws)
     levers = ws.levers()
-    if 0 <= index < len(levers):
-        rest = levers[:index] + levers[index + 1:]
-        try:
-            ws.effect(rest)
-        except PlanError as exc:  # a later change needs this one (a move into an opened school)
-            return _after_change(request, ws, f"That change cannot be removed alone: {exc}")
-        ws.save(rest)
-    return _after_change(request, ws)
+    if not 0 <= index < len(levers):
+        return _after_change(request, ws, Outcome(error="That change is no longer in the plan.", focus="heading"))
+    rest = levers[:index] + levers[index + 1:]
+    try:
+        ws.effect(rest)
+    except PlanError as exc:  # a later change needs this one (a move into an opened school)
+        return _after_change(request, ws, Outcome(error=f"That change cannot be removed alone: {exc}",
+                                                  focus=index + 1))
+    ws.save(rest)
+    # The focus goes to the Remove button now in the removed one's place, else the one before, else the heading.
+    done = f"Change {index + 1} removed: {lever_text(levers[index], ws.names())}."
+    return _after_change(request, ws, Outcome(done=done, focus=min(index + 1, len(rest)) if rest else "heading"))
+
+
+def _suggest(request: AuthedRequest, ws: Workspace) -> HttpResponse:
+    _editable(ws)
+    band = request.POST.get("band", "")
+    if band not in BANDS:
+        return _after_change(request, ws, Outcome(error="Choose a grade band.", status="suggest-status"))
+    replace = request.POST.get("mode") == "replace"
+    kept = ws.levers()
+    try:
+        levers, moves, remedy = suggestion_for_plan(ws.schools(), kept, band,
+                                                    selectors.rule_params(submission=ws.submission), replace=replace)
+    except PlanError as exc:  # a saved plan whose base changed: its changes cannot be built on
+        return _after_change(request, ws, Outcome(error=f"The plan's changes cannot be built on: {exc}",
+                                                  status="suggest-status"))
+    if not moves:
+        reason = remedy.get("reason") or "no school of this band is outside the bands"
+        after = " after the changes above" if kept and not replace else ""
+        error = f"No suggestion for the {band} schools{after}: {reason}."
+        return _after_change(request, ws, Outcome(error=error, status="suggest-status"))
+    ws.save(levers)
+    students = sum(m.total or 0 for m in moves)
+    n = len(kept)
+    changes = f"{n} change{'' if n == 1 else 's'}"
+    how = (f", in place of the {changes} {'that was' if n == 1 else 'that were'} in the plan" if replace and kept
+           else f", added after the {changes} already in the plan" if kept else "")
+    done = f"Suggested {len(moves)} moves ({students:,} students) for the {band} schools{how}."
+    return _after_change(request, ws, Outcome(done=done, status="suggest-status"))
 
 
 @login_required
@@ -144,18 +206,13 @@ def plan_lever_remove(request: AuthedRequest, pk: int, index: int) -> HttpRespon
 @login_required
 @require_POST
 def draft_suggest(request: AuthedRequest, district_pk: int) -> HttpResponse:
-    ws = district_workspace(request, district_pk)
-    if not ws.editable:
-        raise PermissionDenied("Only the district's users may plan for it.")
-    band = request.POST.get("band", "")
-    if band not in BANDS:
-        return _after_change(request, ws, "Choose a grade band.")
-    moves, remedy = suggested_moves(ws.schools(), band, selectors.rule_params(submission=ws.submission))
-    if not moves:
-        reason = remedy.get("reason") or "no school of this band is outside the bands"
-        return _after_change(request, ws, f"No suggestion for the {band} schools: {reason}.")
-    ws.save(moves)
-    return _after_change(request, ws)
+    return _suggest(request, district_workspace(request, district_pk))
+
+
+@login_required
+@require_POST
+def plan_suggest(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _suggest(request, plan_workspace(request, pk))
 
 
 @login_required
@@ -215,9 +272,10 @@ def plan_summary_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     effect, error = safe_effect(ws)
     if effect is None:
         return _page(request, ws, error=error)
-    context = {**effect_context(effect, ws.levers(), ws.names()), "plan": ws.plan, "district": ws.district,
-               "submission": ws.submission, "can_view": permissions.can_view_plan(request.user, ws.plan)}
-    pdf = exports.summary_pdf(context, str(settings.BASE_DIR))
+    levers, names, schools = ws.levers(), ws.names(), ws.schools()
+    contexts = ({**summary_context(effect, levers, names, schools, detail), "plan": ws.plan,
+                 "district": ws.district, "submission": ws.submission} for detail in DETAILS)
+    pdf = exports.summary_pdf(contexts, str(settings.BASE_DIR))
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{_download_name(ws, "pdf")}"'
     download_record(user=request.user, what="What-if plan summary (PDF)", filename=_download_name(ws, "pdf"),

@@ -1,8 +1,9 @@
 """Where the levers being worked on live: a district's unsaved draft (in the session) or a saved plan."""
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.http import Http404, HttpRequest
@@ -11,6 +12,7 @@ from django.urls import reverse
 
 from compliance import permissions
 from compliance.models import Submission
+from compliance.rules.model import SchoolRow
 from compliance.rules.planner import Lever, PlanError, lever_from_json, lever_to_json
 from compliance.rules.planner_effect import Baseline, PlanEffect, plan_effect
 from districts.models import District
@@ -33,6 +35,9 @@ class Workspace:
     district: District
     submission: Submission
     plan: Plan | None
+    _schools: list[SchoolRow] | None = field(default=None, init=False, repr=False)
+    _baseline: Baseline | None = field(default=None, init=False, repr=False)
+    _effects: dict[str, PlanEffect] = field(default_factory=dict, init=False, repr=False)
 
     @property
     def editable(self) -> bool:
@@ -52,6 +57,12 @@ class Workspace:
         if self.plan:
             return reverse("planner_plan_lever_add", args=[self.plan.pk])
         return reverse("planner_draft_lever_add", args=[self.district.pk])
+
+    @property
+    def suggest_url(self) -> str:
+        if self.plan:
+            return reverse("planner_plan_suggest", args=[self.plan.pk])
+        return reverse("planner_draft_suggest", args=[self.district.pk])
 
     def remove_urls(self, count: int) -> list[str]:
         if self.plan:
@@ -80,15 +91,24 @@ class Workspace:
     def clear_draft(self) -> None:
         self.request.session.pop(self._draft_key, None)
 
-    def schools(self):
-        return selectors.submission_schools(submission=self.submission)
+    def schools(self) -> list[SchoolRow]:
+        if self._schools is None:  # once per request: the cache hands out a fresh copy each time
+            self._schools = selectors.submission_schools(submission=self.submission)
+        return self._schools
 
     def baseline(self) -> Baseline:
-        return Baseline.of(self.schools(), selectors.rule_params(submission=self.submission))
+        if self._baseline is None:  # the current assignment's checks, shared by every effect of the request
+            self._baseline = Baseline.of(self.schools(), selectors.rule_params(submission=self.submission))
+        return self._baseline
 
     def effect(self, levers: list[Lever] | None = None) -> PlanEffect:
-        """The effect of ``levers`` (the stored ones by default); PlanError if one cannot apply."""
-        return plan_effect(self.baseline(), self.levers() if levers is None else levers)
+        """The effect of ``levers`` (the stored ones by default); PlanError if one cannot apply. Kept for the
+        request, so the change just checked and saved is not worked out again for the answer."""
+        levers = self.levers() if levers is None else levers
+        key = json.dumps([lever_to_json(lv) for lv in levers], sort_keys=True)
+        if key not in self._effects:
+            self._effects[key] = plan_effect(self.baseline(), levers)
+        return self._effects[key]
 
     def names(self) -> dict[str, str]:
         names = {s.school_id: s.school_name for s in self.schools()}

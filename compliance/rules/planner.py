@@ -9,7 +9,7 @@ No Django here.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from .model import GRADE_INDEX, GRADES, RACE_GROUPS, LotteryRow, ProposedRow, SchoolRow
@@ -153,6 +153,7 @@ class PlanState:
 
     def __init__(self, schools: Sequence[SchoolRow]):
         self.original: dict[str, tuple] = {}
+        self.rows: dict[str, SchoolRow] = {s.school_id: s for s in schools}
         self.schools: dict[str, _School] = {}
         for s in schools:
             w = _School(s.school_id, s.school_name, s.grade_low, s.grade_high, s.title_i, s.assignment_method,
@@ -262,6 +263,22 @@ class PlanState:
                 assignment_method=w.assignment_method if new_method else None,
             ))
         return rows
+
+
+    def school_rows(self) -> list[SchoolRow]:
+        """Every school as the plan leaves it, as Schools rows (a closed school with no students, an
+        opened one with what moved in): what a suggestion made on top of the plan starts from."""
+        out = []
+        for w in self.schools.values():
+            numbers: dict[str, Any] = {"grade_low": w.grade_low, "grade_high": w.grade_high,
+                                       "assignment_method": w.assignment_method, "enrollment_total": w.total,
+                                       "econ_disadvantaged": w.ed, **w.counts}
+            row = self.rows.get(w.school_id)
+            if row is None:
+                out.append(SchoolRow(school_id=w.school_id, school_name=w.school_name, title_i=w.title_i, **numbers))
+            else:
+                out.append(replace(row, **numbers))
+        return out
 
 
 def _check_span(lo: str, hi: str) -> tuple[int, int]:

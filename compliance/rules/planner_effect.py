@@ -144,6 +144,23 @@ def suggested_moves(
     return best[1], first
 
 
+def suggestion_for_plan(
+    schools: Sequence[SchoolRow], levers: Sequence[Lever], band: str, params: dict | None = None,
+    *, replace: bool = False,
+) -> tuple[list[Lever], list[MoveStudents], dict]:
+    """"What would it take" on top of a plan: (the plan's levers afterwards, the suggested moves, the program).
+
+    ``replace`` starts over from the district as it is; otherwise the program starts from the schools
+    as ``levers`` leave them and its moves follow them, so the user's changes are kept and the band
+    is judged after all of them. No moves (the band is clear, or the program infeasible) keeps ``levers``.
+    """
+    start = list(schools) if replace or not levers else apply_levers(schools, levers).school_rows()
+    moves, remedy = suggested_moves(start, band, params)
+    if not moves:
+        return list(levers), [], remedy
+    return ([] if replace else list(levers)) + list(moves), moves, remedy
+
+
 def _search(base: Baseline, band: str, schools: Sequence[SchoolRow], solve: Callable[[dict[str, float]], dict],
             step: Callable[[str], float],
             widen: Callable[[list[str]], Iterable[str]]) -> tuple[int, list[MoveStudents]]:

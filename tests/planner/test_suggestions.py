@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from compliance.demo import demo_workbook
 from compliance.rules.model import RACE_GROUPS, SchoolRow
-from compliance.rules.planner import apply_levers
-from compliance.rules.planner_effect import Baseline, plan_effect, suggested_moves
+from compliance.rules.planner import GradeCenter, apply_levers
+from compliance.rules.planner_effect import Baseline, plan_effect, suggested_moves, suggestion_for_plan
 from compliance.rules.remedies_integration import integration_remedy
 
 ZONED = demo_workbook("zoned", "2026-27")
@@ -86,3 +86,23 @@ def test_suggestion_clears_a_small_district_when_the_program_is_feasible(schools
     assert effect.flagged_after["elementary"] == []
     assert _outside_bands(schools, "elementary", moves) == []
     assert sum(m.total for m in moves) <= remedy["students_moved"] + len(schools)
+
+
+def test_a_suggestion_added_to_a_plan_keeps_its_changes_and_clears_the_band_after_them():
+    # The user pairs Lakeview with Carver first; the suggestion is worked out from the schools as the pair leaves them.
+    pair = GradeCenter(("0312", "0316"), (("K", "2"), ("3", "5")))
+    levers, moves, remedy = suggestion_for_plan(ZONED.schools, [pair], "elementary")
+    assert remedy["reachable"] and moves and levers == [pair, *moves]
+    effect = plan_effect(Baseline.of(ZONED.schools), levers)
+    assert effect.flagged_after["elementary"] == []
+    assert _outside_bands(ZONED.schools, "elementary", levers) == []
+    # Started over, the same band gets the program of the district as it is, and the pair is gone.
+    replaced, fresh, _ = suggestion_for_plan(ZONED.schools, [pair], "elementary", replace=True)
+    assert replaced == fresh == suggested_moves(ZONED.schools, "elementary")[0]
+
+
+def test_nothing_to_suggest_keeps_the_plan():
+    # Middle: the suggestion first clears North and South Middle; asked again on top of it, nothing is left to do.
+    first, _ = suggested_moves(ZONED.schools, "middle")
+    levers, moves, _ = suggestion_for_plan(ZONED.schools, first, "middle")
+    assert moves == [] and levers == first

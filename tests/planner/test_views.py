@@ -54,7 +54,13 @@ def test_bad_lever_is_refused_with_its_reason(client, zoned_district):
     _login(client, user)
     r = client.post(reverse("planner_draft_lever_add", args=[district.pk]),
                     {"kind": "move", "from_id": "0311", "to_id": "0316", "total": "9999"}, HTTP_HX_REQUEST="true")
-    assert "North Hills Elementary has only 520 students; it cannot send 9999." in r.content.decode()
+    body = r.content.decode()
+    assert "North Hills Elementary has only 520 students; it cannot send 9999." in body
+    # Also beside the move form (the effect block is far above it), and nothing is announced as done.
+    assert ('<p id="lever-move-status" class="lever-status field-error" hx-swap-oob="true">North Hills Elementary '
+            "has only 520 students; it cannot send 9999.") in body
+    assert '<p id="lever-lottery-status" class="lever-status" hidden hx-swap-oob="true"></p>' in body
+    assert "plan-announce" not in body
     assert client.session.get(f"planner-draft-{district.pk}-{zoned_district[1].pk}", []) == []
 
 
@@ -130,3 +136,39 @@ def test_a_district_without_an_evaluated_workbook_is_told_so(client):
     page = client.get(reverse("planner_district", args=[district.pk]))
     assert page.status_code == 200
     assert "Hilltop County Schools has none yet" in page.content.decode()
+
+
+def test_htmx_remove_moves_the_focus_and_announces_what_happened(client, zoned_district):
+    district, _, user, _ = zoned_district
+    _login(client, user)
+    add = reverse("planner_draft_lever_add", args=[district.pk])
+    r = client.post(add, {"kind": "move", "from_id": "0311", "to_id": "0316", "total": "100"}, HTTP_HX_REQUEST="true")
+    said = ("Change 1 added: Move 100 students from North Hills Elementary to Carver Elementary. INT-05 verdict: "
+            "Commendation. Schools flagged by INT-01/02/03 in the district: ")
+    body = r.content.decode()
+    assert f'<div id="plan-announce" hx-swap-oob="innerHTML">{said}' in body
+    assert f'<p id="lever-move-status" class="lever-status" hx-swap-oob="true">{said}' in body
+    client.post(add, {"kind": "close", "school_id": "0312", "receiving": ["0313"]}, HTTP_HX_REQUEST="true")
+    # Removing change 1: the focus goes to the Remove button now first (the closure's), read out as change 1.
+    body = client.post(reverse("planner_draft_lever_remove", args=[district.pk, 0]), HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert body.count("autofocus") == 1
+    assert ('class="link-button" autofocus>Remove<span class="visually-hidden"> change 1</span>') in body
+    assert "Close Lakeview Elementary; its students go to Pinecrest Elementary" in body
+    assert ">Change 1 removed: Move 100 students from North Hills Elementary to Carver Elementary." in body
+    # Removing the last one: nothing left to focus in the list, so its heading takes the focus.
+    body = client.post(reverse("planner_draft_lever_remove", args=[district.pk, 0]), HTTP_HX_REQUEST="true"
+                       ).content.decode()
+    assert '<h2 id="changes-heading" tabindex="-1" autofocus>' in body and body.count("autofocus") == 1
+    assert "No changes yet." in body
+
+
+def test_remove_without_javascript_redirects_with_a_message(client, zoned_district):
+    district, _, user, _ = zoned_district
+    _login(client, user)
+    client.post(reverse("planner_draft_lever_add", args=[district.pk]), {"kind": "close", "school_id": "0312"})
+    r = client.post(reverse("planner_draft_lever_remove", args=[district.pk, 0]), follow=True)
+    page = r.content.decode()
+    assert r.redirect_chain[-1][0] == reverse("planner_district", args=[district.pk])
+    assert "Change 1 removed: Close Lakeview Elementary; its students go to no other school." in page
+    assert "autofocus" not in page and "No changes yet." in page

@@ -1,0 +1,136 @@
+"""The one-page PDF summary of a plan: the verdict, totals per band, the largest changes, the first changes."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from compliance.reports.suppression import scrub_small_counts, suppress_count
+from compliance.rules.model import BANDS, LotteryRow, SchoolRow, school_band
+from compliance.rules.planner import Lever, MoveStudents
+from compliance.rules.planner_effect import PlanEffect
+
+from .presenters import MEASURES, VERDICTS, fmt_measure, get_measure, lever_text
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much of the plan's lists one page prints: changes in words, schools, lotteries."""
+
+    levers: int
+    schools: int
+    lotteries: int
+
+
+# Fullest first: the PDF prints the first that fits one page (exports.summary_pdf).
+DETAILS = (Detail(8, 10, 5), Detail(5, 6, 3), Detail(3, 3, 1), Detail(0, 0, 0))
+
+_KIND_WORDS = {
+    "move": ("move", "moves"), "close": ("closure", "closures"), "open": ("new school", "new schools"),
+    "grade_center": ("grade-center pairing", "grade-center pairings"), "lottery": ("lottery", "lotteries"),
+}
+
+
+def _moved(lever: Lever) -> int:
+    if isinstance(lever, MoveStudents):
+        return (lever.total if lever.total is not None else lever.ed) or 0
+    return 0
+
+
+def plan_sentence(levers: list[Lever]) -> str:
+    """'430 changes: 428 moves (5,210 students), 1 closure, 1 lottery.'"""
+    if not levers:
+        return "No changes."
+    kinds = Counter(lv.kind for lv in levers)
+    parts = []
+    for kind, (one, many) in _KIND_WORDS.items():
+        n = kinds.get(kind, 0)
+        if n:
+            part = f"{n:,} {one if n == 1 else many}"
+            if kind == "move":
+                part += f" ({suppress_count(sum(_moved(lv) for lv in levers))} students)"
+            parts.append(part)
+    return f"{len(levers):,} change{'s' if len(levers) != 1 else ''}: " + ", ".join(parts) + "."
+
+
+def school_deltas(effect: PlanEffect, schools: list[SchoolRow], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each school the plan changes: its band after the plan, enrollment now and after, the change."""
+    now = {s.school_id: s for s in schools}
+    out = []
+    for r in effect.proposed:
+        before = now.get(r.school_id)
+        lo = r.grade_low or (before.grade_low if before else "")
+        hi = r.grade_high or (before.grade_high if before else "")
+        was = before.enrollment_total if before else 0
+        regraded = before is not None and (lo, hi) != (before.grade_low, before.grade_high)
+        out.append({
+            "school_id": r.school_id, "name": r.school_name or names.get(r.school_id, r.school_id),
+            "band": school_band(lo, hi) if lo and hi else None,
+            "change": effect.changes.get(r.school_id, "changed") + (f", grades {lo}-{hi}" if regraded else ""),
+            "now": was, "after": r.enrollment_total, "delta": r.enrollment_total - was,
+        })
+    return out
+
+
+def _signed(delta: int, now: int, after: int) -> str:
+    if 0 < now < 10 or 0 < after < 10:
+        return "*"  # the change would give away the small enrollment it comes from
+    return f"{delta:+,}" if delta else "0"
+
+
+def largest_changes(deltas: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    ranked = sorted(deltas, key=lambda d: (-abs(d["delta"]), d["name"], d["school_id"]))[:limit]
+    return [{**d, "band_label": (d["band"] or "no band").capitalize(), "now": suppress_count(d["now"]),
+             "after": suppress_count(d["after"]), "delta": _signed(d["delta"], d["now"], d["after"])}
+            for d in ranked]
+
+
+def area_table(effect: PlanEffect, deltas: list[dict[str, Any]]) -> dict[str, Any]:
+    """District and bands as columns; schools changed, students gained, flags and measures as rows."""
+    areas: list[tuple[str, str | None]] = [("District", None), *((b.title(), b) for b in BANDS)]
+    rows: list[tuple[str, list[str]]] = []
+    mine = [[d for d in deltas if band is None or d["band"] == band] for _, band in areas]
+    rows.append(("Schools the plan changes", [f"{len(m):,}" for m in mine]))
+    rows.append(("Students gained by the schools that grow",
+                 [suppress_count(sum(d["delta"] for d in m if d["delta"] > 0)) for m in mine]))
+    rows.append(("Schools flagged by INT-01/02/03", [
+        f"{len(effect.flagged_before[band])} \u2192 {len(effect.flagged_after[band])}" for _, band in areas]))
+    for name, path in MEASURES:
+        cells = []
+        for _, band in areas:
+            before = effect.current["district"] if band is None else effect.current["bands"][band]
+            after = effect.after["district"] if band is None else effect.after["bands"][band]
+            cells.append(f"{fmt_measure(get_measure(before, path))} \u2192 {fmt_measure(get_measure(after, path))}")
+        rows.append((name, cells))
+    return {"headers": [label for label, _ in areas], "rows": rows}
+
+
+def listed_levers(levers: list[Lever], limit: int) -> list[Lever]:
+    """The changes printed in words: those that are not moves, in plan order, then the largest moves."""
+    others = [lv for lv in levers if not isinstance(lv, MoveStudents)]
+    moves = sorted((lv for lv in levers if isinstance(lv, MoveStudents)), key=_moved, reverse=True)
+    return [*others, *moves][:limit]
+
+
+def lottery_text(lot: LotteryRow, names: dict[str, str]) -> str:
+    return (f"{names.get(lot.school_id, lot.school_id)}: {suppress_count(lot.seats)} seats; the draw admits "
+            f"{suppress_count(lot.admitted_ed)} economically disadvantaged and {suppress_count(lot.admitted_non_ed)} "
+            "other applicants.")
+
+
+def summary_context(effect: PlanEffect, levers: list[Lever], names: dict[str, str], schools: list[SchoolRow],
+                    detail: Detail) -> dict[str, Any]:
+    deltas = school_deltas(effect, schools, names)
+    title, text = VERDICTS[effect.verdict]
+    shown = listed_levers(levers, detail.levers)
+    return {
+        "verdict": effect.verdict, "verdict_title": title, "verdict_text": text, "int05": effect.int05,
+        "plan_sentence": plan_sentence(levers), "areas": area_table(effect, deltas),
+        "largest": largest_changes(deltas, detail.schools), "schools_changed": len(deltas),
+        "levers": [lever_text(lv, names, count=suppress_count) for lv in shown],
+        "levers_total": len(levers), "levers_more": len(levers) - len(shown),
+        "lotteries": [lottery_text(lot, names) for lot in effect.lotteries[: detail.lotteries]],
+        "lotteries_more": len(effect.lotteries) - detail.lotteries,
+        "int06": [scrub_small_counts(f.message) for f in effect.int06[: detail.lotteries]],
+        "int06_more": len(effect.int06) - detail.lotteries, "any_lottery": bool(effect.lotteries),
+    }

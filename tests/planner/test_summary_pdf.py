@@ -1,0 +1,78 @@
+"""The plan's PDF summary is one page for any plan: totals per band, the largest changes, the verdict."""
+from __future__ import annotations
+
+import io
+import re
+import subprocess
+
+import pytest
+from django.urls import reverse
+from openpyxl import load_workbook
+
+from compliance.demo import demo_workbook
+from compliance.rules.planner import CloseSchool, GradeCenter, Lottery, MoveStudents, lever_to_json
+from planner.models import Plan
+from tests.factories import DEFAULT_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+def _pdf(blob: bytes, *args: str) -> str:
+    return subprocess.run([*args, "-", "-"] if args[0] == "pdftotext" else [*args, "-"], input=blob,
+                          capture_output=True, check=True, timeout=60).stdout.decode()
+
+
+def _pages(blob: bytes) -> int:
+    info = _pdf(blob, "pdfinfo")
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    return int(re.search(r"^Pages:\s+(\d+)$", info, re.M).group(1))
+
+
+def test_a_430_change_plan_prints_on_one_page(client, large_district):
+    district, sub, user, _ = large_district
+    elementary = [s for s in demo_workbook("large", sub.cycle.school_year).schools if s.band == "elementary"]
+    biggest = max(elementary, key=lambda s: s.enrollment_total)
+    rest = [s for s in elementary if s is not biggest]
+    ring = rest[6:156]  # 150 schools passing students round a ring
+    moves = [MoveStudents(ring[i % 150].school_id, ring[(i + 1) % 150].school_id, 10 + i % 7) for i in range(427)]
+    levers = [CloseSchool(biggest.school_id, (rest[0].school_id, rest[1].school_id)),
+              GradeCenter((rest[2].school_id, rest[3].school_id), (("PK", "2"), ("3", "5"))),
+              Lottery(rest[4].school_id, 100, 0.5, 80, 90), *moves]
+    plan = Plan.objects.create(district=district, base_submission=sub, name="Ring of moves", created_by=user,
+                               levers=[lever_to_json(lv) for lv in levers])
+    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
+
+    blob = client.get(reverse("planner_plan_summary", args=[plan.pk])).content
+    assert _pages(blob) == 1
+    text = " ".join(_pdf(blob, "pdftotext", "-layout").split())
+    # 427 moves are 61 rounds of 10, 11, ..., 16 students (91 a round): 5,551 students.
+    assert "430 changes: 427 moves (5,551 students), 1 closure, 1 grade-center pairing, 1 lottery." in text
+    # Every changed school is a row of the exported Proposed sheet; the summary counts them.
+    xlsx = client.get(reverse("planner_plan_proposed", args=[plan.pk])).content
+    ws = load_workbook(io.BytesIO(xlsx))["Proposed"]
+    rows = sum(1 for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=1).value)
+    assert f"{rows} schools change." in text
+    # The closure is the largest change: all its students leave, half to each receiving school.
+    e = biggest.enrollment_total
+    first = f"{biggest.school_name} ({biggest.school_id}) Elementary closed {e:,} 0 {-e:+,}"
+    assert first in text
+    assert "of the 430 changes: those other than moves first, then the largest moves" in text
+    assert f"Close {biggest.school_name}; its students go to {rest[0].school_name}, {rest[1].school_name}" in text
+    page = client.get(reverse("planner_plan", args=[plan.pk])).content.decode()
+    verdict = re.search(r'<span id="verdict-title">([^<]+)</span>', page).group(1)
+    assert f"INT-05 verdict: {verdict}" in text
+
+
+def test_small_counts_in_the_summary_read_as_less_than_ten(client, zoned_district):
+    district, sub, user, _ = zoned_district
+    plan = Plan.objects.create(district=district, base_submission=sub, name="Small move", created_by=user,
+                               levers=[lever_to_json(MoveStudents("0311", "0316", 40, ed=5))])
+    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
+    blob = client.get(reverse("planner_plan_summary", args=[plan.pk])).content
+    assert _pages(blob) == 1
+    text = " ".join(_pdf(blob, "pdftotext", "-layout").split())
+    assert "Move 40 students (<10 economically disadvantaged) from North Hills Elementary to Carver Elementary" in text
+    # North Hills 520 -> 480, Carver 395 -> 435: both changes are whole moves of 40 students.
+    assert "North Hills Elementary (0311) Elementary changed 520 480 -40" in text
+    assert "Carver Elementary (0316) Elementary changed 395 435 +40" in text
+    assert "1 change: 1 move (40 students)." in text and "2 schools change." in text
