@@ -57,6 +57,6 @@ def send_notification(self, *, kind: str, submission_id: int) -> int:
 @shared_task(name="compliance.send_deadline_reminders")
 def send_deadline_reminders() -> int:
     """Sent by celery beat (CELERY_BEAT_SCHEDULE): the 14, 7 and 1 day reminders, each once."""
-    from compliance import notifications
+    from compliance import notifications  # in the body, as for services (see the docstring)
 
     return notifications.reminders_send()

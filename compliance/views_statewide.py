@@ -1,7 +1,7 @@
 """The statewide page of a cycle and its exports, for state staff (issue 14 parts 1 and 2).
 
 Thin: the reads are ``compliance.selectors_statewide``, the exports
-``compliance.reports.cycle_export``, the charts ``compliance.reports.statewide_charts``.
+``compliance.services.cycle_export``, the charts ``compliance.reports.statewide_charts``.
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from django.shortcuts import render
 from django.urls import path
 from django.views.decorators.http import require_GET
 
-from . import permissions, selectors
+from . import permissions, selectors, services
 from . import selectors_statewide as statewide
 from .models import ReportingCycle
 from .reports import formatting as fmt
-from .reports.cycle_export import FORMATS, TABLES, VARIANTS, cycle_export
+from .reports.cycle_export import FORMATS, TABLES, VARIANTS
 from .reports.statewide_charts import distribution
 from .views import login_required
 
@@ -124,7 +124,7 @@ def statewide_export(request: HttpRequest, pk: int, variant: str, fmt_: str) -> 
     table = request.GET.get("table") or None
     if cycle is None or fmt_ not in FORMATS or (table is not None and table not in TABLES):
         raise Http404("No such export.")
-    body, content_type, name = cycle_export(cycle, variant, fmt_, table=table)
+    body, content_type, name = services.cycle_export(cycle=cycle, variant=variant, fmt=fmt_, table=table)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -1,12 +1,12 @@
-"""The statewide export of a reporting cycle, for state staff (``compliance.reports.cycle_export``)."""
+"""The statewide export of a reporting cycle, for state staff (``compliance.services.cycle_export``)."""
 from typing import Literal
 
 from django.http import Http404
 from ninja import Query, Router, Schema
 
-from compliance import permissions
+from compliance import permissions, services
 from compliance.models import ReportingCycle
-from compliance.reports.cycle_export import XLSX_TYPE, cycle_export
+from compliance.reports.cycle_export import XLSX_TYPE
 
 from .common import ERRORS, Id, binary_file, file_response
 
@@ -30,4 +30,5 @@ def cycle_export_download(request, cycle_id: Id, query: Query[ExportQuery]):
     cycle = ReportingCycle.objects.filter(pk=cycle_id).first()
     if cycle is None:
         raise Http404("No such cycle.")
-    return file_response(*cycle_export(cycle, query.variant, query.format, table=query.table))
+    return file_response(*services.cycle_export(cycle=cycle, variant=query.variant, fmt=query.format,
+                                                table=query.table))

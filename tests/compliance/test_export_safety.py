@@ -11,7 +11,6 @@ import pytest
 
 from compliance import services
 from compliance.demo import demo_workbook
-from compliance.reports.cycle_export import cycle_export
 from compliance.reports.spreadsheet_safety import safe_cell, safe_text
 from compliance.workbook.template import write_workbook
 from districts.models import Role
@@ -57,6 +56,10 @@ def test_safe_cell_leaves_harmless_text_and_numbers():
     assert [safe_text(v) for v in ("-", "-12+1", "- 12", "-12 students")] == ["'-", "'-12+1", "'- 12", "'-12 students"]
 
 
+def _export(cycle, variant: str, fmt: str, table: str | None = None) -> bytes:
+    return services.cycle_export(cycle=cycle, variant=variant, fmt=fmt, table=table)[0]
+
+
 def _csv_rows(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
 
@@ -75,12 +78,12 @@ def hostile_cycle(db):
 
 @pytest.mark.parametrize("variant", ["state", "public"])
 def test_cycle_csv_neutralizes_formula_text(hostile_cycle, variant):
-    districts = _csv_rows(cycle_export(hostile_cycle, variant, "csv", table="districts")[0])
+    districts = _csv_rows(_export(hostile_cycle, variant, "csv", "districts"))
     header, row = districts[0], districts[1]
     assert row[header.index("district_name")] == "'" + DANGEROUS[0]
     assert row[header.index("region")] == "'" + DANGEROUS[3]
     assert row[header.index("multigroup_d")] == "0.412"  # a number, no apostrophe
-    findings = _csv_rows(cycle_export(hostile_cycle, variant, "csv", table="findings")[0])
+    findings = _csv_rows(_export(hostile_cycle, variant, "csv", "findings"))
     names = [r[findings[0].index("school_name")] for r in findings[1:]]
     assert names == ["'" + DANGEROUS[1], "'" + DANGEROUS[2]]
     for line in findings[1:] + districts[1:]:
@@ -91,7 +94,7 @@ def test_cycle_csv_neutralizes_formula_text(hostile_cycle, variant):
 
 
 def test_cycle_csv_zip_holds_both_tables(hostile_cycle):
-    body, content_type, name = cycle_export(hostile_cycle, "state", "csv")
+    body, content_type, name = services.cycle_export(cycle=hostile_cycle, variant="state", fmt="csv")
     assert content_type == "application/zip" and name == "cycle-2026-27-state-csv.zip"
     archive = zipfile.ZipFile(io.BytesIO(body))
     assert archive.namelist() == ["cycle-2026-27-state-districts.csv", "cycle-2026-27-state-findings.csv"]
@@ -100,7 +103,7 @@ def test_cycle_csv_zip_holds_both_tables(hostile_cycle):
 
 @pytest.mark.parametrize("variant", ["state", "public"])
 def test_cycle_xlsx_neutralizes_formula_text_and_keeps_numbers(hostile_cycle, variant):
-    body, content_type, name = cycle_export(hostile_cycle, variant, "xlsx")
+    body, content_type, name = services.cycle_export(cycle=hostile_cycle, variant=variant, fmt="xlsx")
     assert name == f"cycle-2026-27-{variant}.xlsx" and content_type.endswith("spreadsheetml.sheet")
     wb = openpyxl.load_workbook(io.BytesIO(body))
     assert wb.sheetnames == ["Districts", "Findings"]
@@ -124,7 +127,7 @@ def test_web_downloads_are_the_exports(client, hostile_cycle):
     response = client.get(f"/statewide/{hostile_cycle.pk}/export/public.csv", {"table": "findings"})
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="cycle-2026-27-public-findings.csv"' in response["Content-Disposition"]
-    assert response.content == cycle_export(hostile_cycle, "public", "csv", table="findings")[0]
+    assert response.content == _export(hostile_cycle, "public", "csv", "findings")
     assert client.get(f"/statewide/{hostile_cycle.pk}/export/secret.csv").status_code == 403
     assert client.get(f"/statewide/{hostile_cycle.pk}/export/state.pdf").status_code == 404
 
@@ -175,9 +178,9 @@ def test_public_variant_suppresses_what_the_pdf_suppresses(evaluated, cycle):
     pdf_rows = list(csv.DictReader(io.StringIO(
         services.report_export_csv(evaluation=evaluation, kind="findings").decode("utf-8-sig"))))
     public = list(csv.DictReader(io.StringIO(
-        cycle_export(cycle, "public", "csv", table="findings")[0].decode("utf-8-sig"))))
+        _export(cycle, "public", "csv", "findings").decode("utf-8-sig"))))
     state = list(csv.DictReader(io.StringIO(
-        cycle_export(cycle, "state", "csv", table="findings")[0].decode("utf-8-sig"))))
+        _export(cycle, "state", "csv", "findings").decode("utf-8-sig"))))
     keys = ("rule", "school_id", "message", "evidence", "threshold")
     assert [tuple(r[k] for k in keys) for r in public] == [tuple(r[k] for k in keys) for r in pdf_rows]
     carver_public = [r for r in public if r["school_id"] == "0316"]
@@ -215,12 +218,12 @@ def whitespace_cycle(db):
 
 
 def test_cycle_csv_neutralizes_formulas_after_whitespace(whitespace_cycle):
-    districts = _csv_rows(cycle_export(whitespace_cycle, "state", "csv", table="districts")[0])
+    districts = _csv_rows(_export(whitespace_cycle, "state", "csv", "districts"))
     header, row = districts[0], districts[1]
     assert row[header.index("district_name")] == "'" + WHITESPACE_LED[0]
     assert row[header.index("region")] == "'" + WHITESPACE_LED[2]
     assert row[header.index("multigroup_d")] == "0.412" and row[header.index("findings_INT-02")] == "6"
-    findings = _csv_rows(cycle_export(whitespace_cycle, "state", "csv", table="findings")[0])
+    findings = _csv_rows(_export(whitespace_cycle, "state", "csv", "findings"))
     head = findings[0]
     assert [r[head.index("school_name")] for r in findings[1:]] == ["'" + n for n in WHITESPACE_LED]
     assert [r[head.index("message")] for r in findings[1:]] == ["'" + n for n in reversed(WHITESPACE_LED)]
@@ -228,7 +231,7 @@ def test_cycle_csv_neutralizes_formulas_after_whitespace(whitespace_cycle):
 
 
 def test_cycle_xlsx_neutralizes_formulas_after_whitespace_and_keeps_numbers(whitespace_cycle):
-    wb = openpyxl.load_workbook(io.BytesIO(cycle_export(whitespace_cycle, "state", "xlsx")[0]))
+    wb = openpyxl.load_workbook(io.BytesIO(_export(whitespace_cycle, "state", "xlsx")))
     districts = wb["Districts"]
     header = [c.value for c in districts[1]]
     row = districts[2]
