@@ -5,6 +5,7 @@ these pin each rule down with hand-set rows and clocks, fast.
 """
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from unittest import mock
@@ -19,6 +20,8 @@ from compliance import services
 from compliance.admin import SubmissionAdmin
 from compliance.models import AuditEvent, EvaluationOutcome, Report, ReportKind, Submission
 from compliance.models import SubmissionStatus as S
+from compliance.services import sweeper
+from config.celery import app
 from tests.factories import EvaluationFactory, ReportFactory, SubmissionFactory
 
 from .processes import workbook_for
@@ -180,3 +183,83 @@ def test_the_lease_is_renewed_while_the_evaluation_runs(submitter, district, cyc
     assert Submission.objects.get(pk=submission.pk).status == S.FAILED
 
 
+
+
+# --- Sends never hold a caller -------------------------------------------------------------------
+
+
+class _HungBroker:
+    """A ``delay`` that blocks until released, then fails as a socket timeout would."""
+
+    def __init__(self) -> None:
+        self.release, self.calls = threading.Event(), []
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        self.release.wait(10)
+        raise BROKER_DOWN
+
+
+def test_a_hung_broker_costs_a_caller_the_send_wait_once_and_later_sends_nothing(settings):
+    settings.BROKER_SEND_WAIT_MS, settings.BROKER_BACKOFF_SECONDS = 300, 60
+    hung = _HungBroker()
+    with mock.patch("compliance.tasks.evaluate_submission.delay", side_effect=hung):
+        started = time.monotonic()
+        assert services.evaluation_dispatch(submission_id=1) is False  # gave up waiting, not sending
+        first = time.monotonic() - started
+        started = time.monotonic()
+        assert services.evaluation_dispatch(submission_id=2) is False  # queued behind it: no wait at all
+        second = time.monotonic() - started
+        hung.release.set()  # the first send times out now; the queued one finds the failure remembered
+        deadline = time.monotonic() + 10
+        while not sweeper._sender.broker_down() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        assert services.evaluation_dispatch(submission_id=3) is False  # left to the sweep at once
+        third = time.monotonic() - started
+    assert 0.3 <= first < 1.5 and second < 0.2 and third < 0.2, (first, second, third)
+    assert hung.calls == [{"submission_id": 1}]  # 2 and 3 never reached the hung broker
+
+
+def test_a_send_queued_behind_a_slow_one_still_goes_out(settings):
+    settings.BROKER_SEND_WAIT_MS = 100
+    slow, sent = threading.Event(), []
+
+    def delay(**kwargs):
+        sent.append(kwargs)
+        if kwargs["submission_id"] == 1:
+            slow.wait(10)  # a slow but healthy broker: it answers in the end
+
+    with mock.patch("compliance.tasks.evaluate_submission.delay", side_effect=delay):
+        assert services.evaluation_dispatch(submission_id=1) is False
+        assert services.evaluation_dispatch(submission_id=2) is False
+        slow.set()
+        deadline = time.monotonic() + 10
+        while len(sent) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert services.evaluation_dispatch(submission_id=3) is True  # healthy again: waited for and sent
+    assert sent == [{"submission_id": 1}, {"submission_id": 2}, {"submission_id": 3}]  # in order, none lost
+
+
+def test_a_failed_send_is_remembered_for_the_backoff_then_tried_again(settings):
+    settings.BROKER_BACKOFF_SECONDS = 1
+    with mock.patch("compliance.tasks.evaluate_submission.delay", side_effect=BROKER_DOWN) as down:
+        assert services.evaluation_dispatch(submission_id=1) is False
+        assert services.evaluation_dispatch(submission_id=2) is False
+    assert down.call_count == 1  # the second send did not wait for a broker known to be down
+    time.sleep(1.1)
+    with mock.patch("compliance.tasks.evaluate_submission.delay") as up:
+        assert services.evaluation_dispatch(submission_id=3) is True
+    up.assert_called_once_with(submission_id=3)
+
+
+def test_an_eager_task_runs_on_the_callers_thread():
+    threads, eager = [], app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with mock.patch("compliance.tasks.evaluate_submission.delay",
+                        side_effect=lambda **kw: threads.append(threading.current_thread())):
+            assert services.evaluation_dispatch(submission_id=1) is True
+    finally:
+        app.conf.task_always_eager = eager
+    assert threads == [threading.current_thread()]  # on the test's database connection, not the sender's
