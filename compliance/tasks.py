@@ -11,8 +11,6 @@ import smtplib
 
 from celery import shared_task
 
-from .models import Evaluation
-
 logger = logging.getLogger(__name__)
 
 
@@ -32,8 +30,7 @@ def evaluate_submission(*, submission_id: int) -> None:
 def render_report(*, evaluation_id: int, kind: str) -> None:
     from compliance import services  # in the body: services import this module (see the docstring)
 
-    evaluation = Evaluation.objects.select_related("submission__district", "submission__cycle").get(pk=evaluation_id)
-    services.report_generate(evaluation=evaluation, kind=kind)
+    services.report_render(evaluation_id=evaluation_id, kind=kind)  # counted: capped at REPORT_MAX_ATTEMPTS
 
 
 @shared_task(name="compliance.sweep_pipeline")

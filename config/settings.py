@@ -260,6 +260,9 @@ SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15)
 SWEEP_QUEUED_AFTER_SECONDS = env_int("SWEEP_QUEUED_AFTER_SECONDS", 60)
 SWEEP_REPORT_AFTER_SECONDS = env_int("SWEEP_REPORT_AFTER_SECONDS", 300)
 EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)
+# A report whose render failed this many times (an error, or a worker that died) is not sent again
+# by the sweep: it waits for an administrator (admin action "Make the missing reports again").
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pipeline": {
         "task": "compliance.sweep_pipeline",

@@ -147,12 +147,22 @@ def _resend_evaluations(now) -> int:
     return sent
 
 
+def reports_expected(status: str) -> list[str]:
+    """The kinds of report an accepted evaluation of a submission in ``status`` should have."""
+    if status not in SHOWS_FINDINGS_REPORT:
+        return []
+    return [ReportKind.EVALUATION, *([ReportKind.DECISION] if status == S.DECIDED else [])]
+
+
 def _missing_reports(now) -> dict[int, list[str]]:
-    """Per evaluation, the kinds of report that should exist and do not, last sent long enough ago."""
+    """Per evaluation, the kinds of report that should exist and do not, last sent long enough ago.
+
+    Not those whose renders failed REPORT_MAX_ATTEMPTS times: they wait for an administrator.
+    """
     before = now - timedelta(seconds=settings.SWEEP_REPORT_AFTER_SECONDS)
     candidates = list(
         Evaluation.objects.filter(outcome=EvaluationOutcome.ACCEPTED, submission__status__in=SHOWS_FINDINGS_REPORT,
-                                  finished_at__lt=before)
+                                  finished_at__lt=before, report_attempts__lt=settings.REPORT_MAX_ATTEMPTS)
         # A decision's report is queued when it is made: give that one the same time as any other.
         .exclude(submission__status=S.DECIDED, submission__decision__decided_at__gte=before)
         .filter(Q(reports_dispatched_at__isnull=True) | Q(reports_dispatched_at__lt=before))
@@ -162,8 +172,7 @@ def _missing_reports(now) -> dict[int, list[str]]:
                .values_list("evaluation_id", "kind"))
     missing: dict[int, list[str]] = {}
     for pk, status in candidates:
-        kinds: list[str] = [ReportKind.EVALUATION, *([ReportKind.DECISION] if status == S.DECIDED else [])]
-        if due := [kind for kind in kinds if (pk, kind) not in have]:
+        if due := [kind for kind in reports_expected(status) if (pk, kind) not in have]:
             missing[pk] = due
     return missing
 

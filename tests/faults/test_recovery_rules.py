@@ -18,7 +18,7 @@ from kombu.exceptions import OperationalError
 
 from compliance import services
 from compliance.admin import SubmissionAdmin
-from compliance.models import AuditEvent, EvaluationOutcome, Report, ReportKind, Submission
+from compliance.models import AuditEvent, Evaluation, EvaluationOutcome, Report, ReportKind, Submission
 from compliance.models import SubmissionStatus as S
 from compliance.services import sweeper
 from config.celery import app
@@ -263,3 +263,81 @@ def test_an_eager_task_runs_on_the_callers_thread():
     finally:
         app.conf.task_always_eager = eager
     assert threads == [threading.current_thread()]  # on the test's database connection, not the sender's
+
+
+# --- A report that always fails --------------------------------------------------------------------
+
+
+RENDER_FAILS = RuntimeError("the PDF renderer ran out of memory")
+
+
+def _render_failing(evaluation, error: BaseException = RENDER_FAILS):
+    with mock.patch("compliance.services.report_attempts.report_generate", side_effect=error), \
+            pytest.raises(type(error)):
+        services.report_render(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+@pytest.mark.django_db
+def test_a_report_that_always_fails_is_sent_at_most_the_cap_and_then_waits_for_staff(settings, client, submitter,
+                                                                                      district):
+    settings.SWEEP_REPORT_AFTER_SECONDS, settings.REPORT_MAX_ATTEMPTS = 300, 3
+    evaluation = EvaluationFactory(submission__district=district, submission__status=S.EVALUATED,
+                                   outcome=EvaluationOutcome.ACCEPTED, finished_at=_ago(301))
+    sent = []
+    for attempt in (1, 2, 3):  # the render queued by the evaluation, then the sweep's two
+        assert _render_failing(evaluation).report_attempts == attempt
+        assert "RuntimeError: the PDF renderer ran out of memory" in evaluation.report_error
+        Evaluation.objects.filter(pk=evaluation.pk).update(reports_dispatched_at=_ago(301))  # the bound passes
+        sent.append(_sweep()[2])
+    assert sent == [[{"evaluation_id": evaluation.pk, "kind": ReportKind.EVALUATION}]] * 2 + [[]]
+    Evaluation.objects.filter(pk=evaluation.pk).update(reports_dispatched_at=_ago(3600))
+    assert _sweep()[2] == []  # never again by itself, however long it waits
+
+    client.force_login(submitter)
+    page = client.get(reverse("submission_detail", args=[evaluation.submission_id])).content.decode()
+    assert "could not be made" in page and "being prepared" not in page and "hx-trigger" not in page
+
+
+@pytest.mark.django_db
+def test_a_worker_that_dies_mid_render_counts_as_an_attempt(settings):
+    evaluation = EvaluationFactory(submission__status=S.EVALUATED, outcome=EvaluationOutcome.ACCEPTED)
+    died = _render_failing(evaluation, error=SystemExit(-9))  # no except clause runs: as a SIGKILL
+    assert (died.report_attempts, died.report_error) == (1, "")
+
+
+@pytest.mark.django_db
+def test_staff_make_a_given_up_report_again_and_a_stored_report_resets_the_count(settings, rf, supervisor,
+                                                                                 django_capture_on_commit_callbacks):
+    settings.REPORT_MAX_ATTEMPTS = 2
+    evaluation = EvaluationFactory(submission__status=S.DECIDED, outcome=EvaluationOutcome.ACCEPTED,
+                                   finished_at=_ago(3600))
+    ReportFactory(evaluation=evaluation, submission=evaluation.submission, kind=ReportKind.EVALUATION)
+    for _ in range(2):
+        _render_failing(evaluation)
+    submissions = Submission.objects.filter(pk=evaluation.submission_id)
+    assert list(submissions.filter(evaluations__report_attempts__gte=2)) == list(submissions)  # the admin filter
+
+    admin = SubmissionAdmin(Submission, None)
+    request = rf.post("/admin/")
+    request.user = supervisor
+    with mock.patch("compliance.tasks.render_report.delay") as render, \
+            mock.patch.object(admin, "message_user") as told, django_capture_on_commit_callbacks(execute=True):
+        admin.reports_again(request, submissions)
+    render.assert_called_once_with(evaluation_id=evaluation.pk, kind=ReportKind.DECISION)  # only the missing one
+    assert "decision report is being made again" in told.call_args.args[1]
+    evaluation.refresh_from_db()
+    assert (evaluation.report_attempts, evaluation.report_error) == (0, "")
+    event = AuditEvent.objects.get(submission=evaluation.submission, action="reports_requeued")
+    assert event.actor == supervisor and "RuntimeError" in event.note
+
+    with mock.patch("compliance.services.report_attempts.report_generate") as generate:
+        services.report_render(evaluation_id=evaluation.pk, kind=ReportKind.DECISION)
+    generate.assert_called_once()
+    evaluation.refresh_from_db()
+    assert evaluation.report_attempts == 0
+    with mock.patch.object(admin, "message_user") as told:
+        admin.reports_again(request, Submission.objects.filter(pk=ReportFactory(
+            evaluation=evaluation, submission=evaluation.submission, kind=ReportKind.DECISION).submission_id))
+    assert "has all its reports" in told.call_args.args[1]
