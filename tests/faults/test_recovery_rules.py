@@ -341,3 +341,14 @@ def test_staff_make_a_given_up_report_again_and_a_stored_report_resets_the_count
         admin.reports_again(request, Submission.objects.filter(pk=ReportFactory(
             evaluation=evaluation, submission=evaluation.submission, kind=ReportKind.DECISION).submission_id))
     assert "has all its reports" in told.call_args.args[1]
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_the_submissions_whose_report_could_not_be_made(admin_client, settings):
+    settings.REPORT_MAX_ATTEMPTS = 3
+    failed = EvaluationFactory(submission__status=S.EVALUATED, outcome=EvaluationOutcome.ACCEPTED, report_attempts=3)
+    trying = EvaluationFactory(submission__status=S.EVALUATED, outcome=EvaluationOutcome.ACCEPTED, report_attempts=2)
+    response = admin_client.get("/admin/compliance/submission/", {"report": "failed"})
+    assert response.status_code == 200 and "Could not be made" in response.content.decode()
+    assert list(response.context["cl"].result_list) == [failed.submission]
+    assert trying.submission not in response.context["cl"].result_list
