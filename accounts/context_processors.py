@@ -1,9 +1,11 @@
-"""Template context for the account menu: whether to offer the second-factor page."""
+"""Template context for the account menu: which of its links (statewide view, second factor) to offer."""
 from __future__ import annotations
 
-from .policy import may_enrol_second_factor
+from compliance.permissions import can_enrol_second_factor, can_view_statewide
 
 
 def account_menu(request) -> dict[str, bool]:
     user = getattr(request, "user", None)
-    return {"offer_second_factor": bool(user is not None and may_enrol_second_factor(user))}
+    if user is None or not user.is_authenticated:
+        return {"offer_second_factor": False, "offer_statewide": False}
+    return {"offer_second_factor": can_enrol_second_factor(user), "offer_statewide": can_view_statewide(user)}

@@ -9,9 +9,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import user_has_device
 
+from compliance.permissions import can_enrol_second_factor, must_use_second_factor
+
 from . import services
 from .forms import TokenForm
-from .policy import may_enrol_second_factor, second_factor_required
 
 
 def _next_url(request) -> str:
@@ -23,7 +24,7 @@ def _next_url(request) -> str:
 
 @login_required
 def otp_setup(request):
-    if not may_enrol_second_factor(request.user):
+    if not can_enrol_second_factor(request.user):
         raise PermissionDenied("Only state staff use a second factor.")
     if user_has_device(request.user, confirmed=True):
         return render(request, "accounts/otp_enrolled.html", {"next": _next_url(request)})
@@ -39,7 +40,7 @@ def otp_setup(request):
     return render(request, "accounts/otp_setup.html", {
         "form": form, "next": _next_url(request), "otpauth_uri": uri, "secret": services.totp_secret(device),
         "qr_data_uri": segno.make(uri, error="m").svg_data_uri(scale=4),
-        "required": second_factor_required(request.user),
+        "required": must_use_second_factor(request.user),
     })
 
 

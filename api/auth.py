@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate
 from django_otp import user_has_device
 from ninja.security import HttpBearer
 
-from accounts.policy import may_enrol_second_factor, second_factor_required
+from compliance.permissions import can_enrol_second_factor, must_use_second_factor
 from districts.models import User
 
 from . import selectors, services
@@ -18,9 +18,9 @@ from .errors import ApiError
 
 def _signs_in_with_second_factor(user: User) -> bool:
     # The same facts as the sign-in step (accounts.policy.second_factor_step), without a session.
-    if not may_enrol_second_factor(user):
+    if not can_enrol_second_factor(user):
         return False
-    return second_factor_required(user) or user_has_device(user, confirmed=True)
+    return must_use_second_factor(user) or user_has_device(user, confirmed=True)
 
 
 class TokenAuth(HttpBearer):

@@ -1,6 +1,7 @@
 """The NinjaAPI instance: /api/v1/ routes, the OpenAPI schema at /api/openapi.json, docs at /api/docs."""
 from __future__ import annotations
 
+import orjson
 from ninja import NinjaAPI
 from ninja.renderers import BaseRenderer
 
@@ -13,8 +14,6 @@ class ORJSONRenderer(BaseRenderer):
     media_type = "application/json"
 
     def render(self, request, data, *, response_status):
-        import orjson
-
         return orjson.dumps(data, default=str)
 
 

@@ -1,7 +1,9 @@
 """Admin for state administrators. Status changes still go through the services."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 
 # These register AuditEvent, RecommendationEntry and RuleSet with pages of their own.
 from . import admin_audit, admin_recommendations, admin_rule_sets, services  # noqa: F401
@@ -51,15 +53,30 @@ class AuditInline(ReadOnlyInline):
     fields = ("created_at", "actor_name", "action", "from_status", "to_status", "subject", "note")
 
 
+class ReportFailedFilter(admin.SimpleListFilter):
+    """Submissions whose report failed REPORT_MAX_ATTEMPTS times: the sweep stopped, an administrator acts."""
+
+    title = "report"
+    parameter_name = "report"
+
+    def lookups(self, request, model_admin):
+        return [("failed", "Could not be made")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "failed":
+            return queryset.filter(evaluations__report_attempts__gte=settings.REPORT_MAX_ATTEMPTS).distinct()
+        return queryset
+
+
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     list_display = ("district", "cycle", "version", "status", "uploaded_by", "uploaded_at", "reviewer")
-    list_filter = ("status", "cycle", "district__state")
+    list_filter = ("status", ReportFailedFilter, "cycle", "district__state")
     search_fields = ("district__name", "district__state_id", "sha256")
     list_select_related = ("district", "cycle", "uploaded_by", "reviewer")
     readonly_fields = [f.name for f in Submission._meta.fields]
     inlines = [AuditInline]
-    actions = ["requeue_failed"]
+    actions = ["requeue_failed", "reports_again"]
 
     def has_add_permission(self, request):
         return False  # uploads go through the district's page, which checks and queues them
@@ -72,6 +89,16 @@ class SubmissionAdmin(admin.ModelAdmin):
             except services.IllegalTransition as exc:
                 self.message_user(request, str(exc), messages.WARNING)
 
+    @admin.action(description="Make the missing reports again")
+    def reports_again(self, request, queryset):
+        for submission in queryset:
+            try:
+                kinds = services.reports_retry(submission=submission, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.WARNING)
+            else:
+                self.message_user(request, f"{submission}: the {' and '.join(kinds)} report is being made again.")
+
 
 class ProblemInline(ReadOnlyInline):
     model = Problem
@@ -80,7 +107,7 @@ class ProblemInline(ReadOnlyInline):
 
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
-    list_display = ("submission", "rule_set_label", "outcome", "started_at", "finished_at")
+    list_display = ("submission", "rule_set_label", "outcome", "started_at", "finished_at", "report_attempts")
     list_select_related = SUBMISSION_ROW
     list_filter = ("outcome",)
     readonly_fields = [f.name for f in Evaluation._meta.fields]

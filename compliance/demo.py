@@ -11,6 +11,8 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from openpyxl import load_workbook
+
 from compliance.rules.model import (
     RACE_GROUPS,
     BudgetRow,
@@ -20,6 +22,7 @@ from compliance.rules.model import (
     SchoolRow,
     WorkbookData,
 )
+from compliance.workbook.template import write_workbook
 
 DEMO_STATE = "MS"
 SALARY = 56_000.0
@@ -217,10 +220,6 @@ def demo_workbook(key: str, school_year: str) -> WorkbookData:
 
 def write_mistakes_sample(path, data: WorkbookData) -> None:
     """The district's workbook with the mistakes districts make most, for demos and training."""
-    from openpyxl import load_workbook
-
-    from compliance.workbook.template import write_workbook
-
     write_workbook(path, data)
     wb = load_workbook(path)
 

@@ -43,11 +43,6 @@ class FindingReviewForm(forms.Form):
     )
 
 
-class CommentForm(forms.Form):
-    body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}),
-                           error_messages={"required": "Write a comment first."})
-
-
 class ReturnForm(forms.Form):
     note = forms.CharField(
         label="What must the district revise?", widget=forms.Textarea(attrs={"rows": 3}),

@@ -239,6 +239,10 @@ class Evaluation(models.Model):
     outcome = models.CharField(max_length=20, choices=EvaluationOutcome.choices, default=EvaluationOutcome.RUNNING)
     error = models.TextField(blank=True)
     reports_dispatched_at = models.DateTimeField(null=True, blank=True, help_text="When a report task was last sent.")
+    # Renders begun since the last one that stored its report; at REPORT_MAX_ATTEMPTS the sweep
+    # stops sending it and the admin's "Make the missing reports again" starts afresh.
+    report_attempts = models.PositiveSmallIntegerField(default=0, help_text="Report renders begun and not finished.")
+    report_error = models.TextField(blank=True, help_text="Why the last report render failed.")
 
     class Meta:
         ordering = ["-started_at", "-pk"]

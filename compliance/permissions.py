@@ -8,6 +8,7 @@ Selectors filter querysets by the same role facts (:func:`sees_every_district`,
 """
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from districts.models import DISTRICT_ROLES, Role
@@ -58,6 +59,11 @@ def is_reviewer(user) -> bool:
 
 def is_supervisor(user) -> bool:
     return user.role == Role.STATE_SUPERVISOR
+
+
+def is_state_admin(user) -> bool:
+    """A state administrator, or a superuser (who can do what an administrator does)."""
+    return bool(user.is_superuser or user.role == Role.STATE_ADMIN)
 
 
 def belongs_to(user, district_id: int) -> bool:
@@ -222,6 +228,19 @@ def can_view_statewide(user) -> bool:
 def can_export(user, variant: str) -> bool:
     """Cycle exports: ``state`` has exact numbers, ``public`` is suppressed; both are statewide reads."""
     return variant in EXPORT_VARIANTS and can_view_statewide(user)
+
+
+# --- Signing in -------------------------------------------------------------------------------
+
+
+def can_enrol_second_factor(user) -> bool:
+    """State staff (and superusers) may add an authenticator app; district users sign in with a password."""
+    return bool(user.is_authenticated and sees_every_district(user))
+
+
+def must_use_second_factor(user) -> bool:
+    """State administrators must use one when the state turns it on (REQUIRE_2FA_FOR_ADMINS=1)."""
+    return bool(settings.REQUIRE_2FA_FOR_ADMINS and user.is_authenticated and is_state_admin(user))
 
 
 # --- Planner ----------------------------------------------------------------------------------

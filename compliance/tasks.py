@@ -11,8 +11,6 @@ import smtplib
 
 from celery import shared_task
 
-from .models import Evaluation
-
 logger = logging.getLogger(__name__)
 
 
@@ -32,8 +30,7 @@ def evaluate_submission(*, submission_id: int) -> None:
 def render_report(*, evaluation_id: int, kind: str) -> None:
     from compliance import services  # in the body: services import this module (see the docstring)
 
-    evaluation = Evaluation.objects.select_related("submission__district", "submission__cycle").get(pk=evaluation_id)
-    services.report_generate(evaluation=evaluation, kind=kind)
+    services.report_render(evaluation_id=evaluation_id, kind=kind)  # counted: capped at REPORT_MAX_ATTEMPTS
 
 
 @shared_task(name="compliance.sweep_pipeline")
@@ -57,6 +54,6 @@ def send_notification(self, *, kind: str, submission_id: int) -> int:
 @shared_task(name="compliance.send_deadline_reminders")
 def send_deadline_reminders() -> int:
     """Sent by celery beat (CELERY_BEAT_SCHEDULE): the 14, 7 and 1 day reminders, each once."""
-    from compliance import notifications
+    from compliance import notifications  # in the body, as for services (see the docstring)
 
     return notifications.reminders_send()

@@ -1,7 +1,7 @@
 """The statewide page of a cycle and its exports, for state staff (issue 14 parts 1 and 2).
 
 Thin: the reads are ``compliance.selectors_statewide``, the exports
-``compliance.reports.cycle_export``, the charts ``compliance.reports.statewide_charts``.
+``compliance.services.cycle_export``, the charts ``compliance.reports.statewide_charts``.
 """
 from __future__ import annotations
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from config.celery import app
 from config.worker_heartbeat import worker_is_fresh
 
 
@@ -31,8 +33,6 @@ def _database_ok() -> tuple[bool, str]:
 
 
 def _redis_ping(url: str) -> None:
-    import redis
-
     timeout = settings.BROKER_SOCKET_TIMEOUT_SECONDS
     client = redis.Redis.from_url(url, socket_connect_timeout=timeout, socket_timeout=timeout,
                                   retry_on_timeout=False, retry=None)
@@ -56,8 +56,6 @@ def _broker_ok(url: str | None = None) -> tuple[bool, str]:
         elif url.startswith("filesystem://"):
             _filesystem_ok()
         else:
-            from config.celery import app
-
             with app.connection_for_write(url) as conn:
                 conn.ensure_connection(max_retries=1, timeout=settings.BROKER_SOCKET_TIMEOUT_SECONDS)
         return True, "ok"

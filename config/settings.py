@@ -260,6 +260,9 @@ SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15)
 SWEEP_QUEUED_AFTER_SECONDS = env_int("SWEEP_QUEUED_AFTER_SECONDS", 60)
 SWEEP_REPORT_AFTER_SECONDS = env_int("SWEEP_REPORT_AFTER_SECONDS", 300)
 EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)
+# A report whose render failed this many times (an error, or a worker that died) is not sent again
+# by the sweep: it waits for an administrator (admin action "Make the missing reports again").
+REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pipeline": {
         "task": "compliance.sweep_pipeline",
@@ -286,6 +289,13 @@ CELERY_TASK_ROUTES = {"compliance.render_report": {"queue": "reports"},
 # Broker calls made inside a request (publishing a task, /healthz) give up within a few seconds
 # when Redis is down or hung, instead of holding a web worker.
 BROKER_SOCKET_TIMEOUT_SECONDS = env_int("BROKER_SOCKET_TIMEOUT_SECONDS", 2)
+# Tasks are sent from one background thread per process (compliance.services.sweeper.task_send):
+# a caller waits for its send at most BROKER_SEND_WAIT_MS, and after a failed send the process
+# leaves sends to the pipeline sweep for BROKER_BACKOFF_SECONDS, so a hung Redis costs a request
+# half a second, not a socket timeout per send.
+BROKER_SEND_WAIT_MS = env_int("BROKER_SEND_WAIT_MS", 500)
+BROKER_SEND_IN_BACKGROUND = env_bool("BROKER_SEND_IN_BACKGROUND", True)  # off: sends hold the caller
+BROKER_BACKOFF_SECONDS = env_int("BROKER_BACKOFF_SECONDS", 5)
 if CELERY_BROKER_URL.startswith("filesystem://"):
     for sub in ("queue", "processed", "control"):
         (CELERY_FILESYSTEM_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -304,7 +314,8 @@ else:
         "health_check_interval": 10,  # a dead connection is noticed within seconds while idle
     }
 CELERY_BROKER_CONNECTION_TIMEOUT = BROKER_SOCKET_TIMEOUT_SECONDS
-# One quick retry when publishing, then the error reaches the caller (default: 3 retries).
+# One quick retry when publishing (a pooled connection that a Redis restart cut), then the error
+# reaches the sending thread (default: 3 retries); the request has stopped waiting by then.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5}
 # A worker keeps reconnecting through a broker outage of any length (default: gives up after 100 tries).
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None

@@ -17,17 +17,20 @@ from django.utils import timezone
 log = logging.getLogger(__name__)
 
 
-def heartbeat_write(*, hostname: str) -> None:
+def _heartbeats():
+    # Imported when used: config.celery imports this module while Django's apps are still loading.
     from config.models import WorkerHeartbeat
 
-    WorkerHeartbeat.objects.update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+    return WorkerHeartbeat.objects
+
+
+def heartbeat_write(*, hostname: str) -> None:
+    _heartbeats().update_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
 
 
 def last_heartbeat():
     """The newest heartbeat of any worker, or None."""
-    from config.models import WorkerHeartbeat
-
-    return WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    return _heartbeats().order_by("-seen_at").values_list("seen_at", flat=True).first()
 
 
 def worker_is_fresh(now=None) -> tuple[bool, str]:
@@ -41,9 +44,7 @@ def worker_is_fresh(now=None) -> tuple[bool, str]:
 
 
 def stale_heartbeats_delete(*, older_than: timedelta) -> int:
-    from config.models import WorkerHeartbeat
-
-    return WorkerHeartbeat.objects.filter(seen_at__lt=timezone.now() - older_than).delete()[0]
+    return _heartbeats().filter(seen_at__lt=timezone.now() - older_than).delete()[0]
 
 
 class Heartbeat(bootsteps.StartStopStep):

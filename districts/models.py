@@ -69,9 +69,5 @@ class School(models.Model):
         ordering = ["district", "school_id"]
         constraints = [models.UniqueConstraint(fields=["district", "school_id"], name="school_id_unique_in_district")]
 
-    @property
-    def grades(self) -> str:
-        return f"{self.grade_low}-{self.grade_high}" if self.grade_low else ""
-
     def __str__(self) -> str:
         return f"{self.name} ({self.school_id})"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from compliance.models import ReportingCycle, RuleSet
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
+from compliance.services.sweeper import _sender
 from districts.models import District, Role, User
 from tests.factories import DistrictFactory, ReportingCycleFactory, SchoolFactory, user_factory
 
@@ -32,6 +33,20 @@ def _media_in_tmp(settings, tmp_path):
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
                     "OPTIONS": {"location": str(tmp_path / "media")}},
     }
+
+
+@pytest.fixture(autouse=True)
+def _broker_sends(settings):
+    # Each test starts from a healthy broker (task_send remembers a failure for a few seconds). Sends
+    # stay on the test's thread: many tests run a task in-process through a mocked ``delay``, which
+    # must see the test's database transaction. The sending thread is on in tests/faults/ (real
+    # workers and brokers), where the web side runs as in production.
+    settings.BROKER_SEND_IN_BACKGROUND = False
+    settings.BROKER_SEND_WAIT_MS = 10_000  # a loaded machine never makes a mocked send look hung
+    _sender.reset()
+    yield
+    _sender.wait_idle(30)  # a send of this test that is still going must not fail into the next one
+    _sender.reset()
 
 
 @pytest.fixture(autouse=True)

@@ -145,3 +145,54 @@ def test_ci_and_make_read_the_one_package_list():
     assert "scripts/check_system.sh test" in ci
     assert "apt-get" not in ci and "dpkg" not in ci and "chromium" not in ci
     assert "@test -x $(BIN)/python || scripts/make_venv.sh" in (ROOT / "Makefile").read_text()
+
+
+def _listed(scope: str) -> set[str]:
+    rows = [line.split("#")[0].split() for line in (ROOT / "scripts/system-packages.txt").read_text().splitlines()]
+    return {row[0] for row in rows if len(row) >= 2 and row[1] == scope}
+
+
+# The programs the suite runs (as the tests name them) -> the Debian package that installs them.
+PROGRAMS = {
+    "redis-server": "redis-server",  # tests/config/redis_server.py, the broker and fault tests
+    "initdb": "postgresql",  # tests/faults/test_database_restart.py's private cluster
+    "pg_ctl": "postgresql",
+    "pdftotext": "poppler-utils",
+    "soffice": "libreoffice-calc-nogui",
+    "/usr/bin/chromium": "chromium",
+}
+
+
+def test_every_program_the_suite_runs_comes_from_a_listed_test_package():
+    sources = "\n".join(p.read_text() for p in (ROOT / "tests").rglob("*.py") if p.name != "test_system_setup.py")
+    run = {program for program in PROGRAMS if program in sources}
+    assert {"redis-server", "initdb", "pg_ctl", "pdftotext", "soffice", "/usr/bin/chromium"} <= run
+    packages = _listed("test") | _listed("run")
+    assert {program: PROGRAMS[program] for program in run if PROGRAMS[program] not in packages} == {}
+    assert {"redis-server", "postgresql"} <= _listed("test")  # make test (and .ci/run) install the servers
+
+
+@pytest.mark.timeout(60)
+def test_a_fresh_machine_gets_redis_and_postgresql_for_make_test(tmp_path):
+    proc, state = run_check(tmp_path, uid=0, sudo="none", missing=["redis-server", "postgresql"])
+
+    assert proc.returncode == 0, proc.stderr
+    assert log_lines(state, "apt-get")[-1] == "DEBIAN_FRONTEND=noninteractive install -y -qq redis-server postgresql"
+    assert (state / "missing").read_text() == ""
+
+
+@pytest.mark.timeout(60)
+def test_without_root_the_one_command_names_the_servers(tmp_path):
+    proc, state = run_check(tmp_path, uid=1000, sudo="password", missing=["postgresql", "redis-server"])
+
+    assert proc.returncode == 1 and log_lines(state, "apt-get") == []
+    assert "sudo apt-get update && sudo apt-get install -y redis-server postgresql" in proc.stderr
+
+
+@pytest.mark.timeout(60)
+def test_make_run_does_not_install_the_test_servers(tmp_path):
+    proc, state = run_check(tmp_path, uid=0, sudo="none", missing=["redis-server", "postgresql"],
+                            command=("check_system.sh", "run"))
+
+    assert proc.returncode == 0, proc.stderr
+    assert log_lines(state, "apt-get") == []  # the embedded default needs neither

@@ -1,4 +1,4 @@
-"""The statewide export of a reporting cycle, for state staff (``compliance.reports.cycle_export``)."""
+"""The statewide export of a reporting cycle, for state staff (``compliance.services.cycle_export``)."""
 from typing import Literal
 
 from django.http import Http404

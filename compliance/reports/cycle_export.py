@@ -3,7 +3,8 @@
 Two variants: ``state`` (exact numbers, state staff only: the caller checks
 ``permissions.can_export``) and ``public`` (finding messages and evidence suppressed as the PDF
 and the per-submission exports suppress them). Every text cell goes through ``safe_cell``;
-numbers are written as numbers.
+numbers are written as numbers. It writes only what it is handed (:class:`CycleExportData`,
+gathered by ``compliance.services.exports``).
 """
 from __future__ import annotations
 
@@ -11,14 +12,17 @@ import csv
 import io
 import zipfile
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
 from compliance.rules.registry import RULE_NAMES
-from compliance.rules.ruleset import section
 
 from .evidence import EvidenceFormatter, evidence_of, finding_for_export
 from .spreadsheet_safety import safe_cell
-from .suppression import CellMask, suppress_school
+from .suppression import CellMask
 
 VARIANTS = ("state", "public")
 FORMATS = ("csv", "xlsx")
@@ -38,6 +42,24 @@ FINDING_COLUMNS = [
     "district_state_id", "district_name", "rule", "severity", "scope", "school_id", "school_name", "band",
     "message", "evidence", "threshold", "review_status",
 ]
+
+
+@dataclass
+class CycleExportData:
+    """Everything a cycle export prints, gathered by the caller.
+
+    ``standings``: each district's standing (its district, newest submission, evaluation id,
+    measures and counts); ``findings``: evaluation id -> its findings; ``names``: district pk ->
+    school id -> the directory's school name; ``masks`` (``public`` only): evaluation id -> school
+    id -> the small-cell mask of its stored workbook, None when that workbook cannot be read.
+    """
+
+    school_year: str
+    min_cell: int
+    standings: Sequence[Any]
+    findings: dict[int, list[Any]] = field(default_factory=dict)
+    names: dict[int, dict[str, str]] = field(default_factory=dict)
+    masks: dict[int, dict[str, CellMask] | None] = field(default_factory=dict)
 
 
 def district_row(standing) -> dict[str, Any]:
@@ -118,9 +140,6 @@ def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
 
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[dict[str, Any]], Sequence[str]]]) -> bytes:
     """One sheet per (title, rows, columns); text cells are neutralized and stored as text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-
     workbook = Workbook(write_only=True)
     for title, rows, columns in sheets:
         ws = workbook.create_sheet(title)
@@ -146,50 +165,35 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
-# --- Gathering --------------------------------------------------------------------------------
-
-
-def _masks_of(submission, min_cell: int) -> dict[str, CellMask] | None:
-    """school_id -> mask from the stored workbook's raw counts (as the PDF); None if unreadable."""
-    from compliance.services.reports import _stored_workbook  # the one gathering of raw counts
-
-    try:
-        workbook = _stored_workbook(submission)
-    except OSError:  # the stored file is gone
-        return None
-    return {s.school_id: suppress_school(s, min_cell) for s in workbook.schools}
-
-
-def cycle_tables(cycle, variant: str) -> dict[str, list[dict[str, Any]]]:
-    """{"districts": rows, "findings": rows} of every district of the directory in ``cycle``."""
-    from compliance.selectors_statewide import cycle_findings, cycle_standings, school_directory_names
-
+def cycle_tables(data: CycleExportData, variant: str) -> dict[str, list[dict[str, Any]]]:
+    """{"districts": rows, "findings": rows} of every district ``data`` holds."""
     if variant not in VARIANTS:
         raise ValueError(f"Unknown export variant {variant!r}.")
-    min_cell = int(section(cycle.rule_set.params, "PRIVACY")["min_cell"])
-    standings = cycle_standings(cycle=cycle)
-    findings = cycle_findings(standings)
-    names = school_directory_names(standings)
     rows = []
-    for standing in standings:
-        mine = findings.get(standing.evaluation_id, []) if standing.evaluation_id else []
-        masks = _masks_of(standing.submission, min_cell) if variant == "public" and mine else None
-        rows += finding_rows(standing, mine, variant=variant, min_cell=min_cell, masks=masks,
-                             names=names.get(standing.district.pk, {}))
-    return {"districts": [district_row(s) for s in standings], "findings": rows}
+    for standing in data.standings:
+        mine = data.findings.get(standing.evaluation_id, []) if standing.evaluation_id else []
+        masks = data.masks.get(standing.evaluation_id) if variant == "public" and mine else None
+        rows += finding_rows(standing, mine, variant=variant, min_cell=data.min_cell, masks=masks,
+                             names=data.names.get(standing.district.pk, {}))
+    return {"districts": [district_row(s) for s in data.standings], "findings": rows}
 
 
-def cycle_export(cycle, variant: str, fmt: str, *, table: str | None = None) -> tuple[bytes, str, str]:
-    """(body, content type, file name) of the ``variant`` export of ``cycle`` in ``fmt``.
+def check_format(fmt: str, table: str | None) -> None:
+    if fmt not in FORMATS or (table is not None and table not in TABLES):
+        raise ValueError(f"Unknown export format {fmt!r} / table {table!r}.")
+
+
+def cycle_export_file(data: CycleExportData, variant: str, fmt: str, *,
+                      table: str | None = None) -> tuple[bytes, str, str]:
+    """(body, content type, file name) of the ``variant`` export of ``data`` in ``fmt``.
 
     XLSX holds both tables as sheets. CSV holds one: ``table`` ("districts" or "findings"), or
     without it a ZIP archive of both CSV files.
     """
-    if fmt not in FORMATS or (table is not None and table not in TABLES):
-        raise ValueError(f"Unknown export format {fmt!r} / table {table!r}.")
-    tables = cycle_tables(cycle, variant)
+    check_format(fmt, table)
+    tables = cycle_tables(data, variant)
     columns = {"districts": DISTRICT_COLUMNS, "findings": FINDING_COLUMNS}
-    stem = f"cycle-{cycle.school_year}-{variant}"
+    stem = f"cycle-{data.school_year}-{variant}"
     if fmt == "xlsx":
         sheets = [(name.capitalize(), tables[name], columns[name]) for name in TABLES]
         return write_xlsx(sheets), XLSX_TYPE, f"{stem}.xlsx"

@@ -10,7 +10,10 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from .integration import evaluate_integration
 from .model import WorkbookData
+from .recommendations import DEFAULT_EAC_REGIONS, DEFAULT_LIBRARY, recommend
+from .resources import evaluate_resources
 
 
 @dataclass(frozen=True)
@@ -62,10 +65,6 @@ def evaluate_workbook(
     if wb.has_errors:
         result["problems"] = [p.as_json() for p in problems]
         return result
-
-    from .integration import evaluate_integration
-    from .recommendations import DEFAULT_EAC_REGIONS, DEFAULT_LIBRARY, recommend
-    from .resources import evaluate_resources
 
     params = rule_set.params
     t0 = time.perf_counter()

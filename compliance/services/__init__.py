@@ -15,7 +15,9 @@ from .evaluation import (
     submission_claim_for_evaluation,
     submission_evaluate,
 )
-from .reports import report_export_csv, report_generate, report_queue
+from .exports import cycle_export, cycle_export_data
+from .report_attempts import report_given_up, report_render, reports_retry
+from .reports import report_export_csv, report_generate, report_queue, stored_workbook_read
 from .review import comment_create, finding_review, submission_decide
 from .rule_sets import rule_set_new_version
 from .submissions import (
@@ -33,7 +35,9 @@ from .sweeper import evaluation_dispatch, pipeline_sweep, report_dispatch, task_
 
 __all__ = [
     "FAILURE_NOTE", "REPLACEABLE", "TRANSITIONS", "EvaluationInProgress", "IllegalTransition",
-    "attempts_note", "comment_create", "evaluation_dispatch", "evaluation_reproduce", "evaluation_run",
+    "attempts_note", "comment_create", "cycle_export", "cycle_export_data", "stored_workbook_read",
+    "evaluation_dispatch", "evaluation_reproduce", "evaluation_run", "report_given_up", "report_render",
+    "reports_retry",
     "finding_review", "pipeline_sweep", "report_dispatch", "task_send",
     "report_export_csv", "report_generate", "report_queue", "rule_set_new_version", "submission_certify",
     "submission_claim", "submission_claim_for_evaluation", "submission_create", "submission_decide",

@@ -10,12 +10,12 @@ from django.core.exceptions import PermissionDenied
 
 from compliance import permissions, selectors
 from compliance.models import DOWNLOADED, AuditEvent, EvaluationOutcome, Report, ReportingCycle, ReportKind, Submission
-from compliance.reports.cycle_export import cycle_export
 from compliance.reports.exports import EXPORT_KINDS
 from compliance.workbook.marked import marked_workbook, problem_cells
 from districts.models import District, User
 
 from .audit import VIA_NOTES, audit_record
+from .exports import cycle_export
 from .reports import report_export_csv
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -103,7 +103,7 @@ def cycle_export_download(*, cycle: ReportingCycle, variant: str, fmt: str, tabl
     """A statewide export of the cycle (``compliance.reports.cycle_export``), for whoever may export it."""
     if not permissions.can_export(user, variant):
         raise PermissionDenied("Only state staff may download statewide exports.")
-    body, content_type, name = cycle_export(cycle, variant, fmt, table=table)
+    body, content_type, name = cycle_export(cycle=cycle, variant=variant, fmt=fmt, table=table)
     what = f"Statewide {variant} export of {cycle.school_year} ({fmt.upper()})"
     download_record(user=user, what=what, filename=name, via=via)
     return body, content_type, name

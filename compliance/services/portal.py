@@ -10,6 +10,7 @@ from compliance.reports.view_schools import get
 from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
 
+from .report_attempts import report_given_up
 from .submissions import attestation_text
 
 
@@ -20,6 +21,7 @@ def portal_detail_context(*, submission: Submission, user) -> dict[str, Any]:
         "certification": getattr(submission, "certification", None),
         "comparison": version_comparison(submission=submission),
         "report_pending": report_pending(submission=submission),
+        "report_failed": report_failed(submission=submission),
         # The state's required actions stay on the returned version, whatever came after it.
         "returned_note": selectors.return_note(submission=submission),
     }
@@ -128,9 +130,23 @@ def version_comparison(*, submission: Submission) -> dict[str, Any] | None:
 # --- Live status to the end ------------------------------------------------------------------
 
 
-def report_pending(*, submission: Submission) -> bool:
-    """Evaluated (or later) but its findings report is not stored yet: the page keeps following it."""
+def _report_missing(submission: Submission):
+    """The accepted evaluation whose findings report is not stored (evaluated or later), else None."""
     if submission.status not in SHOWS_FINDINGS_REPORT:
-        return False
+        return None
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
-    return evaluation is not None and not evaluation.reports.filter(kind=ReportKind.EVALUATION).exists()
+    if evaluation is None or evaluation.reports.filter(kind=ReportKind.EVALUATION).exists():
+        return None
+    return evaluation
+
+
+def report_pending(*, submission: Submission) -> bool:
+    """Its findings report is not stored yet and is still being tried: the page keeps following it."""
+    evaluation = _report_missing(submission)
+    return evaluation is not None and not report_given_up(evaluation=evaluation)
+
+
+def report_failed(*, submission: Submission) -> bool:
+    """Its findings report could not be made (the sweep gave up): the page says so instead of waiting."""
+    evaluation = _report_missing(submission)
+    return evaluation is not None and report_given_up(evaluation=evaluation)

@@ -36,7 +36,7 @@ def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
         return existing
     # Fresh from the database: the decision and status may be newer than the caller's copy.
     submission = Submission.objects.select_related("district", "cycle").get(pk=evaluation.submission_id)
-    pdf = report_pdf(result=evaluation.result, workbook=_stored_workbook(submission),
+    pdf = report_pdf(result=evaluation.result, workbook=stored_workbook_read(submission=submission),
                      facts=_submission_facts(submission, evaluation),
                      rule_set=pipeline.rule_set_ref(evaluation.rule_set))
     sha256 = hashlib.sha256(pdf).hexdigest()
@@ -52,14 +52,15 @@ def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
 
 def report_export_csv(*, evaluation: Evaluation, kind: str) -> bytes:
     """The per-school or findings CSV of an evaluation (writes nothing; it shares the gathering)."""
-    return export_csv(kind=kind, result=evaluation.result, workbook=_stored_workbook(evaluation.submission),
+    return export_csv(kind=kind, result=evaluation.result,
+                      workbook=stored_workbook_read(submission=evaluation.submission),
                       rule_set=pipeline.rule_set_ref(evaluation.rule_set))
 
 
 # --- Gathering --------------------------------------------------------------------------------
 
 
-def _stored_workbook(submission: Submission) -> WorkbookData:
+def stored_workbook_read(*, submission: Submission) -> WorkbookData:
     """The raw counts suppression needs: re-read under the same limits as the first reading."""
     with submission.file.open("rb") as fh:
         return read_workbook_guarded(fh.read(), limits=pipeline.intake_limits(),

@@ -1,4 +1,4 @@
-"""The pipeline's outbox: task sends that never fail a caller, and the sweep that sends lost work again.
+"""The pipeline's outbox: task sends that never fail nor hold up a caller, and the sweep that sends lost work again.
 
 The outbox is the database itself. A submission saved as *queued* in the upload's transaction is
 work to do whether or not its task reached the broker; so is a *validating* one whose claim lease
@@ -9,6 +9,11 @@ sent by ``celery beat``) derives that work from the rows and sends it again; ``d
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,19 +28,88 @@ from compliance.states import SubmissionStatus as S
 logger = logging.getLogger(__name__)
 
 
+class _Sender:
+    """One background thread per process that talks to the broker; callers wait for it a bounded time.
+
+    A hung broker (Redis stopped with SIGSTOP, a half-open connection) answers nothing until the
+    socket timeout, once per send; a request that makes two or three sends would wait for each.
+    Instead a caller waits at most BROKER_SEND_WAIT_MS for its send, then goes on: the send goes
+    on in the background, later sends queue behind it without waiting, and after a failure every
+    send is left to the sweep for BROKER_BACKOFF_SECONDS (one timeout costs the process one
+    timeout). Sends stay in order, one at a time, as from a single caller.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pid = 0
+        self._executor: ThreadPoolExecutor | None = None
+        self.stalled = False  # a send has outlasted its caller's wait and is still going
+        self.down_until = 0.0  # time.monotonic() before which sends are left to the sweep
+
+    def submit(self, task, kwargs: dict) -> Future:
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():  # a forked child has no thread: its own
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="broker-send")
+                self._pid, self.stalled, self.down_until = os.getpid(), False, 0.0
+            return self._executor.submit(self.publish, task, kwargs)
+
+    def broker_down(self) -> bool:
+        return time.monotonic() < self.down_until
+
+    def publish(self, task, kwargs: dict) -> bool:
+        """In the sending thread (or the caller's, for eager tasks): one send, its failure remembered."""
+        if self.broker_down():
+            logger.warning("The broker failed moments ago; %s%s is left for the pipeline sweep", task.name, kwargs)
+            return False
+        try:
+            task.delay(**kwargs)
+        except Exception:  # any broker or network error: the row is the record, the sweep retries
+            self.down_until = time.monotonic() + settings.BROKER_BACKOFF_SECONDS
+            logger.warning("Could not send %s%s; the pipeline sweep will send it again", task.name, kwargs,
+                           exc_info=True)
+            return False
+        finally:
+            self.stalled = False  # whatever hung before this send is over
+        return True
+
+    def wait_idle(self, timeout: float) -> None:
+        """Return once every send queued so far has finished (sends run in order), or after ``timeout``."""
+        with self._lock:
+            executor = self._executor if self._pid == os.getpid() else None
+        if executor is not None:
+            executor.submit(lambda: None).result(timeout)
+
+    def reset(self) -> None:
+        """Forget a remembered failure and a stalled send (tests start each from a healthy broker)."""
+        self.stalled, self.down_until = False, 0.0
+
+
+_sender = _Sender()
+
+
 def task_send(task, **kwargs) -> bool:
-    """Send ``task``; on a broker error log it and return False: the sweep sends it again later.
+    """Send ``task``; True once the broker took it, False when it is left to the background or the sweep.
 
     The caller's work is already committed, so a broker that is down must not turn it into an
-    error (an upload answering 500, an evaluation marked failed after its findings were stored).
+    error (an upload answering 500, an evaluation marked failed after its findings were stored),
+    nor hold a request past BROKER_SEND_WAIT_MS when it hangs (issue 10: 3 s at most a request).
+    What is not sent, the pipeline sweep sends (an evaluation or a report; an e-mail is lost).
     """
-    try:
-        task.delay(**kwargs)
-    except Exception:  # any broker or network error: the row is the record, the sweep retries
-        logger.warning("Could not send %s%s; the pipeline sweep will send it again", task.name, kwargs,
-                       exc_info=True)
+    if task.app.conf.task_always_eager or not settings.BROKER_SEND_IN_BACKGROUND:
+        return _sender.publish(task, kwargs)  # an eager task runs where it is sent: on the caller's thread
+    if _sender.broker_down():
+        logger.warning("The broker failed moments ago; %s%s is left for the pipeline sweep", task.name, kwargs)
         return False
-    return True
+    future = _sender.submit(task, kwargs)
+    if _sender.stalled:
+        return False  # behind a send that hangs: it goes out, or is left to the sweep, in the background
+    try:
+        return future.result(timeout=settings.BROKER_SEND_WAIT_MS / 1000)
+    except FutureTimeout:
+        _sender.stalled = True
+        logger.warning("The broker has not answered within %s ms; %s%s is sent in the background",
+                       settings.BROKER_SEND_WAIT_MS, task.name, kwargs)
+        return False
 
 
 def evaluation_dispatch(*, submission_id: int) -> bool:
@@ -73,12 +147,22 @@ def _resend_evaluations(now) -> int:
     return sent
 
 
+def reports_expected(status: str) -> list[str]:
+    """The kinds of report an accepted evaluation of a submission in ``status`` should have."""
+    if status not in SHOWS_FINDINGS_REPORT:
+        return []
+    return [ReportKind.EVALUATION, *([ReportKind.DECISION] if status == S.DECIDED else [])]
+
+
 def _missing_reports(now) -> dict[int, list[str]]:
-    """Per evaluation, the kinds of report that should exist and do not, last sent long enough ago."""
+    """Per evaluation, the kinds of report that should exist and do not, last sent long enough ago.
+
+    Not those whose renders failed REPORT_MAX_ATTEMPTS times: they wait for an administrator.
+    """
     before = now - timedelta(seconds=settings.SWEEP_REPORT_AFTER_SECONDS)
     candidates = list(
         Evaluation.objects.filter(outcome=EvaluationOutcome.ACCEPTED, submission__status__in=SHOWS_FINDINGS_REPORT,
-                                  finished_at__lt=before)
+                                  finished_at__lt=before, report_attempts__lt=settings.REPORT_MAX_ATTEMPTS)
         # A decision's report is queued when it is made: give that one the same time as any other.
         .exclude(submission__status=S.DECIDED, submission__decision__decided_at__gte=before)
         .filter(Q(reports_dispatched_at__isnull=True) | Q(reports_dispatched_at__lt=before))
@@ -88,8 +172,7 @@ def _missing_reports(now) -> dict[int, list[str]]:
                .values_list("evaluation_id", "kind"))
     missing: dict[int, list[str]] = {}
     for pk, status in candidates:
-        kinds: list[str] = [ReportKind.EVALUATION, *([ReportKind.DECISION] if status == S.DECIDED else [])]
-        if due := [kind for kind in kinds if (pk, kind) not in have]:
+        if due := [kind for kind in reports_expected(status) if (pk, kind) not in have]:
             missing[pk] = due
     return missing
 

@@ -1,8 +1,9 @@
 """What the template tells the people who fill it: cell prompts, error alerts, filled examples."""
 from __future__ import annotations
 
+from .definitions import definitions_for
+from .problem_codes import DATA_CODES
 from .schema import (
-    DATA_CODES,
     EMAIL,
     INT,
     MONEY,
@@ -10,7 +11,6 @@ from .schema import (
     TEMPLATE_VERSION,
     YEAR,
     Column,
-    definitions_for,
     number_text,
 )
 

@@ -12,6 +12,12 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
+import openpyxl
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.hyperlink import Hyperlink
+
 from .schema import normalize_name
 
 logger = logging.getLogger(__name__)
@@ -63,8 +69,6 @@ def header_positions(workbook) -> Positions:
 
 def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
     """``Schools!K4`` for a problem with a sheet, row and column found in the file, else None."""
-    from openpyxl.utils import get_column_letter, quote_sheetname
-
     found = positions.get(normalize_name(problem.sheet or ""))
     if found is None or not problem.row or not problem.column:
         return None
@@ -90,9 +94,6 @@ def problem_cells(data: bytes | None, problems: Sequence[ProblemLike]) -> list[s
 
 
 def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill
-
     notes: dict[str, list[ProblemLike]] = {}
     for problem, ref in zip(problems, cells):
         if ref:
@@ -108,9 +109,6 @@ def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | Non
 
 
 def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
-    from openpyxl.styles import Font
-    from openpyxl.worksheet.hyperlink import Hyperlink
-
     ws = workbook.create_sheet(PROBLEMS_SHEET, 0)
     ws.append(PROBLEM_COLUMNS)
     for c in ws[1]:
@@ -133,8 +131,6 @@ def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str |
 
 def _open(data: bytes, *, read_only: bool = False):
     """The upload as an openpyxl workbook, or None when openpyxl cannot read what calamine could."""
-    import openpyxl
-
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=read_only)
     except Exception:  # any parser failure: the district still gets the Problems sheet
@@ -145,8 +141,6 @@ def _open(data: bytes, *, read_only: bool = False):
 def marked_workbook(data: bytes | None, problems: Sequence[ProblemLike]) -> bytes:
     """The upload with each problem cell filled by severity and commented, and a first Problems sheet
     linking to them; for a refused (or missing) file, a new workbook with the Problems sheet alone."""
-    import openpyxl
-
     workbook = None if data is None or file_was_refused(problems) else _open(data)
     if workbook is None:
         workbook = openpyxl.Workbook()

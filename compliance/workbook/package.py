@@ -20,7 +20,7 @@ from defusedxml import ElementTree as SafeET
 
 from compliance.rules.model import DataProblem
 
-from .schema import DATA_CODES
+from .problem_codes import DATA_CODES
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PROLOG_WINDOW = 64 * 1024

@@ -7,7 +7,7 @@ from compliance.rules.model import DataProblem
 
 from . import schema
 from .cells import BLANK
-from .schema import DATA_CODES
+from .problem_codes import DATA_CODES
 
 
 class ProblemLog:

@@ -10,6 +10,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from . import schema
+from .definitions import DEFINITIONS
 from .guidance import EXAMPLE_DISTRICT, EXAMPLE_ROWS
 from .schema import Sheet
 
@@ -109,7 +110,7 @@ def _lines(text: str, width: float) -> int:
 def _definitions(ws: Worksheet, r: int) -> int:
     _paragraph(ws, r, "Definitions", font=Font(name="Calibri", bold=True, size=12))
     r += 1
-    for d in schema.DEFINITIONS:
+    for d in DEFINITIONS:
         term = ws.cell(row=r, column=1, value=d.term)
         term.font, term.alignment = _BOLD, _WRAP_TOP
         _paragraph(ws, r, d.text, first=2)

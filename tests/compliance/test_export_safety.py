@@ -11,7 +11,6 @@ import pytest
 
 from compliance import services
 from compliance.demo import demo_workbook
-from compliance.reports.cycle_export import cycle_export
 from compliance.reports.spreadsheet_safety import safe_cell, safe_text
 from compliance.workbook.template import write_workbook
 from districts.models import Role
@@ -27,6 +26,15 @@ from tests.factories import (
 
 DANGEROUS = ['=HYPERLINK("http://evil.example","x")', "+cmd|' /C calc'!A0", "-2+3 Academy", "@SUM(A1) Middle",
              "\tTabbed Elementary", "\rReturn High"]
+# Whitespace before the formula: spreadsheets skip it, so these are formulas too (issue 14).
+WHITESPACE_LED = [' =HYPERLINK("http://evil.example","x")', "   +1+2 Academy", "\u00a0@SUM(A1) Middle",
+                  " \t-2+3 Elementary", "\n=1+1 High", "\uff1d1+1 Full-width"]
+STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _formula_like(cell: str) -> bool:
+    """What a spreadsheet could read as a formula, worked out here independently of safe_text."""
+    return cell.lstrip(" \t\r\n\u00a0").startswith(STARTS)
 
 
 @pytest.mark.parametrize("text", DANGEROUS)
@@ -34,9 +42,22 @@ def test_safe_text_prefixes_an_apostrophe(text):
     assert safe_text(text) == "'" + text
 
 
+@pytest.mark.parametrize("text", WHITESPACE_LED)
+def test_safe_text_neutralizes_a_formula_after_leading_whitespace(text):
+    assert safe_text(text) == "'" + text
+
+
 def test_safe_cell_leaves_harmless_text_and_numbers():
     assert safe_text("Carver Elementary") == "Carver Elementary"
+    assert safe_text("  Carver Elementary") == "  Carver Elementary"
     assert [safe_cell(v) for v in (-3, 0.412, None, True)] == [-3, 0.412, None, True]
+    # Text that is exactly a number is no formula: it stays as it is (a spreadsheet reads a number).
+    assert [safe_text(v) for v in ("-12", "+3.5", "-0.25", "1e-3", "-.5")] == ["-12", "+3.5", "-0.25", "1e-3", "-.5"]
+    assert [safe_text(v) for v in ("-", "-12+1", "- 12", "-12 students")] == ["'-", "'-12+1", "'- 12", "'-12 students"]
+
+
+def _export(cycle, variant: str, fmt: str, table: str | None = None) -> bytes:
+    return services.cycle_export(cycle=cycle, variant=variant, fmt=fmt, table=table)[0]
 
 
 def _csv_rows(body: bytes) -> list[list[str]]:
@@ -57,12 +78,12 @@ def hostile_cycle(db):
 
 @pytest.mark.parametrize("variant", ["state", "public"])
 def test_cycle_csv_neutralizes_formula_text(hostile_cycle, variant):
-    districts = _csv_rows(cycle_export(hostile_cycle, variant, "csv", table="districts")[0])
+    districts = _csv_rows(_export(hostile_cycle, variant, "csv", "districts"))
     header, row = districts[0], districts[1]
     assert row[header.index("district_name")] == "'" + DANGEROUS[0]
     assert row[header.index("region")] == "'" + DANGEROUS[3]
     assert row[header.index("multigroup_d")] == "0.412"  # a number, no apostrophe
-    findings = _csv_rows(cycle_export(hostile_cycle, variant, "csv", table="findings")[0])
+    findings = _csv_rows(_export(hostile_cycle, variant, "csv", "findings"))
     names = [r[findings[0].index("school_name")] for r in findings[1:]]
     assert names == ["'" + DANGEROUS[1], "'" + DANGEROUS[2]]
     for line in findings[1:] + districts[1:]:
@@ -73,7 +94,7 @@ def test_cycle_csv_neutralizes_formula_text(hostile_cycle, variant):
 
 
 def test_cycle_csv_zip_holds_both_tables(hostile_cycle):
-    body, content_type, name = cycle_export(hostile_cycle, "state", "csv")
+    body, content_type, name = services.cycle_export(cycle=hostile_cycle, variant="state", fmt="csv")
     assert content_type == "application/zip" and name == "cycle-2026-27-state-csv.zip"
     archive = zipfile.ZipFile(io.BytesIO(body))
     assert archive.namelist() == ["cycle-2026-27-state-districts.csv", "cycle-2026-27-state-findings.csv"]
@@ -82,7 +103,7 @@ def test_cycle_csv_zip_holds_both_tables(hostile_cycle):
 
 @pytest.mark.parametrize("variant", ["state", "public"])
 def test_cycle_xlsx_neutralizes_formula_text_and_keeps_numbers(hostile_cycle, variant):
-    body, content_type, name = cycle_export(hostile_cycle, variant, "xlsx")
+    body, content_type, name = services.cycle_export(cycle=hostile_cycle, variant=variant, fmt="xlsx")
     assert name == f"cycle-2026-27-{variant}.xlsx" and content_type.endswith("spreadsheetml.sheet")
     wb = openpyxl.load_workbook(io.BytesIO(body))
     assert wb.sheetnames == ["Districts", "Findings"]
@@ -106,7 +127,7 @@ def test_web_downloads_are_the_exports(client, hostile_cycle):
     response = client.get(f"/statewide/{hostile_cycle.pk}/export/public.csv", {"table": "findings"})
     assert response.status_code == 200 and response["Content-Type"] == "text/csv; charset=utf-8"
     assert 'filename="cycle-2026-27-public-findings.csv"' in response["Content-Disposition"]
-    assert response.content == cycle_export(hostile_cycle, "public", "csv", table="findings")[0]
+    assert response.content == _export(hostile_cycle, "public", "csv", "findings")
     assert client.get(f"/statewide/{hostile_cycle.pk}/export/secret.csv").status_code == 403
     assert client.get(f"/statewide/{hostile_cycle.pk}/export/state.pdf").status_code == 404
 
@@ -157,9 +178,9 @@ def test_public_variant_suppresses_what_the_pdf_suppresses(evaluated, cycle):
     pdf_rows = list(csv.DictReader(io.StringIO(
         services.report_export_csv(evaluation=evaluation, kind="findings").decode("utf-8-sig"))))
     public = list(csv.DictReader(io.StringIO(
-        cycle_export(cycle, "public", "csv", table="findings")[0].decode("utf-8-sig"))))
+        _export(cycle, "public", "csv", "findings").decode("utf-8-sig"))))
     state = list(csv.DictReader(io.StringIO(
-        cycle_export(cycle, "state", "csv", table="findings")[0].decode("utf-8-sig"))))
+        _export(cycle, "state", "csv", "findings").decode("utf-8-sig"))))
     keys = ("rule", "school_id", "message", "evidence", "threshold")
     assert [tuple(r[k] for k in keys) for r in public] == [tuple(r[k] for k in keys) for r in pdf_rows]
     carver_public = [r for r in public if r["school_id"] == "0316"]
@@ -182,3 +203,45 @@ def test_prefilled_template_stores_formula_like_names_as_text(cycle):
     wb = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))
     cells = [c for ws in wb for row in ws.iter_rows() for c in row if c.value in (DANGEROUS[0], "=1+1 County")]
     assert len(cells) == 2 and all(c.data_type == "s" for c in cells)
+
+
+@pytest.fixture
+def whitespace_cycle(db):
+    """Directory names with whitespace before a formula; one finding per school, exact numbers beside them."""
+    cycle = ReportingCycleFactory()
+    district = DistrictFactory(name=WHITESPACE_LED[0], region=WHITESPACE_LED[2])
+    ev = EvaluationFactory(submission=SubmissionFactory(district=district, cycle=cycle))
+    for i, name in enumerate(WHITESPACE_LED):
+        SchoolFactory(district=district, school_id=f"{i:04d}", name=name)
+        FindingFactory(evaluation=ev, school_id=f"{i:04d}", message=WHITESPACE_LED[-1 - i], rule="INT-02")
+    return cycle
+
+
+def test_cycle_csv_neutralizes_formulas_after_whitespace(whitespace_cycle):
+    districts = _csv_rows(_export(whitespace_cycle, "state", "csv", "districts"))
+    header, row = districts[0], districts[1]
+    assert row[header.index("district_name")] == "'" + WHITESPACE_LED[0]
+    assert row[header.index("region")] == "'" + WHITESPACE_LED[2]
+    assert row[header.index("multigroup_d")] == "0.412" and row[header.index("findings_INT-02")] == "6"
+    findings = _csv_rows(_export(whitespace_cycle, "state", "csv", "findings"))
+    head = findings[0]
+    assert [r[head.index("school_name")] for r in findings[1:]] == ["'" + n for n in WHITESPACE_LED]
+    assert [r[head.index("message")] for r in findings[1:]] == ["'" + n for n in reversed(WHITESPACE_LED)]
+    assert not [cell for line in findings[1:] + districts[1:] for cell in line if _formula_like(cell)]
+
+
+def test_cycle_xlsx_neutralizes_formulas_after_whitespace_and_keeps_numbers(whitespace_cycle):
+    wb = openpyxl.load_workbook(io.BytesIO(_export(whitespace_cycle, "state", "xlsx")))
+    districts = wb["Districts"]
+    header = [c.value for c in districts[1]]
+    row = districts[2]
+    assert row[header.index("district_name")].value == "'" + WHITESPACE_LED[0]
+    assert row[header.index("findings_INT-02")].value == 6 and row[header.index("findings_INT-02")].data_type == "n"
+    assert row[header.index("multigroup_d")].value == 0.412 and row[header.index("multigroup_d")].data_type == "n"
+    findings = wb["Findings"]
+    head = [c.value for c in findings[1]]
+    names = [line[head.index("school_name")] for line in findings.iter_rows(min_row=2)]
+    assert [c.value for c in names] == ["'" + n for n in WHITESPACE_LED] and {c.data_type for c in names} == {"s"}
+    for sheet in wb:
+        for line in sheet.iter_rows():
+            assert not [c for c in line if c.data_type == "f" or (isinstance(c.value, str) and _formula_like(c.value))]

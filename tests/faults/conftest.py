@@ -10,6 +10,12 @@ from tests.factories import DistrictFactory, user_factory
 from .processes import Pipeline
 
 
+@pytest.fixture(autouse=True)
+def _sends_in_background(settings):
+    """As in production: this process's sends go through the sending thread (the suite's default is off)."""
+    settings.BROKER_SEND_IN_BACKGROUND = True
+
+
 @pytest.fixture
 def pipeline(settings, tmp_path):
     """Call with extra environment to start a worker and beat; both are stopped at the end."""

@@ -30,7 +30,18 @@ from compliance.workbook.template import write_workbook
 from tests.config.redis_server import PrivateRedis, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+
+def _pg_bin() -> Path:
+    """PG_BIN, else the newest server that Debian's ``postgresql`` package installed (15 on Debian 12)."""
+    if os.environ.get("PG_BIN"):
+        return Path(os.environ["PG_BIN"])
+    versions = [p.parents[1].name for p in Path("/usr/lib/postgresql").glob("*/bin/initdb")]
+    newest = max((v for v in versions if v.isdigit()), key=int, default="15")
+    return Path("/usr/lib/postgresql") / newest / "bin"
+
+
+PG_BIN = _pg_bin()
 EVALUATED_WITHIN = 120  # seconds, per submission, generous for the shared 2-core machine
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -42,7 +53,8 @@ class PrivatePostgres:
     def __init__(self) -> None:
         for tool in ("initdb", "pg_ctl"):
             if not (PG_BIN / tool).exists():
-                raise AssertionError(f"{PG_BIN / tool} is missing: install postgresql (or set PG_BIN)")
+                raise AssertionError(f"{PG_BIN / tool} is missing: install Debian's postgresql "
+                                     "(scripts/check_system.sh test does), or set PG_BIN")
         self.folder = Path(tempfile.mkdtemp(prefix="compliance-pg-"))
         self.data, self.log = self.folder / "data", self.folder / "server.log"
         self.port = free_port()

@@ -5,6 +5,7 @@ these pin each rule down with hand-set rows and clocks, fast.
 """
 from __future__ import annotations
 
+import threading
 import time
 from datetime import timedelta
 from unittest import mock
@@ -17,8 +18,10 @@ from kombu.exceptions import OperationalError
 
 from compliance import services
 from compliance.admin import SubmissionAdmin
-from compliance.models import AuditEvent, EvaluationOutcome, Report, ReportKind, Submission
+from compliance.models import AuditEvent, Evaluation, EvaluationOutcome, Report, ReportKind, Submission
 from compliance.models import SubmissionStatus as S
+from compliance.services import sweeper
+from config.celery import app
 from tests.factories import EvaluationFactory, ReportFactory, SubmissionFactory
 
 from .processes import workbook_for
@@ -180,3 +183,172 @@ def test_the_lease_is_renewed_while_the_evaluation_runs(submitter, district, cyc
     assert Submission.objects.get(pk=submission.pk).status == S.FAILED
 
 
+
+
+# --- Sends never hold a caller -------------------------------------------------------------------
+
+
+class _HungBroker:
+    """A ``delay`` that blocks until released, then fails as a socket timeout would."""
+
+    def __init__(self) -> None:
+        self.release, self.calls = threading.Event(), []
+
+    def __call__(self, **kwargs):
+        self.calls.append(kwargs)
+        self.release.wait(10)
+        raise BROKER_DOWN
+
+
+def test_a_hung_broker_costs_a_caller_the_send_wait_once_and_later_sends_nothing(settings):
+    settings.BROKER_SEND_WAIT_MS, settings.BROKER_BACKOFF_SECONDS = 300, 60
+    hung = _HungBroker()
+    with mock.patch("compliance.tasks.evaluate_submission.delay", side_effect=hung):
+        started = time.monotonic()
+        assert services.evaluation_dispatch(submission_id=1) is False  # gave up waiting, not sending
+        first = time.monotonic() - started
+        started = time.monotonic()
+        assert services.evaluation_dispatch(submission_id=2) is False  # queued behind it: no wait at all
+        second = time.monotonic() - started
+        hung.release.set()  # the first send times out now; the queued one finds the failure remembered
+        deadline = time.monotonic() + 10
+        while not sweeper._sender.broker_down() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        started = time.monotonic()
+        assert services.evaluation_dispatch(submission_id=3) is False  # left to the sweep at once
+        third = time.monotonic() - started
+    assert 0.3 <= first < 1.5 and second < 0.2 and third < 0.2, (first, second, third)
+    assert hung.calls == [{"submission_id": 1}]  # 2 and 3 never reached the hung broker
+
+
+def test_a_send_queued_behind_a_slow_one_still_goes_out(settings):
+    settings.BROKER_SEND_WAIT_MS = 100
+    slow, sent = threading.Event(), []
+
+    def delay(**kwargs):
+        sent.append(kwargs)
+        if kwargs["submission_id"] == 1:
+            slow.wait(10)  # a slow but healthy broker: it answers in the end
+
+    with mock.patch("compliance.tasks.evaluate_submission.delay", side_effect=delay):
+        assert services.evaluation_dispatch(submission_id=1) is False
+        assert services.evaluation_dispatch(submission_id=2) is False
+        slow.set()
+        deadline = time.monotonic() + 10
+        while len(sent) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert services.evaluation_dispatch(submission_id=3) is True  # healthy again: waited for and sent
+    assert sent == [{"submission_id": 1}, {"submission_id": 2}, {"submission_id": 3}]  # in order, none lost
+
+
+def test_a_failed_send_is_remembered_for_the_backoff_then_tried_again(settings):
+    settings.BROKER_BACKOFF_SECONDS = 1
+    with mock.patch("compliance.tasks.evaluate_submission.delay", side_effect=BROKER_DOWN) as down:
+        assert services.evaluation_dispatch(submission_id=1) is False
+        assert services.evaluation_dispatch(submission_id=2) is False
+    assert down.call_count == 1  # the second send did not wait for a broker known to be down
+    time.sleep(1.1)
+    with mock.patch("compliance.tasks.evaluate_submission.delay") as up:
+        assert services.evaluation_dispatch(submission_id=3) is True
+    up.assert_called_once_with(submission_id=3)
+
+
+def test_an_eager_task_runs_on_the_callers_thread():
+    threads, eager = [], app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    try:
+        with mock.patch("compliance.tasks.evaluate_submission.delay",
+                        side_effect=lambda **kw: threads.append(threading.current_thread())):
+            assert services.evaluation_dispatch(submission_id=1) is True
+    finally:
+        app.conf.task_always_eager = eager
+    assert threads == [threading.current_thread()]  # on the test's database connection, not the sender's
+
+
+# --- A report that always fails --------------------------------------------------------------------
+
+
+RENDER_FAILS = RuntimeError("the PDF renderer ran out of memory")
+
+
+def _render_failing(evaluation, error: BaseException = RENDER_FAILS):
+    with mock.patch("compliance.services.report_attempts.report_generate", side_effect=error), \
+            pytest.raises(type(error)):
+        services.report_render(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)
+    evaluation.refresh_from_db()
+    return evaluation
+
+
+@pytest.mark.django_db
+def test_a_report_that_always_fails_is_sent_at_most_the_cap_and_then_waits_for_staff(settings, client, submitter,
+                                                                                      district):
+    settings.SWEEP_REPORT_AFTER_SECONDS, settings.REPORT_MAX_ATTEMPTS = 300, 3
+    evaluation = EvaluationFactory(submission__district=district, submission__status=S.EVALUATED,
+                                   outcome=EvaluationOutcome.ACCEPTED, finished_at=_ago(301))
+    sent = []
+    for attempt in (1, 2, 3):  # the render queued by the evaluation, then the sweep's two
+        assert _render_failing(evaluation).report_attempts == attempt
+        assert "RuntimeError: the PDF renderer ran out of memory" in evaluation.report_error
+        Evaluation.objects.filter(pk=evaluation.pk).update(reports_dispatched_at=_ago(301))  # the bound passes
+        sent.append(_sweep()[2])
+    assert sent == [[{"evaluation_id": evaluation.pk, "kind": ReportKind.EVALUATION}]] * 2 + [[]]
+    Evaluation.objects.filter(pk=evaluation.pk).update(reports_dispatched_at=_ago(3600))
+    assert _sweep()[2] == []  # never again by itself, however long it waits
+
+    client.force_login(submitter)
+    page = client.get(reverse("submission_detail", args=[evaluation.submission_id])).content.decode()
+    assert "could not be made" in page and "being prepared" not in page and "hx-trigger" not in page
+
+
+@pytest.mark.django_db
+def test_a_worker_that_dies_mid_render_counts_as_an_attempt(settings):
+    evaluation = EvaluationFactory(submission__status=S.EVALUATED, outcome=EvaluationOutcome.ACCEPTED)
+    died = _render_failing(evaluation, error=SystemExit(-9))  # no except clause runs: as a SIGKILL
+    assert (died.report_attempts, died.report_error) == (1, "")
+
+
+@pytest.mark.django_db
+def test_staff_make_a_given_up_report_again_and_a_stored_report_resets_the_count(settings, rf, supervisor,
+                                                                                 django_capture_on_commit_callbacks):
+    settings.REPORT_MAX_ATTEMPTS = 2
+    evaluation = EvaluationFactory(submission__status=S.DECIDED, outcome=EvaluationOutcome.ACCEPTED,
+                                   finished_at=_ago(3600))
+    ReportFactory(evaluation=evaluation, submission=evaluation.submission, kind=ReportKind.EVALUATION)
+    for _ in range(2):
+        _render_failing(evaluation)
+    submissions = Submission.objects.filter(pk=evaluation.submission_id)
+    assert list(submissions.filter(evaluations__report_attempts__gte=2)) == list(submissions)  # the admin filter
+
+    admin = SubmissionAdmin(Submission, None)
+    request = rf.post("/admin/")
+    request.user = supervisor
+    with mock.patch("compliance.tasks.render_report.delay") as render, \
+            mock.patch.object(admin, "message_user") as told, django_capture_on_commit_callbacks(execute=True):
+        admin.reports_again(request, submissions)
+    render.assert_called_once_with(evaluation_id=evaluation.pk, kind=ReportKind.DECISION)  # only the missing one
+    assert "decision report is being made again" in told.call_args.args[1]
+    evaluation.refresh_from_db()
+    assert (evaluation.report_attempts, evaluation.report_error) == (0, "")
+    event = AuditEvent.objects.get(submission=evaluation.submission, action="reports_requeued")
+    assert event.actor == supervisor and "RuntimeError" in event.note
+
+    with mock.patch("compliance.services.report_attempts.report_generate") as generate:
+        services.report_render(evaluation_id=evaluation.pk, kind=ReportKind.DECISION)
+    generate.assert_called_once()
+    evaluation.refresh_from_db()
+    assert evaluation.report_attempts == 0
+    with mock.patch.object(admin, "message_user") as told:
+        admin.reports_again(request, Submission.objects.filter(pk=ReportFactory(
+            evaluation=evaluation, submission=evaluation.submission, kind=ReportKind.DECISION).submission_id))
+    assert "has all its reports" in told.call_args.args[1]
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_the_submissions_whose_report_could_not_be_made(admin_client, settings):
+    settings.REPORT_MAX_ATTEMPTS = 3
+    failed = EvaluationFactory(submission__status=S.EVALUATED, outcome=EvaluationOutcome.ACCEPTED, report_attempts=3)
+    trying = EvaluationFactory(submission__status=S.EVALUATED, outcome=EvaluationOutcome.ACCEPTED, report_attempts=2)
+    response = admin_client.get("/admin/compliance/submission/", {"report": "failed"})
+    assert response.status_code == 200 and "Could not be made" in response.content.decode()
+    assert list(response.context["cl"].result_list) == [failed.submission]
+    assert trying.submission not in response.context["cl"].result_list

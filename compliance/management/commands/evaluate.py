@@ -12,10 +12,14 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
+from django.db.models import Q
 
-from compliance.pipeline import builtin_rule_set, evaluate_path, rule_set_ref
+from compliance.models import RuleSet
+from compliance.pipeline import builtin_rule_set, evaluate_path, rule_set_ref, state_library
 from compliance.rules.evaluate import RuleSetRef
+from compliance.rules.recommendation_library import DEFAULT_EAC_REGIONS, state_of_nces_id
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, validate_params
+from districts.models import District
 
 
 class UsageError(Exception):
@@ -36,8 +40,6 @@ def resolve_rule_set(value: str | None) -> RuleSetRef:
         name = data.get("name", Path(value).stem) if isinstance(data, dict) and "params" in data else Path(value).stem
         version = str(data.get("version", "file")) if isinstance(data, dict) and "params" in data else "file"
         return RuleSetRef(name=name, version=version, params=params)
-    from compliance.models import RuleSet
-
     name, _, version = (value or DEFAULT_RULE_SET_NAME).partition("@")
     try:
         qs = RuleSet.objects.filter(name=name)
@@ -55,14 +57,8 @@ def resolve_rule_set(value: str | None) -> RuleSetRef:
 
 def district_state(district_id: str) -> str | None:
     """The district's state: from the database when it knows the district, else the NCES id's prefix."""
-    from compliance.rules.recommendation_library import state_of_nces_id
-
     if district_id:
         try:
-            from django.db.models import Q
-
-            from districts.models import District
-
             found = District.objects.filter(Q(state_id=district_id) | Q(nces_id=district_id)).first()
         except DatabaseError:  # no database, or not migrated: the id alone may still say
             found = None
@@ -73,9 +69,6 @@ def district_state(district_id: str) -> str | None:
 
 def assistance_center(state: str | None) -> dict[str, str] | None:
     """The Equity Assistance Center serving the state: the administrators' table, else the built-in one."""
-    from compliance.pipeline import state_library
-    from compliance.rules.recommendation_library import DEFAULT_EAC_REGIONS
-
     if not state:
         return None
     regions = state_library()[1] or DEFAULT_EAC_REGIONS
@@ -143,6 +136,7 @@ class Command(BaseCommand):
         if json_out != "-":
             self.stdout.write(human_summary(result))
         if pdf_out and not blocked:
+            # Only for --pdf: the PDF builder loads matplotlib and WeasyPrint, seconds a JSON-only run saves.
             from compliance.reports.generate import report_pdf_offline
 
             Path(pdf_out).write_bytes(report_pdf_offline(result=result, workbook=output.workbook, rule_set=ref,

@@ -7,7 +7,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from compliance import selectors
 from compliance.workbook.template import DirectorySchool, build_template
+from districts.models import District
 
 
 class Command(BaseCommand):
@@ -47,8 +49,6 @@ class Command(BaseCommand):
 
 def _directory(state_id: str) -> dict[str, Any]:
     """The district's name and schools as the state's directory has them."""
-    from districts.models import District
-
     try:
         district = District.objects.get(state_id=state_id)
     except District.DoesNotExist:
@@ -62,7 +62,5 @@ def _directory(state_id: str) -> dict[str, Any]:
 
 def _cycle_year() -> str | None:
     """The school year of the cycle open today, else of the latest one (as the download view)."""
-    from compliance import selectors
-
     cycle = selectors.reporting_cycle_current() or selectors.reporting_cycle_latest()
     return cycle.school_year if cycle else None

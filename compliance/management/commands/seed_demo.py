@@ -15,6 +15,7 @@ from django.utils import timezone
 from compliance.demo import DEMO_DISTRICTS, DEMO_STATE, demo_workbook, school_year_for, write_mistakes_sample
 from compliance.models import ReportingCycle, RuleSet
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME
+from compliance.workbook.template import write_workbook
 from districts.models import District, Role, School, User
 
 # Documented in the README; for the demo only (seed_demo refuses to run outside the dev profile).
@@ -28,8 +29,6 @@ DEMO_USERS = (
 
 
 def write_samples(directory: Path, school_year: str) -> list[Path]:
-    from compliance.workbook.template import write_workbook
-
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for d in DEMO_DISTRICTS:

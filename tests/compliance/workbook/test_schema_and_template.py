@@ -7,7 +7,7 @@ import openpyxl
 import pytest
 
 from compliance.rules.model import ASSIGNMENT_METHODS, GRADES
-from compliance.workbook import schema
+from compliance.workbook import problem_codes, reference_docs, schema
 from compliance.workbook.reader import read_workbook
 from compliance.workbook.template import TEMPLATE_ROWS, build_template
 
@@ -16,22 +16,23 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_committed_column_reference_is_the_generated_one() -> None:
     committed = (ROOT / "docs" / "workbook-columns.md").read_text(encoding="utf-8")
-    assert committed == schema.columns_markdown(), (
+    assert committed == reference_docs.columns_markdown(), (
         "docs/workbook-columns.md is stale: regenerate it with "
-        "python -c 'from compliance.workbook.schema import columns_markdown; print(columns_markdown(), end=\"\")' "
+        "python -c 'from compliance.workbook.reference_docs import columns_markdown; "
+        "print(columns_markdown(), end=\"\")' "
         "> docs/workbook-columns.md"
     )
 
 
 def test_codes_are_data_01_to_39_each_documented() -> None:
-    assert list(schema.DATA_CODES) == [f"DATA-{i:02d}" for i in range(1, 40)]
-    for dc in schema.DATA_CODES.values():
+    assert list(problem_codes.DATA_CODES) == [f"DATA-{i:02d}" for i in range(1, 40)]
+    for dc in problem_codes.DATA_CODES.values():
         assert dc.severity in ("error", "warning")
         assert dc.title and dc.fix
-    warnings = {c for c, dc in schema.DATA_CODES.items() if dc.severity == "warning"}
+    warnings = {c for c, dc in problem_codes.DATA_CODES.items() if dc.severity == "warning"}
     assert warnings == {"DATA-16", "DATA-17", "DATA-19"}
-    md = schema.columns_markdown()
-    for code in schema.DATA_CODES:
+    md = reference_docs.columns_markdown()
+    for code in problem_codes.DATA_CODES:
         assert f"| {code} |" in md
 
 
@@ -107,5 +108,5 @@ def test_blank_template_reads_back_with_only_the_blanks_reported(tmp_path: Path)
 def test_every_code_has_a_test_that_names_it() -> None:
     here = Path(__file__).parent
     text = "".join(p.read_text(encoding="utf-8") for p in here.glob("test_*.py") if p.name != Path(__file__).name)
-    untested = [c for c in schema.DATA_CODES if f'"{c}"' not in text]
+    untested = [c for c in problem_codes.DATA_CODES if f'"{c}"' not in text]
     assert untested == []

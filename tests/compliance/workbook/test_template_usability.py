@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from compliance.workbook import guidance, schema
+from compliance.workbook import definitions, guidance, problem_codes, reference_docs, schema
 from compliance.workbook.reader import read_workbook
 from compliance.workbook.template import TEMPLATE_ROWS, build_template
 
@@ -126,8 +126,9 @@ def test_district_fields_have_prompts_and_alerts(blank: Path) -> None:
     at_sign = f'ISNUMBER(SEARCH("@",B{row["contact_email"]}))'
     assert (email.type, email.formula1, email.errorStyle) == ("custom", at_sign, "stop")
     # The alerts give the advice of the problem code the reader would report.
-    assert version.showErrorMessage and version.error == schema.DATA_CODES["DATA-31"].fix
-    assert year.error == schema.DATA_CODES["DATA-32"].fix and email.error == schema.DATA_CODES["DATA-35"].fix
+    assert version.showErrorMessage and version.error == problem_codes.DATA_CODES["DATA-31"].fix
+    codes = problem_codes.DATA_CODES
+    assert year.error == codes["DATA-32"].fix and email.error == codes["DATA-35"].fix
     for name in ("district_id", "district_name", "contact_name", "proposed_change_description"):
         assert dvs[f"B{row[name]}"].type is None and not dvs[f"B{row[name]}"].showErrorMessage
 
@@ -265,20 +266,20 @@ def test_the_examples_are_a_valid_submission(blank: Path, tmp_path: Path) -> Non
 
 def test_definitions_are_in_the_instructions_and_in_docs(blank: Path) -> None:
     committed = (ROOT / "docs" / "workbook-definitions.md").read_text(encoding="utf-8")
-    assert committed == schema.definitions_markdown(), (
+    assert committed == reference_docs.definitions_markdown(), (
         "docs/workbook-definitions.md is stale: regenerate it with "
-        "python -c 'from compliance.workbook.schema import definitions_markdown; "
+        "python -c 'from compliance.workbook.reference_docs import definitions_markdown; "
         "print(definitions_markdown(), end=\"\")' "
         "> docs/workbook-definitions.md"
     )
     ins = {c.value for row in openpyxl.load_workbook(blank)["Instructions"].iter_rows() for c in row if c.value}
-    for d in schema.DEFINITIONS:
+    for d in definitions.DEFINITIONS:
         assert d.term in ins and d.text in ins and d.text in committed
-    text = {d.term: d.text for d in schema.DEFINITIONS}
+    text = {d.term: d.text for d in definitions.DEFINITIONS}
     assert "October 1" in text["Count date"]
     assert "teachers of record" in text["Teachers"] and "state and local funds" in text["Teachers"]
     assert "salaries and benefits" in text["Personnel spending"]
     assert "first or second year of teaching anywhere" in text["First- or second-year teachers"]
     # Every column a definition names exists in the schema.
     names = {c.name for s in schema.SHEETS for c in s.columns}
-    assert {c for d in schema.DEFINITIONS for c in d.columns} <= names
+    assert {c for d in definitions.DEFINITIONS for c in d.columns} <= names
