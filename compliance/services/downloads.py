@@ -4,21 +4,26 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from compliance import permissions
-from compliance.models import EvaluationOutcome, Submission
+from compliance.models import Evaluation, EvaluationOutcome, Submission
 from compliance.workbook.marked import marked_workbook, problem_cells
 from districts.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _base_name(submission: Submission) -> str:
+def base_name(submission: Submission) -> str:
     return f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}"
+
+
+def checked_evaluation(submission: Submission) -> Evaluation | None:
+    """The newest finished evaluation, or None while the first check is still running."""
+    finished = submission.evaluations.exclude(outcome=EvaluationOutcome.RUNNING)
+    return finished.order_by("-started_at", "-pk").first()
 
 
 def checked_problems(submission: Submission):
     """The problems of the newest finished evaluation, or None while the first check is still running."""
-    finished = submission.evaluations.exclude(outcome=EvaluationOutcome.RUNNING)
-    evaluation = finished.order_by("-started_at", "-pk").first()
+    evaluation = checked_evaluation(submission)
     return None if evaluation is None else list(evaluation.problems.order_by("pk"))
 
 
@@ -31,7 +36,7 @@ def submission_original(*, submission: Submission, user: User) -> tuple[bytes, s
     """(bytes, content type, file name) of the upload exactly as stored."""
     if not permissions.can_download(user, submission):
         raise PermissionDenied("You may not download this workbook.")
-    return _stored_bytes(submission), XLSX, f"{_base_name(submission)}-original.xlsx"
+    return _stored_bytes(submission), XLSX, f"{base_name(submission)}-original.xlsx"
 
 
 def submission_marked_workbook(*, submission: Submission, user: User) -> tuple[bytes, str, str] | None:
@@ -41,7 +46,7 @@ def submission_marked_workbook(*, submission: Submission, user: User) -> tuple[b
     problems = checked_problems(submission)
     if problems is None:
         return None
-    return marked_workbook(_stored_bytes(submission), problems), XLSX, f"{_base_name(submission)}-marked.xlsx"
+    return marked_workbook(_stored_bytes(submission), problems), XLSX, f"{base_name(submission)}-marked.xlsx"
 
 
 def submission_problem_cells(*, submission: Submission, problems) -> list[str | None]:
