@@ -74,8 +74,11 @@ def test_each_problem_names_its_cell_beside_the_header(client, submitter, distri
     data = demo_workbook("zoned", cycle.school_year)
     data.district.district_id = district.state_id
     write_mistakes_sample(path, data)
-    header = [c.value for c in load_workbook(path)["Schools"][1]]
+    workbook = load_workbook(path)
+    header = [c.value for c in workbook["Schools"][1]]
     black = f"Schools!{get_column_letter(header.index('black') + 1)}4"  # the typo "12a" (compliance/demo.py)
+    # The District sheet lists fields (name in column A, value in column B): the value's cell is meant.
+    email_row = next(r[0].row for r in workbook["District"].iter_rows() if r[0].value == "contact_email")
     with mock.patch.object(tasks.evaluate_submission, "delay"), mock.patch.object(tasks.send_notification, "delay"):
         sub = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
                                          fileobj=io.BytesIO(path.read_bytes()), filename="mistakes.xlsx")
@@ -85,6 +88,7 @@ def test_each_problem_names_its_cell_beside_the_header(client, submitter, distri
     response = client.get(reverse("submission_detail", args=[sub.pk]))
     cells = {(p.sheet, p.row, p.column): cell for p, cell in response.context["problem_rows"]}
     assert cells[("Schools", 4, "black")] == black
+    assert cells[("District", email_row, "contact_email")] == f"District!B{email_row}"
     html = response.content.decode()
     assert f'<td>black</td>\n            <td><code class="cellref">{black}</code></td>' in html
 
