@@ -122,6 +122,7 @@ def version_comparison(*, submission: Submission) -> dict[str, Any] | None:
         return None
     comparison: dict[str, Any] = {"previous": previous, "return_note": selectors.return_note(submission=previous)}
     old, new = _finding_keys(previous), _finding_keys(submission)
+    comparison["previous_evaluated"] = old is not None
     if old is not None and new is not None:
         comparison["added"] = sorted(k for k in new if k not in old)
         comparison["resolved"] = sorted(k for k in old if k not in new)
