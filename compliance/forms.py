@@ -5,11 +5,13 @@ from django import forms
 
 from .models import DecisionOutcome, ReviewStatus
 
+NOTE_MAX_LENGTH = 1000
+
 
 class UploadForm(forms.Form):
     # Before the file: a request cut short for an oversized file still carries the note.
     note = forms.CharField(
-        label="Note about this version (optional)", required=False, max_length=1000,
+        label="Note about this version (optional)", required=False, max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="For example, what changed since the last version. It is kept in the submission's history, "
                   "which the state's reviewers see too.",

@@ -103,14 +103,18 @@ CHECKED = (EvaluationOutcome.ACCEPTED, EvaluationOutcome.REJECTED)  # an evaluat
 def evaluation_counts(*, evaluation_ids: Iterable[int]) -> dict[int, SeverityCounts]:
     """Each evaluation's counts, from two grouped queries however many evaluations are asked."""
     ids = list(evaluation_ids)
-    by_severity: dict[type, dict[int, Counter]] = {Problem: defaultdict(Counter), Finding: defaultdict(Counter)}
-    for model, into in by_severity.items():
-        # order_by(): the models' default ordering would split the groups.
-        rows = (model.objects.filter(evaluation_id__in=ids).order_by().values("evaluation_id", "severity")
-                .annotate(n=Count("pk")).values_list("evaluation_id", "severity", "n"))
-        for evaluation_id, severity, n in rows:
-            into[evaluation_id][severity] = n
-    return {pk: severity_counts(by_severity[Problem][pk], by_severity[Finding][pk]) for pk in ids}
+    problems = _by_severity(Problem.objects.filter(evaluation_id__in=ids))
+    findings = _by_severity(Finding.objects.filter(evaluation_id__in=ids))
+    return {pk: severity_counts(problems[pk], findings[pk]) for pk in ids}
+
+
+def _by_severity(rows: QuerySet) -> dict[int, Counter]:
+    counted: dict[int, Counter] = defaultdict(Counter)
+    # order_by(): the models' default ordering would split the groups.
+    for evaluation_id, severity, n in (rows.order_by().values("evaluation_id", "severity").annotate(n=Count("pk"))
+                                       .values_list("evaluation_id", "severity", "n")):
+        counted[evaluation_id][severity] = n
+    return counted
 
 
 def submission_counts(*, submissions: list[Submission]) -> None:
@@ -122,8 +126,8 @@ def submission_counts(*, submissions: list[Submission]) -> None:
         newest.setdefault(submission_id, evaluation_id)
     counts = evaluation_counts(evaluation_ids=newest.values())
     for submission in submissions:
-        evaluation_id = newest.get(submission.pk)
-        submission.counts = None if evaluation_id is None else counts[evaluation_id]
+        checked = newest.get(submission.pk)
+        submission.counts = None if checked is None else counts[checked]
 
 
 def submission_counts_one(*, submission: Submission) -> SeverityCounts | None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from .forms import UploadForm
+from .forms import NOTE_MAX_LENGTH, UploadForm
 
 DRAFTS = "upload_drafts"
 REFUSAL = "upload_refusal"
@@ -25,8 +25,7 @@ def upload_form(request: HttpRequest, district_pk: int) -> UploadForm:
 def draft_keep(request: HttpRequest, district_pk: int, *, note: str, interrupted: bool = False) -> None:
     drafts = dict(request.session.get(DRAFTS, {}))
     # The form's own limit, so a session never holds more than a note.
-    drafts[str(district_pk)] = {"note": note[:UploadForm.base_fields["note"].max_length or 0],
-                                "interrupted": interrupted}
+    drafts[str(district_pk)] = {"note": note[:NOTE_MAX_LENGTH], "interrupted": interrupted}
     request.session[DRAFTS] = drafts
 
 

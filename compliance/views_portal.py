@@ -103,7 +103,7 @@ def _upload_post(request: HttpRequest, district: District) -> HttpResponse:
     else:
         errors = {name: [str(e) for e in errs] for name, errs in form.errors.items()}
     upload = request.FILES.get("file")
-    refusal_keep(request, district.pk, errors, upload.name if upload else "")
+    refusal_keep(request, district.pk, errors, (upload.name or "") if upload else "")
     # Post/redirect/get: reloading the page that shows the refusal never sends the file again.
     return redirect("submission_upload", district_pk=district.pk)
 

@@ -1,6 +1,7 @@
 """Report writes: queue and store an evaluation's PDF; gather from the database what it prints."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import timedelta
 
@@ -38,9 +39,8 @@ def report_render_again(*, evaluation: Evaluation, kind: str) -> None:
     the report missing and sends it again.
     """
     for old in Report.objects.filter(evaluation=evaluation, kind=kind):
-        name, storage = old.file.name, old.file.storage
         old.delete()
-        transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))  # the file only if the row went
+        transaction.on_commit(functools.partial(old.file.storage.delete, old.file.name))  # the file once the row went
     # Sent now: the sweep gives this send its usual time before it sends again.
     Evaluation.objects.filter(pk=evaluation.pk).update(reports_dispatched_at=timezone.now())
     report_queue(evaluation=evaluation, kind=kind)
