@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
+from datetime import timedelta
 from html import unescape
 from unittest import mock
 
@@ -15,7 +16,15 @@ from django.utils import timezone
 
 from compliance import selectors, services, tasks
 from compliance.demo import demo_workbook
-from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, Report, ReportKind, Submission
+from compliance.models import (
+    DEFAULT_ATTESTATION,
+    AuditEvent,
+    Certification,
+    Evaluation,
+    Report,
+    ReportKind,
+    Submission,
+)
 from compliance.services import reports as reports_service
 from compliance.services.portal import report_pending
 from compliance.states import SubmissionStatus as S
@@ -232,3 +241,23 @@ def test_status_follows_until_the_report_exists(client, submitter, evaluated):
     assert fragment["HX-Refresh"] == "true"  # the page reloads once, with the report links
     page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
     assert "report being prepared" not in page and 'hx-trigger="every 2s"' not in page
+
+
+def test_a_lost_send_of_the_certified_rendering_is_sent_again_by_the_sweep(certifier, evaluated, settings,
+                                                                            django_capture_on_commit_callbacks):
+    evaluation = evaluated.evaluations.get()
+    Evaluation.objects.filter(pk=evaluation.pk).update(finished_at=timezone.now() - timedelta(hours=1))
+    ReportFactory(evaluation=evaluation, kind=ReportKind.EVALUATION)  # the draft
+    with mock.patch("compliance.tasks.render_report.delay", side_effect=ConnectionRefusedError), \
+            mock.patch("compliance.tasks.send_notification.delay"), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.submission_certify(submission=evaluated, user=certifier, full_name="Pat Lee", title="Clerk")
+    assert not Report.objects.filter(evaluation=evaluation).exists()  # the broker was down: nothing rendered
+    with mock.patch("compliance.tasks.render_report.delay") as render:
+        services.pipeline_sweep()
+    render.assert_not_called()  # the send is given its usual time first
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        reports_dispatched_at=timezone.now() - timedelta(seconds=settings.SWEEP_REPORT_AFTER_SECONDS + 1))
+    with mock.patch("compliance.tasks.render_report.delay") as render:
+        services.pipeline_sweep()
+    render.assert_called_once_with(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)
