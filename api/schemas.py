@@ -59,9 +59,12 @@ class ReceiptOut(Schema):
 
 
 class CountsOut(Schema):
+    """As on the web pages, the e-mails and the PDF: warnings are the data's and the rules' together."""
+
     errors: int
     warnings: int
     findings: int
+    notes: int
 
 
 class SubmissionOut(Schema):

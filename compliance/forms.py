@@ -5,11 +5,23 @@ from django import forms
 
 from .models import DecisionOutcome, ReviewStatus
 
+NOTE_MAX_LENGTH = 1000
+
 
 class UploadForm(forms.Form):
+    # Before the file: a request cut short for an oversized file still carries the note.
+    note = forms.CharField(
+        label="Note about this version (optional)", required=False, max_length=NOTE_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example, what changed since the last version. It is kept in the submission's history, "
+                  "which the state's reviewers see too.",
+        error_messages={"max_length": "Keep the note to %(limit_value)d characters (it has %(show_value)d)."},
+    )
     # The browser hint only; the upload service enforces size, type and the cycle.
     file = forms.FileField(
         label="Filled-in workbook (.xlsx)",
+        error_messages={"required": "Choose the filled-in workbook (.xlsx) to upload.",
+                        "empty": "The file is empty. Choose the filled-in workbook and upload it again."},
         widget=forms.ClearableFileInput(
             attrs={"accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
         ),

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from compliance.rules.counts import SeverityCounts
 from compliance.rules.ruleset import default_params, validate_params
 from compliance.states import SubmissionStatus  # noqa: F401  (re-exported: callers name it from here)
 
@@ -119,10 +120,8 @@ class Submission(models.Model):
         null=True, blank=True, help_text="While checking: the worker renews this; past it, the worker is gone."
     )
     attempts = models.PositiveSmallIntegerField(default=0, help_text="Evaluation attempts since it was queued.")
-    # Not columns: set only on submissions read with selectors.evaluation_counts_prefetch
-    # (evaluations_with_counts) and then by the home page (latest_counts, the newest of them).
-    evaluations_with_counts: list[Evaluation]
-    latest_counts: Evaluation | None
+    # Not a column: set by compliance.services.portal.submission_counts (errors, warnings, findings, notes).
+    counts: SeverityCounts | None
 
     class Meta:
         ordering = ["-uploaded_at"]

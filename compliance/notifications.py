@@ -1,6 +1,7 @@
 """Who is told what by e-mail about a district's submission, and the send that logs each message."""
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from compliance import selectors
 from compliance.models import (
     DeadlineReminder,
     NotificationLog,
@@ -19,6 +21,7 @@ from compliance.models import (
     ReportKind,
     Submission,
 )
+from compliance.rules.counts import SeverityCounts
 from compliance.states import LOCKED
 from compliance.states import SubmissionStatus as S
 from districts.models import DISTRICT_ROLES, District, User
@@ -53,14 +56,9 @@ def recipients(district: District) -> list[str]:
 
 
 def _counts(submission: Submission) -> dict[str, int]:
-    """Errors, warnings, findings and notes of the newest evaluation: the same counts as the page."""
-    evaluation = submission.latest_evaluation
-    if evaluation is None:
-        return {"errors": 0, "warnings": 0, "findings": 0, "notes": 0}
-    problems = list(evaluation.problems.values_list("severity", flat=True))
-    severities = list(evaluation.findings.values_list("severity", flat=True))
-    return {"errors": problems.count("error"), "warnings": problems.count("warning") + severities.count("warning"),
-            "findings": severities.count("finding"), "notes": severities.count("info")}
+    """Errors, warnings, findings and notes of the newest checked evaluation: the page's and the PDF's counts."""
+    counts = selectors.submission_counts_one(submission=submission) or SeverityCounts()
+    return dataclasses.asdict(counts)
 
 
 def _last_note(submission: Submission, action: str) -> str:

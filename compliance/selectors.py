@@ -5,11 +5,14 @@ who works for districts), so a list and a button never disagree about one submis
 """
 from __future__ import annotations
 
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
+from compliance.rules.counts import SeverityCounts, severity_counts
 from compliance.rules.recommendations import LibraryEntry as Entry
 from districts.models import District, User
 
@@ -18,6 +21,7 @@ from .models import (
     Evaluation,
     EvaluationOutcome,
     Finding,
+    Problem,
     RecommendationEntry,
     Report,
     ReportingCycle,
@@ -92,19 +96,43 @@ def reporting_cycle_latest() -> ReportingCycle | None:
     return ReportingCycle.objects.order_by("-school_year").first()
 
 
-def evaluation_counts_prefetch() -> Prefetch:
-    """Prefetch for submissions: ``evaluations_with_counts``, newest first, with n_errors,
-    n_warnings and n_findings annotated."""
-    # distinct=True: two Counts over different joins would otherwise multiply each other.
-    return Prefetch(
-        "evaluations",
-        queryset=Evaluation.objects.annotate(
-            n_errors=Count("problems", filter=Q(problems__severity="error"), distinct=True),
-            n_warnings=Count("problems", filter=Q(problems__severity="warning"), distinct=True),
-            n_findings=Count("findings", filter=Q(findings__severity="finding"), distinct=True),
-        ).order_by("-started_at", "-pk"),
-        to_attr="evaluations_with_counts",
-    )
+# Errors, warnings, findings and notes: one count for the pages, the e-mails and the PDF (issue 11).
+CHECKED = (EvaluationOutcome.ACCEPTED, EvaluationOutcome.REJECTED)  # an evaluation that counted something
+
+
+def evaluation_counts(*, evaluation_ids: Iterable[int]) -> dict[int, SeverityCounts]:
+    """Each evaluation's counts, from two grouped queries however many evaluations are asked."""
+    ids = list(evaluation_ids)
+    problems = _by_severity(Problem.objects.filter(evaluation_id__in=ids))
+    findings = _by_severity(Finding.objects.filter(evaluation_id__in=ids))
+    return {pk: severity_counts(problems[pk], findings[pk]) for pk in ids}
+
+
+def _by_severity(rows: QuerySet) -> dict[int, Counter]:
+    counted: dict[int, Counter] = defaultdict(Counter)
+    # order_by(): the models' default ordering would split the groups.
+    for evaluation_id, severity, n in (rows.order_by().values("evaluation_id", "severity").annotate(n=Count("pk"))
+                                       .values_list("evaluation_id", "severity", "n")):
+        counted[evaluation_id][severity] = n
+    return counted
+
+
+def submission_counts(*, submissions: list[Submission]) -> None:
+    """Set ``counts`` on each submission: its newest checked evaluation's, or None before one exists."""
+    newest: dict[int, int] = {}
+    rows = (Evaluation.objects.filter(submission__in=submissions, outcome__in=CHECKED)
+            .order_by("submission_id", "-started_at", "-pk").values_list("submission_id", "pk"))
+    for submission_id, evaluation_id in rows:
+        newest.setdefault(submission_id, evaluation_id)
+    counts = evaluation_counts(evaluation_ids=newest.values())
+    for submission in submissions:
+        checked = newest.get(submission.pk)
+        submission.counts = None if checked is None else counts[checked]
+
+
+def submission_counts_one(*, submission: Submission) -> SeverityCounts | None:
+    submission_counts(submissions=[submission])
+    return submission.counts
 
 
 def report_newest(*, submission: Submission, kind: str) -> Report | None:

@@ -6,7 +6,7 @@ from . import views, views_downloads, views_portal, views_review, views_statewid
 # No app namespace: settings.LOGIN_REDIRECT_URL names "home" directly.
 urlpatterns = [
     path("", views.home, name="home"),
-    path("districts/<int:district_pk>/upload/", views.submission_upload, name="submission_upload"),
+    path("districts/<int:district_pk>/upload/", views_portal.submission_upload, name="submission_upload"),
     path("districts/<int:pk>/template.xlsx", views.template_download, name="template_download"),
     path("submissions/<int:pk>/", views.submission_detail, name="submission_detail"),
     path("submissions/<int:pk>/status/", views.submission_status, name="submission_status"),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("submissions/<int:pk>/exports/<str:kind>.csv", views.export_download, name="export_download"),
     path("submissions/<int:pk>/workbook.xlsx", views_downloads.workbook_original, name="workbook_original"),
     path("submissions/<int:pk>/marked.xlsx", views_downloads.workbook_marked, name="workbook_marked"),
+    path("submissions/<int:pk>/problems.<str:fmt>", views_portal.problems_download, name="problems_download"),
     path("findings/<int:pk>/review/", views.finding_review, name="finding_review"),
     path("session/keepalive/", views_portal.session_keepalive, name="session_keepalive"),
     *views_statewide.urlpatterns,

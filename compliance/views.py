@@ -8,21 +8,26 @@ from __future__ import annotations
 
 import functools
 import io
+from collections import Counter
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import permissions, selectors, services
 from .filters import FindingFilter, ProblemFilter, ReviewQueueFilter
-from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm, UploadForm
+from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm
 from .forms_review import ReviewCommentForm
 from .http import AuthedRequest, HtmxRequest
 from .models import EvaluationOutcome, Finding, ReviewStatus, Submission
@@ -38,21 +43,41 @@ from .presenters import (
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
 from .services import downloads
-from .services.portal import next_action, portal_detail_context, report_pending
+from .services.portal import live_status, next_action, portal_detail_context
+from .services.problems import problem_rows, problem_sort, problems_sorted
 from .states import PENDING
 from .states import SubmissionStatus as S
+from .upload_drafts import upload_form
+
+
+def page_before(request: HttpRequest) -> str:
+    """Where a form was posted from (a same-site Referer), else the home page: where to sign back in to."""
+    referer = request.headers.get("referer", "")
+    if referer and url_has_allowed_host_and_scheme(referer, allowed_hosts={request.get_host()},
+                                                   require_https=request.is_secure()):
+        parts = urlsplit(referer)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+    return reverse("home")
 
 
 def login_required(view):
-    """Django's login_required, except that an htmx request (a poll after the session ended)
-    gets a full-page redirect instead of the login page swapped into a fragment."""
+    """Django's login_required, except that the user signs back in to the page they were on.
+
+    An htmx request (a poll after the session ended) gets a full-page redirect instead of the
+    login page swapped into a fragment; a form posted after the session ended returns to the
+    page it was posted from (its URL answers only POST), where the browser puts back what was typed.
+    """
     wrapped = django_login_required(view)
 
     @functools.wraps(view)
     def inner(request: HtmxRequest, *args, **kwargs) -> HttpResponse:
-        if request.htmx and not request.user.is_authenticated:
+        if request.user.is_authenticated:
+            return wrapped(request, *args, **kwargs)
+        if request.htmx:
             login = redirect_to_login(request.htmx.current_url_abs_path or request.get_full_path())
             return HttpResponseClientRedirect(login["Location"])
+        if request.method != "GET":
+            return redirect_to_login(page_before(request))
         return wrapped(request, *args, **kwargs)
 
     return inner
@@ -77,28 +102,33 @@ def home(request: AuthedRequest) -> HttpResponse:
     return render(request, "compliance/home.html", _home_context(request))
 
 
-def _home_context(request: AuthedRequest, upload_forms: dict[int, UploadForm] | None = None) -> dict[str, Any]:
-    user = request.user
+def cycle_context() -> dict[str, Any]:
+    """The open cycle, today, and the days left until it is due (negative: overdue)."""
     context: dict[str, Any] = {"cycle": selectors.reporting_cycle_current(), "today": timezone.localdate()}
     if context["cycle"] is not None:
         context["days_left"] = (context["cycle"].due_on - context["today"]).days
         context["days_overdue"] = -context["days_left"]
+    return context
+
+
+def _home_context(request: AuthedRequest) -> dict[str, Any]:
+    user = request.user
+    context = cycle_context()
     if permissions.works_for_districts(user):
-        upload_forms = upload_forms or {}
-        submissions = (
+        submissions = list(
             selectors.submissions_visible_to(user=user)
-            .prefetch_related(selectors.evaluation_counts_prefetch())
+            .select_related("cycle", "uploaded_by")
             .order_by("district__name", "-cycle__school_year", "-version")
         )
+        selectors.submission_counts(submissions=submissions)
         by_district: dict[int, list[Submission]] = {}
         for sub in submissions:
-            sub.latest_counts = sub.evaluations_with_counts[0] if sub.evaluations_with_counts else None
             by_district.setdefault(sub.district_id, []).append(sub)
         context["districts"] = [
             {
                 "district": d,
                 "submissions": by_district.get(d.pk, []),
-                "upload_form": upload_forms.get(d.pk) or UploadForm(auto_id=f"id_%s_{d.pk}"),
+                "upload_form": upload_form(request, d.pk),
                 "next": next_action(user=user, submissions=by_district.get(d.pk, []), cycle=context["cycle"]),
             }
             for d in selectors.districts_visible_to(user=user)
@@ -115,35 +145,6 @@ def _home_context(request: AuthedRequest, upload_forms: dict[int, UploadForm] | 
         context["my_reviews"] = selectors.my_reviews(user=user)
         context["can_claim"] = permissions.can_claim_from_queue(user)
     return context
-
-
-@login_required
-@require_POST
-def submission_upload(request: AuthedRequest, district_pk: int) -> HttpResponse:
-    district = get_object_or_404(selectors.districts_visible_to(user=request.user), pk=district_pk)
-    cycle = selectors.reporting_cycle_current()
-    if cycle is None:
-        # The home page shows no upload form then, so say it as a message.
-        messages.error(request, "No reporting cycle is open for submissions.")
-        return redirect("home")
-    form = UploadForm(request.POST, request.FILES, auto_id=f"id_%s_{district.pk}")
-    if getattr(request, "upload_too_large", False):  # set by compliance.uploads
-        form.is_valid()
-        form.errors["file"] = form.error_class([services.upload_too_large_message()])
-    elif form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            submission = services.submission_create(
-                district=district, cycle=cycle, uploaded_by=request.user, fileobj=upload, filename=upload.name
-            )
-        except ValidationError as exc:
-            form.add_error("file", _error_text(exc))
-        else:
-            messages.success(
-                request, f"Version {submission.version} was received. It is being checked; this page updates itself."
-            )
-            return redirect("submission_detail", pk=submission.pk)
-    return render(request, "compliance/home.html", _home_context(request, {district.pk: form}))
 
 
 @login_required
@@ -235,12 +236,7 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     if hasattr(submission, "decision"):
         context["decision"] = submission.decision
     if evaluation is not None:
-        problems = evaluation.problems.all()
-        errors = sum(1 for p in problems if p.severity == "error")
-        warnings = sum(1 for p in problems if p.severity == "warning")
-        context["problem_filter"] = ProblemFilter(request.GET or None, queryset=problems)
-        context["problem_count"] = errors + warnings
-        context["problem_summary"] = problem_summary(errors, warnings)
+        context.update(_problems_context(request, submission, evaluation))
         if evaluation.outcome == EvaluationOutcome.ACCEPTED:
             all_findings = list(selectors.findings_of(evaluation=evaluation))
             finding_filter = FindingFilter(
@@ -259,6 +255,27 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(request, "compliance/submission_detail.html", context)
 
 
+PROBLEMS_PER_PAGE = 100
+
+
+def _problems_context(request: AuthedRequest, submission: Submission, evaluation) -> dict[str, Any]:
+    """The problems table: filtered, sorted (``problem_sort``), a page at a time, each with its cell."""
+    problems = evaluation.problems.all()
+    severities = Counter(problems.values_list("severity", flat=True))
+    problem_filter = ProblemFilter(request.GET or None, queryset=problems)
+    sort = problem_sort(request.GET.get("problem_sort"))
+    page = Paginator(problems_sorted(problem_filter.qs, sort), PROBLEMS_PER_PAGE).get_page(
+        request.GET.get("problem_page"))
+    return {
+        "problem_filter": problem_filter,
+        "problem_count": severities["error"] + severities["warning"],
+        "problem_summary": problem_summary(severities["error"], severities["warning"]),
+        "problem_sort": sort,
+        "problem_page": page,
+        "problem_rows": problem_rows(submission=submission, problems=page.object_list),
+    }
+
+
 @login_required
 @require_GET
 def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
@@ -268,13 +285,12 @@ def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
     findings), "report" once the PDF exists (to show its links).
     """
     submission = _visible_submission(request, pk)
-    pending = submission.status in PENDING
-    following = report_pending(submission=submission)  # follow on until the PDF exists
-    page_state = request.GET.get("page", "pending" if pending else "report")
-    response = render(request, "compliance/_status.html", {
-        "submission": submission, "pending": pending, "report_pending": following, "page_state": page_state,
-    })
-    stale = (page_state == "pending" and not pending) or (page_state == "report" and not following)
+    status = live_status(submission=submission)  # follows on until the PDF exists
+    page_state = request.GET.get("page", "pending" if status["pending"] else "report")
+    response = render(request, "compliance/_status.html", {"submission": submission, **status,
+                                                           "page_state": page_state})
+    stale = (page_state == "pending" and not status["pending"]) or (
+        page_state == "report" and not status["report_pending"])
     if request.htmx and stale:
         response["HX-Refresh"] = "true"
     return response

@@ -1,5 +1,6 @@
 """Submissions: upload a workbook, read its status, problems and findings, download its files, certify."""
-from django.db.models import Count, Q
+import dataclasses
+
 from django.http import Http404
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
@@ -24,13 +25,10 @@ router = Router(tags=["submissions"])
 
 
 def submission_out(submission: Submission) -> dict:
-    evaluation = submission.evaluations.annotate(
-        n_errors=Count("problems", filter=Q(problems__severity="error"), distinct=True),
-        n_warnings=Count("problems", filter=Q(problems__severity="warning"), distinct=True),
-        n_findings=Count("findings", filter=Q(findings__severity="finding"), distinct=True),
-    ).order_by("-started_at", "-pk").first()
-    counts = None if evaluation is None or evaluation.outcome == EvaluationOutcome.RUNNING else {
-        "errors": evaluation.n_errors, "warnings": evaluation.n_warnings, "findings": evaluation.n_findings}
+    evaluation = submission.evaluations.order_by("-started_at", "-pk").first()
+    # The pages', e-mails' and PDF's counts (warnings: the data's and the rules' together).
+    counts = None if evaluation is None or evaluation.outcome == EvaluationOutcome.RUNNING else dataclasses.asdict(
+        selectors.evaluation_counts(evaluation_ids=[evaluation.pk])[evaluation.pk])
     return {
         "id": submission.pk, "district_id": submission.district_id, "cycle_id": submission.cycle_id,
         "school_year": submission.cycle.school_year, "version": submission.version,

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from compliance.rules import ruleset
+from compliance.rules.counts import severity_counts
 from compliance.rules.labels import group_short
 from compliance.rules.model import RACE_GROUPS
 
@@ -144,11 +145,14 @@ def _count_table(ctx: ReportContext, problems: dict[str, Any]) -> tuple[list[dic
     counts: dict[str, Counter] = {a: Counter() for a, _, _ in AREAS}
     for f in ctx.evaluation.get("findings") or []:
         counts[area_of(str(f.get("rule") or ""))][f.get("severity") or "finding"] += 1
+    by_rules = sum(counts.values(), Counter())
     counts["data"]["error"] += problems["errors"]
     counts["data"]["warning"] += problems["warnings"]
     table = [{"area": name, "cells": [counts[a][s] for s in SEVERITY_ORDER], "total": sum(counts[a].values())}
              for a, name, _ in AREAS]
-    return table, [sum(counts[a][s] for a, _, _ in AREAS) for s in SEVERITY_ORDER]
+    # The totals come from the function the pages and e-mails use (issue 11): the four never disagree.
+    totals = severity_counts({"error": problems["errors"], "warning": problems["warnings"]}, by_rules)
+    return table, totals.in_report_order()
 
 
 def _integration_sentences(ctx: ReportContext, schools: dict[str, SchoolInfo], district: dict[str, Any]) -> list[str]:

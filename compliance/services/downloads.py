@@ -9,7 +9,16 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 
 from compliance import permissions, selectors
-from compliance.models import DOWNLOADED, AuditEvent, EvaluationOutcome, Report, ReportingCycle, ReportKind, Submission
+from compliance.models import (
+    DOWNLOADED,
+    AuditEvent,
+    Evaluation,
+    EvaluationOutcome,
+    Report,
+    ReportingCycle,
+    ReportKind,
+    Submission,
+)
 from compliance.reports.exports import EXPORT_KINDS
 from compliance.workbook.marked import marked_workbook, problem_cells
 from districts.models import District, User
@@ -34,14 +43,19 @@ def download_record(*, user: User, what: str, filename: str, via: str = "web", s
                         subject=f"{what}: {filename}", note=VIA_NOTES.get(via, via))
 
 
-def _base_name(submission: Submission) -> str:
+def base_name(submission: Submission) -> str:
     return f"{submission.district.state_id}-{submission.cycle.school_year}-v{submission.version}"
+
+
+def checked_evaluation(submission: Submission) -> Evaluation | None:
+    """The newest finished evaluation, or None while the first check is still running."""
+    finished = submission.evaluations.exclude(outcome=EvaluationOutcome.RUNNING)
+    return finished.order_by("-started_at", "-pk").first()
 
 
 def checked_problems(submission: Submission):
     """The problems of the newest finished evaluation, or None while the first check is still running."""
-    finished = submission.evaluations.exclude(outcome=EvaluationOutcome.RUNNING)
-    evaluation = finished.order_by("-started_at", "-pk").first()
+    evaluation = checked_evaluation(submission)
     return None if evaluation is None else list(evaluation.problems.order_by("pk"))
 
 
@@ -58,7 +72,7 @@ def _refuse_unless_allowed(user: User, submission: Submission) -> None:
 def submission_original(*, submission: Submission, user: User, via: str = "web") -> tuple[bytes, str, str]:
     """(bytes, content type, file name) of the upload exactly as stored."""
     _refuse_unless_allowed(user, submission)
-    body, name = _stored_bytes(submission), f"{_base_name(submission)}-original.xlsx"
+    body, name = _stored_bytes(submission), f"{base_name(submission)}-original.xlsx"
     download_record(user=user, what=ORIGINAL, filename=name, via=via, submission=submission)
     return body, XLSX, name
 
@@ -70,7 +84,7 @@ def submission_marked_workbook(*, submission: Submission, user: User,
     problems = checked_problems(submission)
     if problems is None:
         return None
-    body, name = marked_workbook(_stored_bytes(submission), problems), f"{_base_name(submission)}-marked.xlsx"
+    body, name = marked_workbook(_stored_bytes(submission), problems), f"{base_name(submission)}-marked.xlsx"
     download_record(user=user, what=MARKED, filename=name, via=via, submission=submission)
     return body, XLSX, name
 
@@ -81,7 +95,7 @@ def report_download(*, submission: Submission, kind: str, user: User, via: str =
     report = selectors.report_newest(submission=submission, kind=kind) if kind in REPORT_NAMES else None
     if report is None:
         return None
-    name = f"{_base_name(submission)}-{kind}.pdf"
+    name = f"{base_name(submission)}-{kind}.pdf"
     download_record(user=user, what=REPORT_NAMES[ReportKind(kind)], filename=name, via=via, submission=submission)
     return report, name
 
@@ -93,7 +107,7 @@ def submission_export(*, submission: Submission, kind: str, user: User,
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
     if kind not in EXPORT_KINDS or evaluation is None:
         return None
-    body, name = report_export_csv(evaluation=evaluation, kind=kind), f"{_base_name(submission)}-{kind}.csv"
+    body, name = report_export_csv(evaluation=evaluation, kind=kind), f"{base_name(submission)}-{kind}.csv"
     download_record(user=user, what=EXPORT_NAMES[kind], filename=name, via=via, submission=submission)
     return body, "text/csv; charset=utf-8", name
 

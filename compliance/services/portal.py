@@ -1,14 +1,21 @@
 """What the district portal shows: the next step per district, and a submission's certification and messages."""
 from __future__ import annotations
 
+import statistics
+from collections.abc import Iterable
+from datetime import timedelta
 from typing import Any
 
+from django.core.cache import cache
+from django.db.models import Count
+
 from compliance import notifications, permissions, selectors, states
-from compliance.models import ReportKind, Submission
+from compliance.models import Evaluation, Report, ReportKind, Submission
 from compliance.presenters import KEY_MEASURES
 from compliance.reports.view_schools import get
 from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
+from districts.models import District
 
 from .report_attempts import report_given_up
 from .submissions import attestation_text
@@ -20,8 +27,8 @@ def portal_detail_context(*, submission: Submission, user) -> dict[str, Any]:
         "attestation": attestation_text(submission.cycle),
         "certification": getattr(submission, "certification", None),
         "comparison": version_comparison(submission=submission),
-        "report_pending": report_pending(submission=submission),
-        "report_failed": report_failed(submission=submission),
+        "counts": selectors.submission_counts_one(submission=submission),
+        **live_status(submission=submission),
         # The state's required actions stay on the returned version, whatever came after it.
         "returned_note": selectors.return_note(submission=submission),
     }
@@ -40,13 +47,10 @@ def _newest_in(submissions: list[Submission], cycle) -> Submission | None:
 
 
 def _errors_of(submission: Submission) -> int:
-    counts = getattr(submission, "latest_counts", None)
-    if counts is not None:
-        return counts.n_errors
-    evaluation = submission.latest_evaluation
-    # Asked only of a rejected submission, and only an evaluation rejects one.
-    assert evaluation is not None, "a rejected submission has an evaluation"
-    return evaluation.problems.filter(severity="error").count()
+    # Asked only of a rejected submission, and only a finished evaluation rejects one.
+    counts = submission.counts if hasattr(submission, "counts") else selectors.submission_counts_one(
+        submission=submission)
+    return counts.errors if counts is not None else 0
 
 
 def _evaluated_action(user, newest: Submission) -> dict[str, Any]:
@@ -119,6 +123,7 @@ def version_comparison(*, submission: Submission) -> dict[str, Any] | None:
         return None
     comparison: dict[str, Any] = {"previous": previous, "return_note": selectors.return_note(submission=previous)}
     old, new = _finding_keys(previous), _finding_keys(submission)
+    comparison["previous_evaluated"] = old is not None
     if old is not None and new is not None:
         comparison["added"] = sorted(k for k in new if k not in old)
         comparison["resolved"] = sorted(k for k in old if k not in new)
@@ -128,6 +133,16 @@ def version_comparison(*, submission: Submission) -> dict[str, Any] | None:
 
 
 # --- Live status to the end ------------------------------------------------------------------
+
+
+def live_status(*, submission: Submission) -> dict[str, Any]:
+    """What the self-updating status says: checking, report being prepared (or failed), and the usual times."""
+    context: dict[str, Any] = {"pending": submission.status in states.PENDING,
+                               "report_pending": report_pending(submission=submission),
+                               "report_failed": report_failed(submission=submission)}
+    if context["pending"] or context["report_pending"]:
+        context["usual"] = usual_durations(district=submission.district)
+    return context
 
 
 def _report_missing(submission: Submission):
@@ -150,3 +165,56 @@ def report_failed(*, submission: Submission) -> bool:
     """Its findings report could not be made (the sweep gave up): the page says so instead of waiting."""
     evaluation = _report_missing(submission)
     return evaluation is not None and report_given_up(evaluation=evaluation)
+
+
+# --- The usual time for a district of this size --------------------------------------------------
+
+USUAL_SAMPLE = 25  # the most recent runs of similar districts a median is taken over
+USUAL_MIN_RUNS = 3  # fewer than this: an estimate from the district's size instead
+_RERENDER_AFTER = timedelta(hours=1)  # a report stored later than this was rendered again (certification)
+
+
+def _similar_districts(schools: int) -> list[int]:
+    """Districts with between half and twice as many schools (every district when size is unknown)."""
+    sizes = District.objects.annotate(n=Count("schools")).values_list("pk", "n")
+    return [pk for pk, n in sizes if not schools or schools / 2 <= n <= schools * 2]
+
+
+def _median_seconds(pairs: Iterable[tuple[Any, Any]], longest: timedelta | None = None) -> float | None:
+    spans = [end - start for start, end in pairs if start and end and end >= start]
+    spans = [s.total_seconds() for s in spans if longest is None or s <= longest]
+    return statistics.median(spans) if len(spans) >= USUAL_MIN_RUNS else None
+
+
+def _measured(schools: int) -> dict[str, Any]:
+    similar = _similar_districts(schools)
+    runs = list(Evaluation.objects.filter(submission__district_id__in=similar, outcome__in=selectors.CHECKED,
+                                          finished_at__isnull=False)
+                .order_by("-finished_at").values_list("started_at", "finished_at")[:USUAL_SAMPLE])
+    reports = list(Report.objects.filter(kind=ReportKind.EVALUATION, evaluation__submission__district_id__in=similar)
+                   .order_by("-created_at").values_list("evaluation__finished_at", "created_at")[:USUAL_SAMPLE])
+    return {"check": _median_seconds(runs), "report": _median_seconds(reports, _RERENDER_AFTER),
+            "runs": len(runs)}
+
+
+def usual_durations(*, district: District) -> dict[str, Any]:
+    """How long checking and the report usually take for a district of this many schools.
+
+    The median of the latest runs for districts of similar size; where fewer have run, an
+    estimate that grows with the number of schools (measured on the demo districts, with room).
+    """
+    schools = district.schools.count()
+    # The status fragment asks every two seconds: the history changes far more slowly.
+    measured = cache.get_or_set(f"portal-usual-{schools}", lambda: _measured(schools), 300) or _measured(schools)
+    check = measured["check"] or 20 + 0.1 * schools
+    report = measured["report"] or 40 + 0.25 * schools
+    return {"schools": schools, "check": duration_text(check), "report": duration_text(report),
+            "measured": measured["check"] is not None, "runs": measured["runs"]}
+
+
+def duration_text(seconds: float) -> str:
+    """"about 40 seconds", "about 3 minutes": rounded as a person would say it."""
+    if seconds < 55:
+        return f"about {max(5, round(seconds / 5) * 5)} seconds"
+    minutes = max(1, round(seconds / 60))
+    return "about a minute" if minutes == 1 else f"about {minutes} minutes"

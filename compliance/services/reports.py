@@ -1,12 +1,14 @@
 """Report writes: queue and store an evaluation's PDF; gather from the database what it prints."""
 from __future__ import annotations
 
+import functools
 import hashlib
 from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from compliance import pipeline
 from compliance.models import EquityAssistanceRegion, Evaluation, Report, ReportKind, ReviewStatus, Submission
@@ -29,6 +31,21 @@ def report_queue(*, evaluation: Evaluation, kind: str) -> None:
     transaction.on_commit(lambda: report_dispatch(evaluation_id=pk, kind=kind))
 
 
+def report_render_again(*, evaluation: Evaluation, kind: str) -> None:
+    """Drop the stored report and queue a new rendering, in the caller's transaction.
+
+    Certification does this: the draft goes, so no one downloads a DRAFT of a certified
+    submission, the page follows the new rendering, and if the send is lost the sweep finds
+    the report missing and sends it again.
+    """
+    for old in Report.objects.filter(evaluation=evaluation, kind=kind):
+        old.delete()
+        transaction.on_commit(functools.partial(old.file.storage.delete, old.file.name))  # the file once the row went
+    # Sent now: the sweep gives this send its usual time before it sends again.
+    Evaluation.objects.filter(pk=evaluation.pk).update(reports_dispatched_at=timezone.now())
+    report_queue(evaluation=evaluation, kind=kind)
+
+
 def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
     """Render the PDF for an evaluation and store it with its hash (idempotent per kind)."""
     existing = Report.objects.filter(evaluation=evaluation, kind=kind).first()
@@ -36,18 +53,24 @@ def report_generate(*, evaluation: Evaluation, kind: str) -> Report:
         return existing
     # Fresh from the database: the decision and status may be newer than the caller's copy.
     submission = Submission.objects.select_related("district", "cycle").get(pk=evaluation.submission_id)
+    drafted = submission.status in BEFORE_CERTIFICATION
     pdf = report_pdf(result=evaluation.result, workbook=stored_workbook_read(submission=submission),
                      facts=_submission_facts(submission, evaluation),
                      rule_set=pipeline.rule_set_ref(evaluation.rule_set))
     sha256 = hashlib.sha256(pdf).hexdigest()
     with transaction.atomic():
-        for old in Report.objects.filter(evaluation=evaluation, kind=kind):
-            old.file.delete(save=False)  # the stored PDF goes with its row
-            old.delete()
-        report = Report(submission=submission, evaluation=evaluation, kind=kind, sha256=sha256, size=len(pdf))
-        report.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
-        report.save()
-    return report
+        # Locked: a certification that committed while this draft rendered is seen here (issue 11).
+        status = Submission.objects.select_for_update().values_list("status", flat=True).get(pk=submission.pk)
+        if not (drafted and status not in BEFORE_CERTIFICATION):
+            for old in Report.objects.filter(evaluation=evaluation, kind=kind):
+                old.file.delete(save=False)  # the stored PDF goes with its row
+                old.delete()
+            report = Report(submission=submission, evaluation=evaluation, kind=kind, sha256=sha256, size=len(pdf))
+            report.file.save(f"{kind}.pdf", ContentFile(pdf), save=False)
+            report.save()
+            return report
+    # Certified while this draft rendered: a DRAFT must not replace the certified report; render it as certified.
+    return report_generate(evaluation=evaluation, kind=kind)
 
 
 def report_export_csv(*, evaluation: Evaluation, kind: str) -> bytes:
@@ -80,7 +103,8 @@ def _certified(submission: Submission) -> dict | None:
     certification = getattr(submission, "certification", None)
     if certification is not None:
         # The certifier's own typed name and title (issue 11), as attested.
-        return {"by": f"{certification.full_name}, {certification.title}", "at": certification.certified_at,
+        return {"by": f"{certification.full_name}, {certification.title}",
+                "at": timezone.localtime(certification.certified_at),  # the state's own time zone, named
                 "attestation": certification.attestation}
     event = submission.audit_events.filter(action="certified").select_related("actor").order_by("-created_at").first()
     if event is None:

@@ -12,12 +12,21 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from compliance import permissions, tasks
-from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, ReportingCycle, Submission
+from compliance.models import (
+    DEFAULT_ATTESTATION,
+    AuditEvent,
+    Certification,
+    EvaluationOutcome,
+    ReportingCycle,
+    ReportKind,
+    Submission,
+)
 from compliance.notifications import kind_for_transition
 from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
 from compliance.states import SubmissionStatus as S
 from districts.models import District, User
 
+from .reports import report_render_again
 from .sweeper import evaluation_dispatch, task_send
 
 
@@ -99,9 +108,13 @@ def _refuse_while_busy(earlier: list[Submission]) -> None:
 
 
 def submission_create(
-    *, district: District, cycle: ReportingCycle, uploaded_by: User, fileobj: IO[bytes], filename: str
+    *, district: District, cycle: ReportingCycle, uploaded_by: User, fileobj: IO[bytes], filename: str,
+    note: str = "",
 ) -> Submission:
-    """Store an uploaded workbook as the district's next version and queue its evaluation."""
+    """Store an uploaded workbook as the district's next version and queue its evaluation.
+
+    ``note`` is the uploader's own word on this version; the submission's history keeps it.
+    """
     permissions.enforce(permissions.upload_refusal(uploaded_by, district, cycle))
     data = _read_upload(fileobj)
     sha256 = hashlib.sha256(data).hexdigest()
@@ -127,7 +140,7 @@ def submission_create(
         submission.save()
         AuditEvent.objects.create(
             submission=submission, actor=uploaded_by, action="uploaded", to_status=S.RECEIVED,
-            note=f"{filename} ({len(data)} bytes, sha256 {sha256})",
+            note=_receipt_note(filename, len(data), sha256, note),
         )
         for old in earlier:
             if old.status in REPLACEABLE:
@@ -136,6 +149,12 @@ def submission_create(
         notification_queue(kind="receipt", submission_id=submission.pk)
         submission_queue(submission=submission, actor=uploaded_by)
     return submission
+
+
+def _receipt_note(filename: str, size: int, sha256: str, note: str) -> str:
+    receipt = f"{filename} ({size} bytes, sha256 {sha256})"
+    note = " ".join(note.split())
+    return f"{receipt}. Uploader's note: {note}" if note else receipt
 
 
 def submission_queue(*, submission: Submission, actor: User | None = None) -> Submission:
@@ -202,6 +221,11 @@ def submission_certify(
             defaults={"certified_by": user, "full_name": full_name, "title": title, "attestation": attestation,
                       "certified_at": event.created_at if event else timezone.now()},
         )
+        # The draft PDF said "DRAFT" and named no certifier: every later PDF names them (issue 11).
+        evaluation = submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).order_by(
+            "-started_at", "-pk").first()
+        if evaluation is not None:
+            report_render_again(evaluation=evaluation, kind=ReportKind.EVALUATION)
     return submission
 
 

@@ -73,7 +73,8 @@ def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
     if found is None or not problem.row or not problem.column:
         return None
     title, columns = found
-    j = columns.get(normalize_name(problem.column))
+    # A sheet of fields (the District sheet: name in "field", value in "value") marks the value's cell.
+    j = columns.get(normalize_name(problem.column)) or (columns.get("value") if "field" in columns else None)
     if j is None:
         return None
     # The template's plain names read as Excel writes them (Schools!K4); others are quoted.

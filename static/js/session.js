@@ -11,6 +11,7 @@
   var lastFocus = null;
 
   function signInAgain() {
+    if (window.portalDrafts) { window.portalDrafts.save(); }  // what was typed comes back after the sign-in
     var here = window.location.pathname + window.location.search + window.location.hash;
     window.location.assign(root.getAttribute("data-login") + "?next=" + encodeURIComponent(here));
   }

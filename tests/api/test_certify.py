@@ -99,9 +99,10 @@ def test_a_broker_that_is_down_does_not_turn_the_certification_into_an_error(
     # The certification is committed before the e-mail is queued; the sweep sends the e-mail later.
     token = get_token(client, certifier_a.username)
     with mock.patch("compliance.tasks.send_notification.delay", side_effect=ConnectionRefusedError) as send, \
+            mock.patch("compliance.tasks.render_report.delay", side_effect=ConnectionRefusedError), \
             django_capture_on_commit_callbacks(execute=True) as callbacks:
         answer = Api(client, token).post(f"/api/v1/submissions/{evaluated.pk}/certify")
-    assert len(callbacks) == 1
+    assert len(callbacks) == 2  # the e-mail, and the rendering of the certified report
     assert answer.status_code == 200 and answer.json()["status"] == "certified"
     assert send.call_args.kwargs == {"kind": "certified", "submission_id": evaluated.pk}
     assert Certification.objects.filter(submission=evaluated).exists()

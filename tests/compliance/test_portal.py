@@ -4,16 +4,29 @@ from __future__ import annotations
 import hashlib
 import io
 import subprocess
+from datetime import timedelta
 from html import unescape
 from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils import timezone
 
-from compliance import services
+from compliance import selectors, services, tasks
 from compliance.demo import demo_workbook
-from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, ReportKind
+from compliance.models import (
+    DEFAULT_ATTESTATION,
+    AuditEvent,
+    Certification,
+    Evaluation,
+    Report,
+    ReportKind,
+    Submission,
+)
+from compliance.services import reports as reports_service
+from compliance.services.portal import report_pending
 from compliance.states import SubmissionStatus as S
 from compliance.workbook.template import write_workbook
 from tests.factories import EvaluationFactory, FindingFactory, ProblemFactory, ReportFactory, SubmissionFactory
@@ -73,7 +86,7 @@ def test_default_attestation_and_submitter_refused(client, submitter, certifier,
     assert Certification.objects.get().attestation == DEFAULT_ATTESTATION
 
 
-def test_every_later_pdf_prints_the_certifier(submitter, certifier, district, cycle):
+def _evaluated_for_real(district, cycle, submitter):
     data = demo_workbook("grade_center", cycle.school_year)
     data.district.district_id = district.state_id
     buffer = io.BytesIO()
@@ -86,17 +99,62 @@ def test_every_later_pdf_prints_the_certifier(submitter, certifier, district, cy
     with mock.patch("compliance.tasks.render_report.delay"), mock.patch("compliance.tasks.send_notification.delay"):
         evaluation = services.submission_evaluate(submission_id=submission.pk)
     submission.refresh_from_db()
-    services.submission_certify(submission=submission, user=certifier, full_name="Pat Lee", title="Superintendent")
-    # A new rendering after certification (as the decision report is): the certifier is named, no DRAFT.
-    evaluation.reports.all().delete()
-    report = services.report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)
+    return submission, evaluation
+
+
+def _pdf_text(report) -> str:
     with report.file.open("rb") as fh:
         pdf = fh.read()
     assert hashlib.sha256(pdf).hexdigest() == report.sha256
-    text = " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+    return " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
                                    check=True).stdout.decode().split())
-    assert "Certified by Pat Lee, Superintendent" in text
+
+
+def test_every_later_pdf_prints_the_certifier(submitter, certifier, district, cycle,
+                                              django_capture_on_commit_callbacks):
+    submission, evaluation = _evaluated_for_real(district, cycle, submitter)
+    draft = services.report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)  # as the worker does
+    assert "DRAFT" in _pdf_text(draft)
+
+    with mock.patch("compliance.tasks.render_report.delay") as render, \
+            mock.patch("compliance.tasks.send_notification.delay"), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.submission_certify(submission=submission, user=certifier, full_name="Pat Lee",
+                                    title="Superintendent")
+    # The certification itself queues the new rendering, and no DRAFT stays downloadable meanwhile.
+    render.assert_called_once_with(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)
+    assert not Report.objects.filter(evaluation=evaluation).exists()
+    assert not default_storage.exists(draft.file.name)
+    assert report_pending(submission=Submission.objects.get(pk=submission.pk))  # the page follows the rendering
+
+    tasks.render_report(**render.call_args.kwargs)  # what the worker runs for that message
+    report = selectors.report_newest(submission=submission, kind=ReportKind.EVALUATION)
+    text = _pdf_text(report)
+    certified_at = timezone.localtime(Certification.objects.get(submission=submission).certified_at)
+    assert f"Certified by Pat Lee, Superintendent, {certified_at:%B %-d, %Y, %H:%M %Z}" in text
     assert "DRAFT" not in text
+    assert not report_pending(submission=Submission.objects.get(pk=submission.pk))
+
+
+def test_a_draft_finished_after_the_certification_is_rendered_again(submitter, certifier, district, cycle):
+    submission, evaluation = _evaluated_for_real(district, cycle, submitter)
+    real_pdf = reports_service.report_pdf
+    certified_seen = []
+
+    def certify_while_rendering(**kwargs):
+        certified_seen.append(kwargs["facts"].certified)
+        if len(certified_seen) == 1:  # the certifier certifies while the worker renders the draft
+            services.submission_certify(submission=Submission.objects.get(pk=submission.pk), user=certifier,
+                                        full_name="Pat Lee", title="Superintendent")
+        return real_pdf(**kwargs)
+
+    with mock.patch.object(reports_service, "report_pdf", side_effect=certify_while_rendering), \
+            mock.patch("compliance.tasks.render_report.delay"), mock.patch("compliance.tasks.send_notification.delay"):
+        report = services.report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)
+    assert certified_seen[0] is None and certified_seen[1]["by"] == "Pat Lee, Superintendent"
+    assert list(Report.objects.filter(evaluation=evaluation)) == [report]
+    text = _pdf_text(report)
+    assert "Certified by Pat Lee, Superintendent" in text and "DRAFT" not in text
 
 
 # --- What to do next ---------------------------------------------------------------------------
@@ -183,3 +241,23 @@ def test_status_follows_until_the_report_exists(client, submitter, evaluated):
     assert fragment["HX-Refresh"] == "true"  # the page reloads once, with the report links
     page = client.get(reverse("submission_detail", args=[evaluated.pk])).content.decode()
     assert "report being prepared" not in page and 'hx-trigger="every 2s"' not in page
+
+
+def test_a_lost_send_of_the_certified_rendering_is_sent_again_by_the_sweep(certifier, evaluated, settings,
+                                                                            django_capture_on_commit_callbacks):
+    evaluation = evaluated.evaluations.get()
+    Evaluation.objects.filter(pk=evaluation.pk).update(finished_at=timezone.now() - timedelta(hours=1))
+    ReportFactory(evaluation=evaluation, kind=ReportKind.EVALUATION)  # the draft
+    with mock.patch("compliance.tasks.render_report.delay", side_effect=ConnectionRefusedError), \
+            mock.patch("compliance.tasks.send_notification.delay"), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.submission_certify(submission=evaluated, user=certifier, full_name="Pat Lee", title="Clerk")
+    assert not Report.objects.filter(evaluation=evaluation).exists()  # the broker was down: nothing rendered
+    with mock.patch("compliance.tasks.render_report.delay") as render:
+        services.pipeline_sweep()
+    render.assert_not_called()  # the send is given its usual time first
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        reports_dispatched_at=timezone.now() - timedelta(seconds=settings.SWEEP_REPORT_AFTER_SECONDS + 1))
+    with mock.patch("compliance.tasks.render_report.delay") as render:
+        services.pipeline_sweep()
+    render.assert_called_once_with(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)

@@ -47,6 +47,8 @@ def test_evaluation_report_then_decision_report(submitter, certifier, reviewer, 
 
     submission.refresh_from_db()
     services.submission_certify(submission=submission, user=certifier)
+    assert not Report.objects.filter(evaluation=evaluation).exists()  # the draft is gone; a certified one is queued
+    services.report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)
     services.submission_claim(submission=submission, user=reviewer)
     for finding in evaluation.findings.exclude(severity="info"):
         services.finding_review(finding=finding, user=reviewer, status=ReviewStatus.CONFIRMED)

@@ -75,3 +75,20 @@ def test_return_then_new_version_compares_findings_and_measures(client, submitte
 
 def test_first_version_has_no_comparison(submitter, district, cycle):
     assert version_comparison(submission=_upload(submitter, district, cycle, b"PK\x03\x04 v1")) is None
+
+
+def test_a_version_after_a_rejected_one_says_there_is_nothing_to_compare(client, submitter, district, cycle,
+                                                                         rule_set):
+    first = _upload(submitter, district, cycle, b"PK\x03\x04 first")
+    services.submission_transition(submission=first, to=S.VALIDATING, action="evaluation_started")
+    Evaluation.objects.create(submission=first, rule_set=rule_set, rule_set_label=rule_set.label,
+                              outcome=EvaluationOutcome.REJECTED)
+    with mock.patch("compliance.tasks.send_notification.delay"):
+        services.submission_transition(submission=first, to=S.REJECTED, action="evaluation_finished")
+    second = _upload(submitter, district, cycle, b"PK\x03\x04 second")
+    _evaluate(second, rule_set, [("INT-01", "0311", "finding")], 0.41)
+    assert version_comparison(submission=second)["previous_evaluated"] is False
+    client.force_login(submitter)
+    html = client.get(reverse("submission_detail", args=[second.pk])).content.decode()
+    assert "Version 1 was never evaluated (it did not pass the data checks), so it has no findings to compare with." \
+        in html

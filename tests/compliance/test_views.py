@@ -24,6 +24,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.models import SubmissionStatus as S
+from compliance.rules.counts import SeverityCounts
 from districts.models import Role
 from tests.factories import (
     DUMMY_PDF,
@@ -148,7 +149,7 @@ def test_home_district_user_sees_own_districts_cycle_and_submissions(client, sub
     [entry] = response.context["districts"]
     [row] = entry["submissions"]
     assert row.pk == evaluated.pk
-    assert (row.latest_counts.n_errors, row.latest_counts.n_warnings, row.latest_counts.n_findings) == (0, 1, 1)
+    assert row.counts == SeverityCounts(errors=0, warnings=1, findings=1, notes=0)
     assert "Evaluated" in html
     assert "Review queue" not in html
 
@@ -303,8 +304,9 @@ def test_upload_refused_by_service_shows_error_next_to_field(client, submitter, 
             response = client.post(
                 reverse("submission_upload", args=[district.pk]), {"file": SimpleUploadedFile("w.xlsx", b"PK")}
             )
-    assert response.status_code == 200
-    html = response.content.decode()
+    # Post/redirect/get: the refusal is shown on the upload page, after a redirect.
+    assert response.status_code == 302 and response["Location"] == reverse("submission_upload", args=[district.pk])
+    html = client.get(response["Location"]).content.decode()
     assert "Version 1 is still being checked" in html
     assert 'class="field-error"' in html and 'aria-invalid="true"' in html
     assert Submission.objects.filter(district=district).count() == 1
@@ -320,9 +322,11 @@ def test_oversized_upload_is_stopped_while_streaming_and_explained(client, submi
     big = SimpleUploadedFile("big.xlsx", b"PK" + b"x" * (300 * 1024))
     with mock.patch("compliance.services.submission_create") as create:
         response = csrf_client.post(reverse("submission_upload", args=[district.pk]),
-                                    {"csrfmiddlewaretoken": token, "file": big})
-    assert response.status_code == 200
-    assert "The file is larger than the 100.0\xa0KB limit." in response.content.decode()
+                                    {"csrfmiddlewaretoken": token, "note": "Fixed the budget.", "file": big})
+    assert response.status_code == 302
+    html = csrf_client.get(response["Location"]).content.decode()
+    assert "The file is larger than the 100.0\xa0KB limit." in html
+    assert ">Fixed the budget.</textarea>" in html  # the note sent before the file is kept
     create.assert_not_called()
     assert Submission.objects.count() == 0
 
@@ -330,10 +334,11 @@ def test_oversized_upload_is_stopped_while_streaming_and_explained(client, submi
 def test_upload_requires_a_file_and_post(client, submitter, district, cycle):
     client.force_login(submitter)
     url = reverse("submission_upload", args=[district.pk])
-    assert client.get(url).status_code == 405
-    response = client.post(url, {})
-    assert response.status_code == 200
-    assert "This field is required." in response.content.decode()
+    assert client.get(url).status_code == 200  # the district's upload page
+    assert client.put(url).status_code == 405
+    response = client.post(url, {}, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "Choose the filled-in workbook (.xlsx) to upload." in response.content.decode()
     assert not Submission.objects.exists()
 
 
@@ -364,7 +369,7 @@ def test_detail_rejected_shows_problems_summary_and_filters(client, submitter, d
     assert "3 errors must be fixed before the state can review this; 2 warnings." in html
     assert "Enrollment cannot be negative." in html and "Enter the October count" in html
     assert "Certify and submit" not in html
-    assert "Findings" not in html
+    assert 'id="findings-heading"' not in html  # no findings section before the data pass the checks
     response = client.get(detail(sub), {"severity": "warning", "sheet": "Budget"})
     shown = list(response.context["problem_filter"].qs)
     assert [p.code for p in shown] == ["DATA-30"]

@@ -61,7 +61,7 @@ def test_real_rejected_workbook_shows_its_problems(client, demo):
     assert "Key measures" not in html
     home = client.get(reverse("home"))
     [row] = [s for e in home.context["districts"] for s in e["submissions"] if s.pk == sub.pk]
-    assert row.latest_counts.n_errors == errors
+    assert row.counts.errors == errors
 
 
 def test_real_evaluated_workbook_renders_findings_and_measures_for_reviewer(client, demo):
