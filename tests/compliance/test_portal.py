@@ -245,6 +245,7 @@ def test_status_follows_until_the_report_exists(client, submitter, evaluated):
 
 def test_a_lost_send_of_the_certified_rendering_is_sent_again_by_the_sweep(certifier, evaluated, settings,
                                                                             django_capture_on_commit_callbacks):
+    settings.BROKER_BACKOFF_SECONDS = 0  # the sweep below comes later than a failed send's backoff
     evaluation = evaluated.evaluations.get()
     Evaluation.objects.filter(pk=evaluation.pk).update(finished_at=timezone.now() - timedelta(hours=1))
     ReportFactory(evaluation=evaluation, kind=ReportKind.EVALUATION)  # the draft
