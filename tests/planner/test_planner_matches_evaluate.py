@@ -125,7 +125,9 @@ def test_the_strategies_reach_every_lever_and_stated_compositions(key):
     base = Baseline.of(district(key)[0])
     seen: set[str] = set()
 
-    @settings(max_examples=60, deadline=None, database=None)
+    # Derandomized: the same draws every run, so the check says whether the strategies CAN reach
+    # every lever, not whether this run happened to.
+    @settings(max_examples=150, deadline=None, database=None, derandomize=True)
     @given(plans(key))
     def collect(levers):
         try:
