@@ -48,13 +48,6 @@ class CommentForm(forms.Form):
                            error_messages={"required": "Write a comment first."})
 
 
-class ReturnForm(forms.Form):
-    note = forms.CharField(
-        label="What must the district revise?", widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Tell the district what to revise."},
-    )
-
-
 class DecideForm(forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=DecisionOutcome.choices, widget=forms.RadioSelect,
                                 error_messages={"required": "Choose an outcome."})
