@@ -90,6 +90,8 @@ class ReturnForm(forms.Form):
 
 
 class AssignForm(forms.Form):
+    # The holder the page showed (blank: nobody), so a change in between is refused, never overridden.
+    holder = forms.IntegerField(required=False, widget=forms.HiddenInput)
     assignee = forms.ModelChoiceField(queryset=None, label="Reviewer", empty_label="Choose a reviewer",
                                       error_messages={"required": "Choose a reviewer to assign it to.",
                                                       "invalid_choice": "Choose an active state reviewer."})
@@ -102,20 +104,27 @@ class AssignForm(forms.Form):
         field.label_from_instance = lambda user: user.get_full_name() or user.username
 
 
-class SubmissionNumbers(forms.Field):
-    """The ticked rows' submission numbers; which of them the user may see is the selector's business."""
+class SubmissionsSeen(forms.Field):
+    """The ticked rows, each ``<submission>:<holder the page showed>`` (blank: nobody) -> {pk: holder or None}.
+
+    Which of them the user may see is the selector's business.
+    """
 
     widget = forms.MultipleHiddenInput
 
-    def to_python(self, value):
+    def to_python(self, value) -> dict[int, int | None]:
         values = value if isinstance(value, list | tuple) else [value] if value else []
-        if not all(str(v).isdigit() for v in values):
-            raise ValidationError("Tick the submissions to assign from the list.")
-        return sorted({int(v) for v in values})
+        seen: dict[int, int | None] = {}
+        for item in values:
+            pk, _, holder = str(item).partition(":")
+            if not pk.isdigit() or not (holder == "" or holder.isdigit()):
+                raise ValidationError("Tick the submissions to assign from the list.")
+            seen[int(pk)] = int(holder) if holder else None
+        return seen
 
 
 class BulkAssignForm(AssignForm):
-    submissions = SubmissionNumbers(error_messages={"required": "Tick the submissions to assign first."})
+    submissions = SubmissionsSeen(error_messages={"required": "Tick the submissions to assign first."})
 
 
 class SeverityForm(forms.Form):

@@ -101,9 +101,10 @@ def queue_assign(request: AuthedRequest) -> HttpResponse:
             for error in errors:
                 messages.error(request, error)
         return redirect(back)
-    ticked = review_reads.queue_submissions(user=request.user).filter(pk__in=form.cleaned_data["submissions"])
+    seen = form.cleaned_data["submissions"]
+    ticked = review_reads.queue_submissions(user=request.user).filter(pk__in=seen)
     result = review_assign.submissions_assign(submissions=ticked.order_by("pk"), user=request.user,
-                                              assignee=form.cleaned_data["assignee"])
+                                              assignee=form.cleaned_data["assignee"], seen=seen)
     name = form.cleaned_data["assignee"].get_full_name() or form.cleaned_data["assignee"].username
     if result.assigned:
         n = len(result.assigned)
@@ -153,7 +154,8 @@ def submission_assign(request: AuthedRequest, pk: int) -> HttpResponse:
         return redirect("submission_detail", pk=pk)
     assignee = form.cleaned_data["assignee"]
     try:
-        review_assign.submission_assign(submission=submission, user=request.user, assignee=assignee)
+        review_assign.submission_assign(submission=submission, user=request.user, assignee=assignee,
+                                        expected_reviewer_id=form.cleaned_data["holder"])
     except ValidationError as exc:
         messages.error(request, _error_text(exc))
     else:

@@ -53,13 +53,24 @@ def _reassign(submission: Submission, user: User, assignee: User, note: str) -> 
     return submission
 
 
-def submission_assign(*, submission: Submission, user: User, assignee: User, note: str = "") -> Submission:
-    """Give a waiting submission to ``assignee`` (it is then in review), or move one in review to them."""
+# ``expected_reviewer_id`` not given: whatever holder the caller's copy of the submission shows.
+AS_READ = object()
+
+
+def submission_assign(*, submission: Submission, user: User, assignee: User, note: str = "",
+                      expected_reviewer_id: int | None | object = AS_READ) -> Submission:
+    """Give a waiting submission to ``assignee`` (it is then in review), or move one in review to them.
+
+    ``expected_reviewer_id`` is the holder the supervisor's page showed (None: nobody): if it changed since,
+    nothing moves, so assigning an unassigned submission never takes it from a reviewer who just claimed it.
+    """
     permissions.enforce(permissions.assign_refusal(user, submission))
     refusal = _assignee_refusal(assignee)
     if refusal:
         raise ValidationError(refusal)
     try:
+        if expected_reviewer_id is not AS_READ and expected_reviewer_id != submission.reviewer_id:
+            raise IllegalTransition(f"Submission {submission.pk} changed hands since the page was shown.")
         if submission.status in CLAIMABLE:
             return submission_transition(
                 submission=submission, to=S.IN_REVIEW, actor=user, action="assigned", reviewer=assignee,
@@ -84,14 +95,20 @@ class BulkResult:
     refused: list[tuple[Submission, str]] = field(default_factory=list)
 
 
-def submissions_assign(*, submissions: Iterable[Submission], user: User, assignee: User) -> BulkResult:
-    """Assign each submission on its own (each atomic and audited): one refusal does not undo the others."""
+def submissions_assign(*, submissions: Iterable[Submission], user: User, assignee: User,
+                       seen: dict[int, int | None] | None = None) -> BulkResult:
+    """Assign each submission on its own (each atomic and audited): one refusal does not undo the others.
+
+    ``seen``: submission pk -> the holder the page showed (see ``submission_assign``).
+    """
     if not permissions.can_assign_in_bulk(user):
         raise PermissionDenied("Only a state supervisor may assign reviews.")
     result = BulkResult()
     for submission in submissions:
+        expected = seen.get(submission.pk, AS_READ) if seen is not None else AS_READ
         try:
-            result.assigned.append(submission_assign(submission=submission, user=user, assignee=assignee))
+            result.assigned.append(submission_assign(submission=submission, user=user, assignee=assignee,
+                                                     expected_reviewer_id=expected))
         except (ValidationError, PermissionDenied) as exc:
             message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             result.refused.append((submission, message))
