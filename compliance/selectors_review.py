@@ -266,7 +266,7 @@ def finding_references(*, submission: Submission) -> dict[str, Any]:
     names = school_names(evaluation=evaluation)
     by_key: dict[str, tuple[Finding, str]] = {}
     by_rule: dict[str, list[tuple[Finding, str]]] = {}
-    for finding in evaluation.findings.exclude(severity="info").order_by("pk"):
+    for finding in evaluation.findings.order_by("pk"):
         key = finding.school_id or finding.band or "district"
         where = f"{names[finding.school_id]} ({finding.school_id})" if finding.school_id in names else key
         entry = (finding, f"{finding.rule}, {where}")

@@ -57,7 +57,8 @@ def test_who_may_assign_to_whom_and_when(cycle, supervisor, reviewer, ann, submi
     for nobody in (submitter, user_factory(Role.STATE_ADMIN), user_factory(Role.STATE_REVIEWER, is_active=False)):
         with pytest.raises(ValidationError, match="Choose an active state reviewer"):
             submission_assign(submission=sub, user=supervisor, assignee=nobody)
-    for status, message in ((S.AWAITING_SIGN_OFF, "awaits sign-off"), (S.DECIDED, r"not waiting for review \(decided\)"),
+    for status, message in ((S.AWAITING_SIGN_OFF, "awaits sign-off"),
+                            (S.DECIDED, r"not waiting for review \(decided\)"),
                             (S.EVALUATED, "not waiting for review")):
         other = SubmissionFactory(cycle=cycle, status=status)
         with pytest.raises(ValidationError, match=message):
