@@ -3,17 +3,17 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import permissions, selectors, services
 from .forms import DecideForm
 from .forms_review import ReturnForm, ReviewCommentForm, SeverityForm, action_lines, plan_parse
 from .http import AuthedRequest
 from .models import CommentVisibility, DecisionOutcome, Finding
-from .presenters import finding_context
+from .presenters import finding_context, scope_label
 from .selectors_review import comments_visible_to, finding_references
 from .services import review
 from .views import _error_text, _finding_row, _run, _visible_submission, login_required
@@ -120,7 +120,34 @@ def findings_confirm_rule(request: AuthedRequest, pk: int) -> HttpResponse:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, f"Confirmed {confirmed} {rule} finding{'s' if confirmed != 1 else ''}.")
-    return redirect(reverse("submission_detail", args=[submission.pk]) + f"#rule-{rule.lower()}")
+    # Back to the page as it was filtered (a 320-school district's reviewer works one rule at a time).
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(reverse("submission_detail", args=[submission.pk]) + (f"?{query}" if query else "")
+                    + f"#rule-{rule.lower()}")
+
+
+def _severity_fragment(request: AuthedRequest, finding: Finding, *, form: SeverityForm | None, error: str = "",
+                       saved: bool = False, status: int = 200) -> HttpResponse:
+    context = finding_context(finding, **_finding_row(finding, request.user))
+    context.update(error=error, saved=saved, severity_form=form)
+    return render(request, "compliance/_finding.html", context, status=status)
+
+
+@login_required
+@require_GET
+def finding_severity_form(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The severity form of one finding: in its row for htmx, else a page of its own (plain HTML)."""
+    finding = selectors.finding_visible_to(user=request.user, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    permissions.enforce(permissions.severity_change_refusal(request.user, finding.evaluation.submission))
+    form = SeverityForm(auto_id=f"id_%s_sev{finding.pk}")
+    if request.htmx:
+        return _severity_fragment(request, finding, form=form)
+    names = selectors.school_names(evaluation=finding.evaluation)
+    return render(request, "compliance/review_severity.html", {
+        "finding": finding, "submission": finding.evaluation.submission, "severity_form": form,
+        "scope": scope_label(finding, names)})
 
 
 @login_required
@@ -145,11 +172,11 @@ def finding_severity(request: AuthedRequest, pk: int) -> HttpResponse:
         error, status = _error_text(exc), 403
     if request.htmx:
         finding.refresh_from_db()
-        context = finding_context(finding, **_finding_row(finding, request.user))
-        context.update(error=error, saved=not error, severity_form=form if error else None)
-        return render(request, "compliance/_finding.html", context, status=status)
+        return _severity_fragment(request, finding, form=form if error else None, error=error, saved=not error,
+                                  status=status)
+    detail = reverse("submission_detail", args=[finding.evaluation.submission_id])
     if error:
         messages.error(request, f"{finding.rule}: {error}")
-    else:
-        messages.success(request, f"{finding.rule}: severity changed to {finding.severity}.")
-    return redirect(reverse("submission_detail", args=[finding.evaluation.submission_id]) + f"#finding-{finding.pk}")
+        return redirect(reverse("finding_severity_form", args=[finding.pk]))
+    messages.success(request, f"{finding.rule}: severity changed to {finding.severity}.")
+    return redirect(detail + f"#finding-{finding.pk}")

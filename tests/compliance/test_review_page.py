@@ -119,20 +119,33 @@ def test_a_finding_made_a_warning_no_longer_bars_compliant(held, reviewer):
     assert decision.outcome == "compliant"
 
 
-def test_severity_change_through_htmx_swaps_the_finding(client, held, reviewer):
+def test_severity_change_through_htmx_swaps_the_finding(client, held, reviewer, reviewer2):
     finding = _finding(held, "INT-01", "0311")
     client.force_login(reviewer)
-    url = reverse("finding_severity", args=[finding.pk])
+    form_url, url = reverse("finding_severity_form", args=[finding.pk]), reverse("finding_severity", args=[finding.pk])
+    page = client.get(reverse("submission_detail", args=[held.pk])).content.decode()
+    assert f'<a href="{form_url}" class="change-severity" hx-get="{form_url}"' in page  # a link, not 500 forms
+    assert f'action="{url}"' not in page
+    html = client.get(form_url, headers={"HX-Request": "true"}).content.decode()
+    assert html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"') and f'action="{url}"' in html
+    assert '<option value="warning">' in html and '<option value="finding">' not in html  # already a finding
+    html = client.get(form_url).content.decode()  # without htmx: a page of its own
+    assert "<h1>Change the severity of INT-01, North Hills Elementary (0311)</h1>" in html
     response = client.post(url, {"severity": "warning", "reason": ""}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"')
-    assert "Say why the severity changes." in html and "<details class=\"severity\" open>" in html
+    assert "Say why the severity changes." in html and f'action="{url}"' in html  # the form stays open
     response = client.post(url, {"severity": "warning", "reason": "Small school."}, headers={"HX-Request": "true"})
     html = response.content.decode()
     assert "(was finding)" in html and "Saved." in html
     assert "Severity changed from finding to warning: Small school." in html
     response = client.post(url, {"severity": "finding", "reason": "Back."}, follow=True)
     assert _messages(response) == ["INT-01: severity changed to finding."]
+    response = client.post(url, {"severity": "finding", "reason": "Again."}, follow=True)
+    assert response.redirect_chain[-1][0] == form_url  # refused: back to the form, saying why
+    assert _messages(response) == ["INT-01: It is already a finding."]
+    client.force_login(reviewer2)
+    assert client.get(form_url).status_code == 403
 
 
 # --- Confirm a whole rule ----------------------------------------------------------------------
@@ -148,8 +161,10 @@ def test_confirm_every_open_finding_of_one_rule(client, held, reviewer, reviewer
     assert "Confirm all 2 open INT-01 findings</button>" in html
     assert "Confirm all 1 open INT-02 finding</button>" in html
     assert "open INT-06" not in html  # a note needs no disposition
-    response = client.post(reverse("findings_confirm_rule", args=[held.pk]), {"rule": "INT-01"}, follow=True)
+    response = client.post(reverse("findings_confirm_rule", args=[held.pk]),
+                           {"rule": "INT-01", "query": "rule=INT-01&finding_severity=finding"}, follow=True)
     assert _messages(response) == ["Confirmed 2 INT-01 findings."]
+    assert response.redirect_chain[-1][0] == f"{detail}?rule=INT-01&finding_severity=finding#rule-int-01"
     statuses = dict(Finding.objects.filter(evaluation__submission=held, rule="INT-01")
                     .values_list("school_id", "review_status"))
     assert statuses == {"0311": "confirmed", "0316": "confirmed", "0320": "dismissed"}
