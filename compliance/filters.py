@@ -1,11 +1,12 @@
 """django-filter sets for the review queue, the problems table and the findings."""
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import django_filters
 from django import forms
 from django.db.models import Count, F, Q, QuerySet
+from django_filters.fields import ModelChoiceField
 
 from .models import Finding, Problem, ReportingCycle, ReviewStatus, Submission
 from .selectors_review import overdue_q
@@ -31,6 +32,20 @@ OVERDUE_CHOICES = [("yes", "Overdue only")]
 ANY_STATUS = "all"
 
 
+class CountedModelChoiceField(ModelChoiceField):
+    """A model's options, each with how many submissions it has (``counts``: pk -> submissions)."""
+
+    counts: dict[Any, int] | None = None
+
+    def label_from_instance(self, obj) -> str:
+        label = str(getattr(obj, "name", obj))
+        return label if self.counts is None else f"{label} ({self.counts.get(obj.pk, 0)})"
+
+
+class CountedModelChoiceFilter(django_filters.ModelChoiceFilter):
+    field_class = CountedModelChoiceField
+
+
 class ReviewQueueFilter(django_filters.FilterSet):
     """The team's queue: filters with a count per value, and a sort.
 
@@ -39,12 +54,12 @@ class ReviewQueueFilter(django_filters.FilterSet):
     open reviews (waiting, in review, awaiting sign-off).
     """
 
-    cycle = django_filters.ModelChoiceFilter(queryset=ReportingCycle.objects.all(), label="Reporting cycle",
-                                             empty_label="All cycles")
+    cycle = CountedModelChoiceFilter(queryset=ReportingCycle.objects.all(), label="Reporting cycle",
+                                     empty_label="All cycles")
     status = django_filters.ChoiceFilter(
         choices=[*((s.value, s.label) for s in STATE_LISTED), (ANY_STATUS, "Any status")], label="Status",
         empty_label="Open reviews", method="filter_status")
-    district = django_filters.ModelChoiceFilter(queryset=None, label="District", empty_label="All districts")
+    district = CountedModelChoiceFilter(queryset=None, label="District", empty_label="All districts")
     region = django_filters.ChoiceFilter(field_name="district__region", choices=[], label="Region",
                                          empty_label="All regions")
     severity = django_filters.ChoiceFilter(choices=[(k, label) for k, (label, _) in SEVERITY_FACETS.items()],
@@ -130,12 +145,13 @@ class ReviewQueueFilter(django_filters.FilterSet):
             if by_value is None:  # the sort
                 continue
             # django-filter's fields add their blank choice ("All ...") themselves, from ``empty_label``.
-            field.empty_label = f"{field.empty_label} ({by_value['']})"  # type: ignore[attr-defined]
-            if isinstance(field, forms.ModelChoiceField):
-                field.label_from_instance = lambda obj, c=by_value: f"{getattr(obj, 'name', obj)} ({c.get(obj.pk, 0)})"
+            field.empty_label = f"{field.empty_label} ({by_value['']})"
+            if isinstance(field, CountedModelChoiceField):
+                field.counts = by_value
             else:
                 assert isinstance(field, forms.ChoiceField)
-                field.choices = [(value, f"{label} ({by_value.get(value, 0)})") for value, label in field.choices
+                choices = cast("list[tuple[Any, str]]", field.choices)
+                field.choices = [(value, f"{label} ({by_value.get(value, 0)})") for value, label in choices
                                  if value != ""]
         return counts
 

@@ -89,19 +89,25 @@ class ReturnForm(forms.Form):
     )
 
 
+class ReviewerChoiceField(forms.ModelChoiceField):
+    """A reviewer by name."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
 class AssignForm(forms.Form):
     # The holder the page showed (blank: nobody), so a change in between is refused, never overridden.
     holder = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    assignee = forms.ModelChoiceField(queryset=None, label="Reviewer", empty_label="Choose a reviewer",
-                                      error_messages={"required": "Choose a reviewer to assign it to.",
-                                                      "invalid_choice": "Choose an active state reviewer."})
+    assignee = ReviewerChoiceField(queryset=None, label="Reviewer", empty_label="Choose a reviewer",
+                                   error_messages={"required": "Choose a reviewer to assign it to.",
+                                                   "invalid_choice": "Choose an active state reviewer."})
 
     def __init__(self, *args, reviewers, **kwargs):
         super().__init__(*args, **kwargs)
         field = self.fields["assignee"]
-        assert isinstance(field, forms.ModelChoiceField)
+        assert isinstance(field, ReviewerChoiceField)
         field.queryset = reviewers
-        field.label_from_instance = lambda user: user.get_full_name() or user.username
 
 
 class SubmissionsSeen(forms.Field):

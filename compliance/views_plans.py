@@ -126,7 +126,8 @@ def plans_list(request: AuthedRequest) -> HttpResponse:
     """State staff: every plan's actions answered, overdue or due, a page at a time."""
     if not permissions.can_view_queue(request.user):
         raise PermissionDenied("Only state staff see every district's plans.")
-    show = request.GET.get("show") if request.GET.get("show") in PLAN_LISTS else "answered"
+    show = request.GET.get("show", "")
+    show = show if show in PLAN_LISTS else "answered"
     lists = review_reads.plans_open(today=timezone.localdate())
     page = Paginator(lists[show], 50).get_page(request.GET.get("page"))
     return render(request, "compliance/review_plans.html", {

@@ -63,6 +63,7 @@ def _queue_context(request: AuthedRequest) -> dict[str, Any]:
     query = queue_query_clean(request.GET.urlencode())
     plans = review_reads.plans_open(today=timezone.localdate())
     return {
+        "container_class": "container wide",  # the queue's nine columns need the width
         "queue_caption": _caption(queue_filter, page),
         "queue_filter": queue_filter, "page": page, "query": query, "now": now,
         "open_count": counts["status"][""],
@@ -99,7 +100,7 @@ def queue_assign(request: AuthedRequest) -> HttpResponse:
     if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
-                messages.error(request, error)
+                messages.error(request, str(error))
         return redirect(back)
     seen = form.cleaned_data["submissions"]
     ticked = review_reads.queue_submissions(user=request.user).filter(pk__in=seen)
