@@ -266,6 +266,13 @@ def severity_change_refusal(user, submission) -> Refusal | None:
     return review_refusal(user, submission)
 
 
+def can_view_corrective_plan(user, submission) -> bool:
+    """State staff read a plan from its proposal on; the district once the decision is in force (decided)."""
+    if sees_every_district(user):
+        return True
+    return can_view_submission(user, submission) and submission.status == SubmissionStatus.DECIDED
+
+
 # A required action waits for the district's plan and evidence in these.
 ANSWERABLE_ACTIONS = frozenset({ActionStatus.OPEN, ActionStatus.ASKED_AGAIN})
 

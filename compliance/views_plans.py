@@ -49,7 +49,7 @@ def plan_page(request: AuthedRequest, pk: int) -> HttpResponse:
     submission = _visible_submission(request, pk)
     actions = list(submission.corrective_actions.select_related("finding", "answered_by", "judged_by"))
     # A proposal's plan is not in force until signed off: the district sees none of it before.
-    if not actions or (not permissions.sees_every_district(request.user) and not hasattr(submission, "decision")):
+    if not actions or not permissions.can_view_corrective_plan(request.user, submission):
         raise Http404("This submission has no corrective action plan.")
     today = timezone.localdate()
     return render(request, "compliance/review_plan.html", {

@@ -239,3 +239,13 @@ def test_bad_filter_values_are_ignored_with_a_note(client, reviewer, world):
 
 def test_queue_for_someone_without_the_queue_is_empty(world, submitter):
     assert not queue_submissions(user=submitter).exists()
+
+
+def test_the_queue_sets_of_the_state_machine():
+    from compliance import states
+
+    assert states.HELD == {S.IN_REVIEW, S.AWAITING_SIGN_OFF}
+    assert states.UNDER_REVIEW == {S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF}
+    assert states.ASSIGNABLE == {S.CERTIFIED, S.IN_REVIEW}
+    # Assigning is a state move from the queue, or none at all (a reassignment keeps the status).
+    assert all(states.MOVES[(s, S.IN_REVIEW)] == states.Mover.STATE for s in states.CLAIMABLE)
