@@ -7,7 +7,6 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
@@ -20,15 +19,13 @@ from compliance.models import (
     Finding,
     ReportingCycle,
     RequiredAction,
-    RuleSet,
     Submission,
 )
 from compliance.models import SubmissionStatus as S
-from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME
 from compliance.workbook.template import write_workbook
 from districts.models import District, Role, User
 from tests.browser.test_pages import assert_accessible, no_console_errors  # noqa: F401 (autouse fixture)
-from tests.factories import DistrictFactory, RuleSetFactory, SubmissionFactory, user_factory
+from tests.factories import DistrictFactory, SubmissionFactory, user_factory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -57,13 +54,9 @@ def _upload_evaluate_certify(key: str, cycle: ReportingCycle, days_ago: int) -> 
 
 
 @pytest.fixture
-def demo_day(settings):
+def demo_day(demo_cycle):
     """The demo state (seed_demo) with its four districts certified, plus 24 other districts' reviews."""
-    settings.DEV = True
-    if not RuleSet.objects.filter(name=DEFAULT_RULE_SET_NAME).exists():  # flushed by an earlier transactional test
-        RuleSetFactory(name=DEFAULT_RULE_SET_NAME)
-    call_command("seed_demo")
-    cycle = ReportingCycle.objects.get()
+    cycle = demo_cycle
     subs = {key: _upload_evaluate_certify(key, cycle, days) for key, days in
             (("zoned", 34), ("lottery", 12), ("large", 25), ("grade_center", 3))}
     rory = user_factory(Role.STATE_REVIEWER, username="rory", first_name="Rory", last_name="Quinn")
@@ -85,11 +78,23 @@ def sign_in(page: Page, live_server, username: str) -> None:
 
 
 def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
 
 
 def done(page: Page, text: str) -> None:
     expect(page.locator(".messages")).to_contain_text(text)
+
+
+def confirm_every_rule(page: Page) -> None:
+    """Click each rule's "Confirm all N open ..." button, waiting for each one's own message."""
+    buttons = page.get_by_role("button", name=re.compile(r"^Confirm all \d+ open"))
+    while buttons.count():
+        match = re.match(r"Confirm all (\d+) open (\S+) finding", buttons.first.inner_text())
+        assert match, buttons.first.inner_text()
+        with page.expect_navigation():
+            buttons.first.click()
+        done(page, f"Confirmed {match[1]} {match[2]} finding")
 
 
 def queue_rows(page: Page) -> list[str]:
@@ -106,7 +111,8 @@ def supervisor_assigns_in_bulk(page: Page, live_server, subs) -> None:
     page.get_by_label("Status").select_option("certified")
     page.get_by_label("Highest severity").select_option("finding")
     page.get_by_label("Sort by").select_option("district")
-    page.get_by_role("button", name="Show").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
     expect(page).to_have_url(re.compile(r"status=certified.*severity=finding.*sort=district"))
     rows = queue_rows(page)
     assert rows == sorted(rows) and {DEMO["zoned"], DEMO["large"], DEMO["lottery"]} <= set(rows)
@@ -120,7 +126,8 @@ def supervisor_assigns_in_bulk(page: Page, live_server, subs) -> None:
         expect(box).to_be_checked()
     page.get_by_label("Assign the ticked submissions to").select_option(label="Rita Reviewer")
     page.get_by_role("button", name="Assign", exact=True).focus()
-    page.keyboard.press("Enter")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
     done(page, "Assigned 2 submissions to Rita Reviewer.")
     assert DEMO["large"] not in queue_rows(page)  # the filter kept: no longer waiting
     assert_accessible(page)
@@ -131,25 +138,29 @@ def reviewer_claims_and_saves_a_view(page: Page, live_server) -> None:
     sign_in(page, live_server, "reviewer")
     mine = page.get_by_role("table", name=re.compile("^Submissions you hold"))
     expect(mine.locator("tbody tr")).to_have_count(2)
-    page.get_by_role("link", name="Unassigned").click()
+    with page.expect_navigation():
+        page.get_by_role("link", name="Unassigned").click()
     page.get_by_label("Sort by").select_option("age")
-    page.get_by_role("button", name="Show").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Show").click()
     page.get_by_label("Save these filters as").fill("Waiting longest")
-    page.get_by_role("button", name="Save view").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save view").click()
     done(page, "Saved the view \u201cWaiting longest\u201d.")
     expect(page.get_by_role("link", name="Waiting longest")).to_have_attribute("aria-current", "page")
-    page.get_by_role("button", name=f"Claim {DEMO['lottery']} version 1").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Claim {DEMO['lottery']} version 1").click()
     done(page, "You claimed this submission")
 
 
 def dispose_of_capital_city(page: Page, live_server, subs) -> None:
-    # 564 findings: the reviewer works a rule at a time, with the page's rule filter.
-    page.goto(f"{live_server.url}/submissions/{subs['large'].pk}/")
-    page.get_by_label("Rule", exact=True).select_option("INT-01")
-    page.get_by_role("button", name="Show findings").click()
+    # 564 findings: the reviewer works a rule at a time, with the page's rule filter (here from the rule list).
+    page.goto(f"{live_server.url}/submissions/{subs['large'].pk}/?rule=INT-01")
     expect(page.get_by_text("Showing 220 of 564 findings.")).to_be_visible()
+    expect(page.get_by_label("Rule", exact=True)).to_have_value("INT-01")
     button = page.get_by_role("button", name="Confirm all 220 open INT-01 findings")
-    button.click()
+    with page.expect_navigation():
+        button.click()
     done(page, "Confirmed 220 INT-01 findings.")
     expect(page).to_have_url(re.compile(r"\?rule=INT-01.*#rule-int-01$"))  # still filtered
     assert Finding.objects.filter(evaluation__submission=subs["large"], rule="INT-01",
@@ -177,20 +188,19 @@ def review_riverside(page: Page, live_server, subs) -> None:
     row.get_by_role("button", name=re.compile("^Change severity of INT-02")).click()
     expect(page.locator(f"#finding-{int02.pk}")).to_contain_text("(was finding)")
     assert_accessible(page)
-    # Whatever is left, a rule at a time.
-    while page.get_by_role("button", name=re.compile(r"^Confirm all \d+ open")).count():
-        page.get_by_role("button", name=re.compile(r"^Confirm all \d+ open")).first.click()
-        done(page, "Confirmed")
+    confirm_every_rule(page)  # whatever is left, a rule at a time
     assert not Finding.objects.filter(evaluation__submission=zoned, review_status="open").exclude(
         severity="info").exists()
     comment = page.get_by_label("Comment", exact=True)
     comment.fill("Internal: the board meets on the 14th; expect a rezoning vote.")
     page.get_by_label("Internal (state staff only)").check()
-    page.get_by_role("button", name="Add comment").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add comment").click()
     done(page, "Comment added.")
     page.get_by_label("Comment", exact=True).fill("Please send the board's rezoning timeline.")
     page.get_by_label("To the district").check()
-    page.get_by_role("button", name="Add comment").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add comment").click()
     done(page, "Comment added.")
     school = Finding.objects.filter(evaluation__submission=zoned, rule="INT-01").first().school_id
     due = (timezone.localdate() + timedelta(days=90)).isoformat()
@@ -198,7 +208,8 @@ def review_riverside(page: Page, live_server, subs) -> None:
     page.get_by_label("Reasons (appear in the public report)").fill("Zones keep the elementary schools apart.")
     page.get_by_label(re.compile("^Corrective action plan")).fill(
         f"{due} INT-01 {school}: Adopt new elementary attendance zones\n{due} Publish the rezoning timeline")
-    page.get_by_role("button", name="Record the decision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the decision").click()
     done(page, "Noncompliance proposed.")
     expect(page.get_by_role("heading", name="Noncompliance awaiting sign-off")).to_be_visible()
     expect(page.get_by_role("button", name="Sign off the decision")).to_have_count(0)
@@ -210,7 +221,8 @@ def return_trinity(page: Page, live_server, subs) -> None:
     school = Finding.objects.filter(evaluation__submission=lottery, rule="INT-01").first().school_id
     page.get_by_label("Required actions, one per line").fill(
         f"Add the Budget rows for the magnet schools.\nINT-01 {school}: Explain the enrollment change")
-    page.get_by_role("button", name="Return for revision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Return for revision").click()
     done(page, "Returned to the district for revision with the required actions.")
     assert list(RequiredAction.objects.filter(submission=lottery).values_list("position", "finding__school_id")) == [
         (1, None), (2, school)]
@@ -222,7 +234,8 @@ def supervisor_signs_off(page: Page, live_server, subs) -> None:
     waiting = page.get_by_role("table", name=re.compile("^Decisions awaiting your sign-off"))
     expect(waiting.locator("tbody tr")).to_have_count(1)
     waiting.get_by_role("link", name=DEMO["zoned"]).click()
-    page.get_by_role("button", name="Sign off the decision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign off the decision").click()
     done(page, "Signed off.")
     expect(page.locator("#submission-status")).to_contain_text("Decided")
     page.get_by_role("link", name="Open the corrective action plan").click()
@@ -274,16 +287,16 @@ def test_a_reviewers_and_a_supervisors_day(page: Page, live_server, demo_day):
 def test_the_same_person_cannot_sign_off_their_own_decision(page: Page, live_server, demo_day):
     zoned = demo_day["zoned"]
     sign_in(page, live_server, "supervisor")  # a supervisor who reviews this one himself
-    page.get_by_role("button", name=f"Claim {DEMO['zoned']} version 1").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name=f"Claim {DEMO['zoned']} version 1").click()
     done(page, "You claimed this submission")
-    while page.get_by_role("button", name=re.compile(r"^Confirm all \d+ open")).count():
-        page.get_by_role("button", name=re.compile(r"^Confirm all \d+ open")).first.click()
-        done(page, "Confirmed")
+    confirm_every_rule(page)
     due = (timezone.localdate() + timedelta(days=60)).isoformat()
     page.get_by_label("Noncompliant: corrective action required").check()
     page.get_by_label("Reasons (appear in the public report)").fill("Zones keep the schools apart.")
     page.get_by_label(re.compile("^Corrective action plan")).fill(f"{due} Adopt new attendance zones")
-    page.get_by_role("button", name="Record the decision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Record the decision").click()
     done(page, "Noncompliance proposed.")
     expect(page.get_by_text("A state supervisor who did not review this submission must sign it off.")).to_be_visible()
     expect(page.get_by_role("button", name="Sign off the decision")).to_have_count(0)
@@ -305,6 +318,7 @@ def test_the_same_person_cannot_sign_off_their_own_decision(page: Page, live_ser
     expect(page.get_by_role("heading", name="Awaiting your sign-off (1)")).to_be_visible()
     page.get_by_role("table", name=re.compile("^Decisions awaiting your sign-off")).get_by_role(
         "link", name=DEMO["zoned"]).click()
-    page.get_by_role("button", name="Sign off the decision").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign off the decision").click()
     done(page, "Signed off.")
     assert Submission.objects.get(pk=zoned.pk).status == S.DECIDED
