@@ -76,8 +76,9 @@ def comments_visible_to(user_or_audience: User | str, *, submission: Submission)
 
 # The audit action of an internal comment: its event stays off every district page.
 INTERNAL_COMMENT_ACTION = "commented_internal"
-# Events whose notes stay with the state: internal notes, and a noncompliance not yet in force.
-STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back")
+# Events whose notes stay with the state: internal notes, a noncompliance not yet in force, and the state's
+# own staffing (who moved a review to whom, and why; the district sees who holds it now).
+STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back", "reassigned")
 
 
 def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:

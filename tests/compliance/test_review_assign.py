@@ -11,6 +11,7 @@ from django.urls import reverse
 from compliance import services
 from compliance.models import AuditEvent, Submission
 from compliance.models import SubmissionStatus as S
+from compliance.selectors_review import audit_events_visible_to
 from compliance.services.review_assign import submission_assign, submissions_assign
 from districts.models import Role
 from tests.factories import SubmissionFactory, user_factory
@@ -44,6 +45,9 @@ def test_assign_then_reassign_each_audited(cycle, supervisor, ann, bob):
         ("assigned", "supervisor", "certified", "in_review", "Assigned to Ann Lee."),
         ("reassigned", "supervisor", "in_review", "in_review", "From Ann Lee to Bob Diaz. Ann is on leave."),
     ]
+    # The district's history shows it entered review, not the state's staffing moves and their reasons.
+    district_view = list(audit_events_visible_to("district", submission=sub).values_list("action", flat=True))
+    assert district_view == ["assigned"]
     # The new holder works on it; the old one no longer may.
     assert services.submission_release(submission=sub, user=bob).status == S.CERTIFIED
     assert _events(sub)[-1][:4] == ("released", "bob", "in_review", "certified")
