@@ -290,6 +290,12 @@ def test_the_same_person_cannot_sign_off_their_own_decision(page: Page, live_ser
     with page.expect_navigation():
         page.get_by_role("button", name=f"Claim {DEMO['zoned']} version 1").click()
     done(page, "You claimed this submission")
+    # Without htmx, changing a severity is a page of its own.
+    finding = Finding.objects.filter(evaluation__submission=zoned, rule="RES-01").first()
+    page.goto(f"{live_server.url}/findings/{finding.pk}/severity/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Change the severity of RES-01")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/submissions/{zoned.pk}/")
     confirm_every_rule(page)
     due = (timezone.localdate() + timedelta(days=60)).isoformat()
     page.get_by_label("Noncompliant: corrective action required").check()
@@ -322,3 +328,7 @@ def test_the_same_person_cannot_sign_off_their_own_decision(page: Page, live_ser
         page.get_by_role("button", name="Sign off the decision").click()
     done(page, "Signed off.")
     assert Submission.objects.get(pk=zoned.pk).status == S.DECIDED
+    page.goto(f"{live_server.url}/review/plans/?show=due")
+    listed = page.get_by_role("table", name=re.compile("^Due, not answered yet: 1 action"))
+    expect(listed).to_contain_text("Adopt new attendance zones")
+    assert_accessible(page)
