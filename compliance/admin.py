@@ -27,6 +27,7 @@ from .models import (
     RuleSet,
     Submission,
 )
+from .models_review import RequiredAction, SavedQueueView
 
 
 @admin.register(RuleSet)
@@ -171,6 +172,18 @@ class DecisionProposalAdmin(RecordAdmin):
 class CorrectiveActionAdmin(RecordAdmin):
     list_display = ("submission", "description", "due_on", "status")
     list_select_related = ("submission__district", "submission__cycle")
+
+
+@admin.register(RequiredAction)
+class RequiredActionAdmin(RecordAdmin):
+    list_display = ("submission", "position", "finding_label", "description", "created_by")
+    list_select_related = ("submission__district", "submission__cycle", "created_by")
+
+
+@admin.register(SavedQueueView)
+class SavedQueueViewAdmin(RecordAdmin):
+    list_display = ("user", "name", "query")
+    list_select_related = ("user",)
 
 
 @admin.register(Certification)
