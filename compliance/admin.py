@@ -24,6 +24,7 @@ from .models import (
     ReportingCycle,
     Submission,
 )
+from .models_review import RequiredAction, SavedQueueView
 
 # What a list row's submission (or evaluation) prints reads: joined in, not one query per row.
 SUBMISSION_ROW = ("submission__district", "submission__cycle")
@@ -165,6 +166,18 @@ class DecisionProposalAdmin(RecordAdmin):
 class CorrectiveActionAdmin(RecordAdmin):
     list_display = ("submission", "description", "due_on", "status")
     list_select_related = ("submission__district", "submission__cycle")
+
+
+@admin.register(RequiredAction)
+class RequiredActionAdmin(RecordAdmin):
+    list_display = ("submission", "position", "finding_label", "description", "created_by")
+    list_select_related = ("submission__district", "submission__cycle", "created_by")
+
+
+@admin.register(SavedQueueView)
+class SavedQueueViewAdmin(RecordAdmin):
+    list_display = ("user", "name", "query")
+    list_select_related = ("user",)
 
 
 @admin.register(Certification)

@@ -55,11 +55,6 @@ class FindingReviewForm(forms.Form):
     )
 
 
-class ReturnForm(forms.Form):
-    note = forms.CharField(
-        label="What must the district revise?", widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Tell the district what to revise."},
-    )
 
 
 class DecideForm(forms.Form):

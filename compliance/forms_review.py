@@ -1,6 +1,7 @@
-"""Review forms: comments with an explicit audience and replies; the corrective action plan's lines."""
+"""Review forms: comments, assignment, severity, returns and plans typed one action per line, saved views."""
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from django import forms
@@ -27,8 +28,44 @@ class ReviewCommentForm(forms.Form):
             del self.fields["visibility"]
 
 
-def plan_parse(text: str) -> list[dict]:
-    """A corrective action plan typed one action per line: ``YYYY-MM-DD what the district must do``."""
+# ``INT-01 0311: what to do``: a line may start with the finding it is about (rule, then school, band or
+# "district"); a rule alone names its only finding.
+REFERENCE = re.compile(r"^(?P<rule>[A-Za-z]{2,5}-\d{1,3})(?:\s+(?P<key>[^:]+?))?\s*:\s*(?P<rest>.+)$")
+
+
+def _about(text: str, references: dict | None, number: int) -> tuple[str, dict]:
+    """The line's action and the finding it names, if it names one."""
+    match = REFERENCE.match(text)
+    if references is None or match is None:
+        return text, {}
+    rule, key = match["rule"].upper(), (match["key"] or "").strip()
+    if key:
+        entry = references["by_key"].get(f"{rule} {key}".upper())
+        if entry is None:
+            raise ValidationError(f"Line {number}: this version has no {rule} finding for \u201c{key}\u201d.")
+    else:
+        entries = references["by_rule"].get(rule, [])
+        if len(entries) != 1:
+            found = f"{len(entries)} {rule} findings" if entries else f"no {rule} finding"
+            raise ValidationError(f"Line {number}: this version has {found}; name the school, band or "
+                                  f"\u201cdistrict\u201d after the rule, e.g. {rule} 0311: ...")
+        entry = entries[0]
+    return match["rest"].strip(), {"finding": entry[0], "finding_label": entry[1]}
+
+
+def action_lines(text: str, *, references: dict | None = None) -> list[dict]:
+    """Required actions typed one per line, each maybe starting with the finding it is about."""
+    actions = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip().lstrip("-*\u2022").strip()
+        if line:
+            description, about = _about(line, references, number)
+            actions.append({"description": description, **about})
+    return actions
+
+
+def plan_parse(text: str, *, references: dict | None = None) -> list[dict]:
+    """A corrective action plan typed one action per line: ``YYYY-MM-DD [RULE KEY:] what the district must do``."""
     actions = []
     for number, line in enumerate(text.splitlines(), start=1):
         line = line.strip()
@@ -40,5 +77,83 @@ def plan_parse(text: str) -> list[dict]:
         except ValueError:
             raise ValidationError(
                 f"Plan line {number}: start with the due date as YYYY-MM-DD, then the action.") from None
-        actions.append({"description": description.strip(), "due_on": due_on})
+        description, about = _about(description.strip(), references, number)
+        actions.append({"description": description, "due_on": due_on, **about})
     return actions
+
+
+class ReturnForm(forms.Form):
+    actions = forms.CharField(
+        label="Required actions, one per line", widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write at least one required action, one per line."},
+    )
+
+
+class ReviewerChoiceField(forms.ModelChoiceField):
+    """A reviewer by name."""
+
+    def label_from_instance(self, obj) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class AssignForm(forms.Form):
+    # The holder the page showed (blank: nobody), so a change in between is refused, never overridden.
+    holder = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    assignee = ReviewerChoiceField(queryset=None, label="Reviewer", empty_label="Choose a reviewer",
+                                   error_messages={"required": "Choose a reviewer to assign it to.",
+                                                   "invalid_choice": "Choose an active state reviewer."})
+
+    def __init__(self, *args, reviewers, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["assignee"]
+        assert isinstance(field, ReviewerChoiceField)
+        field.queryset = reviewers
+
+
+class SubmissionsSeen(forms.Field):
+    """The ticked rows, each ``<submission>:<holder the page showed>`` (blank: nobody) -> {pk: holder or None}.
+
+    Which of them the user may see is the selector's business.
+    """
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value) -> dict[int, int | None]:
+        values = value if isinstance(value, list | tuple) else [value] if value else []
+        seen: dict[int, int | None] = {}
+        for item in values:
+            pk, _, holder = str(item).partition(":")
+            if not pk.isdigit() or not (holder == "" or holder.isdigit()):
+                raise ValidationError("Tick the submissions to assign from the list.")
+            seen[int(pk)] = int(holder) if holder else None
+        return seen
+
+
+class BulkAssignForm(AssignForm):
+    submissions = SubmissionsSeen(error_messages={"required": "Tick the submissions to assign first."})
+
+
+class SeverityForm(forms.Form):
+    severity = forms.ChoiceField(label="New severity", choices=[("finding", "Finding"), ("warning", "Warning")],
+                                 error_messages={"required": "Choose Finding or Warning."})
+    reason = forms.CharField(label="Reason (required; appears in the report)", widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "Say why the severity changes."})
+
+
+class SavedViewForm(forms.Form):
+    name = forms.CharField(label="Save these filters as", max_length=80,
+                           error_messages={"required": "Name the view first."})
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class PlanAnswerForm(forms.Form):
+    plan = forms.FileField(label="Your plan for this action", error_messages={"required": "Choose the plan file."})
+    evidence = forms.FileField(label="Evidence it is done or under way",
+                               error_messages={"required": "Choose the evidence file."})
+
+
+class PlanJudgeForm(forms.Form):
+    verdict = forms.ChoiceField(choices=[("accept", "Accept"), ("ask_again", "Ask again")],
+                                error_messages={"required": "Choose Accept or Ask again."})
+    note = forms.CharField(label="What the district must add (required to ask again)", required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))

@@ -285,6 +285,8 @@ class Finding(models.Model):
     message = models.TextField()
     evidence = models.JSONField(default=dict, blank=True)
     recommendations = models.JSONField(default=list, blank=True)
+    # The evaluation's severity when a reviewer changed it (with a reason, issue 12); blank: unchanged.
+    original_severity = models.CharField(max_length=10, blank=True)
     review_status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
     reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     reviewed_at = models.DateTimeField(null=True, blank=True)

@@ -10,11 +10,20 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 
 from districts.models import DISTRICT_ROLES, Role
 
-from .models import EvaluationOutcome
-from .states import AWAITING_SIGN_OFF, BEFORE_CERTIFICATION, CERTIFIABLE, CLAIMABLE, REVIEWING, SubmissionStatus
+from .models import ActionStatus, EvaluationOutcome
+from .states import (
+    ASSIGNABLE,
+    AWAITING_SIGN_OFF,
+    BEFORE_CERTIFICATION,
+    CERTIFIABLE,
+    CLAIMABLE,
+    REVIEWING,
+    SubmissionStatus,
+)
 
 # State staff who review submissions; a state administrator manages data and does not review.
 REVIEWER_ROLES = frozenset({Role.STATE_REVIEWER, Role.STATE_SUPERVISOR})
@@ -205,6 +214,11 @@ def can_sign_off(user, submission) -> bool:
     return sign_off_refusal(user, submission) is None
 
 
+def can_sign_off_decisions(user) -> bool:
+    """Whether the queue lists decisions awaiting this user's sign-off at all (each then by ``can_sign_off``)."""
+    return bool(user.is_active and is_supervisor(user))
+
+
 def comment_refusal(user, submission) -> Refusal | None:
     if not can_view_submission(user, submission):
         return Refusal("You may not comment on this submission.", forbidden=True)
@@ -213,6 +227,87 @@ def comment_refusal(user, submission) -> Refusal | None:
 
 def can_comment(user, submission) -> bool:
     return comment_refusal(user, submission) is None
+
+
+# --- The review queue, assignment and corrective action plans (issue 12) ----------------------
+
+
+def can_view_queue(user) -> bool:
+    """The review queue and its saved views: state staff (an administrator reads it without claiming)."""
+    return bool(user.is_active and sees_every_district(user))
+
+
+def reviewer_filter() -> Q:
+    """Who may hold a review, as a filter on users: the assign form's choices and the service's check."""
+    return Q(role__in=REVIEWER_ROLES, is_active=True)
+
+
+def can_be_assigned(user) -> bool:
+    return bool(user.is_active and is_reviewer(user))
+
+
+def can_assign_in_bulk(user) -> bool:
+    """Whether the queue offers this user the assign checkboxes: supervisors hand out the work."""
+    return bool(user.is_active and is_supervisor(user))
+
+
+def assign_refusal(user, submission) -> Refusal | None:
+    """A supervisor assigns a waiting submission, or reassigns one in review, to a named reviewer."""
+    if not can_assign_in_bulk(user):
+        return Refusal("Only a state supervisor may assign reviews.", forbidden=True)
+    if submission.status in AWAITING_SIGN_OFF:
+        return Refusal("A decision on this submission awaits sign-off: sign it off or send it back first.")
+    if submission.status not in ASSIGNABLE:
+        label = SubmissionStatus(submission.status).label.lower()
+        return Refusal(f"This submission is not waiting for review ({label}).")
+    return None
+
+
+def can_assign(user, submission) -> bool:
+    return assign_refusal(user, submission) is None
+
+
+def severity_change_refusal(user, submission) -> Refusal | None:
+    """Changing a finding's severity is a disposition: whoever may confirm or dismiss it."""
+    return review_refusal(user, submission)
+
+
+def can_view_corrective_plan(user, submission) -> bool:
+    """State staff read a plan from its proposal on; the district once the decision is in force (decided)."""
+    if sees_every_district(user):
+        return True
+    return can_view_submission(user, submission) and submission.status == SubmissionStatus.DECIDED
+
+
+# A required action waits for the district's plan and evidence in these.
+ANSWERABLE_ACTIONS = frozenset({ActionStatus.OPEN, ActionStatus.ASKED_AGAIN})
+
+
+def plan_answer_refusal(user, action) -> Refusal | None:
+    """The district's own staff answer a required action of a decision in force, while it waits for them."""
+    submission = action.submission
+    if not can_submit_for(user, submission.district):
+        return Refusal("Only the district's own staff answer its corrective action plan.", forbidden=True)
+    if submission.status != SubmissionStatus.DECIDED or action.status not in ANSWERABLE_ACTIONS:
+        return Refusal("This action is not waiting for the district's answer.")
+    return None
+
+
+def can_answer_plan(user, action) -> bool:
+    return plan_answer_refusal(user, action) is None
+
+
+def plan_judge_refusal(user, action) -> Refusal | None:
+    """A state reviewer accepts the district's answer to a required action, or asks again."""
+    if not (user.is_active and is_reviewer(user)):
+        return Refusal(NOT_A_REVIEWER, forbidden=True)
+    if action.status != ActionStatus.SUBMITTED:
+        return Refusal("The district has not answered this action yet.")
+    return None
+
+
+def can_judge_plan(user, action) -> bool:
+    return plan_judge_refusal(user, action) is None
 
 
 # --- Statewide --------------------------------------------------------------------------------

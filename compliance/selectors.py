@@ -28,7 +28,6 @@ from .models import (
     Submission,
 )
 from .permissions import sees_every_district, works_for_districts
-from .states import CLAIMABLE, REVIEWING
 
 
 def districts_visible_to(*, user: User) -> QuerySet[District]:
@@ -46,15 +45,6 @@ def submissions_visible_to(*, user: User) -> QuerySet[Submission]:
     if works_for_districts(user):
         return qs.filter(district__in=user.districts.all())
     return qs.none()
-
-
-def review_queue(*, user: User) -> QuerySet[Submission]:
-    """Certified submissions waiting for a reviewer, oldest first (first come, first served)."""
-    return submissions_visible_to(user=user).filter(status__in=CLAIMABLE).order_by("status_changed_at", "pk")
-
-
-def my_reviews(*, user: User) -> QuerySet[Submission]:
-    return submissions_visible_to(user=user).filter(status__in=REVIEWING, reviewer=user).order_by("status_changed_at")
 
 
 def recommendation_library_current() -> tuple[Any, ...] | None:

@@ -19,7 +19,7 @@ from districts.models import District, School
 
 from .models import AuditEvent, Evaluation, EvaluationOutcome, Finding, ReportingCycle, Submission
 from .models_review import ActionStatus, CorrectiveAction
-from .states import AWAITING_SIGN_OFF, CLAIMABLE, LOCKED, REVIEWING, SubmissionStatus
+from .states import LOCKED, UNDER_REVIEW, SubmissionStatus
 
 S = SubmissionStatus
 
@@ -45,7 +45,7 @@ _STAGE_OF_STATUS: dict[str, str] = {
     S.AWAITING_SIGN_OFF: "in_review",
 }
 # The review clock runs while the submission waits in the queue, is held by a reviewer or waits for sign-off.
-AWAITING_REVIEW = CLAIMABLE | REVIEWING | AWAITING_SIGN_OFF
+AWAITING_REVIEW = UNDER_REVIEW
 # Findings of these rules flag a school ("share of schools flagged INT-01/02/03").
 SCHOOL_FLAG_RULES = ("INT-01", "INT-02", "INT-03")
 # Findings of these rules are comparability failures (one per failing Title I school).

@@ -76,6 +76,12 @@ CLAIMABLE = frozenset({S.CERTIFIED})
 REVIEWING = frozenset({S.IN_REVIEW})
 # A proposed noncompliance decision waiting for a second person, a supervisor.
 AWAITING_SIGN_OFF = frozenset({S.AWAITING_SIGN_OFF})
+# A reviewer's own work: held in review, or proposed and waiting for a supervisor (still theirs).
+HELD = REVIEWING | AWAITING_SIGN_OFF
+# The review queue's open work, and the statuses whose review clock runs (review due date, overdue).
+UNDER_REVIEW = CLAIMABLE | HELD
+# A supervisor assigns from the queue (certified) or reassigns from one reviewer to another (in review).
+ASSIGNABLE = CLAIMABLE | REVIEWING
 # Before certification: "not certified yet" when a reviewer tries to claim one.
 BEFORE_CERTIFICATION = PENDING | frozenset({S.REJECTED, S.EVALUATED, S.FAILED})
 # What the state's queue filter offers (the queue proper is CLAIMABLE, the default).

@@ -26,8 +26,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import permissions, selectors, services
-from .filters import FindingFilter, ProblemFilter, ReviewQueueFilter
-from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm, ReturnForm
+from .filters import FindingFilter, ProblemFilter
+from .forms import CertifyForm, DecideForm, FindingReviewForm, ReleaseForm
 from .forms_review import ReviewCommentForm
 from .http import AuthedRequest, HtmxRequest
 from .models import EvaluationOutcome, Finding, ReviewStatus, Submission
@@ -99,6 +99,8 @@ def _error_text(exc: Exception) -> str:
 @login_required
 @require_GET
 def home(request: AuthedRequest) -> HttpResponse:
+    if permissions.can_view_queue(request.user):
+        return redirect("review_queue")  # state staff work from the review queue (views_queue)
     return render(request, "compliance/home.html", _home_context(request))
 
 
@@ -134,16 +136,6 @@ def _home_context(request: AuthedRequest) -> dict[str, Any]:
             for d in selectors.districts_visible_to(user=user)
         ]
         context["awaiting_certification"] = [e for e in context["districts"] if e["next"]["kind"] == "certify"]
-    elif permissions.sees_every_district(user):
-        queue_filter = ReviewQueueFilter(
-            request.GET or None,
-            queryset=selectors.submissions_visible_to(user=user),
-            districts=selectors.districts_visible_to(user=user),
-        )
-        context["queue_filter"] = queue_filter
-        context["queue"] = queue_filter.qs if queue_filter.is_bound else selectors.review_queue(user=user)
-        context["my_reviews"] = selectors.my_reviews(user=user)
-        context["can_claim"] = permissions.can_claim_from_queue(user)
     return context
 
 
@@ -224,7 +216,6 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "pending": submission.status in PENDING,
         "certify_form": CertifyForm(),
         "comment_form": ReviewCommentForm(staff=permissions.sees_every_district(request.user)),
-        "return_form": ReturnForm(auto_id="id_return_%s"),
         "decide_form": DecideForm(auto_id="id_decide_%s"),
         "release_form": ReleaseForm(auto_id="id_release_%s"),
         "reports": selectors.reports_newest_by_kind(submission=submission),
@@ -379,37 +370,6 @@ def submission_release(request: AuthedRequest, pk: int) -> HttpResponse:
         request, submission,
         lambda: services.submission_release(submission=submission, user=request.user, note=note),
         "Released back to the review queue.",
-    )
-
-
-@login_required
-@require_POST
-def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
-    submission = _visible_submission(request, pk)
-    form = ReturnForm(request.POST)
-    form.is_valid()
-    # The service checks the role before the note, so the wrong role gets 403, not a reminder.
-    return _run(
-        request, submission,
-        lambda: services.submission_return(submission=submission, user=request.user,
-                                           note=form.cleaned_data.get("note", "")),
-        "Returned to the district for revision.",
-    )
-
-
-@login_required
-@require_POST
-def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
-    submission = _visible_submission(request, pk)
-    form = DecideForm(request.POST)
-    form.is_valid()
-    return _run(
-        request, submission,
-        lambda: services.submission_decide(
-            submission=submission, user=request.user,
-            outcome=form.cleaned_data.get("outcome", ""), note=form.cleaned_data.get("note", ""),
-        ),
-        "Decision recorded. The decision report is being prepared.",
     )
 
 

@@ -1,18 +1,22 @@
-"""State review posts: comments and replies, decisions with their plan, the supervisor's sign-off."""
+"""State review posts: comments and replies, dispositions of findings, returns and decisions, the sign-off."""
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
-from django.views.decorators.http import require_POST
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
-from . import permissions, services
+from . import permissions, selectors, services
 from .forms import DecideForm
-from .forms_review import ReviewCommentForm, plan_parse
+from .forms_review import ReturnForm, ReviewCommentForm, SeverityForm, action_lines, plan_parse
 from .http import AuthedRequest
 from .models import CommentVisibility, DecisionOutcome, Finding
-from .selectors_review import comments_visible_to
+from .presenters import finding_context, scope_label
+from .selectors_review import comments_visible_to, finding_references
 from .services import review
-from .views import _run, _visible_submission, login_required
+from .views import _error_text, _finding_row, _run, _visible_submission, login_required
 
 
 def _comment_targets(user, submission, data: dict):
@@ -59,7 +63,7 @@ def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     data = form.cleaned_data
 
     def decide():
-        actions = plan_parse(request.POST.get("plan", ""))
+        actions = plan_parse(request.POST.get("plan", ""), references=finding_references(submission=submission))
         return services.submission_decide(submission=submission, user=request.user, outcome=data.get("outcome", ""),
                                           note=data.get("note", ""), actions=actions)
 
@@ -85,3 +89,94 @@ def decision_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
     return _run(request, submission,
                 lambda: review.decision_send_back(submission=submission, user=request.user, note=note),
                 "Sent back to the reviewer with your note.")
+
+
+@login_required
+@require_POST
+def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Return for revision with required actions typed one per line (``INT-01 0311: ...`` names a finding)."""
+    submission = _visible_submission(request, pk)
+    form = ReturnForm(request.POST)
+
+    def send_back():
+        # The service checks the role before the lines, so the wrong role gets 403, not a reminder.
+        permissions.enforce(permissions.return_refusal(request.user, submission))
+        text = form.cleaned_data["actions"] if form.is_valid() else ""
+        actions = action_lines(text, references=finding_references(submission=submission))
+        return review.submission_return_with_actions(submission=submission, user=request.user, actions=actions)
+
+    return _run(request, submission, send_back, "Returned to the district for revision with the required actions.")
+
+
+@login_required
+@require_POST
+def findings_confirm_rule(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Confirm every open finding of one rule at once (a 320-school district has hundreds)."""
+    submission = _visible_submission(request, pk)
+    rule = request.POST.get("rule", "")
+    try:
+        confirmed = review.findings_confirm_rule(submission=submission, user=request.user, rule=rule)
+    except ValidationError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"Confirmed {confirmed} {rule} finding{'s' if confirmed != 1 else ''}.")
+    # Back to the page as it was filtered (a 320-school district's reviewer works one rule at a time).
+    query = QueryDict(request.POST.get("query", "")).urlencode()
+    return redirect(reverse("submission_detail", args=[submission.pk]) + (f"?{query}" if query else "")
+                    + f"#rule-{rule.lower()}")
+
+
+def _severity_fragment(request: AuthedRequest, finding: Finding, *, form: SeverityForm | None, error: str = "",
+                       saved: bool = False, status: int = 200) -> HttpResponse:
+    context = finding_context(finding, **_finding_row(finding, request.user))
+    context.update(error=error, saved=saved, severity_form=form)
+    return render(request, "compliance/_finding.html", context, status=status)
+
+
+@login_required
+@require_GET
+def finding_severity_form(request: AuthedRequest, pk: int) -> HttpResponse:
+    """The severity form of one finding: in its row for htmx, else a page of its own (plain HTML)."""
+    finding = selectors.finding_visible_to(user=request.user, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    permissions.enforce(permissions.severity_change_refusal(request.user, finding.evaluation.submission))
+    form = SeverityForm(auto_id=f"id_%s_sev{finding.pk}")
+    if request.htmx:
+        return _severity_fragment(request, finding, form=form)
+    names = selectors.school_names(evaluation=finding.evaluation)
+    return render(request, "compliance/review_severity.html", {
+        "finding": finding, "submission": finding.evaluation.submission, "severity_form": form,
+        "scope": scope_label(finding, names)})
+
+
+@login_required
+@require_POST
+def finding_severity(request: AuthedRequest, pk: int) -> HttpResponse:
+    """Change one finding's severity with a reason. htmx gets the finding's fragment back, as for a review."""
+    finding = selectors.finding_visible_to(user=request.user, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    form = SeverityForm(request.POST, auto_id=f"id_%s_sev{finding.pk}")
+    error, status = "", 200
+    try:
+        if not form.is_valid():
+            raise ValidationError([str(e) for errors in form.errors.values() for e in errors])
+        review.finding_severity_change(finding=finding, user=request.user, severity=form.cleaned_data["severity"],
+                                       reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        error = _error_text(exc)
+    except PermissionDenied as exc:
+        if not request.htmx:
+            raise
+        error, status = _error_text(exc), 403
+    if request.htmx:
+        finding.refresh_from_db()
+        return _severity_fragment(request, finding, form=form if error else None, error=error, saved=not error,
+                                  status=status)
+    detail = reverse("submission_detail", args=[finding.evaluation.submission_id])
+    if error:
+        messages.error(request, f"{finding.rule}: {error}")
+        return redirect(reverse("finding_severity_form", args=[finding.pk]))
+    messages.success(request, f"{finding.rule}: severity changed to {finding.severity}.")
+    return redirect(detail + f"#finding-{finding.pk}")

@@ -18,7 +18,17 @@ from .evaluation import (
 from .exports import cycle_export, cycle_export_data
 from .report_attempts import report_given_up, report_render, reports_retry
 from .reports import report_export_csv, report_generate, report_queue, stored_workbook_read
-from .review import comment_create, finding_review, submission_decide
+from .review import (
+    comment_create,
+    finding_review,
+    finding_severity_change,
+    findings_confirm_rule,
+    submission_decide,
+    submission_return_with_actions,
+)
+from .review_assign import submission_assign, submissions_assign
+from .review_plans import corrective_action_answer, corrective_action_judge
+from .review_queue import queue_view_delete, queue_view_save
 from .rule_sets import rule_set_new_version
 from .submissions import (
     IllegalTransition,
@@ -43,4 +53,10 @@ __all__ = [
     "submission_claim", "submission_claim_for_evaluation", "submission_create", "submission_decide",
     "submission_evaluate", "submission_queue", "submission_release", "submission_return",
     "submission_transition", "upload_too_large_message",
+]
+# Issue 12: severity changes, rule-wide confirmation, returns with required actions, assignment, plans, saved views.
+__all__ += [
+    "corrective_action_answer", "corrective_action_judge", "finding_severity_change", "findings_confirm_rule",
+    "queue_view_delete", "queue_view_save", "submission_assign", "submission_return_with_actions",
+    "submissions_assign",
 ]

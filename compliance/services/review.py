@@ -1,4 +1,7 @@
-"""State review writes: findings, comments, decisions, corrective action plans and the supervisor's sign-off."""
+"""State review writes: findings, comments, returns, decisions and the supervisor's sign-off.
+
+Corrective action plans after a decision are in ``review_plans``; who holds a review in ``review_assign``.
+"""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
@@ -7,7 +10,6 @@ from django.utils import timezone
 
 from compliance import permissions
 from compliance.models import (
-    ActionStatus,
     AuditEvent,
     Comment,
     CommentVisibility,
@@ -19,6 +21,7 @@ from compliance.models import (
     Finding,
     ProposalStatus,
     ReportKind,
+    RequiredAction,
     ReviewStatus,
     Submission,
 )
@@ -27,7 +30,26 @@ from compliance.states import SubmissionStatus as S
 from districts.models import User
 
 from .reports import report_queue
-from .submissions import submission_transition
+from .review_plans import corrective_action_answer, corrective_action_judge
+from .submissions import submission_return, submission_transition
+
+__all__ = ["comment_create", "corrective_action_answer", "corrective_action_judge", "decision_send_back",
+           "decision_sign_off", "finding_review", "finding_severity_change", "findings_confirm_rule",
+           "submission_decide", "submission_return_with_actions"]
+
+
+# What a reviewer may make a finding or warning: a finding needs corrective action, a warning does not.
+SEVERITY_LABELS = {"finding": "Finding", "warning": "Warning"}
+
+
+def _finding_key(finding: Finding) -> str:
+    return f"{finding.rule} {finding.school_id or finding.band or 'district'}"
+
+
+def _finding_event(finding: Finding, user: User, action: str, note: str) -> None:
+    submission = finding.evaluation.submission
+    AuditEvent.objects.create(submission=submission, actor=user, action=action, from_status=submission.status,
+                              to_status=submission.status, note=f"{_finding_key(finding)}: {note}".strip())
 
 
 def finding_review(*, finding: Finding, user: User, status: str, note: str = "") -> Finding:
@@ -38,17 +60,58 @@ def finding_review(*, finding: Finding, user: User, status: str, note: str = "")
     if status == ReviewStatus.DISMISSED and not note.strip():
         raise ValidationError("Say why the finding is dismissed; the reason appears in the report.")
     with transaction.atomic():
+        # Confirming a changed severity without a new note keeps the reason for the change.
+        keep = status == ReviewStatus.CONFIRMED and not note.strip() and finding.original_severity
         finding.review_status = status
-        finding.review_note = note.strip()
+        finding.review_note = finding.review_note if keep else note.strip()
         finding.reviewed_by = user
         finding.reviewed_at = timezone.now()
         finding.save(update_fields=["review_status", "review_note", "reviewed_by", "reviewed_at"])
-        AuditEvent.objects.create(
-            submission=submission, actor=user, action=f"finding_{status}",
-            from_status=submission.status, to_status=submission.status,
-            note=f"{finding.rule} {finding.school_id or finding.band or 'district'}: {note}".strip(),
-        )
+        _finding_event(finding, user, f"finding_{status}", note)
     return finding
+
+
+def finding_severity_change(*, finding: Finding, user: User, severity: str, reason: str) -> Finding:
+    """Confirm a finding at another severity (a finding becomes a warning or back), saying why."""
+    permissions.enforce(permissions.severity_change_refusal(user, finding.evaluation.submission))
+    if finding.severity not in SEVERITY_LABELS:
+        raise ValidationError("Only findings and warnings have a severity to change.")
+    if severity not in SEVERITY_LABELS:
+        raise ValidationError("Choose Finding or Warning.")
+    if severity == finding.severity:
+        raise ValidationError(f"It is already a {SEVERITY_LABELS[severity].lower()}.")
+    if not reason.strip():
+        raise ValidationError("Say why the severity changes; the reason appears in the report.")
+    original = finding.original_severity or finding.severity
+    note = (f"Severity changed from {SEVERITY_LABELS[finding.severity].lower()} to "
+            f"{SEVERITY_LABELS[severity].lower()}: {reason.strip()}")
+    with transaction.atomic():
+        finding.severity = severity
+        finding.original_severity = "" if severity == original else original
+        finding.review_status, finding.review_note = ReviewStatus.CONFIRMED, note
+        finding.reviewed_by, finding.reviewed_at = user, timezone.now()
+        finding.save(update_fields=["severity", "original_severity", "review_status", "review_note", "reviewed_by",
+                                    "reviewed_at"])
+        _finding_event(finding, user, "finding_severity_changed", note)
+    return finding
+
+
+def findings_confirm_rule(*, submission: Submission, user: User, rule: str) -> int:
+    """Confirm every finding and warning of one rule still open, in one UPDATE; how many it confirmed."""
+    permissions.enforce(permissions.review_refusal(user, submission))
+    evaluation = submission.latest_evaluation
+    open_ = Finding.objects.filter(evaluation=evaluation, rule=rule, review_status=ReviewStatus.OPEN).exclude(
+        severity="info")
+    with transaction.atomic():
+        keys = [f"{school or band or 'district'}" for school, band in open_.values_list("school_id", "band")]
+        confirmed = open_.update(review_status=ReviewStatus.CONFIRMED, review_note="", reviewed_by=user,
+                                 reviewed_at=timezone.now())
+        if not confirmed:
+            raise ValidationError(f"No open {rule} findings are left to confirm.")
+        AuditEvent.objects.create(submission=submission, actor=user, action="finding_confirmed_all",
+                                  from_status=submission.status, to_status=submission.status,
+                                  note=f"{rule}: {confirmed} confirmed at once ({', '.join(keys)})")
+    return confirmed
 
 
 def _comment_refusal(submission: Submission, user: User, visibility: str, finding: Finding | None,
@@ -105,6 +168,35 @@ def _decision_refusal(evaluation: Evaluation, outcome: str, note: str) -> str | 
     if not note.strip():
         return "Write the decision's reasons; they appear in the public report."
     return None
+
+
+def _action_line(number: int, action: dict) -> str:
+    about = f"{action['finding_label']}: " if action.get("finding_label") else ""
+    return f"{number}. {about}{action['description'].strip()}"
+
+
+def submission_return_with_actions(*, submission: Submission, user: User, actions: list[dict]) -> Submission:
+    """Return for revision with required actions, one per line, each maybe about one finding.
+
+    The actions are kept as rows (shown on the returned version and the next) and, as numbered lines,
+    as the return's note: the e-mail, the history and the district's home page read that.
+    """
+    permissions.enforce(permissions.return_refusal(user, submission))
+    actions = [a for a in actions if str(a.get("description", "")).strip()]
+    if not actions:
+        raise ValidationError("Write at least one required action, one per line.")
+    for action in actions:
+        finding = action.get("finding")
+        if finding is not None and finding.evaluation.submission_id != submission.pk:
+            raise ValidationError("That finding belongs to another submission.")
+    with transaction.atomic():
+        RequiredAction.objects.bulk_create(
+            RequiredAction(submission=submission, finding=a.get("finding"), finding_label=a.get("finding_label", ""),
+                           description=a["description"].strip(), position=n, created_by=user)
+            for n, a in enumerate(actions, start=1)
+        )
+        return submission_return(submission=submission, user=user,
+                                 note="\n".join(_action_line(n, a) for n, a in enumerate(actions, start=1)))
 
 
 # Outcomes that need a corrective action plan, and the one that also needs a second person.
@@ -201,43 +293,3 @@ def decision_send_back(*, submission: Submission, user: User, note: str) -> Deci
         submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="decision_sent_back",
                               note=note.strip())
     return proposal
-
-
-def corrective_action_answer(*, action: CorrectiveAction, user: User, plan, evidence) -> CorrectiveAction:
-    """The district uploads its plan and evidence for one required action; the reviewer then judges it."""
-    submission = action.submission
-    if not permissions.can_submit_for(user, submission.district):
-        permissions.enforce(permissions.Refusal("Only the district's own staff answer its plan.", forbidden=True))
-    if submission.status != S.DECIDED or action.status not in (ActionStatus.OPEN, ActionStatus.ASKED_AGAIN):
-        raise ValidationError("This action is not waiting for the district's answer.")
-    if not plan or not evidence:
-        raise ValidationError("Upload both the plan and the evidence for this action.")
-    with transaction.atomic():
-        action.plan.save(plan.name, plan, save=False)
-        action.evidence.save(evidence.name, evidence, save=False)
-        action.status = ActionStatus.SUBMITTED
-        action.save(update_fields=["plan", "evidence", "status"])
-        AuditEvent.objects.create(submission=submission, actor=user, action="plan_submitted",
-                                  from_status=submission.status, to_status=submission.status,
-                                  note=f"action {action.pk}: {action.description}"[:500])
-    return action
-
-
-def corrective_action_judge(*, action: CorrectiveAction, user: User, accept: bool, note: str = "") -> CorrectiveAction:
-    """The reviewer accepts the district's answer to one action, or asks again saying what is missing."""
-    submission = action.submission
-    if not permissions.is_reviewer(user):
-        permissions.enforce(permissions.Refusal(permissions.NOT_A_REVIEWER, forbidden=True))
-    if action.status != ActionStatus.SUBMITTED:
-        raise ValidationError("The district has not answered this action yet.")
-    if not accept and not note.strip():
-        raise ValidationError("Say what the district must add before asking again.")
-    with transaction.atomic():
-        action.status = ActionStatus.ACCEPTED if accept else ActionStatus.ASKED_AGAIN
-        action.reviewer_note = note.strip()
-        action.save(update_fields=["status", "reviewer_note"])
-        AuditEvent.objects.create(submission=submission, actor=user,
-                                  action="plan_accepted" if accept else "plan_asked_again",
-                                  from_status=submission.status, to_status=submission.status,
-                                  note=f"action {action.pk}: {note.strip()}"[:500])
-    return action

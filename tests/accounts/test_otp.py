@@ -57,7 +57,7 @@ def test_enrolment_shows_qr_uri_and_secret_and_a_correct_code_turns_it_on(client
     assert done.status_code == 302 and done["Location"] == "/"
     device.refresh_from_db()
     assert device.confirmed
-    assert client.get(reverse("home")).status_code == 200  # this session counts as verified
+    assert client.get(reverse("review_queue")).status_code == 200  # this session counts as verified
 
 
 @pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_after_the_password_an_enrolled_user_must_enter_a_code(client, reviewer,
     enrolled.throttle_reset()  # django-otp makes the next try wait a second after a failure
     good = client.post(reverse("otp_verify"), {"token": code_for(enrolled), "next": "/"})
     assert good.status_code == 302 and good["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert client.get(reverse("review_queue")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -89,7 +89,7 @@ def test_a_code_is_not_accepted_twice(client, reviewer, enrolled):
 def test_without_the_requirement_admins_may_skip_it(client, admin_user, settings):
     settings.REQUIRE_2FA_FOR_ADMINS = False
     sign_in(client, "stateadmin")
-    assert client.get("/").status_code == 200
+    assert client.get(reverse("review_queue")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_admins_must_enrol_when_the_state_requires_it(client, admin_user, settin
     # A reviewer is not an administrator: still optional for them.
     client.post(reverse("logout"))
     sign_in(client, "reviewer")
-    assert client.get("/").status_code == 200
+    assert client.get(reverse("review_queue")).status_code == 200
 
 
 @pytest.mark.django_db
@@ -119,7 +119,7 @@ def test_district_users_are_not_offered_a_second_factor(client, submitter):
 def test_the_account_menu_offers_two_step_sign_in_to_state_staff_only(client, reviewer, submitter):
     link = f'href="{reverse("otp_setup")}"'
     sign_in(client, "reviewer")
-    assert link in client.get("/").content.decode()
+    assert link in client.get(reverse("review_queue")).content.decode()
     client.post(reverse("logout"))
     sign_in(client, "submitter")
     assert link not in client.get("/").content.decode()

@@ -39,3 +39,19 @@ def _browser_django(settings):
     # Pages are driven as a user would: nothing queued runs inside the request. (The fast
     # password hasher and the per-test media directory come from tests/conftest.py.)
     settings.CELERY_TASK_ALWAYS_EAGER = False
+
+
+@pytest.fixture
+def demo_cycle(settings):
+    """``seed_demo``'s state (four districts, one user per role, the open cycle): the cycle."""
+    from django.core.management import call_command
+
+    from compliance.models import ReportingCycle, RuleSet
+    from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME
+    from tests.factories import RuleSetFactory
+
+    settings.DEV = True  # seed_demo refuses to run outside the dev profile
+    if not RuleSet.objects.filter(name=DEFAULT_RULE_SET_NAME).exists():  # flushed by an earlier transactional test
+        RuleSetFactory(name=DEFAULT_RULE_SET_NAME)
+    call_command("seed_demo")
+    return ReportingCycle.objects.get()

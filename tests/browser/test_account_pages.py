@@ -49,7 +49,7 @@ def test_second_factor_pages_are_accessible_and_work(page: Page, live_server):
     device = TOTPDevice.objects.get(user=user)
     page.get_by_label("Six-digit code from your authenticator app").fill(code_for(device))
     page.get_by_role("button", name="Confirm and turn on").click()
-    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/review/")  # home, which sends state staff to the queue
 
     page.get_by_role("button", name="Sign out").click()
     sign_in(page, live_server, "sam.reviewer")

@@ -6,21 +6,17 @@ from datetime import timedelta
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from compliance.models import ReportingCycle, RuleSet
 from compliance.models import SubmissionStatus as S
 from compliance.models_review import CorrectiveAction
-from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME
 from districts.models import District, Role
 from tests.factories import (
     DEFAULT_PASSWORD,
     DistrictFactory,
     EvaluationFactory,
     FindingFactory,
-    RuleSetFactory,
     SubmissionFactory,
     sample_measures,
     user_factory,
@@ -55,13 +51,9 @@ def assert_accessible(page: Page) -> None:
 
 
 @pytest.fixture
-def state(settings):
+def state(demo_cycle):
     """The demo state plus 63 generated districts in every status, some evaluated with measures."""
-    settings.DEV = True
-    if not RuleSet.objects.filter(name=DEFAULT_RULE_SET_NAME).exists():  # flushed by an earlier transactional test
-        RuleSetFactory(name=DEFAULT_RULE_SET_NAME)
-    call_command("seed_demo")
-    cycle = ReportingCycle.objects.get()
+    cycle = demo_cycle
     for i in range(63):
         status = GENERATED[i % len(GENERATED)]
         district = DistrictFactory(region="Delta" if i % 3 else "Hills")

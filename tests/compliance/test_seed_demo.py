@@ -55,7 +55,7 @@ def test_demo_users_can_log_in_through_the_login_page(client, settings, tmp_path
     assert page.status_code == 200 and b'name="username"' in page.content
     response = client.post("/login/", {"username": "reviewer", "password": "demo-reviewer-pass"})
     assert response.status_code == 302 and response["Location"] == "/"
-    assert client.get("/").status_code == 200
+    assert client.get("/", follow=True).redirect_chain == [("/review/", 302)]  # state staff work from the queue
 
 
 @pytest.mark.django_db

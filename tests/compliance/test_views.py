@@ -25,6 +25,7 @@ from compliance.models import (
 )
 from compliance.models import SubmissionStatus as S
 from compliance.rules.counts import SeverityCounts
+from compliance.services import review
 from districts.models import Role
 from tests.factories import (
     DUMMY_PDF,
@@ -152,43 +153,6 @@ def test_home_district_user_sees_own_districts_cycle_and_submissions(client, sub
     assert row.counts == SeverityCounts(errors=0, warnings=1, findings=1, notes=0)
     assert "Evaluated" in html
     assert "Review queue" not in html
-
-
-def test_home_state_reviewer_sees_queue_oldest_first_and_my_reviews(client, reviewer, cycle):
-    old = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
-    new = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
-    Submission.objects.filter(pk=old.pk).update(status_changed_at=timezone.now() - timedelta(days=3))
-    mine = SubmissionFactory(cycle=cycle, status=S.IN_REVIEW, reviewer=reviewer)
-    hidden = SubmissionFactory(cycle=cycle, status=S.EVALUATED)
-    client.force_login(reviewer)
-    response = client.get(reverse("home"))
-    assert response.status_code == 200
-    assert [s.pk for s in response.context["queue"]] == [old.pk, new.pk]
-    assert [s.pk for s in response.context["my_reviews"]] == [mine.pk]
-    html = response.content.decode()
-    assert "Review queue" in html and "My reviews" in html
-    assert detail(hidden) not in html  # evaluated but not certified: not the state's yet
-    assert reverse("submission_claim", args=[old.pk]) in html
-    assert "Download the workbook template" not in html
-
-
-def test_queue_filters_by_district_and_status(client, reviewer, cycle):
-    a = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
-    SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
-    decided = SubmissionFactory(cycle=cycle, status=S.DECIDED)
-    client.force_login(reviewer)
-    response = client.get(reverse("home"), {"district": a.district_id})
-    assert [s.pk for s in response.context["queue"]] == [a.pk]
-    response = client.get(reverse("home"), {"status": S.DECIDED})
-    assert [s.pk for s in response.context["queue"]] == [decided.pk]
-
-
-def test_state_admin_sees_queue_without_claim_buttons(client, cycle):
-    sub = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
-    client.force_login(user_factory(Role.STATE_ADMIN))
-    response = client.get(reverse("home"))
-    assert [s.pk for s in response.context["queue"]] == [sub.pk]
-    assert reverse("submission_claim", args=[sub.pk]) not in response.content.decode()
 
 
 # --- Visibility across districts ------------------------------------------------------------
@@ -649,19 +613,19 @@ def test_comment(client, certifier, evaluated):
 def test_return_needs_note_then_returns(client, reviewer, in_review):
     client.force_login(reviewer)
     url = reverse("submission_return", args=[in_review.pk])
-    response = client.post(url, {"note": ""}, follow=True)
-    assert "Tell the district what to revise." in messages_of(response)
+    response = client.post(url, {"actions": ""}, follow=True)
+    assert "Write at least one required action, one per line." in messages_of(response)
     in_review.refresh_from_db()
     assert in_review.status == S.IN_REVIEW
-    response = client.post(url, {"note": "Fix the capacity column."}, follow=True)
+    response = client.post(url, {"actions": "Fix the capacity column."}, follow=True)
     in_review.refresh_from_db()
     assert in_review.status == S.RETURNED
-    assert "Returned to the district for revision." in messages_of(response)
+    assert "Returned to the district for revision with the required actions." in messages_of(response)
 
 
 def test_district_user_cannot_return(client, certifier, in_review):
     client.force_login(certifier)
-    response = client.post(reverse("submission_return", args=[in_review.pk]), {"note": "x"})
+    response = client.post(reverse("submission_return", args=[in_review.pk]), {"actions": "x"})
     assert response.status_code == 403
     in_review.refresh_from_db()
     assert in_review.status == S.IN_REVIEW
@@ -716,7 +680,7 @@ def test_review_panel_is_shown_exactly_to_who_may_decide_return_and_release(clie
     buttons = ("Record the decision</button>", "Return for revision</button>", 'class="secondary">Release</button>')
     for button in buttons:
         assert (button in html) is shown, button
-    client.post(reverse("submission_return", args=[in_review.pk]), {"note": "Fix the Budget sheet."})
+    client.post(reverse("submission_return", args=[in_review.pk]), {"actions": "Fix the Budget sheet."})
     in_review.refresh_from_db()
     assert (in_review.status == S.RETURNED) is shown
 
@@ -738,8 +702,8 @@ def test_release_when_not_in_review_shows_message(client, reviewer, evaluated):
 
 def test_race_lost_shows_message_not_500(client, reviewer, in_review):
     client.force_login(reviewer)
-    with mock.patch.object(services, "submission_return", side_effect=services.IllegalTransition("raced")):
-        response = client.post(reverse("submission_return", args=[in_review.pk]), {"note": "x"}, follow=True)
+    with mock.patch.object(review, "submission_return_with_actions", side_effect=services.IllegalTransition("raced")):
+        response = client.post(reverse("submission_return", args=[in_review.pk]), {"actions": "x"}, follow=True)
     assert response.status_code == 200
     assert "Someone else changed this submission first." in " ".join(messages_of(response))
 
@@ -788,7 +752,7 @@ def test_htmx_poll_after_logout_redirects_whole_page(client, submitter, district
 
 def test_returned_submission_shows_the_reviewers_note_to_the_district(client, reviewer, certifier, in_review):
     client.force_login(reviewer)
-    client.post(reverse("submission_return", args=[in_review.pk]), {"note": "Fill in school capacity."})
+    client.post(reverse("submission_return", args=[in_review.pk]), {"actions": "Fill in school capacity."})
     client.force_login(certifier)
     html = client.get(detail(in_review)).content.decode()
     assert "The state returned this version for revision:" in html
@@ -798,7 +762,7 @@ def test_returned_submission_shows_the_reviewers_note_to_the_district(client, re
 
 def test_bad_filter_values_do_not_break_pages(client, reviewer, in_review):
     client.force_login(reviewer)
-    response = client.get(reverse("home"), {"district": "abc", "status": "nonsense"})
+    response = client.get(reverse("review_queue"), {"district": "abc", "status": "nonsense"})
     assert response.status_code == 200
     assert "This filter was ignored." in response.content.decode()
     response = client.get(detail(in_review), {"severity": "bogus", "sheet": "Nope"})
