@@ -193,8 +193,11 @@ def large(d: DemoDistrict, school_year: str, n_schools: int = 320) -> WorkbookDa
     plan = [("elementary", "PK", "5", 0.62, (320, 650)), ("middle", "6", "8", 0.22, (500, 1000)),
             ("high", "9", "12", 0.16, (900, 2200))]
     n = 0
-    for band, lo, hi, frac, (smin, smax) in plan:
-        for _ in range(round(n_schools * frac)):
+    # The last band takes what rounding leaves, so the district has exactly n_schools schools.
+    counts = [round(n_schools * frac) for *_, frac, _ in plan[:-1]]
+    counts.append(n_schools - sum(counts))
+    for (band, lo, hi, _frac, (smin, smax)), count in zip(plan, counts, strict=True):
+        for _ in range(count):
             n += 1
             black = min(0.97, max(0.02, rng.betavariate(1.4, 0.9)))
             hisp = min(1 - black, rng.uniform(0.01, 0.12))

@@ -208,7 +208,7 @@ def test_second_factor_and_statewide_link_follow_the_predicates(client, settings
     assert permissions.must_use_second_factor(user) is must
     settings.REQUIRE_2FA_FOR_ADMINS = False
     client.force_login(user)
-    page = client.get("/").content.decode()
+    page = client.get("/", follow=True).content.decode()  # state staff land on the review queue
     assert ('href="/statewide/"' in page) is statewide
     assert ("Two-step sign-in" in page) is may
 
