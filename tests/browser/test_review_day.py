@@ -154,9 +154,9 @@ def reviewer_claims_and_saves_a_view(page: Page, live_server) -> None:
 
 
 def dispose_of_capital_city(page: Page, live_server, subs) -> None:
-    # 564 findings: the reviewer works a rule at a time, with the page's rule filter (here from the rule list).
+    # 567 findings: the reviewer works a rule at a time, with the page's rule filter (here from the rule list).
     page.goto(f"{live_server.url}/submissions/{subs['large'].pk}/?rule=INT-01")
-    expect(page.get_by_text("Showing 220 of 564 findings.")).to_be_visible()
+    expect(page.get_by_text("Showing 220 of 567 findings.")).to_be_visible()
     expect(page.get_by_label("Rule", exact=True)).to_have_value("INT-01")
     button = page.get_by_role("button", name="Confirm all 220 open INT-01 findings")
     with page.expect_navigation():
