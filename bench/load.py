@@ -146,9 +146,9 @@ def browse(base: str, stats: Stats, stop: threading.Event, n: int) -> None:
         client.login(username, password)
         state_staff = username in ("reviewer", "supervisor")
         while not stop.is_set():
-            home = client.request("queue" if state_staff else "home", "GET", "/")
+            home = client.request("queue" if state_staff else "home", "GET", "/review/" if state_staff else "/")
             if state_staff:
-                client.request("queue", "GET", "/?status=certified")
+                client.request("queue", "GET", "/review/?status=certified&sort=severity")
             for pk in SUBMISSION_RE.findall(home.text)[:3]:
                 client.request("submission", "GET", f"/submissions/{pk}/")
                 client.request("status", "GET", f"/submissions/{pk}/status/")
