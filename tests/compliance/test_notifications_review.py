@@ -52,8 +52,10 @@ def boss(db):
 
 
 @pytest.fixture
-def rae(db):
-    return user_factory(Role.STATE_REVIEWER, username="rae", first_name="Rae", last_name="Lind")
+def rae(reviewer):
+    reviewer.first_name, reviewer.last_name, reviewer.email = "Rae", "Lind", "rae@example.org"
+    reviewer.save()
+    return reviewer
 
 
 @pytest.fixture
