@@ -126,8 +126,11 @@ def notification_retry(*, notification: NotificationLog, actor: User) -> Notific
         again = NotificationLog.objects.filter(pk=notification.pk, sent_at__isnull=True, failed_at__isnull=False)
         if not again.update(failed_at=None, attempts=0, lease_expires_at=None, dispatched_at=timezone.now()):
             raise ValidationError(f"{notification}: someone else sent it again first.")
-        audit_record(action=NOTIFICATION_REQUEUED, actor=actor, submission=notification.submission,
-                     district=notification.district, subject=f"{notification.kind} e-mail {notification.pk}",
+        # Not on the submission's history, which the district reads: a state message's addressees and
+        # kind (a sign-off request) are not the district's to see. The audit search finds it by district.
+        about = f" about {notification.submission}" if notification.submission_id else ""
+        audit_record(action=NOTIFICATION_REQUEUED, actor=actor, district=notification.district,
+                     subject=f"{notification.kind} e-mail {notification.pk}{about}",
                      note=f"To {notification.recipients}. Last failure: {notification.last_error or 'none recorded'}")
         pk = notification.pk
         transaction.on_commit(lambda: notification_dispatch(notification_id=pk))

@@ -4,12 +4,13 @@ from __future__ import annotations
 import contextlib
 import io
 import smtplib
+import threading
 from datetime import timedelta
 from unittest import mock
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -158,8 +159,8 @@ def test_a_failing_smtp_server_is_retried_with_backoff_then_given_up_and_sent_ag
     receipt.refresh_from_db()
     assert (receipt.attempts, receipt.failed_at is None, receipt.sent_at is not None) == (1, True, True)
     event = AuditEvent.objects.get(action=NOTIFICATION_REQUEUED)
-    assert (event.submission, event.actor.username) == (submission, "admin")
-    assert event.subject == f"receipt e-mail {receipt.pk}"
+    assert (event.submission, event.district, event.actor.username) == (None, district, "admin")
+    assert event.subject == f"receipt e-mail {receipt.pk} about {submission}"  # not in the district's history
     assert "Last failure: " in event.note and "SMTPServerDisconnected" in event.note
     # Sent now: asking again changes nothing.
     response = admin_client.post(changelist, {"action": "send_again", "_selected_action": [receipt.pk]}, follow=True)
@@ -207,3 +208,28 @@ def test_the_page_lists_sent_messages_only(client, submitter, district, cycle):
     NotificationLog.objects.filter(pk=receipt.pk).update(sent_at=timezone.now(), subject=RECEIPT)
     assert list(notifications_for(submission=submission)) == [receipt]
     assert failed not in notifications_for(submission=submission)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deliveries_racing_for_one_message_send_it_once(submitter, district, cycle):
+    with broker_free():
+        _upload(submitter, district, cycle)
+    receipt = NotificationLog.objects.get()
+    barrier = threading.Barrier(6)
+    sent: list[int] = []
+
+    def deliver() -> None:
+        try:
+            barrier.wait()
+            sent.append(services.notification_deliver(notification_id=receipt.pk))
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=deliver) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sorted(sent) == [0, 0, 0, 0, 0, 1]
+    assert [m.subject for m in mail.outbox] == [RECEIPT]
+    assert NotificationLog.objects.get().attempts == 1
