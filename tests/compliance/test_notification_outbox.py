@@ -5,6 +5,7 @@ import contextlib
 import io
 import smtplib
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from unittest import mock
 
@@ -216,20 +217,16 @@ def test_deliveries_racing_for_one_message_send_it_once(submitter, district, cyc
         _upload(submitter, district, cycle)
     receipt = NotificationLog.objects.get()
     barrier = threading.Barrier(6)
-    sent: list[int] = []
 
-    def deliver() -> None:
+    def deliver(_: int) -> int:
         try:
-            barrier.wait()
-            sent.append(services.notification_deliver(notification_id=receipt.pk))
+            barrier.wait()  # all six at once, as six workers handed the same message
+            return services.notification_deliver(notification_id=receipt.pk)
         finally:
             connection.close()  # each thread has its own connection
 
-    threads = [threading.Thread(target=deliver) for _ in range(6)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        sent = list(pool.map(deliver, range(6), timeout=60))
     assert sorted(sent) == [0, 0, 0, 0, 0, 1]
     assert [m.subject for m in mail.outbox] == [RECEIPT]
     assert NotificationLog.objects.get().attempts == 1
