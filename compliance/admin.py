@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 
 # These register AuditEvent, RecommendationEntry and RuleSet with pages of their own.
 from . import admin_audit, admin_recommendations, admin_rule_sets, services  # noqa: F401
@@ -186,11 +187,46 @@ class CertificationAdmin(RecordAdmin):
     list_select_related = ("submission__district", "submission__cycle")
 
 
+class DeliveryFilter(admin.SimpleListFilter):
+    """Sent, still being tried, or given up after NOTIFICATION_MAX_ATTEMPTS (an administrator acts)."""
+
+    title = "delivery"
+    parameter_name = "delivery"
+    STATES = {"sent": Q(sent_at__isnull=False), "waiting": Q(sent_at__isnull=True, failed_at__isnull=True),
+              "failed": Q(sent_at__isnull=True, failed_at__isnull=False)}
+
+    def lookups(self, request, model_admin):
+        return [("failed", "Failed"), ("waiting", "Not sent yet"), ("sent", "Sent")]
+
+    def queryset(self, request, queryset):
+        state = self.STATES.get(self.value() or "")
+        return queryset.filter(state) if state is not None else queryset
+
+
 @admin.register(NotificationLog)
 class NotificationLogAdmin(RecordAdmin):
-    list_display = ("sent_at", "district", "kind", "subject")
-    list_filter = ("kind",)
+    list_display = ("created_at", "district", "kind", "delivery", "attempts", "sent_at", "recipients")
+    list_filter = (DeliveryFilter, "kind")
     list_select_related = ("district",)
+    search_fields = ("district__name", "recipients", "subject")
+    actions = ["send_again"]
+
+    @admin.display(description="delivery")
+    def delivery(self, obj: NotificationLog) -> str:
+        if obj.sent_at:
+            return "Sent"
+        return f"Failed: {obj.last_error}" if obj.failed_at else f"Not sent yet ({obj.attempts} attempts)"
+
+    @admin.action(description="Send the failed e-mails again")
+    def send_again(self, request, queryset):
+        for notification in queryset.select_related("district", "submission"):
+            try:
+                services.notification_retry(notification=notification, actor=request.user)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.WARNING)
+            else:
+                self.message_user(request, f"{notification.kind} e-mail to {notification.recipients}: "
+                                           "queued again, with a fresh set of attempts.")
 
 
 @admin.register(DeadlineReminder)

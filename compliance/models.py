@@ -418,22 +418,37 @@ class Certification(models.Model):
 
 
 class NotificationLog(models.Model):
-    """One e-mail sent (or that failed to send) about a district: shown on the submission page."""
+    """One e-mail about a district: the outbox row written with the event that causes it, then its delivery.
+
+    Written in the event's own transaction (``sent_at`` empty), so a message is never lost when the
+    broker is down; the task sends it by id after claiming it with a short lease, and the pipeline
+    sweep sends again what is still unsent. ``failed_at``: given up after NOTIFICATION_MAX_ATTEMPTS.
+    """
 
     district = models.ForeignKey("districts.District", on_delete=models.CASCADE, related_name="notifications")
     submission = models.ForeignKey(
         Submission, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
     kind = models.CharField(max_length=20)
-    subject = models.CharField(max_length=300)
-    recipients = models.TextField(help_text="Comma-separated addresses.")
-    sent_at = models.DateTimeField(default=timezone.now)
+    subject = models.CharField(max_length=300, blank=True, help_text="Filled when it is sent.")
+    recipients = models.TextField(help_text="Comma-separated addresses, chosen when the event happened.")
+    # What the message is about besides the submission, and names as they were: {"action": 5, "by": "Sam Lee"}.
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    dispatched_at = models.DateTimeField(null=True, blank=True)  # last handed to the broker
+    lease_expires_at = models.DateTimeField(null=True, blank=True)  # a send in progress, or a retry's backoff
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-sent_at", "-pk"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["dispatched_at"], name="notification_unsent",
+                                condition=models.Q(sent_at__isnull=True, failed_at__isnull=True))]
 
     def __str__(self) -> str:
-        return f"{self.kind}: {self.subject}"
+        return f"{self.kind}: {self.subject or self.district}"
 
 
 class DeadlineReminder(models.Model):

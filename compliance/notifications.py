@@ -1,33 +1,38 @@
-"""Who is told what by e-mail about a district's submission, and the send that logs each message."""
+"""Who is told what by e-mail: each kind's recipients (chosen when its event happens) and its message."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
-from compliance import selectors
+from compliance import permissions, selectors
 from compliance.models import (
-    DeadlineReminder,
+    CorrectiveAction,
+    DecisionOutcome,
     NotificationLog,
+    ProposalStatus,
     ReportingCycle,
     ReportKind,
     Submission,
 )
 from compliance.rules.counts import SeverityCounts
-from compliance.states import LOCKED
+from compliance.selectors_review import review_due_of
 from compliance.states import SubmissionStatus as S
 from districts.models import DISTRICT_ROLES, District, User
 
-KINDS = ("receipt", "rejected", "evaluated", "certified", "returned", "decided", "reminder")
 REMINDER_DAYS = (14, 7, 1)
+# Messages to the district's own people: the submission page lists these (and only these) once sent.
+DISTRICT_KINDS = ("receipt", "rejected", "evaluated", "certified", "returned", "decided", "reminder",
+                  "plan_accepted", "plan_asked_again")
+# Messages to state staff about their review work; the district never sees them.
+STATE_KINDS = ("assigned", "reassigned", "sign_off_requested", "sent_back")
+KINDS = DISTRICT_KINDS + STATE_KINDS
 
 # (audit action, new status) -> the notification it sends. Keyed on both: "certified" is also
 # where a reviewer's release lands, and that tells the district nothing new.
@@ -37,6 +42,9 @@ _ON_TRANSITION: dict[tuple[str, str], str] = {
     ("certified", S.CERTIFIED): "certified",
     ("returned", S.RETURNED): "returned",
     ("decided", S.DECIDED): "decided",
+    ("assigned", S.IN_REVIEW): "assigned",
+    ("decision_proposed", S.AWAITING_SIGN_OFF): "sign_off_requested",
+    ("decision_sent_back", S.IN_REVIEW): "sent_back",
 }
 
 
@@ -49,10 +57,54 @@ def site_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
+def person(user: User | None) -> str:
+    if user is None:
+        return "The state"
+    return user.get_full_name() or user.username
+
+
+# --- Recipients, chosen in the event's transaction ---------------------------------------------
+
+
 def recipients(district: District) -> list[str]:
     """The district's own submitters and certifiers with an address: everyone who acts for it."""
     users = User.objects.filter(districts=district, role__in=DISTRICT_ROLES, is_active=True).exclude(email="")
     return sorted({u.email for u in users})
+
+
+def _addresses(users: list[User], actor: User | None) -> list[str]:
+    # Nobody is told by e-mail what they did themselves (a supervisor assigning to themselves).
+    return sorted({u.email for u in users if u.is_active and u.email and (actor is None or u.pk != actor.pk)})
+
+
+def _to_district(submission: Submission, actor: User | None) -> list[str]:
+    return recipients(submission.district)
+
+
+def _to_reviewer(submission: Submission, actor: User | None) -> list[str]:
+    """The reviewer who holds the submission now (the row is read inside the event's transaction)."""
+    return _addresses([submission.reviewer] if submission.reviewer else [], actor)
+
+
+def _to_signers(submission: Submission, actor: User | None) -> list[str]:
+    """Every supervisor who may sign the proposed decision off: not its reviewer, not its proposer."""
+    staff = User.objects.filter(permissions.reviewer_filter()).exclude(email="")
+    return _addresses([u for u in staff if permissions.can_sign_off(u, submission)], actor)
+
+
+_AUDIENCES: dict[str, Callable[[Submission, User | None], list[str]]] = {
+    **{kind: _to_district for kind in DISTRICT_KINDS},
+    "assigned": _to_reviewer, "reassigned": _to_reviewer, "sent_back": _to_reviewer,
+    "sign_off_requested": _to_signers,
+}
+
+
+def addressees(*, kind: str, submission: Submission, actor: User | None) -> list[str]:
+    """Who is told of ``kind`` about ``submission`` as it stands now (an unknown kind is a bug: KeyError)."""
+    return _AUDIENCES[kind](submission, actor)
+
+
+# --- What each message says, rendered when it is sent ------------------------------------------
 
 
 def _counts(submission: Submission) -> dict[str, int]:
@@ -71,16 +123,55 @@ def _submission_context(submission: Submission) -> dict[str, Any]:
         "submission": submission, "district": submission.district, "cycle": submission.cycle,
         "link": site_url(reverse("submission_detail", args=[submission.pk])),
         "size": filesizeformat(submission.size), "counts": _counts(submission),
-        "uploader": submission.uploaded_by.get_full_name() or submission.uploaded_by.username,
+        "uploader": person(submission.uploaded_by),
         "time_zone": settings.TIME_ZONE,
     }
-    certification = getattr(submission, "certification", None)
-    context["certification"] = certification
+    context["certification"] = getattr(submission, "certification", None)
     context["return_note"] = _last_note(submission, "returned")
     decision = getattr(submission, "decision", None)
     context["decision"] = decision
     if decision is not None:
         context["pdf_link"] = site_url(reverse("report_download", args=[submission.pk, ReportKind.DECISION]))
+    return context
+
+
+def _plan_context(note: NotificationLog, submission: Submission) -> dict[str, Any]:
+    action = CorrectiveAction.objects.get(pk=note.params["action"], submission=submission)
+    return {"action": action,
+            "plan_link": site_url(reverse("plan_page", args=[submission.pk])) + f"#action-{action.pk}"}
+
+
+def _review_context(note: NotificationLog, submission: Submission) -> dict[str, Any]:
+    """For state staff: who moved it, when the review is due, and the proposal at stake."""
+    proposals = submission.proposals.select_related("proposed_by").order_by("-proposed_at", "-pk")
+    # The one sent back, even if the reviewer has proposed again since the event.
+    proposal = (proposals.filter(status=ProposalStatus.SENT_BACK) if note.kind == "sent_back" else proposals).first()
+    return {"by": note.params.get("by") or "A supervisor", "review_due": review_due_of(submission),
+            "proposal": proposal, "proposed_by": person(proposal.proposed_by) if proposal else "",
+            "outcome": DecisionOutcome(proposal.outcome).label if proposal else "",
+            "sent_back_note": proposal.answer_note if proposal else ""}
+
+
+_EXTRA: dict[str, Callable[[NotificationLog, Submission], dict[str, Any]]] = {
+    "plan_accepted": _plan_context, "plan_asked_again": _plan_context,
+    **{kind: _review_context for kind in STATE_KINDS},
+}
+
+
+def _reminder_context(note: NotificationLog) -> dict[str, Any]:
+    return {"district": note.district, "cycle": ReportingCycle.objects.get(pk=note.params["cycle"]),
+            "days": note.params["days"], "newest": note.submission, "link": site_url(reverse("home"))}
+
+
+def message_context(note: NotificationLog) -> dict[str, Any]:
+    """What the templates of ``note.kind`` read, from the rows as they are now and what the event recorded."""
+    if note.kind == "reminder" or note.submission_id is None:  # only a reminder may be about no submission
+        return _reminder_context(note)
+    submission = Submission.objects.select_related("district", "cycle", "uploaded_by", "reviewer").get(
+        pk=note.submission_id)
+    context = _submission_context(submission)
+    if extra := _EXTRA.get(note.kind):
+        context.update(extra(note, submission))
     return context
 
 
@@ -92,68 +183,12 @@ def message_build(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return " ".join(subject.split()), text, html
 
 
-def _deliver(*, kind: str, district: District, submission: Submission | None, context: dict[str, Any]) -> int:
-    to = recipients(district)
-    if not to:
-        return 0
-    subject, text, html = message_build(kind, context)
-    message = EmailMultiAlternatives(subject, text, settings.DEFAULT_FROM_EMAIL, to)
-    message.attach_alternative(html, "text/html")
-    message.send()  # raises on SMTP failure: the task retries with backoff
-    NotificationLog.objects.create(district=district, submission=submission, kind=kind, subject=subject,
-                                   recipients=", ".join(to))
-    return len(to)
+def notifications_for(*, submission: Submission) -> QuerySet[NotificationLog]:
+    """The messages sent to this submission's district in its cycle (reminders too), newest first.
 
-
-def notification_send(*, kind: str, submission_id: int) -> int:
-    """Send one notification about a submission to its district; returns how many were addressed."""
-    submission = Submission.objects.select_related("district", "cycle", "uploaded_by").get(pk=submission_id)
-    return _deliver(kind=kind, district=submission.district, submission=submission,
-                    context=_submission_context(submission))
-
-
-# --- Deadline reminders --------------------------------------------------------------------
-
-
-def _district_newest(district: District, cycle: ReportingCycle) -> Submission | None:
-    return Submission.objects.filter(district=district, cycle=cycle).order_by("-version").first()
-
-
-def _reminder_due(cycle: ReportingCycle, today) -> int | None:
-    days = (cycle.due_on - today).days
-    return days if days in REMINDER_DAYS else None
-
-
-def reminders_send(*, today=None) -> int:
-    """Remind each district of an open cycle that has not certified, 14, 7 and 1 days before it is due.
-
-    The DeadlineReminder row is written before the mail in one transaction: a second beat run
-    hits the unique constraint and sends nothing; a failed send rolls the row back for next time.
+    Only those actually sent: one waiting for its first try or given up is not a message anyone got.
     """
-    today = today or timezone.localdate()
-    sent = 0
-    for cycle in ReportingCycle.objects.filter(opens_on__lte=today, due_on__gte=today):
-        days = _reminder_due(cycle, today)
-        if days is None:
-            continue
-        for district in District.objects.filter(users__role__in=DISTRICT_ROLES).distinct():
-            newest = _district_newest(district, cycle)
-            if newest is not None and newest.status in LOCKED:
-                continue  # certified (or with the state): nothing to remind
-            try:
-                with transaction.atomic():
-                    DeadlineReminder.objects.create(district=district, cycle=cycle, days_before=days)
-                    context = {"district": district, "cycle": cycle, "days": days, "newest": newest,
-                               "link": site_url(reverse("home"))}
-                    sent += 1 if _deliver(kind="reminder", district=district, submission=newest,
-                                          context=context) else 0
-            except IntegrityError:
-                continue  # already reminded at this threshold
-    return sent
-
-
-def notifications_for(*, submission: Submission):
-    """The messages sent about this submission's district in its cycle (reminders too), newest first."""
-    return NotificationLog.objects.filter(district_id=submission.district_id).filter(
-        Q(submission__cycle_id=submission.cycle_id) | Q(submission__isnull=True)
-    )
+    this_cycle = Q(submission__cycle_id=submission.cycle_id) | Q(submission__isnull=True,
+                                                                  params__cycle=submission.cycle_id)
+    return NotificationLog.objects.filter(this_cycle, district_id=submission.district_id, kind__in=DISTRICT_KINDS,
+                                          sent_at__isnull=False).order_by("-sent_at", "-pk")

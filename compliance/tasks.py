@@ -7,7 +7,6 @@ keeps the worker's import light until a task actually runs.
 from __future__ import annotations
 
 import logging
-import smtplib
 
 from celery import shared_task
 
@@ -41,19 +40,19 @@ def sweep_pipeline() -> dict[str, int]:
     return services.pipeline_sweep()
 
 
-# SMTP and network errors are worth retrying: the mail server may be back in a minute. Backoff
-# doubles from 30 s up to 10 min; a template or data error is a bug and is not retried.
-@shared_task(name="compliance.send_notification", bind=True, autoretry_for=(smtplib.SMTPException, OSError),
-             retry_backoff=30, retry_backoff_max=600, retry_jitter=False, max_retries=6)
-def send_notification(self, *, kind: str, submission_id: int) -> int:
-    from compliance import notifications  # in the body, as for services (see the docstring)
+# No Celery retries: the message is an outbox row. A failed attempt is recorded on it with its
+# backoff, and the pipeline sweep sends it again until NOTIFICATION_MAX_ATTEMPTS (then it is failed,
+# for an administrator). A duplicate delivery finds the row sent or leased and sends nothing.
+@shared_task(name="compliance.send_notification")
+def send_notification(*, notification_id: int) -> int:
+    from compliance import services  # in the body: services import this module (see the docstring)
 
-    return notifications.notification_send(kind=kind, submission_id=submission_id)
+    return services.notification_deliver(notification_id=notification_id)
 
 
 @shared_task(name="compliance.send_deadline_reminders")
 def send_deadline_reminders() -> int:
     """Sent by celery beat (CELERY_BEAT_SCHEDULE): the 14, 7 and 1 day reminders, each once."""
-    from compliance import notifications  # in the body, as for services (see the docstring)
+    from compliance import services  # in the body: services import this module (see the docstring)
 
-    return notifications.reminders_send()
+    return services.reminders_send()

@@ -263,6 +263,13 @@ EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)
 # A report whose render failed this many times (an error, or a worker that died) is not sent again
 # by the sweep: it waits for an administrator (admin action "Make the missing reports again").
 REPORT_MAX_ATTEMPTS = env_int("REPORT_MAX_ATTEMPTS", 3)
+# E-mail (compliance.notifications): each message is an outbox row, sent again by the sweep
+# SWEEP_QUEUED_AFTER_SECONDS after its last send while unsent; after a failed attempt it waits
+# 30 s, doubling to 10 min; after NOTIFICATION_MAX_ATTEMPTS it is failed and waits for an
+# administrator. A send holds its row for NOTIFICATION_LEASE_SECONDS, so a duplicate delivery
+# sends nothing; it must outlast an SMTP conversation (several EMAIL_TIMEOUTs).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 120)
 CELERY_BEAT_SCHEDULE = {
     "sweep-pipeline": {
         "task": "compliance.sweep_pipeline",

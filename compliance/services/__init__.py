@@ -16,6 +16,7 @@ from .evaluation import (
     submission_evaluate,
 )
 from .exports import cycle_export, cycle_export_data
+from .notify import notification_deliver, notification_queue, notification_retry, reminders_send
 from .report_attempts import report_given_up, report_render, reports_retry
 from .reports import report_export_csv, report_generate, report_queue, stored_workbook_read
 from .review import (
@@ -60,3 +61,5 @@ __all__ += [
     "queue_view_delete", "queue_view_save", "submission_assign", "submission_return_with_actions",
     "submissions_assign",
 ]
+# Issue 10/11: e-mail as an outbox.
+__all__ += ["notification_deliver", "notification_queue", "notification_retry", "reminders_send"]

@@ -19,6 +19,7 @@ from compliance.states import CLAIMABLE
 from compliance.states import SubmissionStatus as S
 from districts.models import User
 
+from .notify import notification_queue
 from .submissions import IllegalTransition, submission_transition
 
 
@@ -49,6 +50,7 @@ def _reassign(submission: Submission, user: User, assignee: User, note: str) -> 
             to_status=submission.status,
             note=" ".join(f"From {_name(previous)} to {_name(assignee)}. {note.strip()}".split()),
         )
+        notification_queue(kind="reassigned", submission_id=submission.pk, actor=user)  # told: the new reviewer
     submission.reviewer = assignee
     return submission
 

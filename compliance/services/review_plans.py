@@ -13,6 +13,8 @@ from compliance import permissions
 from compliance.models import ActionStatus, AuditEvent, CorrectiveAction
 from districts.models import User
 
+from .notify import notification_queue
+
 # What a plan or its evidence may be: documents, spreadsheets, scans. Checked by name and size only: the
 # files are stored under the app's own names and only ever downloaded, never opened by the server.
 PLAN_FILE_TYPES = (".pdf", ".docx", ".doc", ".xlsx", ".xls", ".csv", ".odt", ".ods", ".txt", ".png", ".jpg",
@@ -79,4 +81,6 @@ def corrective_action_judge(*, action: CorrectiveAction, user: User, accept: boo
             raise ValidationError("Someone else judged this action first; check its status.")
         action.status, action.reviewer_note, action.judged_by, action.judged_at = status, note.strip(), user, now
         _event(action, user, "plan_accepted" if accept else "plan_asked_again", note.strip() or action.description)
+        notification_queue(kind="plan_accepted" if accept else "plan_asked_again", submission_id=action.submission_id,
+                           action=action.pk)  # the district is told, with the reviewer's note
     return action

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from compliance import permissions, tasks
+from compliance import permissions
 from compliance.models import (
     DEFAULT_ATTESTATION,
     AuditEvent,
@@ -26,8 +26,9 @@ from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
 from compliance.states import SubmissionStatus as S
 from districts.models import District, User
 
+from .notify import notification_queue
 from .reports import report_render_again
-from .sweeper import evaluation_dispatch, task_send
+from .sweeper import evaluation_dispatch
 
 
 class IllegalTransition(Exception):
@@ -64,17 +65,12 @@ def submission_transition(
         )
         kind = kind_for_transition(action or f"status:{to}", to)
         if kind:
-            notification_queue(kind=kind, submission_id=submission.pk)
+            notification_queue(kind=kind, submission_id=submission.pk, actor=actor)
     submission.status = to
     submission.status_changed_at = now
     for name, value in fields.items():
         setattr(submission, name, value)
     return submission
-
-
-def notification_queue(*, kind: str, submission_id: int) -> None:
-    """Send the e-mail after the commit, never in the request: the task retries a failing server."""
-    transaction.on_commit(lambda: task_send(tasks.send_notification, kind=kind, submission_id=submission_id))
 
 
 # --- Upload -------------------------------------------------------------------------------

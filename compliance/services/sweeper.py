@@ -2,9 +2,10 @@
 
 The outbox is the database itself. A submission saved as *queued* in the upload's transaction is
 work to do whether or not its task reached the broker; so is a *validating* one whose claim lease
-ran out, and an accepted evaluation without its report. The sweep (``compliance.sweep_pipeline``,
-sent by ``celery beat``) derives that work from the rows and sends it again; ``dispatched_at`` and
-``reports_dispatched_at`` keep it from sending the same work on every sweep.
+ran out, an accepted evaluation without its report, and an e-mail (``NotificationLog``) not yet
+sent. The sweep (``compliance.sweep_pipeline``, sent by ``celery beat``) derives that work from the
+rows and sends it again; ``dispatched_at`` and ``reports_dispatched_at`` keep it from sending the
+same work on every sweep.
 """
 from __future__ import annotations
 
@@ -17,11 +18,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from compliance import tasks
-from compliance.models import Evaluation, EvaluationOutcome, Report, ReportKind, Submission
+from compliance.models import Evaluation, EvaluationOutcome, NotificationLog, Report, ReportKind, Submission
 from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
 
@@ -93,7 +95,7 @@ def task_send(task, **kwargs) -> bool:
     The caller's work is already committed, so a broker that is down must not turn it into an
     error (an upload answering 500, an evaluation marked failed after its findings were stored),
     nor hold a request past BROKER_SEND_WAIT_MS when it hangs (issue 10: 3 s at most a request).
-    What is not sent, the pipeline sweep sends (an evaluation or a report; an e-mail is lost).
+    What is not sent, the pipeline sweep sends again (an evaluation, a report, an e-mail).
     """
     if task.app.conf.task_always_eager or not settings.BROKER_SEND_IN_BACKGROUND:
         return _sender.publish(task, kwargs)  # an eager task runs where it is sent: on the caller's thread
@@ -118,6 +120,10 @@ def evaluation_dispatch(*, submission_id: int) -> bool:
 
 def report_dispatch(*, evaluation_id: int, kind: str) -> bool:
     return task_send(tasks.render_report, evaluation_id=evaluation_id, kind=kind)
+
+
+def notification_dispatch(*, notification_id: int) -> bool:
+    return task_send(tasks.send_notification, notification_id=notification_id)
 
 
 def _claim_dispatch(queryset, field: str, before) -> bool:
@@ -186,10 +192,38 @@ def _resend_reports(now) -> int:
     return sent
 
 
+def _unsent_notifications(now):
+    """Messages neither sent nor given up whose lease (a send, or a failure's backoff) is over."""
+    free = Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now)
+    return NotificationLog.objects.filter(free, sent_at__isnull=True, failed_at__isnull=True)
+
+
+def _give_up_notifications(now) -> None:
+    """Out of attempts with no failure recorded: the worker died during the last one."""
+    last = _unsent_notifications(now).filter(attempts__gte=settings.NOTIFICATION_MAX_ATTEMPTS)
+    if given_up := last.update(failed_at=now, last_error=Concat(F("last_error"), Value(
+            " The last attempt never finished (its worker stopped)."), output_field=TextField())):
+        logger.error("Gave up %s e-mails whose last attempt never finished (admin: Notification logs)", given_up)
+
+
+def _resend_notifications(now) -> int:
+    """Send again each unsent message the usual bound after its last send (the broker was down, a retry is due)."""
+    _give_up_notifications(now)
+    before = now - timedelta(seconds=settings.SWEEP_QUEUED_AFTER_SECONDS)
+    due = _unsent_notifications(now).filter(attempts__lt=settings.NOTIFICATION_MAX_ATTEMPTS).filter(
+        Q(dispatched_at__isnull=True) | Q(dispatched_at__lt=before))
+    sent = 0
+    for pk in due.order_by("pk").values_list("pk", flat=True):
+        if _claim_dispatch(NotificationLog.objects.filter(pk=pk), "dispatched_at", before):
+            sent += notification_dispatch(notification_id=pk)
+    return sent
+
+
 def pipeline_sweep() -> dict[str, int]:
-    """Send again every evaluation and report that is due and was lost; return how many of each."""
+    """Send again every evaluation, report and e-mail that is due and was lost; return how many of each."""
     now = timezone.now()
-    counts = {"evaluations": _resend_evaluations(now), "reports": _resend_reports(now)}
+    counts = {"evaluations": _resend_evaluations(now), "reports": _resend_reports(now),
+              "notifications": _resend_notifications(now)}
     if any(counts.values()):
         logger.info("Pipeline sweep sent again: %s", counts)
     return counts

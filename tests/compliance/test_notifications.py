@@ -16,7 +16,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from compliance import notifications, services, tasks
+from compliance import services, tasks
 from compliance.models import (
     DeadlineReminder,
     DecisionOutcome,
@@ -162,17 +162,6 @@ def test_certified_returned_and_decided(run_on_commit, submitter, certifier, rev
     assert kinds == ["receipt", "evaluated", "certified", "returned", "receipt", "evaluated", "certified", "decided"]
 
 
-def test_smtp_failure_is_retried_with_backoff(submitter, district, cycle, settings):
-    submission = _upload_quietly(submitter, district, cycle)
-    with mock.patch("compliance.notifications.EmailMultiAlternatives.send",
-                    side_effect=smtplib.SMTPServerDisconnected("gone")), \
-            mock.patch.object(tasks.send_notification, "retry", side_effect=RuntimeError("retry")) as retry:
-        with pytest.raises(RuntimeError, match="retry"):
-            tasks.send_notification.apply(kwargs={"kind": "receipt", "submission_id": submission.pk}, throw=True)
-    assert retry.call_args.kwargs["countdown"] == 30  # first backoff step
-    assert NotificationLog.objects.count() == 0  # nothing logged as sent
-
-
 def _upload_quietly(user, district, cycle):
     with mock.patch.object(tasks.evaluate_submission, "delay"):
         return services.submission_create(district=district, cycle=cycle, uploaded_by=user,
@@ -186,7 +175,9 @@ def test_upload_never_waits_for_mail(submitter, district, cycle, django_capture_
         with django_capture_on_commit_callbacks(execute=True):
             submission = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
                                                     fileobj=io.BytesIO(PAYLOAD), filename="w.xlsx")
-    assert d.call_args.kwargs == {"kind": "receipt", "submission_id": submission.pk}
+    receipt = NotificationLog.objects.get()  # recorded with the upload, for the sweep to send
+    assert d.call_args.kwargs == {"notification_id": receipt.pk}
+    assert (receipt.kind, receipt.sent_at, receipt.attempts) == ("receipt", None, 0)
     assert submission.status == S.QUEUED and mail.outbox == []
 
 
@@ -197,26 +188,42 @@ def test_reminders_14_7_1_days_once_each(run_on_commit, submitter, certifier, di
     services.submission_certify(submission=submission, user=certifier)
     mail.outbox.clear()
     due = cycle.due_on
-    assert notifications.reminders_send(today=due - timedelta(days=13)) == 0  # not a threshold
-    assert notifications.reminders_send(today=due - timedelta(days=7)) == 1
-    assert notifications.reminders_send(today=due - timedelta(days=7)) == 0  # beat ran twice
-    assert notifications.reminders_send(today=due - timedelta(days=1)) == 1
+
+    def remind(days):
+        with run_on_commit():
+            return services.reminders_send(today=due - timedelta(days=days))
+
+    assert remind(13) == 0  # not a threshold
+    assert remind(7) == 1
+    assert remind(7) == 0  # beat ran twice
+    assert remind(1) == 1
     assert [m.to for m in mail.outbox] == [[user_b.email], [user_b.email]]
     assert mail.outbox[0].subject == "7 days left: Magnolia Grove 2026-27 certification is due " + \
         due.strftime("%-d %B %Y")
     assert "Nothing has been uploaded yet." in mail.outbox[0].body
     assert mail.outbox[1].subject.startswith("1 day left: ")
     assert sorted(DeadlineReminder.objects.values_list("days_before", flat=True)) == [1, 7]
+    assert list(NotificationLog.objects.filter(kind="reminder").values_list("params", flat=True)) == [
+        {"cycle": cycle.pk, "days": 1}, {"cycle": cycle.pk, "days": 7}]  # newest first
     assert tasks.send_deadline_reminders.apply().get() == 0  # today is 10 days out: nothing
 
 
-def test_a_failed_reminder_is_sent_on_the_next_run(district_b, user_b, cycle):
+def test_a_reminder_whose_send_fails_is_sent_by_the_sweep_and_never_recorded_twice(run_on_commit, district_b,
+                                                                                   user_b, cycle):
     day = cycle.due_on - timedelta(days=7)
-    with mock.patch("compliance.notifications.EmailMultiAlternatives.send", side_effect=smtplib.SMTPException):
-        with pytest.raises(smtplib.SMTPException):
-            notifications.reminders_send(today=day)
-    assert not DeadlineReminder.objects.exists()
-    assert notifications.reminders_send(today=day) == 1 and len(mail.outbox) == 1
+    with mock.patch("compliance.services.notify.EmailMultiAlternatives.send", side_effect=smtplib.SMTPException):
+        with run_on_commit():
+            assert services.reminders_send(today=day) == 1
+    reminder = NotificationLog.objects.get()
+    assert (reminder.sent_at, reminder.attempts, mail.outbox) == (None, 1, [])
+    with run_on_commit():
+        assert services.reminders_send(today=day) == 0  # the threshold is taken: the outbox row is the retry
+    NotificationLog.objects.filter(pk=reminder.pk).update(lease_expires_at=None,
+                                                          dispatched_at=timezone.now() - timedelta(minutes=5))
+    with run_on_commit():
+        assert services.pipeline_sweep()["notifications"] == 1
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user_b.email]
+    assert NotificationLog.objects.get().sent_at is not None
 
 
 def test_submission_page_lists_messages(run_on_commit, client, submitter, district, cycle):

@@ -13,7 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from compliance import notifications, services, tasks
+from compliance import services, tasks
 from compliance.demo import demo_workbook
 from compliance.models import Problem, ReportKind
 from compliance.states import SubmissionStatus as S
@@ -83,7 +83,8 @@ def test_home_page_submission_page_email_and_pdf_agree(client, submitter, certif
     assert _page_counts(page) == expected
 
     mail.outbox.clear()
-    notifications.notification_send(kind="evaluated", submission_id=submission.pk)
+    services.notification_deliver(notification_id=services.notification_queue(kind="evaluated",
+                                                                               submission_id=submission.pk).pk)
     [message] = mail.outbox
     for label in ("Findings", "Warnings", "Notes"):
         assert f"{label}: {expected[label]}\n" in message.body
@@ -123,7 +124,8 @@ def test_rejected_counts_agree_on_home_page_submission_page_and_email(client, su
     home = client.get(reverse("home")).content.decode()
     assert _home_counts(home, submission) == [expected[k] for k in ("Errors", "Warnings", "Findings", "Notes")]
     assert _page_counts(client.get(reverse("submission_detail", args=[submission.pk])).content.decode()) == expected
-    notifications.notification_send(kind="rejected", submission_id=submission.pk)
+    services.notification_deliver(notification_id=services.notification_queue(kind="rejected",
+                                                                               submission_id=submission.pk).pk)
     body = mail.outbox[-1].body
     e, w = expected["Errors"], expected["Warnings"]
     assert f"{e} error{'s' if e != 1 else ''} must be fixed; {w} warning{'s' if w != 1 else ''}." in body

@@ -151,7 +151,8 @@ def test_no_district_email_carries_an_internal_comment(commented, certifier, rev
         services.submission_return(submission=submission, user=reviewer, note="Fix the counts.")
     mail.outbox.clear()
     for kind in ("certified", "returned"):
-        assert notifications.notification_send(kind=kind, submission_id=submission.pk) == len(addressed)
+        message = services.notification_queue(kind=kind, submission_id=submission.pk)
+        assert services.notification_deliver(notification_id=message.pk) == len(addressed)
     assert len(mail.outbox) == 2  # one message per kind, addressed to all of them
     for message in mail.outbox:
         bodies = [message.body, message.subject, *(content for content, _ in message.alternatives)]

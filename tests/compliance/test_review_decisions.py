@@ -17,6 +17,7 @@ from compliance.models import (
     Decision,
     DecisionOutcome,
     DecisionProposal,
+    NotificationLog,
     ReviewStatus,
     Submission,
 )
@@ -101,7 +102,8 @@ def test_noncompliance_waits_for_a_supervisor_who_did_not_review(reviewed, super
             django_capture_on_commit_callbacks(execute=True):
         decision = decision_sign_off(submission=reviewed, user=second_supervisor)
     render.assert_called_once()  # the decision PDF is made again
-    assert notify.call_args.kwargs["kind"] == "decided"  # and the district told
+    told = NotificationLog.objects.get(pk=notify.call_args.kwargs["notification_id"])
+    assert (told.kind, told.district) == ("decided", reviewed.district)  # and the district told
     assert (decision.outcome, decision.decided_by) == ("corrective_action", supervisor)
     assert Submission.objects.get(pk=reviewed.pk).status == S.DECIDED
     proposal.refresh_from_db()
