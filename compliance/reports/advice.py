@@ -7,6 +7,7 @@ listed by school.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,7 @@ from compliance.rules.recommendation_library import EAC_KEY
 from compliance.rules.registry import ESTIMATE
 
 from . import formatting as fmt
-from .evidence import EvidenceFormatter, is_record_list
+from .evidence import EvidenceFormatter, is_record_list, label_of
 from .suppression import scrub_small_counts
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
@@ -27,7 +28,33 @@ _ESTIMATE_HEADS = ("method", "school_id", "band")  # the method is a note; schoo
 def split_body(body: str) -> tuple[str, str]:
     """(the general advice, the finding's own estimate sentence without "Estimate:")."""
     head, sep, tail = body.partition("Estimate:")
-    return head.strip(), tail.strip() if sep else ""
+    return head.strip(), readable_numbers(tail.strip()) if sep else ""
+
+
+# A whole number of four or more digits without separators ("94967"), not part of a decimal or an amount.
+_BARE_THOUSANDS = re.compile(r"(?<![\d.,$\w])(\d{4,})(?![\d,]|\.\d)")
+
+
+def readable_numbers(text: str) -> str:
+    """Thousands separators in an estimate sentence: "94967 students" reads "94,967 students".
+
+    Only estimate sentences go through it: advice text may quote years ("since 2009").
+    """
+    return _BARE_THOUSANDS.sub(lambda m: f"{int(m.group(1)):,}", text)
+
+
+_ALTERNATIVE = re.compile(r" \(or [^)]*\)")  # "(or 1.5 FTE moved from the comparison schools)"
+
+
+def headline(sentence: str, school: str | None) -> str:
+    """An estimate sentence's quantity (its first clause, before what it "would" achieve), naming
+    the school it is about: "1.9 more state/local teacher FTE at Southgate Elementary"."""
+    head = _ALTERNATIVE.sub("", sentence.split("; ")[0].split(" would ")[0]).strip().rstrip(".")
+    if not head:
+        return ""
+    if school:
+        head = head.replace("at this school", f"at {school}").replace("this school", school)
+    return f"{head[0].upper()}{head[1:]}."
 
 
 @dataclass
@@ -111,7 +138,10 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
         "sig": json.dumps([group.key, group.title, general, common], sort_keys=True, default=str),
     }
     if one_specific and specifics:
-        block["paragraphs"].append(specifics[0][1])
+        block["estimate_text"] = specifics[0][1].removeprefix("Estimate: ")
+    first = next(((label, b[1]) for (label, _), b in zip(members, bodies) if b[1]), None)
+    block["headline"] = block["headline_plain"] = headline(first[1], first[0]) if first else ""
+    block["headline_more"] = 0 if one_specific else max(0, len({t for _, t in specifics}) - 1)
     if not general and not specifics:  # bodies differ with no estimate sentence: list them all
         block["specifics"] = [{"label": lbl, "text": scrub_small_counts(str(rec.get("body") or ""), est.min_cell)}
                               for lbl, rec in members[:REC_MEMBERS_MAX]]
@@ -184,7 +214,7 @@ def _by_school(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[s
     rows: dict[str, list[str]] = {}
     for (label, _), e in zip(members, estimates):
         rows.setdefault(label, [est.estimate_value(k, e.get(k)) for k in varying])
-    return {"columns": [fmt.humanize(k) for k in varying], "rows": list(rows.items())[:REC_MEMBERS_MAX]}
+    return {"columns": [label_of(ESTIMATE.get(k), k) for k in varying], "rows": list(rows.items())[:REC_MEMBERS_MAX]}
 
 
 def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
@@ -200,7 +230,7 @@ def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
         if is_record_list(value):
             tables.append(_estimate_table(key, value, est))
         else:
-            rows.append((fmt.humanize(key), est.estimate_value(key, value)))
+            rows.append((label_of(ESTIMATE.get(key), key), est.estimate_value(key, value)))
     return {"rows": rows, "tables": tables, "method": str(estimate.get("method") or "")}
 
 
@@ -209,8 +239,8 @@ def _estimate_table(key: str, records: list[dict[str, Any]], est: EvidenceFormat
     fields = (spec.fields if spec is not None else None) or {}
     columns = list(dict.fromkeys(k for record in records for k in record))
     return {
-        "caption": fmt.humanize(key),
-        "columns": [fmt.humanize(c) for c in columns],
+        "caption": label_of(spec, key),
+        "columns": [label_of(fields.get(c), c) for c in columns],
         "rows": [[est.text(fields.get(c), record.get(c), record) for c in columns] for record in records[:12]],
     }
 
@@ -223,7 +253,7 @@ def estimate_text(estimate: Any, ev: EvidenceFormatter) -> str:
     if not isinstance(estimate, dict):
         return ""
     return "; ".join(
-        f"{fmt.humanize(k)}: {ev.estimate_value(k, v)}" for k, v in estimate.items()
+        f"{label_of(ESTIMATE.get(k), k)}: {ev.estimate_value(k, v)}" for k, v in estimate.items()
         if k not in _ESTIMATE_HEADS and (v is None or isinstance(v, (int, float, str)))
     )
 

@@ -5,6 +5,7 @@ ones; every number goes through the school's (or lottery's) mask first.
 """
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from typing import Any
 
@@ -15,6 +16,7 @@ from . import formatting as fmt
 from .advice import PLAN_BLOCKS_MAX, advice_key, pdf_blocks
 from .context import ReportContext
 from .evidence import EvidenceFormatter, evidence_of, finding_mask
+from .repeats import distinct_findings, repeated_by
 from .suppression import CellMask, scrub_text
 from .view_schools import SchoolInfo, band_short, finding_label
 
@@ -26,20 +28,26 @@ TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a po
 
 SEVERITY_ORDER = ("error", "finding", "warning", "info")
 SEVERITY_LABELS = {"error": "Errors", "finding": "Findings", "warning": "Warnings", "info": "Notes"}
+# The areas of the decision page, in its order; each is a chapter of findings.
 AREAS = (
-    ("integration", "Integration", "Assignment policies and how students are spread between schools."),
+    ("integration", "Integration", "How students are spread between the schools of each grade band."),
+    ("proposed", "Proposed change", "The assignment change the district proposes (sheet Proposed), judged "
+                                    "against today\u2019s schools."),
+    ("lottery", "Lottery admissions", "Admission lotteries with two pools (sheet Lottery)."),
     ("resources", "Resource equity", "State and local staff and dollars across schools."),
     ("data", "Data", "Problems in the workbook and plausibility checks."),
 )
+_AREA_OF_RULE = {"INT-05": "proposed", "INT-06": "lottery"}
 
 
 def area_of(rule: str) -> str:
+    if rule in _AREA_OF_RULE:
+        return _AREA_OF_RULE[rule]
     if rule.startswith("INT"):
         return "integration"
     if rule.startswith("RES"):
         return "resources"
     return "data"
-
 
 
 def _review(ctx: ReportContext, index: int) -> str:
@@ -85,41 +93,65 @@ def _select(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     return sorted(chosen, key=lambda e: e["number"]), len(items) - len(chosen)
 
 
-def _table(entries: list[dict[str, Any]], first: str, has_reviews: bool) -> dict[str, Any]:
-    """One table for many findings of a rule: evidence columns, threshold, optional review."""
-    listed, omitted = _select(entries)
+_NUMERIC_START = frozenset("0123456789<>$\u2212+*\u00b1-")
+
+
+def _table(listed: list[dict[str, Any]], light: list[dict[str, Any]], first: str, has_reviews: bool
+           ) -> dict[str, Any]:
+    """One table for many findings of a rule: evidence columns, threshold, optional review.
+
+    ``listed`` are the full entries printed; ``light`` every finding of the table (for the counts).
+    """
     columns: list[str] = []
     for e in listed:
         for label, _ in [*e["values"], *(pair for sub in e["records"] for pair in sub)]:
             if label not in columns and label != "Band":
                 columns.append(label)
-    rows = []
-    for e in listed:
-        vals = dict(e["values"])
-        subs = [dict(sub) for sub in e["records"]]
-        # INT-01 lists every deviating group; the headline group is already the row itself
-        subs = [sub for sub in subs if any(vals.get(k) != v for k, v in sub.items())]
-        rows.append({
-            "number": e["number"], "severity": e["severity"], "school": e["scope_label"],
-            "band": e["band"].split(" (")[0] or "District",
-            "cells": [vals.get(c, "") for c in columns],
-            "subrows": [[sub.get(c, "") for c in columns] for sub in subs],
-            "threshold": _threshold_cell(e["thresholds"]),
-            "message": e["message"], "review": e["review"],
-        })
-    numeric = [all((cells[j] or "0")[:1] in "0123456789<>$\u2212+*\u00b1-"
-                   for r in rows for cells in (r["cells"], *r["subrows"])) for j in range(len(columns))]
+    rows = [_table_row(e, columns) for e in listed]
+    numeric = [all((cells[j] or "0")[:1] in _NUMERIC_START for r in rows for cells in (r["cells"], *r["subrows"]))
+               for j in range(len(columns))]
+    columns, numeric, common = _drop_constant(rows, columns, numeric)
     for r in rows:
         r["typed"] = list(zip(r["cells"], numeric))
         r["subtyped"] = [list(zip(sub, numeric)) for sub in r["subrows"]]
-    by_band = Counter(e["band_key"] or "district" for e in entries)
+    omitted = len(light) - len(listed)
+    by_band = Counter(e["band_key"] or "district" for e in light)
     order = ("elementary", "middle", "high", "district")
     return {
-        "first": first, "columns": columns, "header": list(zip(columns, numeric)), "rows": rows,
-        "with_message": not omitted, "with_review": has_reviews, "span": len(columns) + 2 + has_reviews,
-        "total": len(entries), "omitted": omitted,
+        "first": first, "columns": columns, "header": list(zip(columns, numeric)), "rows": rows, "common": common,
+        "with_message": not omitted, "with_review": has_reviews, "span": len(columns) + 2,
+        "total": len(light), "omitted": omitted,
         "by_band": ", ".join(f"{band_short(b).lower()} {n:,}" for b, n in
                              sorted(by_band.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)),
+    }
+
+
+def _drop_constant(rows: list[dict[str, Any]], columns: list[str], numeric: list[bool]
+                   ) -> tuple[list[str], list[bool], str]:
+    """Text columns with one value in every row leave the table for its caption ("Group: ED")."""
+    same = [j for j in range(len(columns)) if len(rows) > 1 and not numeric[j]
+            and len({cells[j] for r in rows for cells in (r["cells"], *r["subrows"])}) == 1 and rows[0]["cells"][j]]
+    if not same:
+        return columns, numeric, ""
+    common = "; ".join(f"{columns[j].lower()}: {rows[0]['cells'][j]}" for j in same)
+    keep = [j for j in range(len(columns)) if j not in same]
+    for r in rows:
+        r["cells"] = [r["cells"][j] for j in keep]
+        r["subrows"] = [[sub[j] for j in keep] for sub in r["subrows"]]
+    return [columns[j] for j in keep], [numeric[j] for j in keep], common
+
+
+def _table_row(e: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    vals = dict(e["values"])
+    # INT-01 lists every deviating group; the headline group is already the row itself
+    subs = [sub for sub in (dict(r) for r in e["records"]) if any(vals.get(k) != v for k, v in sub.items())]
+    return {
+        "number": e["number"], "severity": e["severity"], "school": e["scope_label"],
+        "band": e["band"].split(" (")[0] or "District",
+        "cells": [vals.get(c, "") for c in columns],
+        "subrows": [[sub.get(c, "") for c in columns] for sub in subs],
+        "threshold": _threshold_cell(e["thresholds"]),
+        "message": e["message"], "review": e["review"],
     }
 
 
@@ -135,47 +167,63 @@ def _width(entries: list[dict[str, Any]]) -> int:
     return len({label for e in entries for label, _ in e["values"]} - {"Band"})
 
 
+class _Entries:
+    """A rule's findings as the template prints them; built in full only for the findings printed."""
 
-def _entry(ctx: ReportContext, schools: dict[str, SchoolInfo], names: dict[str, str], i: int,
-           f: dict[str, Any]) -> dict[str, Any]:
-    """One finding as the template prints it, its numbers through its school's or lottery's mask."""
-    code = str(f.get("rule") or "UNKNOWN")
-    evidence = evidence_of(f)
-    school = schools.get(str(f.get("school_id"))) if f.get("school_id") else None
-    mask = finding_mask(f, school.mask if school else None, ctx.min_cell)
-    ev = EvidenceFormatter(mask, ctx.min_cell, code, names=names)
-    values, thresholds = ev.rows(evidence)
-    return {
-        "number": i + 1,
-        "severity": f.get("severity") or "finding",
-        "scope_label": finding_label(f, schools),
-        "band": fmt.band_label(f.get("band")) if f.get("band") else "",
-        "message": scrub_text(str(f.get("message") or ""), mask),
-        "values": values,
-        "records": ev.records(evidence),
-        "thresholds": thresholds,
-        "review": _review(ctx, i),
-        "extremeness": _extremeness(code, evidence, mask),
-        "band_key": f.get("band"),
-        "about_school": bool(f.get("school_id")),
-    }
+    def __init__(self, ctx: ReportContext, schools: dict[str, SchoolInfo]) -> None:
+        self.ctx, self.schools = ctx, schools
+        self.names = {s.school_id: s.name for s in schools.values()}
+        self.also = repeated_by(ctx)
+
+    def _mask(self, f: dict[str, Any]) -> CellMask | None:
+        school = self.schools.get(str(f.get("school_id"))) if f.get("school_id") else None
+        return finding_mask(f, school.mask if school else None, self.ctx.min_cell)
+
+    def light(self, i: int, f: dict[str, Any]) -> dict[str, Any]:
+        """What choosing which findings to list needs: cheap, for thousands of findings."""
+        code = str(f.get("rule") or "UNKNOWN")
+        return {"index": i, "finding": f, "number": i + 1, "review": _review(self.ctx, i),
+                "extremeness": _extremeness(code, evidence_of(f), self._mask(f)),
+                "band_key": f.get("band"), "about_school": bool(f.get("school_id"))}
+
+    def full(self, light: dict[str, Any]) -> dict[str, Any]:
+        """One finding as printed, its numbers through its school's or lottery's mask."""
+        i, f = light["index"], light["finding"]
+        evidence = evidence_of(f)
+        mask = self._mask(f)
+        ev = EvidenceFormatter(mask, self.ctx.min_cell, str(f.get("rule") or "UNKNOWN"), names=self.names)
+        values, thresholds = ev.rows(evidence)
+        return {**light, "severity": f.get("severity") or "finding", "scope_label": self._label(i, f),
+                "band": fmt.band_label(f.get("band")) if f.get("band") else "",
+                "message": scrub_text(str(f.get("message") or ""), mask),
+                "values": values, "records": ev.records(evidence), "thresholds": thresholds}
+
+    def _label(self, i: int, f: dict[str, Any]) -> str:
+        label = finding_label(f, self.schools)
+        if i not in self.also:
+            return label
+        findings = self.ctx.evaluation["findings"]
+        bands = " and ".join(band_short(findings[j].get("band")).lower() for j in self.also[i])
+        numbers = " and ".join(str(j + 1) for j in self.also[i])
+        return f"{label}, and its {bands} band (finding {numbers}: the same numbers)"
 
 
-def _blocks_and_tables(entries: list[dict[str, Any]], has_reviews: bool
+def _blocks_and_tables(entries: _Entries, light: list[dict[str, Any]], has_reviews: bool
                        ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """A rule's findings as blocks (few, or too wide for a table) and tables (many)."""
     tables, blocks = [], []
-    school_items = [e for e in entries if e["about_school"]]
-    other_items = [e for e in entries if not e["about_school"]]
-    for items, first in ((school_items, "School"), (other_items, "Scope")):
+    for first, items in (("School", [e for e in light if e["about_school"]]),
+                         ("Scope", [e for e in light if not e["about_school"]])):
         if not items:
             continue
+        listed, _ = _select(items)
+        full = [entries.full(e) for e in listed]
         # Few findings or a wide evidence: one block each reads better than a cramped table.
         few = first == "Scope" and len(items) <= BLOCKS_MAX
-        if few or (len(items) <= TABLE_MAX and _width(items) > TABLE_COLUMNS_MAX):
-            blocks.extend(items)
+        if few or (len(items) <= TABLE_MAX and _width(full) > TABLE_COLUMNS_MAX):
+            blocks.extend(full)
         else:
-            tables.append(_table(items, first, has_reviews))
+            tables.append(_table(full, items, first, has_reviews))
     blocks.sort(key=lambda e: e["number"])
     return blocks, tables
 
@@ -186,7 +234,7 @@ def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[lis
     items: list[tuple[str, Any, dict[str, Any]]] = []
     # advice key -> rule code -> the numbers of the findings that action answers.
     answers: defaultdict[tuple[str, str, str], defaultdict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for i, f in enumerate(ctx.evaluation.get("findings") or []):
+    for i, f in distinct_findings(ctx):
         label = finding_label(f, schools)
         for rec in f.get("recommendations") or []:
             items.append((label, f.get("band"), rec))
@@ -196,13 +244,39 @@ def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[lis
     blocks, omitted = pdf_blocks(items, EvidenceFormatter(None, ctx.min_cell, names=names), limit=PLAN_BLOCKS_MAX)
     keys = list(dict.fromkeys(advice_key(rec, band) for _, band, rec in items))
     for n, (block, key) in enumerate(zip(blocks, keys), start=1):
-        block.update(number=n, anchor=f"action-{n}", answers=[
-            {"code": code, "anchor": "rule-" + code.lower(),
-             "text": f"{code} {rule_name(code).lower()}: finding{'s' if len(nums) > 1 else ''} "
-                     + _numbers(nums)}
+        block.update(number=n, anchor=f"action-{n}", key=key, answers=[
+            {"code": code, "anchor": "rule-" + code.lower(), "numbers": nums,
+             "text": f"{code} {rule_name(code).lower()}: finding{'s' if len(nums) > 1 else ''} " + _numbers(nums)}
             for code, nums in sorted(answers[key].items())])
-        block["key"] = key
+        if block["headline"] and block["band"] and not block["headline_more"]:
+            block["headline"] = f"{block['band'].capitalize()} schools: {block['headline']}"
+    _refer_repeated_estimates(blocks)
     return blocks, omitted
+
+
+_ESTIMATE_PARTS = ("estimate", "estimates", "by_school", "estimate_text", "specifics")
+
+
+def _refer_repeated_estimates(blocks: list[dict[str, Any]]) -> None:
+    """An estimate already printed under an earlier action is referred to, not printed again.
+
+    Two actions for the same band (new zones, or grade centers) often rest on the same
+    reassignment estimate: the reader gets it once, and a link from the second.
+    """
+    seen: dict[str, dict[str, Any]] = {}
+    for block in blocks:
+        parts = [block.get(k) for k in _ESTIMATE_PARTS]
+        if not any(parts):
+            continue
+        sig = json.dumps(parts, sort_keys=True, default=str)
+        first = seen.setdefault(sig, block)
+        if first is block:
+            continue
+        for k in _ESTIMATE_PARTS:
+            block.pop(k, None)
+        plain = str(first.get("headline_plain") or "").rstrip(".")
+        block["same_estimate"] = {"number": first["number"], "anchor": first["anchor"],
+                                  "headline": plain[:1].lower() + plain[1:]}
 
 
 def _numbers(nums: list[int]) -> str:
@@ -214,18 +288,16 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
                   ) -> dict[str, list[dict[str, Any]]]:
     """Per area key, one section per rule (in code order) with its findings and recommendations."""
     by_rule: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for i, f in enumerate(ctx.evaluation.get("findings") or []):
+    for i, f in distinct_findings(ctx):
         by_rule[str(f.get("rule") or "UNKNOWN")].append((i, f))
-    names = {s.school_id: s.name for s in schools.values()}
+    entries = _Entries(ctx, schools)
     areas: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for code in sorted(by_rule):
         items = by_rule[code]
-        entries = [_entry(ctx, schools, names, i, f) for i, f in items]
-        rec_items = [(e["scope_label"], f.get("band"), rec) for e, (_, f) in zip(entries, items)
-                     for rec in f.get("recommendations") or []]
-        blocks, tables = _blocks_and_tables(entries, bool(ctx.finding_reviews))
+        blocks, tables = _blocks_and_tables(entries, [entries.light(i, f) for i, f in items],
+                                            bool(ctx.finding_reviews))
         severities = Counter(f.get("severity") or "finding" for _, f in items)
-        mine = set(dict.fromkeys(advice_key(rec, band) for _, band, rec in rec_items))
+        mine = {advice_key(rec, f.get("band")) for _, f in items for rec in f.get("recommendations") or []}
         actions = [{"number": p["number"], "anchor": p["anchor"], "title": p["title"], "band": p["band"]}
                    for p in plan if p["key"] in mine]
         areas[area_of(code)].append({

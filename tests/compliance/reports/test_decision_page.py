@@ -44,13 +44,15 @@ def test_first_page_carries_the_verdicts_and_the_actions(draft):
     first = _squash(draft[0])
     # factories: INT-01 x3, INT-02, INT-03 findings (INT-04 only warns); RES-01 and RES-03 findings;
     # a proposed change with no INT-05 finding; no Lottery sheet.
-    assert "Integration not met: 5 findings" in first
+    assert ("Integration not met: 5 findings (racially identifiable schools: 3; intensely segregated schools: 1; "
+            "economically identifiable schools: 1)") in first
     assert "Proposed change met" in first
     assert "Lottery admissions not applicable (no admission lottery)" in first
-    assert "Resource equity not met: 2 findings" in first
+    assert "Resource equity not met: 2 findings (comparability of staff: 1; progressivity of spending: 1)" in first
     assert "Required actions" in first
     # The controlled-choice advice answers the four integration findings that carry it.
-    assert "Attendance-zone redrawing and controlled choice (answers 4 findings under INT-01" in first
+    assert "Attendance-zone redrawing and controlled choice (answers 4 findings (INT-01, INT-02); action plan: " \
+           "action 1)" in first
     assert "Weighted or equalized staffing" in first and "Weighted student funding" in first
     assert "Certification due December 15, 2026" in first
     assert "Certified by not yet certified by the district" in first and "Decided by no decision yet" in first

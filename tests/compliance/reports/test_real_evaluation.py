@@ -51,6 +51,6 @@ def test_douglass_hidden_white_count_stays_hidden(zoned):
 def test_recommendations_are_grouped_with_their_flows(zoned):
     _, _, html = zoned
     assert html.count("Redraw attendance zones or adopt controlled choice") >= 1
-    assert "<caption>Largest flows</caption>" in html
+    assert "<caption>Largest enrollment changes between schools</caption>" in html
     assert "Lakeview Elementary</td><td>Carver Elementary</td>" in html  # school ids mapped to names
     assert "&lt;10\n  students" in html or "&lt;10 students" in html  # 6 students of two or more races
