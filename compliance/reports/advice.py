@@ -217,9 +217,13 @@ def _by_school(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[s
     return {"columns": [label_of(ESTIMATE.get(k), k) for k in varying], "rows": list(rows.items())[:REC_MEMBERS_MAX]}
 
 
+# Estimate keys that restate the rule set's standard: an estimate of nothing else says nothing.
+_STANDARD_KEYS = frozenset({"max_gap", "min_ratio", "limit"})
+
+
 def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
     """A remedy estimate: scalar rows, tables for lists of records, the method as a note."""
-    if not estimate:
+    if not estimate or (isinstance(estimate, dict) and set(estimate) <= _STANDARD_KEYS | set(_ESTIMATE_HEADS)):
         return None
     if not isinstance(estimate, dict):
         return {"rows": [("Estimate", str(estimate))], "tables": [], "method": ""}

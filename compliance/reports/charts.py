@@ -221,6 +221,17 @@ def _spending_markers(ax, points: list[SpendingPoint], big: bool) -> None:
                         label=f"{label}, ED share suppressed (range)")
 
 
+def _honest_range(ax, values: list[float], mean: float | None) -> None:
+    """A spending axis at least 30% of the mean tall: a few dollars' spread must not fill the chart."""
+    if not values:
+        return
+    lo, hi = min(values), max(values)
+    center = mean if mean is not None else (lo + hi) / 2
+    half = max(hi - lo, 0.3 * abs(center)) * 0.55
+    mid = (lo + hi) / 2
+    ax.set_ylim(max(0.0, mid - half), mid + half)
+
+
 def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progressivity: float | None) -> Chart:
     """State/local spending per pupil against ED share, one marker per school, Title I apart."""
     title = "Spending per pupil against the share of economically disadvantaged students"
@@ -231,6 +242,7 @@ def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progress
         if mean_ppe is not None:
             ax.axhline(mean_ppe, color="#222222", lw=1, ls="--", label=f"pupil-weighted mean {fmt.money(mean_ppe)}")
         ax.set_xlim(0, 100)
+        _honest_range(ax, [p.ppe for p in points], mean_ppe)
         ax.set_xlabel("economically disadvantaged students (%)")
         ax.set_ylabel("state and local spending per pupil ($)")
         ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))

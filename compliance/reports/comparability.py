@@ -22,7 +22,9 @@ from . import formatting as fmt
 from .context import ReportContext
 from .suppression import suppress_count
 
-ROWS_MAX = 250  # schools printed per worksheet; above, the Title I schools not comparable and the exempt ones
+# Districts with more schools than this print, per band, only the Title I schools not comparable and the
+# exempt ones (as the data appendix summarizes them): the per-school export has every school.
+ROWS_MAX = 250
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +81,7 @@ def _test(s: SchoolRow, b: BudgetRow, rule: _Rule, pooled: float | None) -> tupl
     if s.enrollment_total < rule.min_enrollment:
         return shown, "\u2014", f"exempt (under {rule.min_enrollment} students)"
     if not s.title_i:
-        return shown, "\u2014", "comparison school"
+        return shown, "\u2014", "\u2014"
     if pooled is None:
         return shown, "\u2014", "no comparison figure"
     threshold = rule.limit * pooled
@@ -93,7 +95,7 @@ def _test(s: SchoolRow, b: BudgetRow, rule: _Rule, pooled: float | None) -> tupl
 def _row(s: SchoolRow, b: BudgetRow, rules: tuple[_Rule, _Rule], pooled: tuple[float | None, float | None],
          min_cell: int) -> dict[str, Any]:
     staff, spend = (_test(s, b, rule, p) for rule, p in zip(rules, pooled))
-    return {"name": s.school_name, "id": s.school_id, "title_i": "Title I" if s.title_i else "comparison",
+    return {"name": s.school_name, "id": s.school_id, "title_i": "yes" if s.title_i else "no (comparison)",
             "enrollment": suppress_count(s.enrollment_total, min_cell), "fte": fmt.number(b.teacher_fte_state_local, 1),
             "ratio": staff[0], "ratio_limit": staff[1], "staff_ok": staff[2],
             "ppe": spend[0], "ppe_limit": spend[1], "spend_ok": spend[2]}
@@ -104,7 +106,7 @@ def _failed_tests(row: dict[str, Any]) -> str:
 
 
 def _determination(band_name: str, rows: list[dict[str, Any]]) -> str:
-    title_i = [r for r in rows if r["title_i"] == "Title I" and "exempt" not in r["staff_ok"] + r["spend_ok"]]
+    title_i = [r for r in rows if r["title_i"] == "yes" and "exempt" not in r["staff_ok"] + r["spend_ok"]]
     failing = [r for r in title_i if "no" in (r["staff_ok"], r["spend_ok"])]
     if not title_i:
         return f"The {band_name} band has no Title I school to test: comparability is not in question."
@@ -116,8 +118,8 @@ def _determination(band_name: str, rows: list[dict[str, Any]]) -> str:
             f"comparable: {names}.")
 
 
-def _band(band: str, pairs: list[tuple[SchoolRow, BudgetRow]], rules: tuple[_Rule, _Rule], min_cell: int
-          ) -> dict[str, Any]:
+def _band(band: str, pairs: list[tuple[SchoolRow, BudgetRow]], rules: tuple[_Rule, _Rule], min_cell: int,
+          every: bool) -> dict[str, Any]:
     band_name = fmt.band_label(band).split(" (")[0].lower()
     if len(pairs) < 2:
         return {"band": fmt.band_label(band), "rows": [], "omitted": 0, "groups": [],
@@ -131,11 +133,9 @@ def _band(band: str, pairs: list[tuple[SchoolRow, BudgetRow]], rules: tuple[_Rul
               if pooled[0] is not None else "Staff: no comparison figure (no teachers reported)",
               f"Spending: {comparisons[1][1]}, {fmt.money(pooled[1])} per pupil pooled"]
     statement = _determination(band_name, rows)
-    listed = rows
-    if len(rows) > ROWS_MAX:
-        listed = [r for r in rows if "no" in (r["staff_ok"], r["spend_ok"])
-                  or "exempt" in r["staff_ok"] + r["spend_ok"]]
-    return {"band": fmt.band_label(band), "rows": listed[:ROWS_MAX], "omitted": len(rows) - len(listed[:ROWS_MAX]),
+    listed = rows if every else [r for r in rows if "no" in (r["staff_ok"], r["spend_ok"])
+                                 or "exempt" in r["staff_ok"] + r["spend_ok"]]
+    return {"band": fmt.band_label(band), "rows": listed, "omitted": len(rows) - len(listed),
             "groups": groups, "statement": statement}
 
 
@@ -145,7 +145,8 @@ def worksheet(ctx: ReportContext) -> dict[str, Any] | None:
     if not pairs:
         return None
     rules = (_Rule.of(ctx, "RES-01"), _Rule.of(ctx, "RES-02"))
-    bands = [_band(band, [p for p in pairs if p[0].band == band], rules, ctx.min_cell)
+    every = len(pairs) <= ROWS_MAX
+    bands = [_band(band, [p for p in pairs if p[0].band == band], rules, ctx.min_cell, every)
              for band in BANDS if any(p[0].band == band for p in pairs)]
     failing = sum(r["staff_ok"] == "no" or r["spend_ok"] == "no" for b in bands for r in b["rows"])
     limits = (f"Staff (RES-01): a Title I school\u2019s students per state/local-funded teacher at most "

@@ -13,7 +13,12 @@ from .context import ReportContext
 from .repeats import distinct_findings
 
 ACTIONS_MAX = 5  # a page a district reads at once; the action plan has the rest
+ACTIONS_MIN = 3
 ESTIMATE_LINES_MAX = 3  # estimates (one per band, or per school) under one required action on page 1
+# What page 1 has room for below the verdicts and contacts, in lines of the actions' small print
+# (about 120 characters each); an action takes two lines for its title and what it answers.
+PAGE_ONE_LINES = 19
+LINE_CHARS = 120
 
 # (key, heading, which rules decide it): the areas a reader asks about, in the order asked.
 VERDICT_AREAS: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
@@ -95,7 +100,20 @@ def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dic
         g["answers"] = f"answers {n} finding{'s' if n != 1 else ''} ({', '.join(sorted(g['rules']))})"
         g["more_estimates"] = max(0, len(g["estimates"]) - ESTIMATE_LINES_MAX)
         g["estimates"] = g["estimates"][:ESTIMATE_LINES_MAX]
-    return ranked[:ACTIONS_MAX]
+    return _fitting(ranked)
+
+
+def _fitting(ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first actions, as many as page 1 holds (at least three, at most five): a page of its own."""
+    out: list[dict[str, Any]] = []
+    used = 0
+    for g in ranked[:ACTIONS_MAX]:
+        lines = 2 + -(-len(" ".join(g["estimates"])) // LINE_CHARS)
+        if len(out) >= ACTIONS_MIN and used + lines > PAGE_ONE_LINES:
+            break
+        out.append(g)
+        used += lines
+    return out
 
 
 def status_lines(ctx: ReportContext) -> list[tuple[str, str]]:

@@ -24,7 +24,8 @@ from .view_schools import SchoolInfo, band_short, finding_label
 # ones up to this many, with a count per band; the findings export lists them all.
 TABLE_MAX = 40
 BLOCKS_MAX = 3  # more district/band findings of one rule than this go into a table...
-TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page
+TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page...
+MATRIX_MAX = 6  # ...then up to this many side by side, a column each (RES-03, RES-04 by band)
 
 SEVERITY_ORDER = ("error", "finding", "warning", "info")
 SEVERITY_LABELS = {"error": "Errors", "finding": "Findings", "warning": "Warnings", "info": "Notes"}
@@ -208,24 +209,45 @@ class _Entries:
         return f"{label}, and its {bands} band (finding {numbers}: the same numbers)"
 
 
+def _matrix(full: list[dict[str, Any]]) -> dict[str, Any]:
+    """District and band findings of one rule side by side: a column per finding, a row per evidence value."""
+    labels: list[tuple[str, bool]] = []
+    for e in full:
+        for label, _ in e["values"]:
+            if (label, False) not in labels:
+                labels.append((label, False))
+    for e in full:
+        for label, _ in e["thresholds"]:
+            if (label, True) not in labels:
+                labels.append((label, True))
+    cells = [{**dict(e["values"]), **{(k, True): v for k, v in e["thresholds"]}} for e in full]
+    rows = [{"label": label, "threshold": thr,
+             "cells": [c.get((label, True) if thr else label, "\u2014") for c in cells]} for label, thr in labels]
+    return {"columns": [{"number": e["number"], "label": e["scope_label"], "severity": e["severity"],
+                         "review": e["review"]} for e in full],
+            "rows": rows, "messages": [(e["number"], e["message"]) for e in full]}
+
+
 def _blocks_and_tables(entries: _Entries, light: list[dict[str, Any]], has_reviews: bool
-                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A rule's findings as blocks (few, or too wide for a table) and tables (many)."""
-    tables, blocks = [], []
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A rule's findings as blocks (one, or too wide and too many for anything else), matrices
+    (a few district and band findings side by side) and tables (many)."""
+    tables, blocks, matrices = [], [], []
     for first, items in (("School", [e for e in light if e["about_school"]]),
                          ("Scope", [e for e in light if not e["about_school"]])):
         if not items:
             continue
         listed, _ = _select(items)
         full = [entries.full(e) for e in listed]
-        # Few findings or a wide evidence: one block each reads better than a cramped table.
-        few = first == "Scope" and len(items) <= BLOCKS_MAX
-        if few or (len(items) <= TABLE_MAX and _width(full) > TABLE_COLUMNS_MAX):
-            blocks.extend(full)
+        wide = _width(full) > TABLE_COLUMNS_MAX
+        if first == "Scope" and 2 <= len(items) <= MATRIX_MAX and (wide or len(items) <= BLOCKS_MAX):
+            matrices.append(_matrix(full))
+        elif (first == "Scope" and len(items) <= BLOCKS_MAX) or (len(items) <= TABLE_MAX and wide):
+            blocks.extend(full)  # one finding, or wide evidence: a block each reads better than a cramped table
         else:
             tables.append(_table(full, items, first, has_reviews))
     blocks.sort(key=lambda e: e["number"])
-    return blocks, tables
+    return blocks, tables, matrices
 
 
 def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[list[dict[str, Any]], int]:
@@ -294,8 +316,8 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
     areas: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for code in sorted(by_rule):
         items = by_rule[code]
-        blocks, tables = _blocks_and_tables(entries, [entries.light(i, f) for i, f in items],
-                                            bool(ctx.finding_reviews))
+        blocks, tables, matrices = _blocks_and_tables(entries, [entries.light(i, f) for i, f in items],
+                                                      bool(ctx.finding_reviews))
         severities = Counter(f.get("severity") or "finding" for _, f in items)
         mine = {advice_key(rec, f.get("band")) for _, f in items for rec in f.get("recommendations") or []}
         actions = [{"number": p["number"], "anchor": p["anchor"], "title": p["title"], "band": p["band"]}
@@ -309,6 +331,7 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
                                  for s in SEVERITY_ORDER if severities[s]),
             "blocks": blocks,
             "tables": tables,
+            "matrices": matrices,
             "actions": actions,
         })
     return areas

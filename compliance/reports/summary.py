@@ -230,16 +230,18 @@ def _spread_sentences(ctx: ReportContext, res: dict[str, Any]) -> list[str]:
     p = ruleset.section(ctx.rule_params, "RES-05")
     out = [f"Spending per pupil averages {fmt.money(res.get('ppe_mean'))}."]
     if cv is not None:
-        out.append(f"A pupil\u2019s school typically spends {cv * 100:.0f}% more or less than that average "
-                   f"(coefficient of variation {fmt.index(cv)}; the rule set allows up to {p['max_cv']:g}).")
+        spread = (f"typically spends {cv * 100:.0f}% more or less than that average" if cv >= 0.005
+                  else "spends about that average")
+        out.append(f"A pupil\u2019s school {spread} (coefficient of variation {fmt.index(cv)}; the rule set allows up "
+                   f"to {p['max_cv']:g}).")
     if mcloone is not None:
         out.append(f"The lower-spending half of pupils gets {mcloone * 100:.0f}% of what it would if every one of "
                    f"them were funded at the median (McLoone index {fmt.index(mcloone)}; at least "
                    f"{p['min_mcloone']:g} expected).")
     if ratio is not None:
-        out.append(f"The school of the pupil at the 95th percentile of spending spends {ratio * 100:.0f}% more per "
-                   f"pupil than that of the pupil at the 5th (federal range ratio {fmt.index(ratio)}; at most "
-                   f"{p['max_range_ratio']:g}).")
+        more = f"{ratio * 100:.0f}% more per pupil than" if ratio >= 0.005 else "about as much per pupil as"
+        out.append(f"The school of the pupil at the 95th percentile of spending spends {more} that of the pupil at "
+                   f"the 5th (federal range ratio {fmt.index(ratio)}; at most {p['max_range_ratio']:g}).")
     return [" ".join(out)]
 
 
