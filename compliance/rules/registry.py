@@ -239,6 +239,33 @@ _FLOW = {
     "students": Field("students", at_school=True), "econ_disadvantaged": Field("students", at_school=True),
     "ed": Field("flag"),
 }
+# An enrollment change between two schools (integration remedy), in whole students: how many
+# change school and the composition that moves.
+_PAIR = {
+    "from": Field("school_id"), "to": Field("school_id"),
+    "students": Field("students", at_school=True),
+    "students_of_color": Field("students", group="students_of_color", at_school=True),
+    "white": Field("students", group="white", at_school=True),
+    "econ_disadvantaged": Field("students", group="ed", at_school=True),
+}
+# A school's enrollment and composition once a plan is carried out (whole students).
+_SCHOOL_AFTER = {
+    "school_id": Field("school_id"),
+    "enrollment_before": Field("students", group="enrollment_total", at_school=True),
+    "enrollment": Field("students", group="enrollment_total", at_school=True),
+    "students_of_color": Field("students", group="students_of_color", at_school=True),
+    "econ_disadvantaged": Field("students", group="ed", at_school=True),
+    "students_of_color_share": Field("share", group="students_of_color", at_school=True),
+    "ed_share": Field("share", group="ed", at_school=True),
+}
+# A grade center: the school, its cluster (schools combined), the grades it would serve, after.
+_CENTER = {**_SCHOOL_AFTER, "cluster": Field("number"), "grade_low": Field("text"), "grade_high": Field("text")}
+
+
+def _pool(key: str) -> Field:
+    return Field("students", group=key, at_school=True)
+
+
 ESTIMATE: dict[str, Field] = {
     "method": Field("text"), "school_id": Field("school_id"), "band": Field("text"),
     "reachable": Field("flag"), "reason": Field("text"),
@@ -246,8 +273,20 @@ ESTIMATE: dict[str, Field] = {
     "share_of_band": Field("share"),
     "band_share": Field("record", by_group=True, items=Field("share")),
     "largest_flows": Field("records", fields=_FLOW), "flows": Field("records", fields=_FLOW),
-    "school_after": Field("record", fields={
-        "enrollment": Field("number"), "ed_share": Field("share"), "students_of_color_share": Field("share")}),
+    "largest_changes": Field("records", fields=_PAIR), "pairs": Field("records", fields=_PAIR),
+    "school_after": Field("record", fields=_SCHOOL_AFTER),
+    "schools_after": Field("records", fields=_SCHOOL_AFTER),
+    # Grade centers (remedies_levers.grade_center_remedy).
+    "clusters": Field("number"), "centers": Field("records", fields=_CENTER),
+    "students_changing_school": Field("students"),
+    # Lottery seats (remedies_levers.lottery_seats_remedy): seats per pool, admitted and expected.
+    "seats": Field("seats"), "target_ed_share": Field("share"),
+    "reserved_seats_ed": Field("seats"), "reserved_seats_non_ed": Field("seats"),
+    "admitted_ed": _pool("admitted_ed"), "admitted_non_ed": _pool("admitted_non_ed"),
+    "expected_admitted_ed": _pool("admitted_ed"), "expected_admitted_non_ed": _pool("admitted_non_ed"),
+    "more_seats_ed": Field("students", group="admitted_ed", at_school=True, signed=True),
+    "more_seats_non_ed": Field("students", group="admitted_non_ed", at_school=True, signed=True),
+    "applicants_needed_ed": _pool("applicants_ed"), "applicants_needed_non_ed": _pool("applicants_non_ed"),
     "enrollment": Field("students"), "comparison": Field("text"), "comparison_schools": Field("schools"),
     "comparison_ratio": Field("ratio"), "students_per_teacher": Field("ratio"), "target_ratio": Field("ratio"),
     "limit": Field("multiple"), "current_fte": Field("fte"), "fte_to_add": Field("fte"),
