@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.db import DatabaseError
 
 from compliance.rules.evaluate import EvaluationOutput, RuleSetRef, evaluate_workbook
+from compliance.rules.model import WorkbookData
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
 from compliance.selectors import eac_regions_current, recommendation_library_current
 from compliance.workbook.guarded import read_workbook_guarded
@@ -60,10 +62,16 @@ def evaluate_path(
     expected_school_year: str | None = None,
     previous_enrollment: dict[str, int] | None = None,
     state: str | None = None,
+    state_of: Callable[[WorkbookData], str | None] | None = None,
     guarded: bool = True,
     filename: str | None = None,
 ) -> EvaluationOutput:
-    """Read (under the time and memory limits), validate and evaluate one workbook."""
+    """Read (under the time and memory limits), validate and evaluate one workbook.
+
+    ``state`` names the district's state (its Equity Assistance Center); without it,
+    ``state_of`` may work it out from the workbook once read (the offline command knows the
+    district only from the file), so the evaluation runs once.
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     limits = intake_limits()
@@ -93,6 +101,8 @@ def evaluate_path(
         wb = read_workbook(source, **kwargs)
     timings["parse"] = round(time.perf_counter() - t0, 4)
     library, eac_regions = state_library() if not wb.has_errors else (None, None)
+    if state is None and state_of is not None and not wb.has_errors:
+        state = state_of(wb)
     result = evaluate_workbook(
         wb,
         rule_set=rule_set,

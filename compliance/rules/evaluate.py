@@ -74,20 +74,24 @@ def evaluate_workbook(
     res_measures, res_findings, plausibility = evaluate_resources(wb, params, previous_enrollment=previous_enrollment)
     t2 = time.perf_counter()
     findings = [*int_findings, *res_findings]
-    recommend(
+    remedies = recommend(
         wb,
         findings,
         params,
         library=library if library is not None else DEFAULT_LIBRARY,
         eac_regions=eac_regions if eac_regions is not None else DEFAULT_EAC_REGIONS,
         state=state,
+        timings=timings,
     )
     t3 = time.perf_counter()
-    timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4))
-
     result["measures"] = finite(merge_measures(int_measures, res_measures, wb))
     result["problems"] = [p.as_json() for p in [*problems, *plausibility]]
     result["findings"] = finite([f.as_json() for f in findings])
+    # Each band's whole reassignment plan once (every pair, every school after it); the
+    # findings' estimates quote its summary (docs/evaluate-cli.md: keys may be added).
+    result["remedies"] = finite(remedies)
+    timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4),
+                   to_json=round(time.perf_counter() - t3, 4))
     return result
 
 

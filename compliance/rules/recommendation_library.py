@@ -44,10 +44,15 @@ PLACEHOLDERS: tuple[str, ...] = (
 PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
 # The entry that names the district's Equity Assistance Center.
 EAC_KEY = "equity-assistance-center"
+# The grade-center entry carries its own estimate (which schools would serve which grades).
+GRADE_CENTERS_KEY = "grade-centers"
+# Reassignment advice for bands not assigned by zones, so every band with INT-01/INT-03
+# findings gets its reassignment estimate whatever its schools' assignment method.
+REASSIGNMENT_KEY = "rebalance-enrollment"
 
 DEFAULT_LIBRARY: tuple[LibraryEntry, ...] = (
     LibraryEntry(
-        key="grade-centers",
+        key=GRADE_CENTERS_KEY,
         title="Grade-center assignment (the Clinton, Mississippi model)",
         body=(
             "With {schools_in_band} schools in the {band} band, {district_name} could organize "
@@ -103,6 +108,24 @@ DEFAULT_LIBRARY: tuple[LibraryEntry, ...] = (
         conditions={"assignment_methods_any": ["attendance_zone", "controlled_choice"]},
         sources=(
             "https://tcf.org/content/report/cambridge-public-schools/",
+            "https://tcf.org/content/report/student-assignment-and-enrollment-policies-that-advance-"
+            "school-integration-a-national-perspective-to-support-planning-in-the-district-of-columbia/",
+        ),
+    ),
+    LibraryEntry(
+        key=REASSIGNMENT_KEY,
+        title="Rebalance enrollment among the {band} schools",
+        body=(
+            "Where {district_name} does not assign students by attendance zones, it still decides "
+            "which school each student attends: feeder patterns, transfer and admission rules, the "
+            "location of programs and the grade spans each building serves can all be changed so "
+            "that each school's enrollment comes closer to the band's. The estimate below gives the "
+            "enrollment changes between schools that would bring every school of the band within the "
+            "bands, and each school's resulting composition."
+        ),
+        rule_codes=("INT-01", "INT-03"),
+        conditions={"assignment_methods_none": ["attendance_zone", "controlled_choice"]},
+        sources=(
             "https://tcf.org/content/report/student-assignment-and-enrollment-policies-that-advance-"
             "school-integration-a-national-perspective-to-support-planning-in-the-district-of-columbia/",
         ),

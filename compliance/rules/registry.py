@@ -249,18 +249,63 @@ _FLOW = {
     "econ_disadvantaged": Field("students", "Of them ED", at_school=True),
     "ed": Field("flag", "ED"),
 }
+# An enrollment change between two schools (integration remedy), in whole students: how many
+# change school and the composition that moves.
+_PAIR = {
+    "from": Field("school_id", "From"), "to": Field("school_id", "To"),
+    "students": Field("students", "Students", at_school=True),
+    "students_of_color": Field("students", "Of them students of color", group="students_of_color", at_school=True),
+    "white": Field("students", "Of them white", group="white", at_school=True),
+    "econ_disadvantaged": Field("students", "Of them ED", group="ed", at_school=True),
+}
+# A school's enrollment and composition once a plan is carried out (whole students).
+_SCHOOL_AFTER = {
+    "school_id": Field("school_id", "School"),
+    "enrollment_before": Field("students", "Enrollment now", group="enrollment_total", at_school=True),
+    "enrollment": Field("students", "Enrollment after", group="enrollment_total", at_school=True),
+    "students_of_color": Field("students", "Students of color after", group="students_of_color", at_school=True),
+    "econ_disadvantaged": Field("students", "ED after", group="ed", at_school=True),
+    "students_of_color_share": Field("share", "Students of color after", group="students_of_color", at_school=True),
+    "ed_share": Field("share", "ED after", group="ed", at_school=True),
+}
+# A grade center: the school, its cluster (schools combined), the grades it would serve, after.
+_CENTER = {**_SCHOOL_AFTER, "cluster": Field("number", "Cluster"), "grade_low": Field("text", "Grades from"),
+           "grade_high": Field("text", "Grades to")}
+
+
+def _pool(key: str, label: str = "") -> Field:
+    return Field("students", label, group=key, at_school=True)
+
+
 ESTIMATE: dict[str, Field] = {
     "method": Field("text", "Method"), "school_id": Field("school_id", "School"), "band": Field("text", "Band"),
     "reachable": Field("flag", "Every school can reach the bands"), "reason": Field("text", "Why not"),
     "schools": Field("schools", "Schools in the band"), "band_enrollment": Field("students", "Students in the band"),
-    "students_moved": Field("students", "Students reassigned"),
+    "students_moved": Field("students", "Students changing school"),
     "share_of_band": Field("share", "Share of the band\u2019s students"),
     "band_share": Field("record", "Composition of the band", by_group=True, items=Field("share")),
     "largest_flows": Field("records", "Largest enrollment changes between schools", fields=_FLOW),
     "flows": Field("records", "Enrollment changes between schools", fields=_FLOW),
-    "school_after": Field("record", "The school after the change", fields={
-        "enrollment": Field("number", "Enrollment after"), "ed_share": Field("share", "ED after"),
-        "students_of_color_share": Field("share", "Students of color after")}),
+    "largest_changes": Field("records", "Largest enrollment changes between schools", fields=_PAIR),
+    "pairs": Field("records", "Enrollment changes between schools", fields=_PAIR),
+    "school_after": Field("record", "The school after the change", fields=_SCHOOL_AFTER),
+    "schools_after": Field("records", "Each school after the change", fields=_SCHOOL_AFTER),
+    # Grade centers (remedies_levers.grade_center_remedy).
+    "clusters": Field("number", "Grade-center clusters"), "centers": Field("records", "Grade centers", fields=_CENTER),
+    "students_changing_school": Field("students", "Students changing school"),
+    # Lottery seats (remedies_levers.lottery_seats_remedy): seats per pool, admitted and expected.
+    "seats": Field("seats", "Seats"), "target_ed_share": Field("share", "Target ED share"),
+    "reserved_seats_ed": Field("seats", "Seats reserved for ED applicants"),
+    "reserved_seats_non_ed": Field("seats", "Seats reserved for other applicants"),
+    "admitted_ed": _pool("admitted_ed", "ED admitted"), "admitted_non_ed": _pool("admitted_non_ed", "Others admitted"),
+    "expected_admitted_ed": _pool("admitted_ed", "ED admitted with the pools"),
+    "expected_admitted_non_ed": _pool("admitted_non_ed", "Others admitted with the pools"),
+    "more_seats_ed": Field("students", "More seats for ED applicants", group="admitted_ed", at_school=True,
+                           signed=True),
+    "more_seats_non_ed": Field("students", "More seats for other applicants", group="admitted_non_ed",
+                               at_school=True, signed=True),
+    "applicants_needed_ed": _pool("applicants_ed", "ED applicants needed"),
+    "applicants_needed_non_ed": _pool("applicants_non_ed", "Other applicants needed"),
     "enrollment": Field("students", "Enrollment"), "comparison": Field("text", "Compared with"),
     "comparison_schools": Field("schools", "Comparison schools"),
     "comparison_ratio": Field("ratio", "Comparison schools\u2019 students per teacher"),

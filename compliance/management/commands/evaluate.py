@@ -10,11 +10,13 @@ import sys
 import traceback
 from pathlib import Path
 
+import orjson
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError
 
 from compliance.pipeline import builtin_rule_set, evaluate_path, rule_set_ref
 from compliance.rules.evaluate import RuleSetRef
+from compliance.rules.model import WorkbookData
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, validate_params
 
 
@@ -129,16 +131,26 @@ class Command(BaseCommand):
         if not path.is_file():
             raise UsageError(f"No such file: {workbook}")
         ref = resolve_rule_set(rule_set)
-        output = evaluate_path(path, rule_set=ref, guarded=True, filename=path.name)
-        state = district_state(str((output.result.get("district") or {}).get("district_id") or ""))
-        if state:  # again, so the recommendations name the state's Equity Assistance Center
-            output = evaluate_path(path, rule_set=ref, guarded=True, filename=path.name, state=state)
+        found: dict[str, str | None] = {}
+
+        def state_of(wb: WorkbookData) -> str | None:
+            # Known once the file is read, before the rules run: one evaluation, whose
+            # recommendations name the state's Equity Assistance Center.
+            district_id = wb.district.district_id if wb.district else wb.district_identity.get("district_id")
+            found["state"] = district_state(str(district_id or ""))
+            return found["state"]
+
+        output = evaluate_path(path, rule_set=ref, guarded=True, filename=path.name, state_of=state_of)
         result = output.result
-        text = json.dumps(result, indent=2, ensure_ascii=False, allow_nan=False)
-        if json_out == "-":
-            self.stdout.write(text)
-        elif json_out:
-            Path(json_out).write_text(text + "\n", encoding="utf-8")
+        state = found.get("state")
+        if json_out:
+            # orjson: the same JSON as the standard library's, written many times faster.
+            data = orjson.dumps(result, option=orjson.OPT_INDENT_2 | orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+            if json_out == "-":
+                self.stdout.flush()
+                sys.stdout.buffer.write(data)
+            else:
+                Path(json_out).write_bytes(data)
         blocked = any(p["severity"] == "error" for p in result["problems"])
         if json_out != "-":
             self.stdout.write(human_summary(result))
