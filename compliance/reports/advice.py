@@ -150,11 +150,18 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
         if len(distinct) <= DISTINCT_ESTIMATES_MAX:  # e.g. the band's race and its ED reassignment
             block["estimate"] = None
             block["by_school"] = _schools_after(members, estimates, est)
-            block["estimates"] = [{"for": ", ".join(lbls[:6]) + (f" and {len(lbls) - 6} more" if len(lbls) > 6 else ""),
-                                   "estimate": _estimate(e, est)} for lbls, e in distinct]
+            block["estimates"] = [{"for": _estimate_for(lbls, group.band), "estimate": _estimate(e, est)}
+                                  for lbls, e in distinct]
         else:  # e.g. each school's enrollment after the band's reassignment
             block["by_school"] = _by_school(members, estimates, varying, est)
     return block
+
+
+def _estimate_for(labels: list[str], band: str) -> str:
+    """Whom an estimate is for: its band, else the findings' labels."""
+    if band:
+        return f"the {fmt.band_label(band).split(' (')[0].lower()} band"
+    return ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
 
 
 DISTINCT_ESTIMATES_MAX = 4  # whole estimates printed one after another under one action
@@ -229,7 +236,7 @@ def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
         return {"rows": [("Estimate", str(estimate))], "tables": [], "method": ""}
     rows, tables = [], []
     for key, value in estimate.items():
-        if key in _ESTIMATE_HEADS:
+        if key in _ESTIMATE_HEADS or _SHORTER.get(key) in estimate:
             continue
         if is_record_list(value):
             tables.append(_estimate_table(key, value, est))
@@ -238,15 +245,53 @@ def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
     return {"rows": rows, "tables": tables, "method": str(estimate.get("method") or "")}
 
 
+# The columns a table of records prints. A remedy moves enrollment between schools (zones, programs,
+# grade spans), never students of one race: a change prints how many students, and each school its
+# composition after, not the race of the students who move (Parents Involved, 2007).
+_RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "largest_changes": ("from", "to", "students"),
+    "pairs": ("from", "to", "students"),
+    "schools_after": ("school_id", "enrollment_before", "enrollment", "students_of_color_share", "ed_share"),
+    "centers": ("school_id", "cluster", "grade_low", "grade_high", "enrollment_before", "enrollment",
+                "students_of_color_share", "ed_share"),
+}
+# A table left out when a shorter one says it: every pair when the largest are printed.
+_SHORTER = {"pairs": "largest_changes"}
+
+
 def _estimate_table(key: str, records: list[dict[str, Any]], est: EvidenceFormatter) -> dict[str, Any]:
     spec = ESTIMATE.get(key)
     fields = (spec.fields if spec is not None else None) or {}
     columns = list(dict.fromkeys(k for record in records for k in record))
+    if key in _RECORD_COLUMNS:
+        columns = [c for c in _RECORD_COLUMNS[key] if c in columns]
+    if len({r.get("cluster") for r in records}) == 1:
+        columns = [c for c in columns if c != "cluster"]  # one cluster: the column would say nothing
+    if "grade_low" in columns and "grade_high" in columns:
+        return _grades_merged(key, records, columns, est)
     return {
         "caption": label_of(spec, key),
         "columns": [label_of(fields.get(c), c) for c in columns],
         "rows": [[est.text(fields.get(c), record.get(c), record) for c in columns] for record in records[:12]],
     }
+
+
+def _grades_merged(key: str, records: list[dict[str, Any]], columns: list[str], est: EvidenceFormatter
+                   ) -> dict[str, Any]:
+    """A grade center's grades in one column: "6\u20137", or "8" for one grade."""
+    spec = ESTIMATE.get(key)
+    fields = (spec.fields if spec is not None else None) or {}
+    rest = [c for c in columns if c not in ("grade_low", "grade_high")]
+    at = rest.index("school_id") + 1 if "school_id" in rest else 0
+    heads = [label_of(fields.get(c), c) for c in rest]
+    heads.insert(at, "Grades")
+    rows = []
+    for record in records[:12]:
+        lo, hi = record.get("grade_low"), record.get("grade_high")
+        cells = [est.text(fields.get(c), record.get(c), record) for c in rest]
+        cells.insert(at, str(lo) if lo == hi else f"{lo}\u2013{hi}")
+        rows.append(cells)
+    return {"caption": label_of(spec, key), "columns": heads, "rows": rows}
 
 
 # ---------------------------------------------------------------- the screen

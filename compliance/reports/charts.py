@@ -309,7 +309,7 @@ def dissimilarity_chart(rows: list[tuple[str, float | None, float | None, str]],
         right = transforms.blended_transform_factory(ax.transAxes, ax.transData)
         for y, r in zip(ys, rows):
             if r[3]:
-                ax.text(0.01, y, r[3], va="center", fontsize=7, style="italic", color="#333333")
+                ax.text(0.03, y, r[3], va="center", ha="left", fontsize=7, style="italic", color="#333333")
                 continue
             for off, v in ((-0.18, r[1]), (0.18, r[2])):
                 ax.text(1.01, y + off, fmt.index(v) if v is not None else "n/a", va="center", fontsize=7,
