@@ -77,21 +77,24 @@ def _measures(ctx: ReportContext) -> dict[str, Any]:
         if f.get("rule") == "INT-05" and ev.get("measure") == "flagged_schools":
             flagged[f.get("band")] = (ev.get("current"), ev.get("proposed"))
     single = one_school_bands(ctx)
-    rows = []
+    rows, skipped = [], []
     for band in (None, "elementary", "middle", "high"):
         now = measures.get("district") if band is None else (measures.get("bands") or {}).get(band)
         then = proposed.get("district") if band is None else (proposed.get("bands") or {}).get(band)
         if not now and not then:
             continue
+        if band in single:
+            skipped.append(f"{fmt.band_label(band)}: {ONE_SCHOOL}")
+            continue
         cells = []
         for path in (("dissimilarity", "multigroup"), ("dissimilarity", "ed_not_ed")):
             for block in (now, then):
-                cells.append(ONE_SCHOOL if band in single else fmt.index(_get(block or {}, *path)))
+                cells.append(fmt.index(_get(block or {}, *path)))
         counts = flagged.get(band)
         cells += [str(counts[0]), str(counts[1])] if counts else ["\u2014", "\u2014"]
         rows.append({"label": "District" if band is None else band_short(band), "cells": cells})
     return {"columns": ["Multigroup D now", "Multigroup D proposed", "ED D now", "ED D proposed",
-                        "Flagged schools now", "Flagged schools proposed"], "rows": rows}
+                        "Flagged schools now", "Flagged schools proposed"], "rows": rows, "note": "; ".join(skipped)}
 
 
 def _verdict(ctx: ReportContext) -> tuple[str, str]:

@@ -203,10 +203,8 @@ class _Entries:
         label = finding_label(f, self.schools)
         if i not in self.also:
             return label
-        findings = self.ctx.evaluation["findings"]
-        bands = " and ".join(band_short(findings[j].get("band")).lower() for j in self.also[i])
         numbers = " and ".join(str(j + 1) for j in self.also[i])
-        return f"{label}, and its {bands} band (finding {numbers}: the same numbers)"
+        return f"{label} (also finding {numbers})"
 
 
 def _matrix(full: list[dict[str, Any]]) -> dict[str, Any]:
@@ -306,6 +304,17 @@ def _numbers(nums: list[int]) -> str:
     return shown + (f" and {len(nums) - 8} more" if len(nums) > 8 else "")
 
 
+def _repeats_note(ctx: ReportContext, band_indices: list[int]) -> str:
+    """Why a band's findings are not printed: they are the district's, word for word."""
+    if not band_indices:
+        return ""
+    findings = ctx.evaluation["findings"]
+    bands = sorted({band_short(findings[j].get("band")).lower() for j in band_indices})
+    numbers = ", ".join(str(j + 1) for j in sorted(band_indices))
+    return (f"The {' and '.join(bands)} band{'s' if len(bands) > 1 else ''} gave the same numbers as the district "
+            f"(findings {numbers}): each is printed once, as the district\u2019s.")
+
+
 def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list[dict[str, Any]]
                   ) -> dict[str, list[dict[str, Any]]]:
     """Per area key, one section per rule (in code order) with its findings and recommendations."""
@@ -320,6 +329,7 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
                                                       bool(ctx.finding_reviews))
         severities = Counter(f.get("severity") or "finding" for _, f in items)
         mine = {advice_key(rec, f.get("band")) for _, f in items for rec in f.get("recommendations") or []}
+        also = [j for i, _ in items for j in entries.also.get(i, [])]
         actions = [{"number": p["number"], "anchor": p["anchor"], "title": p["title"], "band": p["band"]}
                    for p in plan if p["key"] in mine]
         areas[area_of(code)].append({
@@ -332,6 +342,7 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
             "blocks": blocks,
             "tables": tables,
             "matrices": matrices,
+            "repeats": _repeats_note(ctx, also),
             "actions": actions,
         })
     return areas
