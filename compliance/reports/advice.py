@@ -21,26 +21,14 @@ from .suppression import scrub_small_counts
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
 PLAN_BLOCKS_MAX = 30  # actions in the report's one action plan (recommendations x bands)
-REC_MEMBERS_MAX = 12  # school-specific lines printed per block
+REC_MEMBERS_MAX = 8  # school-specific lines printed per block
 _ESTIMATE_HEADS = ("method", "school_id", "band")  # the method is a note; school and band head the block
 
 
 def split_body(body: str) -> tuple[str, str]:
     """(the general advice, the finding's own estimate sentence without "Estimate:")."""
     head, sep, tail = body.partition("Estimate:")
-    return head.strip(), readable_numbers(tail.strip()) if sep else ""
-
-
-# A whole number of four or more digits without separators ("94967"), not part of a decimal or an amount.
-_BARE_THOUSANDS = re.compile(r"(?<![\d.,$\w])(\d{4,})(?![\d,]|\.\d)")
-
-
-def readable_numbers(text: str) -> str:
-    """Thousands separators in an estimate sentence: "94967 students" reads "94,967 students".
-
-    Only estimate sentences go through it: advice text may quote years ("since 2009").
-    """
-    return _BARE_THOUSANDS.sub(lambda m: f"{int(m.group(1)):,}", text)
+    return head.strip(), tail.strip() if sep else ""
 
 
 _ALTERNATIVE = re.compile(r" \(or [^)]*\)")  # "(or 1.5 FTE moved from the comparison schools)"
@@ -71,7 +59,10 @@ class AdviceGroup:
         return list(dict.fromkeys(label for label, _ in self.members))
 
     def bodies(self, scrub: Callable[[str], str]) -> list[tuple[str, str]]:
-        return [split_body(scrub(str(rec.get("body") or ""))) for _, rec in self.members]
+        # Hundreds of findings of a band share a handful of texts: each is scrubbed and split once.
+        done: dict[str, tuple[str, str]] = {}
+        return [done.get(body) or done.setdefault(body, split_body(scrub(body)))
+                for body in (str(rec.get("body") or "") for _, rec in self.members)]
 
     @property
     def sources(self) -> list[str]:
@@ -111,8 +102,22 @@ def advice_key(rec: dict[str, Any], band: str | None) -> tuple[str, str, str]:
     return key, str(rec.get("title") or ""), "" if key == EAC_KEY else band or ""
 
 
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+_NO_ESTIMATE: dict[str, Any] = {}  # one shared empty estimate (never changed): compared once, not per finding
+
+
+def _common(estimates: list[dict[str, Any]]) -> dict[str, Any]:
+    """The estimate values every finding of a block shares.
+
+    A band's estimate rides on every finding of the band, usually as the same object: values are
+    compared once per distinct estimate, by their JSON, not once per finding.
+    """
+    distinct = list({id(e): e for e in estimates}.values())
+    keys = list(dict.fromkeys(k for e in distinct for k in e))
+    if len(distinct) == 1:
+        return dict(distinct[0])
+    first = distinct[0]
+    text = lambda v: json.dumps(v, sort_keys=True, default=str)  # noqa: E731
+    return {k: first.get(k) for k in keys if len({text(e.get(k)) for e in distinct}) == 1}
 
 
 def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
@@ -120,9 +125,10 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
     bodies = group.bodies(lambda text: scrub_small_counts(text, est.min_cell))
     general = bodies[0][0] if all(b[0] == bodies[0][0] for b in bodies) else ""
     specifics = list(dict.fromkeys((label, f"Estimate: {b[1]}") for (label, _), b in zip(members, bodies) if b[1]))
-    estimates: list[dict[str, Any]] = [e if isinstance(e := rec.get("estimate"), dict) else {} for _, rec in members]
-    keys = list(dict.fromkeys(k for e in estimates for k in e))
-    common = {k: estimates[0].get(k) for k in keys if all(_same(e.get(k), estimates[0].get(k)) for e in estimates)}
+    estimates: list[dict[str, Any]] = [e if isinstance(e := rec.get("estimate"), dict) else _NO_ESTIMATE
+                                       for _, rec in members]
+    keys = list(dict.fromkeys(k for e in {id(e): e for e in estimates}.values() for k in e))
+    common = _common(estimates)
     varying = [k for k in keys if k not in common and k not in ("school_id", "band")]
     one_specific = len({text for _, text in specifics}) == 1
     block: dict[str, Any] = {
@@ -194,12 +200,16 @@ def _distinct_estimates(members: list[tuple[str, dict[str, Any]]], estimates: li
                         ) -> list[tuple[list[str], dict[str, Any]]]:
     """Each different estimate once, with the findings (labels) it is for."""
     out: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    signatures: dict[int, tuple[str, dict[str, Any]]] = {}  # one JSON per distinct estimate object
     for (label, _), e in zip(members, estimates):
         # The same band estimate reached from several schools' findings is one estimate.
-        core = {k: v for k, v in e.items() if k not in _PER_SCHOOL}
+        if id(e) not in signatures:
+            core = {k: v for k, v in e.items() if k not in _PER_SCHOOL}
+            signatures[id(e)] = (json.dumps(core, sort_keys=True, default=str) if core else "", core)
+        sig, core = signatures[id(e)]
         if not core:
             continue
-        labels, _ = out.setdefault(json.dumps(core, sort_keys=True, default=str), ([], core))
+        labels, _ = out.setdefault(sig, ([], core))
         if label not in labels:
             labels.append(label)
     return list(out.values())

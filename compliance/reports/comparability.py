@@ -22,9 +22,12 @@ from . import formatting as fmt
 from .context import ReportContext
 from .suppression import suppress_count
 
-# Districts with more schools than this print, per band, only the Title I schools not comparable and the
-# exempt ones (as the data appendix summarizes them): the per-school export has every school.
+# Districts with more schools than this print, per band, only Title I schools not comparable, at most
+# LISTED_MAX of them, furthest below their limit first (as the data appendix summarizes such districts):
+# the findings export lists every one.
 ROWS_MAX = 250
+LISTED_MAX = 15
+NAMED_MAX = 8  # schools named in a band's determination
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,10 @@ def _determination(band_name: str, rows: list[dict[str, Any]]) -> str:
     if not failing:
         return (f"All {len(title_i)} tested Title I school{'s' if len(title_i) != 1 else ''} of the {band_name} "
                 "band are comparable in staff and in spending.")
-    names = "; ".join(f"{r['name']} ({_failed_tests(r)})" for r in failing)
+    names = "; ".join(f"{r['name']} ({_failed_tests(r)})" for r in failing[:NAMED_MAX])
+    more = f"; and {len(failing) - NAMED_MAX} more" if len(failing) > NAMED_MAX else ""
     return (f"{len(failing)} of {len(title_i)} tested Title I schools of the {band_name} band are not "
-            f"comparable: {names}.")
+            f"comparable: {names}{more}.")
 
 
 def _band(band: str, pairs: list[tuple[SchoolRow, BudgetRow]], rules: tuple[_Rule, _Rule], min_cell: int,
@@ -133,8 +137,7 @@ def _band(band: str, pairs: list[tuple[SchoolRow, BudgetRow]], rules: tuple[_Rul
               if pooled[0] is not None else "Staff: no comparison figure (no teachers reported)",
               f"Spending: {comparisons[1][1]}, {fmt.money(pooled[1])} per pupil pooled"]
     statement = _determination(band_name, rows)
-    listed = rows if every else [r for r in rows if "no" in (r["staff_ok"], r["spend_ok"])
-                                 or "exempt" in r["staff_ok"] + r["spend_ok"]]
+    listed = rows if every else [r for r in rows if "no" in (r["staff_ok"], r["spend_ok"])][:LISTED_MAX]
     return {"band": fmt.band_label(band), "rows": listed, "omitted": len(rows) - len(listed),
             "groups": groups, "statement": statement}
 

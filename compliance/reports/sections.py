@@ -22,7 +22,7 @@ from .view_schools import SchoolInfo, band_short, finding_label
 
 # A rule with more school findings than this lists the reviewed ones and the most extreme
 # ones up to this many, with a count per band; the findings export lists them all.
-TABLE_MAX = 40
+TABLE_MAX = 25
 BLOCKS_MAX = 3  # more district/band findings of one rule than this go into a table...
 TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page...
 MATRIX_MAX = 6  # ...then up to this many side by side, a column each (RES-03, RES-04 by band)
@@ -109,13 +109,15 @@ def _table(listed: list[dict[str, Any]], light: list[dict[str, Any]], first: str
             if label not in columns and label != "Band":
                 columns.append(label)
     rows = [_table_row(e, columns) for e in listed]
+    omitted = len(light) - len(listed)
+    if omitted:
+        _fold_subrows(rows, columns)
     numeric = [all((cells[j] or "0")[:1] in _NUMERIC_START for r in rows for cells in (r["cells"], *r["subrows"]))
                for j in range(len(columns))]
     columns, numeric, common = _drop_constant(rows, columns, numeric)
     for r in rows:
         r["typed"] = list(zip(r["cells"], numeric))
         r["subtyped"] = [list(zip(sub, numeric)) for sub in r["subrows"]]
-    omitted = len(light) - len(listed)
     by_band = Counter(e["band_key"] or "district" for e in light)
     order = ("elementary", "middle", "high", "district")
     return {
@@ -140,6 +142,16 @@ def _drop_constant(rows: list[dict[str, Any]], columns: list[str], numeric: list
         r["cells"] = [r["cells"][j] for j in keep]
         r["subrows"] = [[sub[j] for j in keep] for sub in r["subrows"]]
     return [columns[j] for j in keep], [numeric[j] for j in keep], common
+
+
+def _fold_subrows(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """In a table that lists a selection, the other deviating groups of a row are named, not tabled:
+    a summary of a large district reads one line per school (the findings export has the numbers)."""
+    group = columns.index("Group") if "Group" in columns else None
+    for r in rows:
+        if group is not None and r["subrows"]:
+            r["also"] = ", ".join(sub[group] for sub in r["subrows"])
+        r["subrows"] = []
 
 
 def _table_row(e: dict[str, Any], columns: list[str]) -> dict[str, Any]:
