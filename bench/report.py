@@ -19,6 +19,7 @@ import html
 import json
 import os
 import pickle
+import re
 import resource
 import subprocess
 import sys
@@ -81,7 +82,7 @@ def child(kind: str, data: Path, keep: str | None) -> None:
 
     django.setup()
     workbook, result, rule_set = pickle.loads(data.read_bytes())
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     if kind == "report":
         from compliance.reports.generate import report_pdf_offline
 
@@ -91,12 +92,22 @@ def child(kind: str, data: Path, keep: str | None) -> None:
         from weasyprint import HTML
 
         pdf = HTML(string=bare_table_html(workbook, result)).write_pdf(pdf_variant="pdf/ua-1")
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if keep:
         Path(keep, f"{kind}.pdf").write_bytes(pdf)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-    print(json.dumps({"kind": kind, "seconds": seconds, "peak_mb": peak_mb, "bytes": len(pdf),
-                      "pages": pdf.count(b"/Type /Page\n") or pdf.count(b"/Type /Page>") or None}))
+    print(json.dumps({"kind": kind, "seconds": seconds, "cpu": cpu, "peak_mb": peak_mb, "bytes": len(pdf),
+                      "pages": _pages(pdf)}))
+
+
+def _pages(pdf: bytes) -> int:
+    """Pages of a PDF, by poppler (page objects are inside compressed object streams)."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+        fh.write(pdf)
+        fh.flush()
+        info = subprocess.run(["pdfinfo", fh.name], capture_output=True, text=True).stdout
+    m = re.search(r"^Pages:\s+(\d+)", info, re.M)
+    return int(m.group(1)) if m else 0
 
 
 def _run(kind: str, data: Path, keep: str | None) -> dict:
@@ -109,6 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--schools", type=int, default=2000)
     parser.add_argument("--keep", help="directory to write report.pdf and bare.pdf into")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="render each this many times, alternating, and keep the fastest of each")
     parser.add_argument("--child", choices=("report", "bare"), help=argparse.SUPPRESS)
     parser.add_argument("--data", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -120,15 +133,19 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp, "evaluation.pickle")
         ev = evaluate(args.schools, data)
-        bare, report = _run("bare", data, args.keep), _run("report", data, args.keep)
-    ratio = report["seconds"] / bare["seconds"]
+        runs: dict[str, list[dict]] = {"bare": [], "report": []}
+        for _ in range(max(1, args.repeat)):  # alternating, so both see the same machine
+            for kind in runs:
+                runs[kind].append(_run(kind, data, args.keep))
+        bare, report = (min(runs[kind], key=lambda r: r["seconds"]) for kind in ("bare", "report"))
+    ratio, cpu_ratio = report["seconds"] / bare["seconds"], report["cpu"] / bare["cpu"]
     print(f"district: {ev['schools']:,} schools, {ev['findings']:,} findings (evaluated in {ev['seconds']:.1f} s)")
-    print(f"bare tagged table : {bare['seconds']:6.2f} s, peak {bare['peak_mb']:4.0f} MB, "
-          f"{bare['bytes'] / 1e6:.2f} MB PDF")
-    print(f"full report       : {report['seconds']:6.2f} s, peak {report['peak_mb']:4.0f} MB, "
-          f"{report['bytes'] / 1e6:.2f} MB PDF, {report['pages']} pages")
-    print(f"ratio report/bare : {ratio:.2f} (target <= {RATIO_TARGET}); report peak {report['peak_mb']:.0f} MB "
-          f"(target < {MEMORY_TARGET_MB})")
+    for name, r in (("bare tagged table", bare), ("full report", report)):
+        print(f"{name:<18}: {r['seconds']:6.2f} s ({r['cpu']:6.2f} s CPU), peak {r['peak_mb']:4.0f} MB, "
+              f"{r['bytes'] / 1e6:.2f} MB PDF, {r['pages']} pages")
+    # Wall time is the target; on a shared machine the CPU seconds are the steadier of the two ratios.
+    print(f"ratio report/bare : {ratio:.2f} wall, {cpu_ratio:.2f} CPU (target <= {RATIO_TARGET}); "
+          f"report peak {report['peak_mb']:.0f} MB (target < {MEMORY_TARGET_MB})")
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from .suppression import scrub_small_counts
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
 PLAN_BLOCKS_MAX = 30  # actions in the report's one action plan (recommendations x bands)
-REC_MEMBERS_MAX = 8  # school-specific lines printed per block
+REC_MEMBERS_MAX = 6  # school-specific lines printed per block
 _ESTIMATE_HEADS = ("method", "school_id", "band")  # the method is a note; school and band head the block
 
 
@@ -105,19 +105,23 @@ def advice_key(rec: dict[str, Any], band: str | None) -> tuple[str, str, str]:
 _NO_ESTIMATE: dict[str, Any] = {}  # one shared empty estimate (never changed): compared once, not per finding
 
 
+def _applies_to(labels: list[str]) -> str:
+    """Whom an action is for: every name when few, a count when many (the findings name them all)."""
+    if len(labels) <= 10:
+        return ", ".join(labels)
+    return f"{len(labels):,} schools and grade bands (the findings it answers name each one)"
+
+
 def _common(estimates: list[dict[str, Any]]) -> dict[str, Any]:
     """The estimate values every finding of a block shares.
 
-    A band's estimate rides on every finding of the band, usually as the same object: values are
-    compared once per distinct estimate, by their JSON, not once per finding.
+    A band's estimate rides on every finding of the band: values are compared once per distinct
+    estimate object, as JSON-like values (==, which stops at the first difference).
     """
     distinct = list({id(e): e for e in estimates}.values())
     keys = list(dict.fromkeys(k for e in distinct for k in e))
-    if len(distinct) == 1:
-        return dict(distinct[0])
     first = distinct[0]
-    text = lambda v: json.dumps(v, sort_keys=True, default=str)  # noqa: E731
-    return {k: first.get(k) for k in keys if len({text(e.get(k)) for e in distinct}) == 1}
+    return {k: first.get(k) for k in keys if all(e.get(k) == first.get(k) for e in distinct)}
 
 
 def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
@@ -134,7 +138,7 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
     block: dict[str, Any] = {
         "title": group.title or fmt.humanize(group.key),
         "band": fmt.band_label(group.band).split(" (")[0].lower() if group.band else "",
-        "applies_to": ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else ""),
+        "applies_to": _applies_to(labels),
         "paragraphs": [p.strip() for p in general.split("\n\n") if p.strip()] if general else [],
         "specifics": [] if one_specific else [{"label": lbl, "text": text}
                                               for lbl, text in specifics[:REC_MEMBERS_MAX]],
@@ -171,6 +175,7 @@ def _estimate_for(labels: list[str], band: str) -> str:
 
 
 DISTINCT_ESTIMATES_MAX = 4  # whole estimates printed one after another under one action
+SCHOOLS_AFTER_MAX = 12  # a band with more flagged schools than this gets no school-by-school table
 # Estimate keys about the finding's own school: shown per school, not as a different estimate.
 _PER_SCHOOL = ("school_id", "band", "school_after")
 
@@ -190,29 +195,31 @@ def _schools_after(members: list[tuple[str, dict[str, Any]]], estimates: list[di
                 est.text(fields.get("students_of_color_share"), after.get("students_of_color_share"), after),
                 est.text(fields.get("ed_share"), after.get("ed_share"), after),
             ]
-    if not rows:
+    # Every school of the band, or none: six schools picked from hundreds would tell a reader nothing.
+    if not rows or len(rows) > SCHOOLS_AFTER_MAX:
         return None
     return {"columns": ["Enrollment after", "Students of color after", "ED after"],
-            "rows": list(rows.items())[:REC_MEMBERS_MAX]}
+            "rows": list(rows.items())}
 
 
 def _distinct_estimates(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[str, Any]]
                         ) -> list[tuple[list[str], dict[str, Any]]]:
     """Each different estimate once, with the findings (labels) it is for."""
-    out: dict[str, tuple[list[str], dict[str, Any]]] = {}
-    signatures: dict[int, tuple[str, dict[str, Any]]] = {}  # one JSON per distinct estimate object
+    out: list[tuple[list[str], dict[str, Any]]] = []
+    group_of: dict[int, list[str] | None] = {}  # estimate object -> the labels of its group
     for (label, _), e in zip(members, estimates):
         # The same band estimate reached from several schools' findings is one estimate.
-        if id(e) not in signatures:
+        if id(e) not in group_of:
             core = {k: v for k, v in e.items() if k not in _PER_SCHOOL}
-            signatures[id(e)] = (json.dumps(core, sort_keys=True, default=str) if core else "", core)
-        sig, core = signatures[id(e)]
-        if not core:
-            continue
-        labels, _ = out.setdefault(sig, ([], core))
-        if label not in labels:
+            same = next((labels for labels, c in out if c == core), None) if core else None
+            if core and same is None:
+                out.append(([], core))
+                same = out[-1][0]
+            group_of[id(e)] = same
+        labels = group_of[id(e)]
+        if labels is not None and label not in labels:
             labels.append(label)
-    return list(out.values())
+    return out
 
 
 BY_SCHOOL_COLUMNS_MAX = 3  # more differing estimate values than this do not fit a portrait table
@@ -252,7 +259,9 @@ def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
             tables.append(_estimate_table(key, value, est))
         else:
             rows.append((label_of(ESTIMATE.get(key), key), est.estimate_value(key, value)))
-    return {"rows": rows, "tables": tables, "method": str(estimate.get("method") or "")}
+    # Two facts a line: the estimate's numbers take half the height of a page.
+    pairs = [(*rows[i], *(rows[i + 1] if i + 1 < len(rows) else ("", ""))) for i in range(0, len(rows), 2)]
+    return {"rows": rows, "pairs": pairs, "tables": tables, "method": str(estimate.get("method") or "")}
 
 
 # The columns a table of records prints. A remedy moves enrollment between schools (zones, programs,

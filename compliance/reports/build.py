@@ -21,8 +21,9 @@ from .comparability import worksheet
 from .context import ReportContext
 from .decision import decision_page, verdicts
 from .evidence import EvidenceFormatter, finding_for_export
+from .plan import action_plan
 from .proposal_view import proposal
-from .sections import AREAS, TABLE_MAX, action_plan, rule_sections
+from .sections import AREAS, TABLE_MAX, rule_sections
 from .summary import FULL_TABLE_MAX, data_appendix, report_charts, summary
 from .suppression import mask_counts, rule_description, scrub_text
 from .trends import context_view

@@ -78,6 +78,13 @@ def _svg_uri(fig: Figure) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
+def _margins(fig: Figure, left: float, right: float = 0.15, top: float = 0.35, bottom: float = 0.45) -> None:
+    """Fixed margins in inches (legend above, axis label below): tight_layout would draw the figure
+    twice, and a report of a large district draws several."""
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=left / width, right=1 - right / width, top=1 - top / height, bottom=bottom / height)
+
+
 def _names(items: Sequence[str]) -> str:
     shown = list(items[:MAX_NAMED])
     rest = len(items) - len(shown)
@@ -129,7 +136,8 @@ def composition_chart(
         ax.set_xlabel(f"share of {label} (%)")
         # Above the axes: inside, the legend would cover bars or their labels.
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
-        fig.tight_layout()
+        longest = max((len(_short(p.name)) for p in points), default=10) if bars else 0
+        _margins(fig, left=min(2.1, 0.25 + 0.062 * longest) if bars else 0.6)
         uri = _svg_uri(fig)
     if bars:
         caption = (f"Each bar is a school\u2019s share of {label}. The shaded area is the band\u2019s share "
@@ -248,7 +256,7 @@ def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progress
         ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
         # Above the axes: with many schools any spot inside would hide points.
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
-        fig.tight_layout()
+        _margins(fig, left=0.95, top=0.5)
         uri = _svg_uri(fig)
     caption = ("Each marker is a school: triangles are Title I schools, circles the other schools they are "
                "compared with; the dashed line is the pupil-weighted mean.")
@@ -302,7 +310,7 @@ def dissimilarity_chart(rows: list[tuple[str, float | None, float | None, str]],
         ax.barh([y - 0.18 for y, _ in drawn], [r[1] or 0 for _, r in drawn], height=0.34, color=INSIDE,
                 label=MEASURES["multigroup"])
         ax.barh([y + 0.18 for y, _ in drawn], [r[2] or 0 for _, r in drawn], height=0.34, color="#9cb3cc",
-                hatch="..", edgecolor="white", label=MEASURES["ed_not_ed"])
+                hatch="\\\\", edgecolor="white", label=MEASURES["ed_not_ed"])
         ax.axvline(warning_at, color="#8a6d00", ls="--", lw=1, label=f"moderate from {warning_at:g}")
         ax.axvline(finding_at, color=OUTSIDE, ls="-.", lw=1, label=f"high from {finding_at:g}")
         # Values in a column right of the axes: inside, a label would sit on a threshold line.
@@ -319,7 +327,7 @@ def dissimilarity_chart(rows: list[tuple[str, float | None, float | None, str]],
         ax.set_xlim(0, 1)
         ax.set_xlabel("dissimilarity index D (0 = even, 1 = complete separation)")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)
-        fig.tight_layout()
+        _margins(fig, left=0.8, right=0.5)
         uri = _svg_uri(fig)
     parts = []
     for label, multi, ed, note in rows:

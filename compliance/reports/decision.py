@@ -81,23 +81,23 @@ def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dic
     """The action plan's actions that answer findings (not only warnings), once per recommendation
     across bands, quantified ones and those answering most findings first."""
     failing = {i + 1 for i, f in distinct_findings(ctx) if f.get("severity") == "finding"}
-    groups: dict[str, dict[str, Any]] = {}
-    for block in plan:
-        key = block["key"][0] or block["title"]
-        answered = [n for a in block["answers"] for n in a["numbers"] if n in failing]
-        if key == EAC_KEY or not answered:
-            continue  # the page names the center under contacts: not an action of its own
-        g = groups.setdefault(key, {"title": block["title"], "anchor": block["anchor"], "actions": [],
-                                    "findings": set(), "rules": [], "estimates": []})
-        g["actions"].append({"number": block["number"], "anchor": block["anchor"]})
-        g["findings"].update(answered)
-        g["rules"] += [a["code"] for a in block["answers"] if a["code"] not in g["rules"]]
-        if block.get("headline"):
-            g["estimates"].append(block["headline"])
-    ranked = sorted(groups.values(), key=lambda g: (not g["estimates"], -len(g["findings"]), g["title"]))
+    groups = []
+    for action in plan:
+        # The page names the Equity Assistance Center under contacts: not an action of its own.
+        parts = [p for p in action["parts"] if action["key"][0] != EAC_KEY
+                 and any(n in failing for a in p["answers"] for n in a["numbers"])]
+        if not parts:
+            continue
+        groups.append({
+            "title": action["title"], "anchor": action["anchor"], "number": action["number"],
+            "findings": {n for p in parts for a in p["answers"] for n in a["numbers"] if n in failing},
+            "rules": list(dict.fromkeys(a["code"] for p in parts for a in p["answers"])),
+            "estimates": [p["headline"] for p in parts if p.get("headline")],
+        })
+    ranked = sorted(groups, key=lambda g: (not g["estimates"], -len(g["findings"]), g["title"]))
     for g in ranked:
         n = len(g["findings"])
-        g["answers"] = f"answers {n} finding{'s' if n != 1 else ''} ({', '.join(sorted(g['rules']))})"
+        g["answers"] = f"answers {n:,} finding{'s' if n != 1 else ''} ({', '.join(sorted(g['rules']))})"
         g["more_estimates"] = max(0, len(g["estimates"]) - ESTIMATE_LINES_MAX)
         g["estimates"] = g["estimates"][:ESTIMATE_LINES_MAX]
     return _fitting(ranked)

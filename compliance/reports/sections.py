@@ -5,15 +5,13 @@ ones; every number goes through the school's (or lottery's) mask first.
 """
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from compliance.rules.recommendation_library import EAC_KEY
 from compliance.rules.registry import default_group, rank_field, rule_name, threshold_text
 
 from . import formatting as fmt
-from .advice import PLAN_BLOCKS_MAX, advice_key, pdf_blocks
+from .advice import advice_key
 from .context import ReportContext
 from .evidence import EvidenceFormatter, evidence_of, finding_mask
 from .repeats import distinct_findings, repeated_by
@@ -22,9 +20,10 @@ from .view_schools import SchoolInfo, band_short, finding_label
 
 # A rule with more school findings than this lists the reviewed ones and the most extreme
 # ones up to this many, with a count per band; the findings export lists them all.
-TABLE_MAX = 25
+TABLE_MAX = 20
 BLOCKS_MAX = 3  # more district/band findings of one rule than this go into a table...
 TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page...
+MESSAGES_MAX = 12  # a table of more findings than this prints no message rows
 MATRIX_MAX = 6  # ...then up to this many side by side, a column each (RES-03, RES-04 by band)
 
 SEVERITY_ORDER = ("error", "finding", "warning", "info")
@@ -122,7 +121,9 @@ def _table(listed: list[dict[str, Any]], light: list[dict[str, Any]], first: str
     order = ("elementary", "middle", "high", "district")
     return {
         "first": first, "columns": columns, "header": list(zip(columns, numeric)), "rows": rows, "common": common,
-        "with_message": not omitted, "with_review": has_reviews, "span": len(columns) + 2,
+        # A message restates its row in words: worth it for a short table, not for a long one.
+        "with_message": not omitted and len(rows) <= MESSAGES_MAX, "with_review": has_reviews,
+        "span": len(columns) + 2,
         "total": len(light), "omitted": omitted,
         "by_band": ", ".join(f"{band_short(b).lower()} {n:,}" for b, n in
                              sorted(by_band.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)),
@@ -260,62 +261,6 @@ def _blocks_and_tables(entries: _Entries, light: list[dict[str, Any]], has_revie
     return blocks, tables, matrices
 
 
-def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[list[dict[str, Any]], int]:
-    """Every recommendation once (per grade band), numbered, with the findings it answers."""
-    names = {s.school_id: s.name for s in schools.values()}
-    items: list[tuple[str, Any, dict[str, Any]]] = []
-    # advice key -> rule code -> the numbers of the findings that action answers.
-    answers: defaultdict[tuple[str, str, str], defaultdict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for i, f in distinct_findings(ctx):
-        label = finding_label(f, schools)
-        for rec in f.get("recommendations") or []:
-            items.append((label, f.get("band"), rec))
-            answers[advice_key(rec, f.get("band"))][str(f.get("rule") or "UNKNOWN")].append(i + 1)
-    # Specific actions first; asking the Equity Assistance Center for help comes last.
-    items.sort(key=lambda item: advice_key(item[2], item[1])[0] == EAC_KEY)
-    blocks, omitted = pdf_blocks(items, EvidenceFormatter(None, ctx.min_cell, names=names), limit=PLAN_BLOCKS_MAX)
-    keys = list(dict.fromkeys(advice_key(rec, band) for _, band, rec in items))
-    for n, (block, key) in enumerate(zip(blocks, keys), start=1):
-        block.update(number=n, anchor=f"action-{n}", key=key, answers=[
-            {"code": code, "anchor": "rule-" + code.lower(), "numbers": nums,
-             "text": f"{code} {rule_name(code).lower()}: finding{'s' if len(nums) > 1 else ''} " + _numbers(nums)}
-            for code, nums in sorted(answers[key].items())])
-        if block["headline"] and block["band"] and not block["headline_more"]:
-            block["headline"] = f"{block['band'].capitalize()} schools: {block['headline']}"
-    _refer_repeated_estimates(blocks)
-    return blocks, omitted
-
-
-_ESTIMATE_PARTS = ("estimate", "estimates", "by_school", "estimate_text", "specifics")
-
-
-def _refer_repeated_estimates(blocks: list[dict[str, Any]]) -> None:
-    """An estimate already printed under an earlier action is referred to, not printed again.
-
-    Two actions for the same band (new zones, or grade centers) often rest on the same
-    reassignment estimate: the reader gets it once, and a link from the second.
-    """
-    seen: dict[str, dict[str, Any]] = {}
-    for block in blocks:
-        parts = [block.get(k) for k in _ESTIMATE_PARTS]
-        if not any(parts):
-            continue
-        sig = json.dumps(parts, sort_keys=True, default=str)
-        first = seen.setdefault(sig, block)
-        if first is block:
-            continue
-        for k in _ESTIMATE_PARTS:
-            block.pop(k, None)
-        plain = str(first.get("headline_plain") or "").rstrip(".")
-        block["same_estimate"] = {"number": first["number"], "anchor": first["anchor"],
-                                  "headline": plain[:1].lower() + plain[1:]}
-
-
-def _numbers(nums: list[int]) -> str:
-    shown = ", ".join(str(x) for x in nums[:8])
-    return shown + (f" and {len(nums) - 8} more" if len(nums) > 8 else "")
-
-
 def _repeats_note(ctx: ReportContext, band_indices: list[int]) -> str:
     """Why a band's findings are not printed: they are the district's, word for word."""
     if not band_indices:
@@ -342,8 +287,8 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
         severities = Counter(f.get("severity") or "finding" for _, f in items)
         mine = {advice_key(rec, f.get("band")) for _, f in items for rec in f.get("recommendations") or []}
         also = [j for i, _ in items for j in entries.also.get(i, [])]
-        actions = [{"number": p["number"], "anchor": p["anchor"], "title": p["title"], "band": p["band"]}
-                   for p in plan if p["key"] in mine]
+        actions = [{"number": a["number"], "anchor": part["anchor"], "title": a["title"], "band": part["band"]}
+                   for a in plan for part in a["parts"] if part["key"] in mine]
         areas[area_of(code)].append({
             "code": code,
             "anchor": "rule-" + code.lower(),
