@@ -105,6 +105,15 @@ def advice_key(rec: dict[str, Any], band: str | None) -> tuple[str, str, str]:
 _NO_ESTIMATE: dict[str, Any] = {}  # one shared empty estimate (never changed): compared once, not per finding
 
 
+def _by_text(specifics: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Each different estimate sentence once, with the findings (labels) it is for."""
+    grouped: dict[str, list[str]] = {}
+    for label, text in specifics:
+        grouped.setdefault(text, []).append(label)
+    return [{"label": ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else ""),
+             "text": text} for text, labels in grouped.items()]
+
+
 def _applies_to(labels: list[str]) -> str:
     """Whom an action is for: every name when few, a count when many (the findings name them all)."""
     if len(labels) <= 10:
@@ -140,9 +149,8 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
         "band": fmt.band_label(group.band).split(" (")[0].lower() if group.band else "",
         "applies_to": _applies_to(labels),
         "paragraphs": [p.strip() for p in general.split("\n\n") if p.strip()] if general else [],
-        "specifics": [] if one_specific else [{"label": lbl, "text": text}
-                                              for lbl, text in specifics[:REC_MEMBERS_MAX]],
-        "specifics_more": 0 if one_specific else max(0, len(specifics) - REC_MEMBERS_MAX),
+        "specifics": [] if one_specific else _by_text(specifics)[:REC_MEMBERS_MAX],
+        "specifics_more": 0 if one_specific else max(0, len(_by_text(specifics)) - REC_MEMBERS_MAX),
         "sources": group.sources,
         "estimate": _estimate(common, est),
         "sig": json.dumps([group.key, group.title, general, common], sort_keys=True, default=str),

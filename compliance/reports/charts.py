@@ -323,7 +323,7 @@ def dissimilarity_chart(rows: list[tuple[str, float | None, float | None, str]],
                 ax.text(1.01, y + off, fmt.index(v) if v is not None else "n/a", va="center", fontsize=7,
                         transform=right)
         ax.set_yticks(ys, labels)
-        ax.invert_yaxis()
+        ax.set_ylim(len(rows) - 0.5, -0.5)  # every row, a band without bars too; the district on top
         ax.set_xlim(0, 1)
         ax.set_xlabel("dissimilarity index D (0 = even, 1 = complete separation)")
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=7, frameon=False)

@@ -82,7 +82,7 @@ def _test(s: SchoolRow, b: BudgetRow, rule: _Rule, pooled: float | None) -> tupl
     if not rule.enabled:
         return shown, "\u2014", "not checked"
     if s.enrollment_total < rule.min_enrollment:
-        return shown, "\u2014", f"exempt (under {rule.min_enrollment} students)"
+        return shown, "\u2014", f"exempt (under {rule.min_enrollment})"
     if not s.title_i:
         return shown, "\u2014", "\u2014"
     if pooled is None:
@@ -90,15 +90,15 @@ def _test(s: SchoolRow, b: BudgetRow, rule: _Rule, pooled: float | None) -> tupl
     threshold = rule.limit * pooled
     if staff:
         ok = value is not None and not above(value, threshold)
-        return shown, f"at most {fmt.number(threshold, 1)}", "yes" if ok else "no"
+        return shown, f"\u2264 {fmt.number(threshold, 1)}", "yes" if ok else "no"
     ok = value is not None and not below(value, threshold)
-    return shown, f"at least {fmt.money(threshold)}", "yes" if ok else "no"
+    return shown, f"\u2265 {fmt.money(threshold)}", "yes" if ok else "no"
 
 
 def _row(s: SchoolRow, b: BudgetRow, rules: tuple[_Rule, _Rule], pooled: tuple[float | None, float | None],
          min_cell: int) -> dict[str, Any]:
     staff, spend = (_test(s, b, rule, p) for rule, p in zip(rules, pooled))
-    return {"name": s.school_name, "id": s.school_id, "title_i": "yes" if s.title_i else "no (comparison)",
+    return {"name": s.school_name, "id": s.school_id, "title_i": "yes" if s.title_i else "no",
             "enrollment": suppress_count(s.enrollment_total, min_cell), "fte": fmt.number(b.teacher_fte_state_local, 1),
             "ratio": staff[0], "ratio_limit": staff[1], "staff_ok": staff[2],
             "ppe": spend[0], "ppe_limit": spend[1], "spend_ok": spend[2]}
@@ -133,7 +133,7 @@ def _band(band: str, pairs: list[tuple[SchoolRow, BudgetRow]], rules: tuple[_Rul
     # Title I schools first, as the state forms list them, then the comparison schools.
     ordered = sorted(pairs, key=lambda p: (not p[0].title_i, p[0].school_name))
     rows = [_row(s, b, rules, pooled, min_cell) for s, b in ordered]
-    groups = [f"Staff: {comparisons[0][1]}, {fmt.number(pooled[0], 2)} students per teacher pooled"
+    groups = [f"Staff: {comparisons[0][1]}, {fmt.number(pooled[0], 2)} pupils per teacher pooled"
               if pooled[0] is not None else "Staff: no comparison figure (no teachers reported)",
               f"Spending: {comparisons[1][1]}, {fmt.money(pooled[1])} per pupil pooled"]
     statement = _determination(band_name, rows)
@@ -152,7 +152,7 @@ def worksheet(ctx: ReportContext) -> dict[str, Any] | None:
     bands = [_band(band, [p for p in pairs if p[0].band == band], rules, ctx.min_cell, every)
              for band in BANDS if any(p[0].band == band for p in pairs)]
     failing = sum(r["staff_ok"] == "no" or r["spend_ok"] == "no" for b in bands for r in b["rows"])
-    limits = (f"Staff (RES-01): a Title I school\u2019s students per state/local-funded teacher at most "
+    limits = (f"Staff (RES-01): a Title I school\u2019s pupils per state/local-funded teacher at most "
               f"{rules[0].limit * 100:g}% of the comparison schools\u2019 pooled ratio. Spending (RES-02): its "
               f"state/local spending per pupil at least {rules[1].limit * 100:g}% of their pooled figure. Schools "
               f"under {rules[0].min_enrollment} students are exempt.")

@@ -91,6 +91,17 @@ def _methods_once(parts: list[dict[str, Any]]) -> None:
                 e["method"] = f"as under action {where['number']}{band}"
 
 
+def _refer_repeated_sentences(part: dict[str, Any], said: dict[str, dict[str, Any]]) -> None:
+    """A school's estimate sentence printed under an earlier action becomes a reference to it."""
+    if part.get("estimate_text"):
+        said.setdefault("Estimate: " + part["estimate_text"], part)
+    for item in part.get("specifics") or []:
+        first = said.setdefault(item["text"], part)
+        if first is not part:
+            band = f", {first['band']} schools" if first["band"] else ""
+            item["text"] = f"Estimate: as under action {first['number']}{band}."
+
+
 def _refer_repeated_estimates(parts: list[dict[str, Any]]) -> None:
     """An estimate already printed under an earlier action is referred to, not printed again.
 
@@ -98,7 +109,9 @@ def _refer_repeated_estimates(parts: list[dict[str, Any]]) -> None:
     reassignment estimate: the reader gets it once, and a link from the second.
     """
     seen: dict[str, dict[str, Any]] = {}
+    said: dict[str, dict[str, Any]] = {}  # an estimate sentence -> the part that printed it
     for part in parts:
+        _refer_repeated_sentences(part, said)
         values = [part.get(k) for k in _ESTIMATE_PARTS]
         if not any(values):
             continue

@@ -22,7 +22,7 @@ from .view_schools import SchoolInfo, band_short, finding_label
 # ones up to this many, with a count per band; the findings export lists them all.
 TABLE_MAX = 20
 BLOCKS_MAX = 3  # more district/band findings of one rule than this go into a table...
-TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page...
+TABLE_COLUMNS_MAX = 7  # ...unless their evidence has more columns than fit a portrait page...
 MESSAGES_MAX = 12  # a table of more findings than this prints no message rows
 MATRIX_MAX = 6  # ...then up to this many side by side, a column each (RES-03, RES-04 by band)
 
@@ -261,6 +261,18 @@ def _blocks_and_tables(entries: _Entries, light: list[dict[str, Any]], has_revie
     return blocks, tables, matrices
 
 
+def _actions_of(plan: list[dict[str, Any]], mine: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """The plan's actions a rule's findings lead to, each once, with the bands concerned."""
+    out = []
+    for action in plan:
+        parts = [p for p in action["parts"] if p["key"] in mine]
+        if parts:
+            bands = [p["band"] for p in parts if p["band"]]
+            out.append({"number": action["number"], "anchor": parts[0]["anchor"], "title": action["title"],
+                        "band": " and ".join(bands)})
+    return out
+
+
 def _repeats_note(ctx: ReportContext, band_indices: list[int]) -> str:
     """Why a band's findings are not printed: they are the district's, word for word."""
     if not band_indices:
@@ -287,8 +299,7 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
         severities = Counter(f.get("severity") or "finding" for _, f in items)
         mine = {advice_key(rec, f.get("band")) for _, f in items for rec in f.get("recommendations") or []}
         also = [j for i, _ in items for j in entries.also.get(i, [])]
-        actions = [{"number": a["number"], "anchor": part["anchor"], "title": a["title"], "band": part["band"]}
-                   for a in plan for part in a["parts"] if part["key"] in mine]
+        actions = _actions_of(plan, mine)
         areas[area_of(code)].append({
             "code": code,
             "anchor": "rule-" + code.lower(),

@@ -1,12 +1,12 @@
 """The report's summary, key measures, charts and data appendix, from the evaluation's measures."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from compliance.rules import ruleset
-from compliance.rules.labels import group_short
+from compliance.rules.labels import CODE_WORDS, group_short
 from compliance.rules.model import RACE_GROUPS
 
 from . import charts
@@ -14,7 +14,7 @@ from . import formatting as fmt
 from .context import ReportContext
 from .repeats import ONE_SCHOOL, distinct_findings, one_school_bands
 from .sections import AREAS, SEVERITY_LABELS, SEVERITY_ORDER, area_of
-from .view_schools import SchoolInfo, band_short
+from .view_schools import SchoolInfo, band_short, finding_label
 from .view_schools import get as _get
 from .view_schools import measure_block as _measure_block
 
@@ -245,6 +245,48 @@ def _spread_sentences(ctx: ReportContext, res: dict[str, Any]) -> list[str]:
     return [" ".join(out)]
 
 
+def _proposal_sentences(ctx: ReportContext) -> list[str]:
+    """The district's proposed change in one sentence: what it is and what INT-05 makes of it."""
+    if not (ctx.evaluation.get("measures") or {}).get("proposed"):
+        return []
+    int05 = [f for _, f in distinct_findings(ctx) if f.get("rule") == "INT-05" and f.get("scope") == "district"]
+    effects = []
+    for f in int05:
+        ev = f.get("evidence") or {}
+        if ev.get("measure") == "multigroup":
+            effects.append(f"multigroup dissimilarity from {fmt.index(ev.get('current'))} to "
+                           f"{fmt.index(ev.get('proposed'))}")
+        elif ev.get("measure") == "flagged_schools":
+            effects.append(f"the identifiable or segregated schools from {ev.get('current')} to {ev.get('proposed')}")
+    what = f" (\u201c{ctx.proposed_description.strip()}\u201d)" if ctx.proposed_description.strip() else ""
+    moves = f": it takes {' and '.join(effects)}" if effects else ""
+    if any(f.get("severity") == "finding" for _, f in distinct_findings(ctx) if f.get("rule") == "INT-05"):
+        verdict = "INT-05 finds against it, as it would set integration back"
+    elif int05 or effects:
+        verdict = "INT-05 records a commendation"
+    else:
+        verdict = "it moves no measure INT-05 watches beyond the tolerance"
+    return [f"The district proposes an assignment change{what}{moves}; {verdict} (see \u201cThe proposed "
+            "change\u201d)."]
+
+
+def _lottery_sentences(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[str]:
+    """The admission lotteries in one sentence: how many, and which fall short of INT-06 and how."""
+    if not ctx.lottery_rows:
+        return []
+    short = defaultdict(list)
+    for _, f in distinct_findings(ctx):
+        if f.get("rule") == "INT-06" and f.get("severity") == "finding":
+            check = str((f.get("evidence") or {}).get("check") or "")
+            short[finding_label(f, schools)].append(CODE_WORDS.get(check, check.replace("_", " ")))
+    n = ctx.lottery_rows
+    head = f"The district runs {n} admission lotter{'ies' if n != 1 else 'y'} with two pools"
+    if not short:
+        return [f"{head}; every one meets INT-06."]
+    which = "; ".join(f"{name} ({', '.join(checks)})" for name, checks in short.items())
+    return [f"{head}; {len(short)} fall{'s' if len(short) == 1 else ''} short of INT-06: {which}."]
+
+
 def summary(ctx: ReportContext, schools: dict[str, SchoolInfo], problems: dict[str, Any]) -> dict[str, Any]:
     table, totals = _count_table(ctx, problems)
     district = (ctx.evaluation.get("measures") or {}).get("district") or {}
@@ -258,6 +300,7 @@ def summary(ctx: ReportContext, schools: dict[str, SchoolInfo], problems: dict[s
         sentences.append(f"The workbook has {problems['errors']} blocking data error(s): the district must correct "
                          "them and resubmit before the results below can be relied on.")
     sentences += _integration_sentences(ctx, schools, district)
+    sentences += _proposal_sentences(ctx) + _lottery_sentences(ctx, schools)
     sentences += _resource_sentences(ctx, district.get("resources") or {})
     return {"table": table, "totals": totals, "grand_total": sum(totals),
             "headers": [SEVERITY_LABELS[s] for s in SEVERITY_ORDER],

@@ -212,3 +212,16 @@ def test_evidence_prints_in_the_registry_order_whatever_order_the_database_retur
     stored = {"band_share": 0.5, "extra": 1, "group": "black", "school_share": 0.1, "other": 2}
     assert [k for k, _ in in_declared_order(declared, stored)] == [
         "group", "school_share", "band_share", "extra", "other"]
+
+
+def test_scrub_small_counts_of_applicants_and_admissions():
+    """The lottery seat estimate's sentences: a small number of applicants or admissions is hidden too."""
+    from compliance.reports.suppression import scrub_small_counts
+
+    text = ("give economically disadvantaged applicants 45 of the 80 seats (5 more than admitted) and the other "
+            "applicants 35 (0 more); 5 more other applicants would fill that pool's 40 reserved seats; "
+            "18 fewer than admitted")
+    assert scrub_small_counts(text) == (
+        "give economically disadvantaged applicants 45 of the 80 seats (<10 more than admitted) and the other "
+        "applicants 35 (0 more); <10 more other applicants would fill that pool's 40 reserved seats; "
+        "18 fewer than admitted")
