@@ -99,15 +99,23 @@ def finite(value: Any) -> Any:
     """The same structure with any NaN or infinity as None: JSON and reports never see one.
 
     The reader refuses non-finite cells, so this is a last guard, not the way undefined
-    measures become null (the measures return None themselves).
+    measures become null (the measures return None themselves). A dict or list met again
+    (a band's estimate shared by its findings) is converted once.
     """
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [finite(v) for v in value]
-    return value
+    memo: dict[int, Any] = {}
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, float):
+            return float(v) if math.isfinite(v) else None  # float(): a numpy float becomes a plain one
+        if isinstance(v, (dict, list)):
+            done = memo.get(id(v))
+            if done is None:
+                done = {k: walk(x) for k, x in v.items()} if isinstance(v, dict) else [walk(x) for x in v]
+                memo[id(v)] = done
+            return done
+        return v
+
+    return walk(value)
 
 
 def merge_measures(integration: dict[str, Any], resources: dict[str, Any], wb: WorkbookData) -> dict[str, Any]:

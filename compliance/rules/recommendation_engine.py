@@ -387,4 +387,6 @@ def _estimate(kind: str, f: RuleFinding, band: str | None, ctx: _Context) -> tup
     est = ctx.cached(key, lambda: _ESTIMATES[kind](f, band, ctx))
     if not est:
         return None, ""
-    return est, ctx.cached(("sentence", key), lambda: SENTENCES[kind](est, ctx.names))
+    # The reassignment sentence is the band's, whichever school's finding asks.
+    said = ("sentence", kind, band) if kind == "reassignment" else ("sentence", key)
+    return est, ctx.cached(said, lambda: SENTENCES[kind](est, ctx.names))
