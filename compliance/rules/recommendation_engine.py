@@ -23,9 +23,9 @@ from .recommendation_library import (
     DEFAULT_EAC_REGIONS,
     DEFAULT_LIBRARY,
     GRADE_CENTERS_KEY,
-    PLACEHOLDER_RE,
-    STATE_NAMES,
     LibraryEntry,
+    fill_placeholders,
+    state_values,
 )
 from .remedies_levers import grade_center_remedy, lottery_seats_remedy
 from .remedies_resources import ComparabilityIndex
@@ -182,11 +182,6 @@ def _holds(cond: dict[str, Any], rule: str, band: str | None, ctx: _Context) -> 
     return True
 
 
-def _fill(text: str, values: dict[str, str]) -> str:
-    # An unknown placeholder stays as written (validation refuses it in edited entries).
-    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
 def _integration_estimate(f: RuleFinding, band: str | None, ctx: _Context) -> dict[str, Any] | None:
     if not band:
         return None
@@ -332,7 +327,6 @@ def _entry_holds(i: int, entry: LibraryEntry, rule: str, band: str | None, ctx: 
 def _placeholder_values(f: RuleFinding, band: str | None, ctx: _Context) -> dict[str, str]:
     """What each placeholder of an entry's title and body reads as for this finding."""
     school = ctx.by_id.get(f.school_id) if f.school_id else None
-    code, eac = ctx.state, ctx.eac
     return {
         "district_name": ctx.wb.district.district_name if ctx.wb.district else "The district",
         "band": band or "largest",  # a district-wide finding counts its largest band
@@ -340,10 +334,7 @@ def _placeholder_values(f: RuleFinding, band: str | None, ctx: _Context) -> dict
         "district_schools": str(len(ctx.schools)),
         "school_id": f.school_id or "",
         "school_name": school.school_name if school else "",
-        "state": STATE_NAMES.get(code, code) if code else "your state",
-        "region": eac["region"] if eac else "",
-        "center": eac["center"] if eac else "regional Equity Assistance Center",
-        "operator": eac["operator"] if eac else "",
+        **state_values(ctx.state, ctx.eac),
     }
 
 
@@ -354,7 +345,7 @@ def _texts(i: int, entry: LibraryEntry, f: RuleFinding, band: str | None, ctx: _
 
     def make() -> tuple[str, str]:
         values = _placeholder_values(f, band, ctx)
-        return _fill(entry.title, values), _fill(entry.body, values)
+        return fill_placeholders(entry.title, values), fill_placeholders(entry.body, values)
 
     return ctx.cached(key, make)
 
