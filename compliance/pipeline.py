@@ -16,8 +16,10 @@ from typing import Any, TypedDict
 from django.conf import settings
 from django.db import DatabaseError
 
+from compliance.models import RecommendationEntry
 from compliance.rules.evaluate import EvaluationOutput, RuleSetRef, evaluate_workbook
 from compliance.rules.model import WorkbookData
+from compliance.rules.recommendation_library import DEFAULT_LIBRARY
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
 from compliance.selectors import eac_regions_current, recommendation_library_current
 from compliance.workbook.guarded import read_workbook_guarded
@@ -47,9 +49,18 @@ def builtin_rule_set() -> RuleSetRef:
 
 
 def state_library() -> tuple[Any, Any]:
-    """The recommendation library and EAC table as administrators left them (None: built-in)."""
+    """The recommendation library and EAC table as administrators left them (None: built-in).
+
+    A default entry newer than the installation's library (no row has its key, active or
+    not) is added to it, so new advice reaches every installation without a data migration;
+    once an administrator saves or retires it, the rows decide.
+    """
     try:
-        return recommendation_library_current(), eac_regions_current()
+        library, regions = recommendation_library_current(), eac_regions_current()
+        if library is not None:
+            known = set(RecommendationEntry.objects.values_list("key", flat=True))
+            library = (*library, *(e for e in DEFAULT_LIBRARY if e.key not in known))
+        return library, regions
     except DatabaseError:  # the offline command may run where no database was migrated
         return None, None
 
