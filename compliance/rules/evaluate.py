@@ -96,26 +96,34 @@ def evaluate_workbook(
 
 
 def finite(value: Any) -> Any:
-    """The same structure with any NaN or infinity as None: JSON and reports never see one.
+    """``value`` with any NaN or infinity replaced by None, in place: JSON and reports never see one.
 
     The reader refuses non-finite cells, so this is a last guard, not the way undefined
-    measures become null (the measures return None themselves). A dict or list met again
-    (a band's estimate shared by its findings) is converted once.
+    measures become null (the measures return None themselves). Leaves are checked where
+    they sit and a dict or list met again (a band's estimate shared by its findings) is
+    walked once: a large district's findings hold over a million values.
     """
-    memo: dict[int, Any] = {}
+    seen: set[int] = set()
 
-    def walk(v: Any) -> Any:
-        if isinstance(v, float):
-            return float(v) if math.isfinite(v) else None  # float(): a numpy float becomes a plain one
-        if isinstance(v, (dict, list)):
-            done = memo.get(id(v))
-            if done is None:
-                done = {k: walk(x) for k, x in v.items()} if isinstance(v, dict) else [walk(x) for x in v]
-                memo[id(v)] = done
-            return done
-        return v
+    def fix(x: Any) -> Any:
+        if type(x) is float or isinstance(x, float):
+            return float(x) if math.isfinite(x) else None  # float(): a numpy float becomes a plain one
+        if isinstance(x, (dict, list)) and id(x) not in seen:
+            seen.add(id(x))
+            walk(x)
+        return x
 
-    return walk(value)
+    def walk(v: dict | list) -> None:
+        pairs = v.items() if isinstance(v, dict) else enumerate(v)
+        for k, x in pairs:
+            t = type(x)
+            if t is str or t is int or t is bool or x is None:
+                continue
+            if t is float and x - x == 0.0:  # finite (inf - inf and nan - nan are nan)
+                continue
+            v[k] = fix(x)  # type: ignore[index]
+
+    return fix(value)
 
 
 def merge_measures(integration: dict[str, Any], resources: dict[str, Any], wb: WorkbookData) -> dict[str, Any]:

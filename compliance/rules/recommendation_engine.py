@@ -338,46 +338,58 @@ def _placeholder_values(f: RuleFinding, band: str | None, ctx: _Context) -> dict
     }
 
 
-def _texts(i: int, entry: LibraryEntry, f: RuleFinding, band: str | None, ctx: _Context) -> tuple[str, str]:
-    """The entry's title and body filled in for the finding (once per band, or per school when they name it)."""
-    per_school = any(p in entry.title or p in entry.body for p in _SCHOOL_PLACEHOLDERS)
-    key = ("texts", i, band, f.school_id if per_school else None)
+def _fitting(library: tuple[LibraryEntry, ...], rule: str, commendation: bool, band: str | None,
+             ctx: _Context) -> list[tuple[int, LibraryEntry, str | None, bool, list[str]]]:
+    """The entries that fit findings of ``rule`` in ``band``, in library order: (index, entry,
+    the kind of estimate it carries, whether its text names the school, its sources)."""
+    fits = []
+    for i, entry in enumerate(library):
+        every_rule = "*" in entry.rule_codes
+        if not every_rule and (commendation or rule not in entry.rule_codes):
+            continue
+        if not _entry_holds(i, entry, rule, band, ctx):
+            continue
+        per_school = any(p in entry.title or p in entry.body for p in _SCHOOL_PLACEHOLDERS)
+        fits.append((i, entry, None if every_rule else estimate_kind(entry.key, rule), per_school, list(entry.sources)))
+    return fits
 
+
+def _texts(i: int, entry: LibraryEntry, f: RuleFinding, band: str | None, ctx: _Context, per_school: bool,
+           said: Hashable, sentence: str) -> tuple[str, str]:
+    """The entry's title and body filled in for the finding with the estimate's sentence, made
+    once per band (or school, when the text names it) and sentence, so findings share the strings."""
     def make() -> tuple[str, str]:
         values = _placeholder_values(f, band, ctx)
-        return fill_placeholders(entry.title, values), fill_placeholders(entry.body, values)
+        body = fill_placeholders(entry.body, values)
+        return fill_placeholders(entry.title, values), f"{body} {sentence}" if sentence else body
 
-    return ctx.cached(key, make)
+    return ctx.cached(("texts", i, band, f.school_id if per_school else None, said), make)
 
 
 def _recommend_one(f: RuleFinding, library: tuple[LibraryEntry, ...], ctx: _Context) -> None:
     commendation = f.severity == "info"
     have = {r.key for r in f.recommendations}
     band = ctx.band_of(f)
-    for i, entry in enumerate(library):
+    fits = ctx.cached(("fits", f.rule, commendation, band), lambda: _fitting(library, f.rule, commendation, band, ctx))
+    for i, entry, kind, per_school, sources in fits:
         if entry.key in have:
             continue
-        every_rule = "*" in entry.rule_codes
-        if not every_rule and (commendation or f.rule not in entry.rule_codes):
-            continue
-        if not _entry_holds(i, entry, f.rule, band, ctx):
-            continue
-        title, body = _texts(i, entry, f, band, ctx)
-        kind = None if every_rule else estimate_kind(entry.key, f.rule)
-        est, sentence = _estimate(kind, f, band, ctx) if kind else (None, "")
-        if sentence:
-            body = f"{body} {sentence}"
-        f.recommendations.append(RuleRecommendation(
-            key=entry.key, title=title, estimate=est, body=body, sources=list(entry.sources)))
+        est, said, sentence = _estimate(kind, f, band, ctx) if kind else (None, None, "")
+        title, body = _texts(i, entry, f, band, ctx, per_school, said, sentence)
+        # The sources list is the entry's, shared: nothing edits a recommendation once made.
+        f.recommendations.append(RuleRecommendation(key=entry.key, title=title, estimate=est, body=body,
+                                                    sources=sources))
         have.add(entry.key)
 
 
-def _estimate(kind: str, f: RuleFinding, band: str | None, ctx: _Context) -> tuple[dict[str, Any] | None, str]:
-    """The finding's estimate of this kind and its sentence, each worked out once per key."""
+def _estimate(kind: str, f: RuleFinding, band: str | None,
+              ctx: _Context) -> tuple[dict[str, Any] | None, Hashable, str]:
+    """The finding's estimate of this kind, the key of its sentence and the sentence, each
+    worked out once per key."""
     key = _estimate_key(kind, f, band)
     est = ctx.cached(key, lambda: _ESTIMATES[kind](f, band, ctx))
     if not est:
-        return None, ""
+        return None, None, ""
     # The reassignment sentence is the band's, whichever school's finding asks.
     said = ("sentence", kind, band) if kind == "reassignment" else ("sentence", key)
-    return est, ctx.cached(said, lambda: SENTENCES[kind](est, ctx.names))
+    return est, said, ctx.cached(said, lambda: SENTENCES[kind](est, ctx.names))
