@@ -121,7 +121,7 @@ def finite(value: Any) -> Any:
                 continue
             if t is float and x - x == 0.0:  # finite (inf - inf and nan - nan are nan)
                 continue
-            v[k] = fix(x)  # type: ignore[index]
+            v[k] = fix(x)
 
     return fix(value)
 

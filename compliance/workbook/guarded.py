@@ -114,8 +114,9 @@ def _pack(wb: Any) -> Any:
 def _unpack(packed: Any) -> Any:
     if not isinstance(packed, dict):
         return packed
-    return WorkbookData(**{k: [v.cls(*row) for row in v.rows] if isinstance(v, _Rows) else v
-                           for k, v in packed.items()})
+    values: dict[str, Any] = {k: [v.cls(*row) for row in v.rows] if isinstance(v, _Rows) else v
+                              for k, v in packed.items()}
+    return WorkbookData(**values)
 
 
 class _Rows(NamedTuple):
