@@ -29,8 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, vstack
 
 from .model import RACE_GROUPS, SchoolRow
 from .remedies_plan import Cell, Flows, decompose, group_after, plan_from_solution
@@ -296,14 +296,19 @@ class _Setup:
 
 
 class _Program:
-    """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k;
-    constraint rows lb <= A x <= ub, built block by block as COO triplets."""
+    """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k,
+    then each capacity school's enrollment after; constraint rows lb <= A x <= ub, built block by
+    block as COO triplets."""
 
     def __init__(self, data: _BandData, cells: list[Cell], groups: list[tuple[_Group, tuple[int, ...]]],
                  widths: dict[str, np.ndarray], variable: np.ndarray, joint: str) -> None:
         self.n, self.k, self.joint = len(data.t), len(cells), joint
         self.n_flow = self.n * self.k
-        self.n_var = 2 * self.n_flow + (self.n_flow if joint == "bounds" else 0)
+        self.var = np.flatnonzero(variable)
+        # A capacity school's enrollment after is a variable of its own: its share rows then
+        # read "group after <= share x enrollment after" with a few terms, not one per cell.
+        self.t_col = 2 * self.n_flow + (self.n_flow if joint == "bounds" else 0)
+        self.n_var = self.t_col + len(self.var)
         self._r: list[np.ndarray] = []
         self._c: list[np.ndarray] = []
         self._v: list[np.ndarray] = []
@@ -346,11 +351,17 @@ class _Program:
                   np.concatenate([np.ones(self.n_flow), -np.ones(self.n_flow)]), zeros, zeros)
 
     def _enrollment(self, data: _BandData, variable: np.ndarray) -> None:
-        # Enrollment kept (fixed schools) or at most the capacity (the others).
-        rows, cols, vals = self._net(np.arange(self.n), np.ones((self.n, self.k)))
-        ub = np.where(variable, data.cap - data.t, 0.0)
-        lb = np.where(variable, -np.inf, 0.0)
-        self._add(rows, cols, vals, lb, ub)
+        # Enrollment kept (fixed schools), or the enrollment after, between 0 and the capacity (the others).
+        fixed = np.flatnonzero(~variable)
+        rows, cols, vals = self._net(fixed, np.ones((len(fixed), self.k)))
+        self._add(rows, cols, vals, np.zeros(len(fixed)), np.zeros(len(fixed)))
+        if len(self.var):
+            rows, cols, vals = self._net(self.var, np.ones((len(self.var), self.k)))
+            after = np.arange(len(self.var))
+            # net - after = -t
+            self._add(np.concatenate([rows, after]), np.concatenate([cols, self.t_col + after]),
+                      np.concatenate([vals, -np.ones(len(after))]), -data.t[self.var], -data.t[self.var])
+            self.x_ub[self.t_col:] = data.cap[self.var]
 
     def _group(self, data: _BandData, g: _Group, ks: tuple[int, ...], width: np.ndarray, variable: np.ndarray) -> None:
         in_group = np.zeros(self.k)
@@ -363,14 +374,15 @@ class _Program:
         if len(fixed):
             rows, cols, vals = self._net(fixed, np.broadcast_to(in_group, (len(fixed), self.k)))
             self._add(rows, cols, vals, lo[fixed] - g0[fixed], hi[fixed] - g0[fixed])
-        var = np.flatnonzero(variable)
+        var = self.var
         if not len(var):
             return
-        # g' <= (p+b) t' and g' >= (p-b) t', with g' = g0 + net_g and t' = t + net_all.
+        # g0 + net_g <= (p+b) T and g0 + net_g >= (p-b) T, T the enrollment after.
+        after = np.arange(len(var))
         for sign, w in ((1.0, g.share + width[var]), (-1.0, g.share - width[var])):
-            coef = sign * (in_group[None, :] - w[:, None])
-            rows, cols, vals = self._net(var, coef)
-            self._add(rows, cols, vals, np.full(len(var), -np.inf), sign * (w * data.t[var] - g0[var]))
+            rows, cols, vals = self._net(var, np.broadcast_to(sign * in_group, (len(var), self.k)))
+            self._add(np.concatenate([rows, after]), np.concatenate([cols, self.t_col + after]),
+                      np.concatenate([vals, -sign * w]), np.full(len(var), -np.inf), -sign * g0[var])
 
     def _supply(self, data: _BandData, cells: list[Cell]) -> None:
         """At most the students school i has in a cell leave it: estimated by independence, or
@@ -382,7 +394,7 @@ class _Program:
                              for c in cells], axis=1)
             self.x_ub[: self.n_flow] = (race * part).ravel()
             return
-        self.x_ub[2 * self.n_flow:] = race.ravel()
+        self.x_ub[2 * self.n_flow: 3 * self.n_flow] = race.ravel()
         flat = np.arange(self.n_flow)
         ones = np.ones(self.n_flow)
         # out[i,k] - cell[i,k] <= 0
@@ -398,13 +410,22 @@ class _Program:
             self._add(r, cols, np.ones(len(r)), rhs, rhs)
 
     def solve(self) -> Any:
-        """Minimize the students out (every reassignment once)."""
+        """Minimize the students out (every reassignment once).
+
+        HiGHS's interior point method, then its crossover to a vertex: on bands of thousands of
+        schools with capacities many times faster than its simplex (minutes to seconds), and the
+        vertex keeps the plan sparse (few pairs of schools) as the simplex's does.
+        """
         cost = np.zeros(self.n_var)
         cost[: self.n_flow] = 1.0
         a = coo_matrix((np.concatenate(self._v), (np.concatenate(self._r), np.concatenate(self._c))),
                        shape=(self.n_rows, self.n_var)).tocsr()
-        return milp(cost, constraints=LinearConstraint(a, np.concatenate(self._lb), np.concatenate(self._ub)),
-                    bounds=Bounds(np.zeros(self.n_var), self.x_ub))
+        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
+        eq = lb == ub
+        upper, lower = ~eq & np.isfinite(ub), ~eq & np.isfinite(lb)  # a ranged row is two rows here
+        return linprog(cost, A_ub=vstack([a[upper], -a[lower]]).tocsr(), b_ub=np.concatenate([ub[upper], -lb[lower]]),
+                       A_eq=a[eq], b_eq=lb[eq], bounds=np.stack([np.zeros(self.n_var), self.x_ub], axis=1),
+                       method="highs-ipm")
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The solution's outflows and inflows as (schools x cells) arrays, solver noise cleared."""
