@@ -1,7 +1,7 @@
 """Benchmark: the whole offline evaluation, stage by stage, against a bare read of the same workbook.
 
     .venv/bin/python bench/pipeline.py [--sizes 100,320,1000,2000,10000] [--pdf-max 2000] [--repeat 1]
-        [--keep DIR] [--compare-serial 10000]
+        [--keep DIR]
 
 For each generated district (bench/districts.py: shaped like real districts of the NCES data
 in tests/data/ccd/), side by side in one run:
@@ -88,11 +88,10 @@ def measure_child(argv: list[str]) -> None:
     print(json.dumps({"wall": wall, "peak_mb": peak, "code": code}))
 
 
-def stages(path: Path, env: dict[str, str], pdf: bool, serial: bool = False) -> dict[str, float]:
+def stages(path: Path, env: dict[str, str], pdf: bool) -> dict[str, float]:
     """The stage-by-stage evaluation in a fresh process (see :func:`stage_child`)."""
     argv = [sys.executable, str(ROOT / "bench" / "pipeline.py"), "--stages", str(path)]
     argv += ["--pdf"] if pdf else []
-    argv += ["--serial"] if serial else []
     return json.loads(run(argv, env).strip().splitlines()[-1])
 
 
@@ -109,7 +108,7 @@ def _reset_hwm() -> None:
         pass
 
 
-def stage_child(path: Path, pdf: bool, serial: bool) -> None:
+def stage_child(path: Path, pdf: bool) -> None:
     """Evaluate as the command does (compliance.pipeline.evaluate_path), then write the JSON and the
     PDF, printing each stage's seconds and the peak memory of each part as one JSON line."""
     import resource
@@ -121,10 +120,6 @@ def stage_child(path: Path, pdf: bool, serial: bool) -> None:
     django.setup()
     from compliance.management.commands.evaluate import write_json
     from compliance.pipeline import builtin_rule_set, evaluate_path
-    from compliance.rules import recommendation_engine
-
-    if serial:
-        recommendation_engine.PARALLEL_MIN_SCHOOLS = 10**9
     out: dict[str, float] = {"peak_imports_mb": _hwm_mb()}
     _reset_hwm()
     started = time.perf_counter()
@@ -235,24 +230,12 @@ def _ratio(label: str, value: float, target: float) -> str:
     return f"RATIO|{label}|{value:.2f}|<= {target:g}|{'OK' if value <= target else 'OVER'}"
 
 
-def compare_serial(n: int, folder: Path, env: dict[str, str]) -> list[str]:
-    """The remedy programs with bands side by side (threads) and one after another."""
-    path = build(folder, n)
-    side, alone = [], []
-    for _ in range(2):
-        side.append(stages(path, env, pdf=False)["remedy_programs"])
-        alone.append(stages(path, env, pdf=False, serial=True)["remedy_programs"])
-    return [f"remedy programs at {n:,} schools: bands side by side {min(side):.2f} s, one after another "
-            f"{min(alone):.2f} s ({os.cpu_count()} cores)"]
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--sizes", default="100,320,1000,2000,10000")
     p.add_argument("--pdf-max", type=int, default=2000, help="write the PDF up to this many schools")
     p.add_argument("--repeat", type=int, default=1)
     p.add_argument("--keep", type=Path, help="folder for the workbooks (kept and reused)")
-    p.add_argument("--compare-serial", type=int, default=0, help="also time the bands solved one by one at N schools")
     args = p.parse_args(argv)
     folder = args.keep or Path(tempfile.mkdtemp(prefix="bench-pipeline-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -263,8 +246,6 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure(n, folder, env, args.pdf_max, args.repeat))
         print(f"{n:,} schools: command {rows[-1]['command']:.2f} s, calamine {rows[-1]['calamine']:.3f} s", flush=True)
     lines = print_tables(rows, startup) + [""] + verdicts(rows, startup)
-    if args.compare_serial:
-        lines += compare_serial(args.compare_serial, folder, env)
     print("\n".join(lines))
     return 0
 
@@ -273,6 +254,6 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--measure-child"]:
         measure_child(sys.argv[3:])
     elif sys.argv[1:2] == ["--stages"]:
-        stage_child(Path(sys.argv[2]), "--pdf" in sys.argv, "--serial" in sys.argv)
+        stage_child(Path(sys.argv[2]), "--pdf" in sys.argv)
     else:
         sys.exit(main())

@@ -5,15 +5,13 @@ says, with its numbers, what a remedy would take; the numbers come from
 :mod:`compliance.rules.remedies` and :mod:`compliance.rules.remedies_levers`, the sentences from
 :mod:`.recommendation_estimates`. Everything a finding's recommendations depend on is worked
 out once per workbook, band or school and reused (conditions per entry, rule and band; filled
-texts; one remedy program per band, solved before the findings are visited, bands side by side
-where there are cores for it), so the work grows with the findings, not findings x schools.
+texts; one remedy program per band, solved before the findings are visited), so the work grows
+with the findings, not findings x schools.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import remedies
@@ -35,8 +33,6 @@ _REASSIGNMENT_RULES = ("INT-01", "INT-03")
 _GRADE_CENTER_RULES = ("INT-01", "INT-02", "INT-03", "INT-04")
 _LOTTERY_FIELDS = ("seats", "applicants_ed", "applicants_non_ed", "admitted_ed", "admitted_non_ed", "target_ed_share")
 _SCHOOL_PLACEHOLDERS = ("{school_id}", "{school_name}")
-# Bands are solved side by side only when there is enough work to pay for the threads.
-PARALLEL_MIN_SCHOOLS = 400
 
 
 def estimate_kind(entry_key: str, rule: str) -> str | None:
@@ -141,15 +137,9 @@ class _Context:
         return _BandPlan(band, full, stats)
 
     def solve_bands(self, bands: list[str]) -> None:
-        """Solve the bands' programs up front, side by side when there are cores and work for it."""
-        work = [b for b in bands if b not in self.plans]
-        schools = sum(len(self.band_schools.get(b, [])) for b in work)
-        workers = min(len(work), os.cpu_count() or 1)
-        if workers > 1 and schools >= PARALLEL_MIN_SCHOOLS:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for band, plan in zip(work, pool.map(self._solve, work)):
-                    self.plans[band] = plan
-        for band in work:
+        """Solve the bands' programs up front, one after another. Side by side in threads they
+        took as long on two cores (HiGHS keeps them busy either way), so they are not."""
+        for band in bands:
             self.integration(band)
 
 
