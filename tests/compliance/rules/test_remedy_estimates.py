@@ -130,7 +130,7 @@ def test_grade_center_advice_carries_the_grade_center_estimate():
     grade = f.recommendations[0]
     assert grade.key == "grade-centers" and grade.estimate["band"] == "middle"
     assert grade.estimate["centers"][0]["school_id"] == "P"
-    assert ("Estimate: as 2 clusters of grade centers (School P (6-7) with School S (8); School Q (6-7) with "
+    assert ("Estimate: as 2 clusters of grade centers (School P (6-7) and School S (8); School Q (6-7) and "
             "School R (8)), each school would have its cluster's mix, from 33% to 63% students of color; about "
             "400 students (44% of the band's 900) would attend another building.") in grade.body
     # The zone advice of the same finding keeps the reassignment estimate.
