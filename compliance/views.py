@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import functools
 import io
+import time
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
@@ -266,16 +268,47 @@ def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
     findings), "report" once the PDF exists (to show its links).
     """
     submission = _visible_submission(request, pk)
-    pending = submission.status in PENDING
-    following = report_pending(submission=submission)  # follow on until the PDF exists
-    page_state = request.GET.get("page", "pending" if pending else "report")
+    page_state = request.GET.get("page", "pending" if submission.status in PENDING else "report")
+    stale, pending, following = _status_news(submission, page_state)
+    if request.htmx and request.GET.get("wait") and not stale:
+        stale, pending, following = _wait_for_news(submission, page_state)
     response = render(request, "compliance/_status.html", {
         "submission": submission, "pending": pending, "report_pending": following, "page_state": page_state,
+        "status_poll_only": settings.STATUS_WAIT_SECONDS <= 0,
     })
-    stale = (page_state == "pending" and not pending) or (page_state == "report" and not following)
     if request.htmx and stale:
         response["HX-Refresh"] = "true"
     return response
+
+
+def _status_news(submission: Submission, page_state: str) -> tuple[bool, bool, bool]:
+    """(whether the page is out of date, still checking, report still being made)."""
+    pending = submission.status in PENDING
+    following = report_pending(submission=submission)  # follow on until the PDF exists
+    return (page_state == "pending" and not pending) or (page_state == "report" and not following), pending, following
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def _nap(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _wait_for_news(submission: Submission, page_state: str) -> tuple[bool, bool, bool]:
+    """Hold the answer until the page is out of date (at most STATUS_WAIT_SECONDS), looking
+    often at first: the page learns that the check or the report is done at once, not at its
+    next poll. A plain page load never waits."""
+    deadline = _now() + settings.STATUS_WAIT_SECONDS
+    step = 0.1
+    news = _status_news(submission, page_state)
+    while not news[0] and _now() < deadline:
+        _nap(step)
+        step = min(step * 1.5, 0.5)
+        submission.refresh_from_db(fields=["status"])
+        news = _status_news(submission, page_state)
+    return news
 
 
 @login_required

@@ -5,15 +5,13 @@ says, with its numbers, what a remedy would take; the numbers come from
 :mod:`compliance.rules.remedies` and :mod:`compliance.rules.remedies_levers`, the sentences from
 :mod:`.recommendation_estimates`. Everything a finding's recommendations depend on is worked
 out once per workbook, band or school and reused (conditions per entry, rule and band; filled
-texts; one remedy program per band, solved before the findings are visited, bands side by side
-where there are cores for it), so the work grows with the findings, not findings x schools.
+texts; one remedy program per band, solved before the findings are visited), so the work grows
+with the findings, not findings x schools.
 """
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Hashable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import remedies
@@ -23,9 +21,9 @@ from .recommendation_library import (
     DEFAULT_EAC_REGIONS,
     DEFAULT_LIBRARY,
     GRADE_CENTERS_KEY,
-    PLACEHOLDER_RE,
-    STATE_NAMES,
     LibraryEntry,
+    fill_placeholders,
+    state_values,
 )
 from .remedies_levers import grade_center_remedy, lottery_seats_remedy
 from .remedies_resources import ComparabilityIndex
@@ -35,8 +33,6 @@ _REASSIGNMENT_RULES = ("INT-01", "INT-03")
 _GRADE_CENTER_RULES = ("INT-01", "INT-02", "INT-03", "INT-04")
 _LOTTERY_FIELDS = ("seats", "applicants_ed", "applicants_non_ed", "admitted_ed", "admitted_non_ed", "target_ed_share")
 _SCHOOL_PLACEHOLDERS = ("{school_id}", "{school_name}")
-# Bands are solved side by side only when there is enough work to pay for the threads.
-PARALLEL_MIN_SCHOOLS = 400
 
 
 def estimate_kind(entry_key: str, rule: str) -> str | None:
@@ -141,15 +137,9 @@ class _Context:
         return _BandPlan(band, full, stats)
 
     def solve_bands(self, bands: list[str]) -> None:
-        """Solve the bands' programs up front, side by side when there are cores and work for it."""
-        work = [b for b in bands if b not in self.plans]
-        schools = sum(len(self.band_schools.get(b, [])) for b in work)
-        workers = min(len(work), os.cpu_count() or 1)
-        if workers > 1 and schools >= PARALLEL_MIN_SCHOOLS:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                for band, plan in zip(work, pool.map(self._solve, work)):
-                    self.plans[band] = plan
-        for band in work:
+        """Solve the bands' programs up front, one after another. Side by side in threads they
+        took as long on two cores (HiGHS keeps them busy either way), so they are not."""
+        for band in bands:
             self.integration(band)
 
 
@@ -180,11 +170,6 @@ def _holds(cond: dict[str, Any], rule: str, band: str | None, ctx: _Context) -> 
         if name == "any" and not any(_holds(sub, rule, band, ctx) for sub in value):
             return False
     return True
-
-
-def _fill(text: str, values: dict[str, str]) -> str:
-    # An unknown placeholder stays as written (validation refuses it in edited entries).
-    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 
 def _integration_estimate(f: RuleFinding, band: str | None, ctx: _Context) -> dict[str, Any] | None:
@@ -332,7 +317,6 @@ def _entry_holds(i: int, entry: LibraryEntry, rule: str, band: str | None, ctx: 
 def _placeholder_values(f: RuleFinding, band: str | None, ctx: _Context) -> dict[str, str]:
     """What each placeholder of an entry's title and body reads as for this finding."""
     school = ctx.by_id.get(f.school_id) if f.school_id else None
-    code, eac = ctx.state, ctx.eac
     return {
         "district_name": ctx.wb.district.district_name if ctx.wb.district else "The district",
         "band": band or "largest",  # a district-wide finding counts its largest band
@@ -340,51 +324,62 @@ def _placeholder_values(f: RuleFinding, band: str | None, ctx: _Context) -> dict
         "district_schools": str(len(ctx.schools)),
         "school_id": f.school_id or "",
         "school_name": school.school_name if school else "",
-        "state": STATE_NAMES.get(code, code) if code else "your state",
-        "region": eac["region"] if eac else "",
-        "center": eac["center"] if eac else "regional Equity Assistance Center",
-        "operator": eac["operator"] if eac else "",
+        **state_values(ctx.state, ctx.eac),
     }
 
 
-def _texts(i: int, entry: LibraryEntry, f: RuleFinding, band: str | None, ctx: _Context) -> tuple[str, str]:
-    """The entry's title and body filled in for the finding (once per band, or per school when they name it)."""
-    per_school = any(p in entry.title or p in entry.body for p in _SCHOOL_PLACEHOLDERS)
-    key = ("texts", i, band, f.school_id if per_school else None)
+def _fitting(library: tuple[LibraryEntry, ...], rule: str, commendation: bool, band: str | None,
+             ctx: _Context) -> list[tuple[int, LibraryEntry, str | None, bool, list[str]]]:
+    """The entries that fit findings of ``rule`` in ``band``, in library order: (index, entry,
+    the kind of estimate it carries, whether its text names the school, its sources)."""
+    fits = []
+    for i, entry in enumerate(library):
+        every_rule = "*" in entry.rule_codes
+        if not every_rule and (commendation or rule not in entry.rule_codes):
+            continue
+        if not _entry_holds(i, entry, rule, band, ctx):
+            continue
+        per_school = any(p in entry.title or p in entry.body for p in _SCHOOL_PLACEHOLDERS)
+        fits.append((i, entry, None if every_rule else estimate_kind(entry.key, rule), per_school, list(entry.sources)))
+    return fits
 
+
+def _texts(i: int, entry: LibraryEntry, f: RuleFinding, band: str | None, ctx: _Context, per_school: bool,
+           said: Hashable, sentence: str) -> tuple[str, str]:
+    """The entry's title and body filled in for the finding with the estimate's sentence, made
+    once per band (or school, when the text names it) and sentence, so findings share the strings."""
     def make() -> tuple[str, str]:
         values = _placeholder_values(f, band, ctx)
-        return _fill(entry.title, values), _fill(entry.body, values)
+        body = fill_placeholders(entry.body, values)
+        return fill_placeholders(entry.title, values), f"{body} {sentence}" if sentence else body
 
-    return ctx.cached(key, make)
+    return ctx.cached(("texts", i, band, f.school_id if per_school else None, said), make)
 
 
 def _recommend_one(f: RuleFinding, library: tuple[LibraryEntry, ...], ctx: _Context) -> None:
     commendation = f.severity == "info"
     have = {r.key for r in f.recommendations}
     band = ctx.band_of(f)
-    for i, entry in enumerate(library):
+    fits = ctx.cached(("fits", f.rule, commendation, band), lambda: _fitting(library, f.rule, commendation, band, ctx))
+    for i, entry, kind, per_school, sources in fits:
         if entry.key in have:
             continue
-        every_rule = "*" in entry.rule_codes
-        if not every_rule and (commendation or f.rule not in entry.rule_codes):
-            continue
-        if not _entry_holds(i, entry, f.rule, band, ctx):
-            continue
-        title, body = _texts(i, entry, f, band, ctx)
-        kind = None if every_rule else estimate_kind(entry.key, f.rule)
-        est, sentence = _estimate(kind, f, band, ctx) if kind else (None, "")
-        if sentence:
-            body = f"{body} {sentence}"
-        f.recommendations.append(RuleRecommendation(
-            key=entry.key, title=title, estimate=est, body=body, sources=list(entry.sources)))
+        est, said, sentence = _estimate(kind, f, band, ctx) if kind else (None, None, "")
+        title, body = _texts(i, entry, f, band, ctx, per_school, said, sentence)
+        # The sources list is the entry's, shared: nothing edits a recommendation once made.
+        f.recommendations.append(RuleRecommendation(key=entry.key, title=title, estimate=est, body=body,
+                                                    sources=sources))
         have.add(entry.key)
 
 
-def _estimate(kind: str, f: RuleFinding, band: str | None, ctx: _Context) -> tuple[dict[str, Any] | None, str]:
-    """The finding's estimate of this kind and its sentence, each worked out once per key."""
+def _estimate(kind: str, f: RuleFinding, band: str | None,
+              ctx: _Context) -> tuple[dict[str, Any] | None, Hashable, str]:
+    """The finding's estimate of this kind, the key of its sentence and the sentence, each
+    worked out once per key."""
     key = _estimate_key(kind, f, band)
     est = ctx.cached(key, lambda: _ESTIMATES[kind](f, band, ctx))
     if not est:
-        return None, ""
-    return est, ctx.cached(("sentence", key), lambda: SENTENCES[kind](est, ctx.names))
+        return None, None, ""
+    # The reassignment sentence is the band's, whichever school's finding asks.
+    said = ("sentence", kind, band) if kind == "reassignment" else ("sentence", key)
+    return est, said, ctx.cached(said, lambda: SENTENCES[kind](est, ctx.names))

@@ -75,10 +75,15 @@ def grade_center_sentence(est: dict[str, Any], names: Names) -> str:
     by_cluster: dict[int, list[str]] = {}
     for c in centers:
         by_cluster.setdefault(c["cluster"], []).append(f"{names.get(c['school_id'], c['school_id'])} {_span(c)}")
-    groups = "; ".join(" with ".join(v) for v in by_cluster.values())
+    shown = [", ".join(v[:-1]) + f" and {v[-1]}" for v in list(by_cluster.values())[:_CLUSTERS_NAMED]]
+    more = len(by_cluster) - len(shown)
+    groups = "; ".join(shown) + (f"; and {more} more" if more else "")
     shares = [c["students_of_color_share"] for c in centers if c["students_of_color_share"] is not None]
     return (f"Estimate: as {est['clusters']} clusters of grade centers ({groups}), each school would have its "
             f"cluster's mix, from {_pct(min(shares))} to {_pct(max(shares))} students of color; {moving}.")
+
+
+_CLUSTERS_NAMED = 3  # clusters named in the sentence; the estimate lists every center
 
 
 def _span(center: dict[str, Any]) -> str:

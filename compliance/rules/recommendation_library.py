@@ -42,13 +42,18 @@ PLACEHOLDERS: tuple[str, ...] = (
 # Plain substitution of these names only (no format mini-language, no attribute access), so
 # an edited body cannot reach into Python objects.
 PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
-# The entry that names the district's Equity Assistance Center.
-EAC_KEY = "equity-assistance-center"
 # The grade-center entry carries its own estimate (which schools would serve which grades).
 GRADE_CENTERS_KEY = "grade-centers"
 # Reassignment advice for bands not assigned by zones, so every band with INT-01/INT-03
 # findings gets its reassignment estimate whatever its schools' assignment method.
 REASSIGNMENT_KEY = "rebalance-enrollment"
+# The entry that names the district's Equity Assistance Center.
+EAC_KEY = "equity-assistance-center"
+
+
+def fill_placeholders(text: str, values: dict[str, str]) -> str:
+    """``{name}`` replaced by its value; an unknown placeholder stays as written (validation refuses it)."""
+    return PLACEHOLDER_RE.sub(lambda m: values.get(m.group(1), m.group(0)), text)
 
 DEFAULT_LIBRARY: tuple[LibraryEntry, ...] = (
     LibraryEntry(
@@ -237,3 +242,27 @@ def state_of_nces_id(nces_id: str) -> str | None:
     """The postal code of a seven-digit NCES LEA id's state, or None when it is not one."""
     text = (nces_id or "").strip()
     return STATE_BY_FIPS.get(text[:2]) if len(text) == 7 and text.isdigit() else None
+
+
+def state_values(state: str | None, eac: dict[str, str] | None) -> dict[str, str]:
+    """The placeholders about the district's state and its Equity Assistance Center (None: not in the table)."""
+    return {
+        "state": STATE_NAMES.get(state, state) if state else "your state",
+        "region": eac["region"] if eac else "",
+        "center": eac["center"] if eac else "regional Equity Assistance Center",
+        "operator": eac["operator"] if eac else "",
+    }
+
+
+def sample_values(state: str | None, eac: dict[str, str] | None) -> dict[str, str]:
+    """What each placeholder reads as in an editor's preview: a school finding in a mid-sized district of
+    ``state``, served by ``eac``."""
+    return {
+        "district_name": "Riverside County School District",
+        "band": "elementary",
+        "schools_in_band": "4",
+        "district_schools": "9",
+        "school_id": "0311",
+        "school_name": "North Hills Elementary",
+        **state_values(state, eac),
+    }

@@ -12,9 +12,11 @@ same total (:mod:`.remedies_plan`), so the pairwise formulation is not needed an
 at 2 x schools x cells variables however large the band. The matrices are built with numpy
 and scipy.sparse (no Python loop per school or cell). The program is kept small where that
 changes nothing: race groups whose own band is not checked share one class (they meet the
-constraints only through students of color), white students' band is the mirror of students
-of color's and is not repeated, empty classes are left out, and a school's fixed-enrollment
-group row is dropped when it cannot bind. Fixed-enrollment schools get whole-student share
+constraints only through students of color), and so does a checked group no school breaks
+now, unless the solution breaks it (then it gets its class and the program is solved again);
+white students' band is the mirror of students of color's and is not repeated, empty classes
+are left out, and a school's fixed-enrollment group row is dropped when it cannot bind.
+Fixed-enrollment schools get whole-student share
 bounds (ceil/floor); a school so small that no whole number of students fits its band is
 reported as not reachable.
 """
@@ -27,11 +29,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, vstack
 
 from .model import RACE_GROUPS, SchoolRow
-from .remedies_plan import Cell, plan_from_solution
+from .remedies_plan import Cell, Flows, decompose, group_after, plan_from_solution
 
 _EPS = 1e-9  # float slack when turning a share bound into whole students
 _WHITE = RACE_GROUPS.index("white")
@@ -39,12 +41,14 @@ _WHITE = RACE_GROUPS.index("white")
 
 @dataclass(frozen=True)
 class _Group:
-    """A constrained group: its name, the cells it counts, the band's share of it, the half-width."""
+    """A constrained group: its name, its race groups (RACE_GROUPS indices; none: ED students),
+    the band's share of it, the half-width, and whether it is a single race group of color."""
 
     name: str
-    cells: tuple[int, ...]
+    members: tuple[int, ...]
     share: float
     band: float
+    single: bool = False
 
 
 def integration_remedy(
@@ -98,35 +102,26 @@ def integration_remedy(
     if not rows or total == 0:
         return {**result_base, "reachable": True, "students_moved": 0, "share_of_band": 0.0,
                 "largest_flows": [], "flows": [], "pairs": [], "after": {}}
-    singles = single_group_min_share is not None and band is not None
-    cells = _cells(data, singles, single_group_min_share, ed_band is not None or joint == "bounds")
-    groups = _constrained_groups(data, cells, band, ed_band, single_group_min_share)
+    groups = _constrained_groups(data, band, ed_band, single_group_min_share)
     variable = np.array([bool(use_capacity and s.capacity) for s in rows])
     widths = {g.name: _narrowed(g.band, rows, margin) for g in groups}
     unreachable = _unreachable(data, rows, groups, widths, variable)
     if unreachable:
         return {**result_base, "reachable": False, "reason": unreachable}
-    prog = _Program(data, cells, groups, widths, variable, joint)
-    built = time.perf_counter()
-    res = prog.solve()
-    solved = time.perf_counter()
-    if res.status != 0:
-        return {
-            **result_base,
-            "reachable": False,
-            "reason": "not reachable within the band by reassigning students among its schools"
-            + (" (the linear program reports it infeasible)" if res.status == 2 else f" ({res.message})"),
-        }
-    out, inn = prog.split(res.x)
-    plan = plan_from_solution(rows, data.counts, cells, out, inn, flows=flows)
-    share = {g.name: g.share for g in groups}
+    timer = _Timer(started)
+    setup = _Setup(data, groups, widths, variable, joint, single_group_min_share is not None and band is not None,
+                   ed_band is not None or joint == "bounds")
+    solved = setup.solve(timer)
+    if isinstance(solved, str):
+        return {**result_base, "reachable": False, "reason": solved}
+    cells, out, parts = solved
+    plan = plan_from_solution(rows, data.counts, cells, parts, flows=flows)
+    timer.lap("plan_seconds")
     if stats is not None:
-        stats.update(variables=prog.n_var, constraints=prog.n_rows, nonzeros=prog.nnz,
-                     build_seconds=built - started, solve_seconds=solved - built,
-                     plan_seconds=time.perf_counter() - solved)
+        stats.update(timer.seconds, variables=setup.size[0], constraints=setup.size[1], nonzeros=setup.size[2])
     students_moved = _ceil_students(float(out.sum()))
     return {**result_base, "reachable": True, "students_moved": students_moved,
-            "share_of_band": students_moved / total, "band_share": share, **plan}
+            "share_of_band": students_moved / total, "band_share": {g.name: g.share for g in groups}, **plan}
 
 
 class _BandData:
@@ -147,21 +142,49 @@ def _narrowed(b: float, rows: list[SchoolRow], margin: float | Mapping[str, floa
     return np.maximum(0.0, b - np.array([margin.get(s.school_id, 0.0) for s in rows], dtype=float))
 
 
-def _cells(data: _BandData, singles: bool, min_share: float | None, split_ed: bool) -> list[Cell]:
+def _constrained_groups(data: _BandData, band: float | None, ed_band: float | None,
+                        min_share: float | None) -> list[_Group]:
+    """The groups each school must be within the band of: students of color (and, with
+    ``min_share``, each race group of color large enough) and ED students. White students'
+    band would repeat students of color's (one is the other's complement), so it is not added."""
+    total = float(data.t.sum())
+    groups: list[_Group] = []
+    if band is not None:
+        of_color = tuple(i for i in range(len(RACE_GROUPS)) if i != _WHITE)
+        groups.append(_Group("students_of_color", of_color, 1.0 - float(data.counts[:, _WHITE].sum()) / total, band))
+        present = tuple(i for i in of_color if data.counts[:, i].sum() > 0)
+        if min_share is not None:
+            for i in of_color:
+                share = float(data.counts[:, i].sum()) / total
+                # Same 1e-12 slack as the INT-01 rule's eligibility test; a band whose students
+                # of color are all of one group needs no second, identical row.
+                if share >= min_share - 1e-12 and share > 0 and present != (i,):
+                    groups.append(_Group(RACE_GROUPS[i], (i,), share, band, single=True))
+    if ed_band is not None:
+        groups.append(_Group("econ_disadvantaged", (), float(data.ed.sum()) / total, ed_band))
+    return groups
+
+
+def _group_counts(data: _BandData, group: _Group) -> np.ndarray:
+    """Each school's current count of the group."""
+    if not group.members:
+        return data.ed
+    return data.counts[:, list(group.members)].sum(axis=1)
+
+
+def _cells(data: _BandData, own: list[int], singles: bool, split_ed: bool) -> list[Cell]:
     """The program's cells: race classes (split by ED status when ``split_ed``).
 
-    Race classes: with single groups, each race group whose own band is checked, white, and
-    one class for the other groups of color (they count only towards students of color, so
-    moving one or another changes nothing the program checks); without, students of color
-    and white. Classes no school of the band has are left out.
+    Race classes: with single groups, each race group of color in ``own`` (those whose band is
+    checked in the program), white, and one class for the other groups of color (they count
+    only towards students of color, so moving one or another changes nothing the program
+    checks); without, students of color and white. Classes no school of the band has are left out.
     """
     present = data.counts.sum(axis=0) > 0
+    classes: list[tuple[str, tuple[int, ...], bool]] = []
     if singles:
-        shares = data.counts.sum(axis=0) / data.t.sum()
-        own = [i for i, g in enumerate(RACE_GROUPS) if i != _WHITE and present[i]
-               and shares[i] >= (min_share or 0.0) - 1e-12]
-        rest = tuple(i for i, g in enumerate(RACE_GROUPS) if i != _WHITE and present[i] and i not in own)
-        classes: list[tuple[str, tuple[int, ...], bool]] = [(RACE_GROUPS[i], (i,), False) for i in own]
+        classes = [(RACE_GROUPS[i], (i,), False) for i in own if present[i]]
+        rest = tuple(i for i in range(len(RACE_GROUPS)) if i != _WHITE and present[i] and i not in own)
         if rest:
             classes.append(("students_of_color", rest, True))  # reported per group in the plan
     else:
@@ -173,36 +196,14 @@ def _cells(data: _BandData, singles: bool, min_share: float | None, split_ed: bo
     return [Cell(label, members, ed, by_group) for label, members, by_group in classes for ed in eds]
 
 
-def _constrained_groups(data: _BandData, cells: list[Cell], band: float | None, ed_band: float | None,
-                        min_share: float | None) -> list[_Group]:
-    """The groups each school must be within the band of: students of color (and, with
-    ``min_share``, each race group of color large enough) and ED students. White students'
-    band would repeat students of color's (one is the other's complement), so it is not added."""
-    total = float(data.t.sum())
-    groups: list[_Group] = []
-    if band is not None:
-        soc_cells = tuple(k for k, c in enumerate(cells) if _WHITE not in c.members)
-        groups.append(_Group("students_of_color", soc_cells, 1.0 - float(data.counts[:, _WHITE].sum()) / total, band))
-        if min_share is not None:
-            for i, g in enumerate(RACE_GROUPS):
-                share = float(data.counts[:, i].sum()) / total
-                # Same 1e-12 slack as the INT-01 rule's eligibility test.
-                if i != _WHITE and share >= min_share - 1e-12 and share > 0:
-                    ks = tuple(k for k, c in enumerate(cells) if c.members == (i,))
-                    if ks != soc_cells:  # a band whose students of color are all of one group
-                        groups.append(_Group(g, ks, share, band))
-    if ed_band is not None:
-        ed_cells = tuple(k for k, c in enumerate(cells) if c.ed)
-        groups.append(_Group("econ_disadvantaged", ed_cells, float(data.ed.sum()) / total, ed_band))
-    return groups
-
-
-def _group_counts(data: _BandData, cells: list[Cell], group: _Group) -> np.ndarray:
-    """Each school's current count of the group."""
-    if group.name == "econ_disadvantaged":
-        return data.ed
-    members = sorted({i for k in group.cells for i in cells[k].members})
-    return data.counts[:, members].sum(axis=1)
+def _group_cells(group: _Group, cells: list[Cell]) -> tuple[int, ...] | None:
+    """The cells that count a group, or None when the cells do not separate it (a group of
+    color merged with others into one class)."""
+    if not group.members:
+        return tuple(k for k, c in enumerate(cells) if c.ed)
+    inside = tuple(k for k, c in enumerate(cells) if set(c.members) <= set(group.members))
+    mixed = any(set(c.members) & set(group.members) and not set(c.members) <= set(group.members) for c in cells)
+    return None if mixed else inside
 
 
 def _whole_bounds(data: _BandData, group: _Group, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -210,6 +211,15 @@ def _whole_bounds(data: _BandData, group: _Group, width: np.ndarray) -> tuple[np
     lo = np.maximum(0.0, np.ceil((group.share - width) * data.t - _EPS))
     hi = np.minimum(data.t, np.floor((group.share + width) * data.t + _EPS))
     return lo, hi
+
+
+def _outside(data: _BandData, group: _Group, width: np.ndarray, variable: np.ndarray, count: np.ndarray,
+             t: np.ndarray) -> bool:
+    """Whether some school with ``count`` of the group among ``t`` students breaks the group's band."""
+    lo, hi = _whole_bounds(data, group, width)
+    fixed = ~variable & ((count < lo - 1e-6) | (count > hi + 1e-6))
+    loose = variable & (np.abs(count - group.share * t) > width * t + 1e-6)
+    return bool(fixed.any() or loose.any())
 
 
 def _unreachable(data: _BandData, rows: list[SchoolRow], groups: list[_Group], widths: dict[str, np.ndarray],
@@ -229,15 +239,76 @@ def _unreachable(data: _BandData, rows: list[SchoolRow], groups: list[_Group], w
             f"of the band's {g.share * 100:.1f}%")
 
 
-class _Program:
-    """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k;
-    constraint rows lb <= A x <= ub, built block by block as COO triplets."""
+class _Timer:
+    """Seconds spent per part of the work, each lap charged to the part named."""
 
-    def __init__(self, data: _BandData, cells: list[Cell], groups: list[_Group], widths: dict[str, np.ndarray],
-                 variable: np.ndarray, joint: str) -> None:
+    def __init__(self, started: float) -> None:
+        self.last = started
+        self.seconds: dict[str, float] = {"build_seconds": 0.0, "solve_seconds": 0.0, "plan_seconds": 0.0}
+
+    def lap(self, part: str) -> None:
+        now = time.perf_counter()
+        self.seconds[part] += now - self.last
+        self.last = now
+
+
+class _Setup:
+    """The program, solved with the single race groups' bands that can bind: a group no school
+    breaks now shares a class with the other groups of color and is checked on the solution;
+    only a group the solution breaks gets its class and row, and the program is solved again.
+    Leaving a row out can only lower the optimum, so a solution that keeps it anyway is optimal."""
+
+    def __init__(self, data: _BandData, groups: list[_Group], widths: dict[str, np.ndarray], variable: np.ndarray,
+                 joint: str, singles: bool, split_ed: bool) -> None:
+        self.data, self.groups, self.widths, self.variable = data, groups, widths, variable
+        self.joint, self.singles, self.split_ed = joint, singles, split_ed
+        self.size = (0, 0, 0)
+        self.own = [g.members[0] for g in groups if g.single and _outside(
+            data, g, widths[g.name], variable, _group_counts(data, g), data.t)]
+
+    def solve(self, timer: _Timer) -> str | tuple[list[Cell], np.ndarray, list[Flows]]:
+        """(cells, outflows, flows per cell) of the optimum, or why there is none."""
+        while True:
+            cells = _cells(self.data, self.own, self.singles, self.split_ed)
+            rows = [(g, ks) for g in self.groups if (ks := _group_cells(g, cells)) is not None]
+            prog = _Program(self.data, cells, rows, self.widths, self.variable, self.joint)
+            self.size = (prog.n_var, prog.n_rows, prog.nnz)
+            timer.lap("build_seconds")
+            res = prog.solve()
+            timer.lap("solve_seconds")
+            if res.status != 0:  # without some rows: with them it is not reachable either
+                return ("not reachable within the band by reassigning students among its schools"
+                        + (" (the linear program reports it infeasible)" if res.status == 2 else f" ({res.message})"))
+            out, inn = prog.split(res.x)
+            parts = [decompose(out[:, k], inn[:, k]) for k in range(len(cells))]
+            broken = [g.members[0] for g in self.groups if g.single and g.members[0] not in self.own
+                      and self._breaks(g, cells, out, inn, parts)]
+            timer.lap("plan_seconds")
+            if not broken:
+                return cells, out, parts
+            self.own += broken
+
+    def _breaks(self, g: _Group, cells: list[Cell], out: np.ndarray, inn: np.ndarray, parts: list[Flows]) -> bool:
+        """Whether the solution, its merged class split by each sending school's mix, breaks g's band."""
+        count = group_after(self.data.counts, cells, parts, g.members[0])
+        t = self.data.t + (inn - out).sum(axis=1)
+        return _outside(self.data, g, self.widths[g.name], self.variable, count, t)
+
+
+class _Program:
+    """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k,
+    then each capacity school's enrollment after; constraint rows lb <= A x <= ub, built block by
+    block as COO triplets."""
+
+    def __init__(self, data: _BandData, cells: list[Cell], groups: list[tuple[_Group, tuple[int, ...]]],
+                 widths: dict[str, np.ndarray], variable: np.ndarray, joint: str) -> None:
         self.n, self.k, self.joint = len(data.t), len(cells), joint
         self.n_flow = self.n * self.k
-        self.n_var = 2 * self.n_flow + (self.n_flow if joint == "bounds" else 0)
+        self.var = np.flatnonzero(variable)
+        # A capacity school's enrollment after is a variable of its own: its share rows then
+        # read "group after <= share x enrollment after" with a few terms, not one per cell.
+        self.t_col = 2 * self.n_flow + (self.n_flow if joint == "bounds" else 0)
+        self.n_var = self.t_col + len(self.var)
         self._r: list[np.ndarray] = []
         self._c: list[np.ndarray] = []
         self._v: list[np.ndarray] = []
@@ -247,8 +318,8 @@ class _Program:
         self.x_ub = np.full(self.n_var, np.inf)
         self._conservation()
         self._enrollment(data, variable)
-        for g in groups:
-            self._group(data, cells, g, widths[g.name], variable)
+        for g, ks in groups:
+            self._group(data, g, ks, widths[g.name], variable)
         self._supply(data, cells)
 
     @property
@@ -280,16 +351,22 @@ class _Program:
                   np.concatenate([np.ones(self.n_flow), -np.ones(self.n_flow)]), zeros, zeros)
 
     def _enrollment(self, data: _BandData, variable: np.ndarray) -> None:
-        # Enrollment kept (fixed schools) or at most the capacity (the others).
-        rows, cols, vals = self._net(np.arange(self.n), np.ones((self.n, self.k)))
-        ub = np.where(variable, data.cap - data.t, 0.0)
-        lb = np.where(variable, -np.inf, 0.0)
-        self._add(rows, cols, vals, lb, ub)
+        # Enrollment kept (fixed schools), or the enrollment after, between 0 and the capacity (the others).
+        fixed = np.flatnonzero(~variable)
+        rows, cols, vals = self._net(fixed, np.ones((len(fixed), self.k)))
+        self._add(rows, cols, vals, np.zeros(len(fixed)), np.zeros(len(fixed)))
+        if len(self.var):
+            rows, cols, vals = self._net(self.var, np.ones((len(self.var), self.k)))
+            after = np.arange(len(self.var))
+            # net - after = -t
+            self._add(np.concatenate([rows, after]), np.concatenate([cols, self.t_col + after]),
+                      np.concatenate([vals, -np.ones(len(after))]), -data.t[self.var], -data.t[self.var])
+            self.x_ub[self.t_col:] = data.cap[self.var]
 
-    def _group(self, data: _BandData, cells: list[Cell], g: _Group, width: np.ndarray, variable: np.ndarray) -> None:
+    def _group(self, data: _BandData, g: _Group, ks: tuple[int, ...], width: np.ndarray, variable: np.ndarray) -> None:
         in_group = np.zeros(self.k)
-        in_group[list(g.cells)] = 1.0
-        g0 = _group_counts(data, cells, g)
+        in_group[list(ks)] = 1.0
+        g0 = _group_counts(data, g)
         fixed = np.flatnonzero(~variable)
         lo, hi = _whole_bounds(data, g, width)
         # A row that holds for any count between 0 and the enrollment cannot bind.
@@ -297,14 +374,15 @@ class _Program:
         if len(fixed):
             rows, cols, vals = self._net(fixed, np.broadcast_to(in_group, (len(fixed), self.k)))
             self._add(rows, cols, vals, lo[fixed] - g0[fixed], hi[fixed] - g0[fixed])
-        var = np.flatnonzero(variable)
+        var = self.var
         if not len(var):
             return
-        # g' <= (p+b) t' and g' >= (p-b) t', with g' = g0 + net_g and t' = t + net_all.
+        # g0 + net_g <= (p+b) T and g0 + net_g >= (p-b) T, T the enrollment after.
+        after = np.arange(len(var))
         for sign, w in ((1.0, g.share + width[var]), (-1.0, g.share - width[var])):
-            coef = sign * (in_group[None, :] - w[:, None])
-            rows, cols, vals = self._net(var, coef)
-            self._add(rows, cols, vals, np.full(len(var), -np.inf), sign * (w * data.t[var] - g0[var]))
+            rows, cols, vals = self._net(var, np.broadcast_to(sign * in_group, (len(var), self.k)))
+            self._add(np.concatenate([rows, after]), np.concatenate([cols, self.t_col + after]),
+                      np.concatenate([vals, -sign * w]), np.full(len(var), -np.inf), -sign * g0[var])
 
     def _supply(self, data: _BandData, cells: list[Cell]) -> None:
         """At most the students school i has in a cell leave it: estimated by independence, or
@@ -316,7 +394,7 @@ class _Program:
                              for c in cells], axis=1)
             self.x_ub[: self.n_flow] = (race * part).ravel()
             return
-        self.x_ub[2 * self.n_flow:] = race.ravel()
+        self.x_ub[2 * self.n_flow: 3 * self.n_flow] = race.ravel()
         flat = np.arange(self.n_flow)
         ones = np.ones(self.n_flow)
         # out[i,k] - cell[i,k] <= 0
@@ -332,13 +410,22 @@ class _Program:
             self._add(r, cols, np.ones(len(r)), rhs, rhs)
 
     def solve(self) -> Any:
-        """Minimize the students out (every reassignment once)."""
+        """Minimize the students out (every reassignment once).
+
+        HiGHS's interior point method, then its crossover to a vertex: on bands of thousands of
+        schools with capacities many times faster than its simplex (minutes to seconds), and the
+        vertex keeps the plan sparse (few pairs of schools) as the simplex's does.
+        """
         cost = np.zeros(self.n_var)
         cost[: self.n_flow] = 1.0
         a = coo_matrix((np.concatenate(self._v), (np.concatenate(self._r), np.concatenate(self._c))),
                        shape=(self.n_rows, self.n_var)).tocsr()
-        return milp(cost, constraints=LinearConstraint(a, np.concatenate(self._lb), np.concatenate(self._ub)),
-                    bounds=Bounds(np.zeros(self.n_var), self.x_ub))
+        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
+        eq = lb == ub
+        upper, lower = ~eq & np.isfinite(ub), ~eq & np.isfinite(lb)  # a ranged row is two rows here
+        return linprog(cost, A_ub=vstack([a[upper], -a[lower]]).tocsr(), b_ub=np.concatenate([ub[upper], -lb[lower]]),
+                       A_eq=a[eq], b_eq=lb[eq], bounds=np.stack([np.zeros(self.n_var), self.x_ub], axis=1),
+                       method="highs-ipm")
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The solution's outflows and inflows as (schools x cells) arrays, solver noise cleared."""

@@ -25,6 +25,10 @@ _FLOW_TOL = 1e-7  # LP values below this are solver noise, not students
 _WHITE = RACE_GROUPS.index("white")
 
 
+# One cell's flows: sending schools, receiving schools, students (arrays of the same length).
+Flows = tuple[np.ndarray, np.ndarray, np.ndarray]
+
+
 @dataclass(frozen=True)
 class Cell:
     """A cell of the program: a race class (its label and RACE_GROUPS indices) and ED status (None: both).
@@ -84,19 +88,37 @@ def round_keeping_balances(src: np.ndarray, dst: np.ndarray, x: np.ndarray, n: i
     arcs = np.arange(len(f))
     a = coo_matrix((np.concatenate([np.ones(len(f)), -np.ones(len(f))]),
                     (np.concatenate([src[f], dst[f]]), np.concatenate([arcs, arcs]))), shape=(n, len(f))).tocsr()
-    res = milp(1.0 - 2.0 * frac[f], integrality=np.ones(len(f)), bounds=Bounds(0, 1),
-               constraints=LinearConstraint(a, np.minimum(lo, hi), np.maximum(lo, hi)))
+    cost, rows, box = 1.0 - 2.0 * frac[f], LinearConstraint(a, np.minimum(lo, hi), np.maximum(lo, hi)), Bounds(0, 1)
+    # Without presolve HiGHS's simplex ends on a vertex, integral here; the integral program
+    # is the guard should it ever not (it costs several times more).
+    res = milp(cost, bounds=box, constraints=rows, options={"presolve": False})
+    if res.status != 0 or res.x is None or np.abs(res.x - np.round(res.x)).max() > 1e-6:
+        res = milp(cost, integrality=np.ones(len(f)), bounds=box, constraints=rows)
     up = np.round(res.x) if res.status == 0 and res.x is not None else np.round(frac[f])
     base[f] += up
     return base.astype(int)
 
 
-def plan_from_solution(rows: list[SchoolRow], counts: np.ndarray, cells: list[Cell], out: np.ndarray,
-                       inn: np.ndarray, *, flows: bool = True) -> dict[str, Any]:
+def group_after(counts: np.ndarray, cells: list[Cell], flows: list[Flows], group: int) -> np.ndarray:
+    """Each school's count of one race group after the flows, a class of several groups split
+    by each sending school's own mix of them."""
+    after = counts[:, group].copy()
+    for cell, (f, t, a) in zip(cells, flows):
+        if group not in cell.members:
+            continue
+        of_class = counts[np.ix_(f, np.array(cell.members, dtype=int))].sum(axis=1)
+        moved = a * np.divide(counts[f, group], of_class, out=np.zeros(len(f)), where=of_class > 0)
+        after -= np.bincount(f, moved, len(after))
+        after += np.bincount(t, moved, len(after))
+    return after
+
+
+def plan_from_solution(rows: list[SchoolRow], counts: np.ndarray, cells: list[Cell], flows_per_cell: list[Flows],
+                       *, flows: bool = True) -> dict[str, Any]:
     """The plan: pairs in whole students, each school after, and (``flows``) the program's own flows."""
     n = len(rows)
     ed_share = np.array([s.econ_disadvantaged / s.enrollment_total for s in rows])
-    parts = [(k, *decompose(out[:, k], inn[:, k])) for k in range(len(cells))]
+    parts = [(k, *fl) for k, fl in enumerate(flows_per_cell)]
     plan: dict[str, Any] = {}
     if flows:
         flow_list = _flow_records(rows, counts, cells, ed_share, parts)

@@ -130,7 +130,7 @@ def test_grade_center_advice_carries_the_grade_center_estimate():
     grade = f.recommendations[0]
     assert grade.key == "grade-centers" and grade.estimate["band"] == "middle"
     assert grade.estimate["centers"][0]["school_id"] == "P"
-    assert ("Estimate: as 2 clusters of grade centers (School P (6-7) with School S (8); School Q (6-7) with "
+    assert ("Estimate: as 2 clusters of grade centers (School P (6-7) and School S (8); School Q (6-7) and "
             "School R (8)), each school would have its cluster's mix, from 33% to 63% students of color; about "
             "400 students (44% of the band's 900) would attend another building.") in grade.body
     # The zone advice of the same finding keeps the reassignment estimate.
@@ -181,3 +181,17 @@ def test_lottery_advice_carries_seat_numbers_for_a_short_pool():
     assert ("Estimate: admitting as the two pools require would give economically disadvantaged applicants 40 of "
             "the 120 seats (36 more than admitted) and the other applicants 80 (36 fewer); 20 more economically "
             "disadvantaged applicants would fill that pool's 60 reserved seats.") in lottery.body
+
+
+def test_findings_json_never_carries_a_non_finite_number():
+    from compliance.rules.evaluate import _finite_findings
+
+    shared = {"students_moved": 3, "share_of_band": float("nan")}
+    findings = [{"rule": "INT-01", "evidence": {"difference": float("inf"), "deviations": [{"x": float("-inf")}]},
+                 "recommendations": [{"key": "a", "estimate": shared}, {"key": "b", "estimate": None}]},
+                {"rule": "INT-03", "evidence": {}, "recommendations": [{"key": "a", "estimate": shared}]}]
+    out = _finite_findings(findings)
+    assert out[0]["evidence"] == {"difference": None, "deviations": [{"x": None}]}
+    assert out[0]["recommendations"][0]["estimate"] == {"students_moved": 3, "share_of_band": None}
+    assert out[1]["recommendations"][0]["estimate"]["share_of_band"] is None
+    assert out[0]["recommendations"][1]["estimate"] is None
