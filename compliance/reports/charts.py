@@ -255,8 +255,8 @@ def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progress
         ax.set_ylabel("state and local spending per pupil ($)")
         ax.yaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
         # Above the axes: with many schools any spot inside would hide points.
-        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3, fontsize=7, frameon=False)
-        _margins(fig, left=0.95, top=0.5)
+        ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2, fontsize=7, frameon=False)
+        _margins(fig, left=0.95, top=0.62)
         uri = _svg_uri(fig)
     caption = ("Each marker is a school: triangles are Title I schools, circles the other schools they are "
                "compared with; the dashed line is the pupil-weighted mean.")
