@@ -48,10 +48,10 @@ lint: $(STAMP)
 	DJANGO_DEV=1 $(BIN)/mypy || status=1; \
 	exit $$status
 
+# Every benchmark (bench/run.py: parse, measures, report, planner, the whole pipeline, the worker,
+# the web pages), then one table of ratios. BENCH_ARGS=--quick for a short look.
 bench: setup
-	DJANGO_DEV=1 $(BIN)/python bench/parse.py
-	DJANGO_DEV=1 $(BIN)/python bench/measures.py
-	DJANGO_DEV=1 $(BIN)/python bench/report.py
+	DJANGO_DEV=1 $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf var/test .pytest_cache

@@ -4,13 +4,14 @@
         [--database-url postgres://postgres@127.0.0.1:5432/compliance_load] [--broker-url redis://127.0.0.1:6379/14]
 
 Starts its own stack on the named database (DROPPED and made anew, so its name must contain
-"load"; a sqlite:/// file is deleted) and broker, seeds the demo state, and gives each uploader a district of its own
-(the demo sample workbooks' shapes, re-addressed), since a district's second upload is refused
-while its first is being checked. For the bounded duration, browsing users log in as the demo
-users and load the home page, the review queue, submission pages and status fragments; each
-uploader uploads, watches its submission's status until the check ends, and uploads again. Then
-it waits (bounded) until every upload's check ends, prints throughput and p50/p95 per page kind,
-and exits 1 on any error, any upload not evaluated, or a stack that would not start.
+"load" or start with "bench"; a sqlite:/// file is deleted) and broker, seeds the demo state,
+and gives each uploader a district of its own (the demo sample workbooks' shapes, re-addressed),
+since a district's second upload is refused while its first is being checked. For the bounded
+duration, browsing users log in as the demo users and load the home page, the review queue,
+submission pages and status fragments; each uploader uploads, watches its submission's status
+until the check ends, and uploads again. Then it waits (bounded) until every upload's check
+ends, prints throughput and p50/p95 per page kind, and exits 1 on any error, any upload not
+evaluated, or a stack that would not start.
 Only the standard library, requests and threads; the stack runs in subprocesses.
 """
 from __future__ import annotations
@@ -250,8 +251,10 @@ class Stack:
     """The app as deployed, on loopback: gunicorn, Celery workers and beat sharing a database and a broker."""
 
     def __init__(self, database_url: str, broker_url: str, folder: Path, web_workers: int = 2):
-        if "load" not in database_url.rsplit("/", 1)[-1]:
-            raise SystemExit(f"refusing to drop {database_url}: the database's name must contain 'load'")
+        name = database_url.rsplit("/", 1)[-1]
+        if "load" not in name and not name.startswith("bench"):
+            raise SystemExit(f"refusing to drop {database_url}: the database's name must contain 'load' "
+                             "or start with 'bench'")
         self.folder, self.web_workers, self.port = folder, web_workers, free_port()
         self.env = {**os.environ, "DJANGO_DEV": "1", "DJANGO_SETTINGS_MODULE": "config.settings",
                     "DATABASE_URL": database_url, "CELERY_BROKER_URL": broker_url, "VAR_DIR": str(folder / "var"),
@@ -270,8 +273,9 @@ class Stack:
             raise SystemExit(f"{' '.join(argv[:2])} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}")
         return done.stdout
 
-    def prepare(self, uploaders: int) -> list[tuple[int, Path]]:
-        """Database made anew and migrated, demo seeded; one district and workbook per uploader."""
+    def prepare(self, uploaders: int, shapes: tuple[str, ...] = SHAPES) -> list[tuple[int, Path]]:
+        """Database made anew and migrated, demo seeded; one district and workbook per uploader
+        (the demo districts' shapes in turn)."""
         url = self.env["DATABASE_URL"]
         if url.startswith("postgres"):
             self.python("-c", RECREATE, url)
@@ -280,15 +284,15 @@ class Stack:
         self.manage("migrate", "--noinput")
         self.manage("seed_demo")
         (self.folder / "workbooks").mkdir(exist_ok=True)
-        shapes = ",".join(SHAPES[n % len(SHAPES)] for n in range(uploaders))
-        out = self.python("-c", SETUP, str(self.folder / "workbooks"), shapes)
+        names = ",".join(shapes[n % len(shapes)] for n in range(uploaders))
+        out = self.python("-c", SETUP, str(self.folder / "workbooks"), names)
         return [(int(pk), Path(path)) for _, pk, path in (line.split() for line in out.splitlines()
                                                            if line.startswith("UPLOAD "))]
 
     def start(self) -> None:
         """As in production (README, Production): gunicorn, one worker per queue, one beat."""
         self._spawn("web", [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(self.web_workers),
-                            "--bind", f"127.0.0.1:{self.port}", "--timeout", "60"])
+                            "--threads", "8", "--bind", f"127.0.0.1:{self.port}", "--timeout", "60"])
         for queue in self.python("-c", QUEUES).strip().split(","):
             self._spawn(f"worker-{queue}", [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
                                             "--concurrency", "2", "--loglevel", "INFO",

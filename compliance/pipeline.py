@@ -6,16 +6,22 @@ recommendation library, Equity Assistance Center table); the work itself is in
 """
 from __future__ import annotations
 
+import gc
 import os
 import tempfile
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypedDict
 
 from django.conf import settings
 from django.db import DatabaseError
 
+from compliance.models import RecommendationEntry
 from compliance.rules.evaluate import EvaluationOutput, RuleSetRef, evaluate_workbook
+from compliance.rules.model import WorkbookData
+from compliance.rules.recommendation_library import DEFAULT_LIBRARY
 from compliance.rules.ruleset import DEFAULT_RULE_SET_NAME, default_params
 from compliance.selectors import eac_regions_current, recommendation_library_current
 from compliance.workbook.guarded import read_workbook_guarded
@@ -45,9 +51,18 @@ def builtin_rule_set() -> RuleSetRef:
 
 
 def state_library() -> tuple[Any, Any]:
-    """The recommendation library and EAC table as administrators left them (None: built-in)."""
+    """The recommendation library and EAC table as administrators left them (None: built-in).
+
+    A default entry newer than the installation's library (no row has its key, active or
+    not) is added to it, so new advice reaches every installation without a data migration;
+    once an administrator saves or retires it, the rows decide.
+    """
     try:
-        return recommendation_library_current(), eac_regions_current()
+        library, regions = recommendation_library_current(), eac_regions_current()
+        if library is not None:
+            known = set(RecommendationEntry.objects.values_list("key", flat=True))
+            library = (*library, *(e for e in DEFAULT_LIBRARY if e.key not in known))
+        return library, regions
     except DatabaseError:  # the offline command may run where no database was migrated
         return None, None
 
@@ -60,10 +75,16 @@ def evaluate_path(
     expected_school_year: str | None = None,
     previous_enrollment: dict[str, int] | None = None,
     state: str | None = None,
+    state_of: Callable[[WorkbookData], str | None] | None = None,
     guarded: bool = True,
     filename: str | None = None,
 ) -> EvaluationOutput:
-    """Read (under the time and memory limits), validate and evaluate one workbook."""
+    """Read (under the time and memory limits), validate and evaluate one workbook.
+
+    ``state`` names the district's state (its Equity Assistance Center); without it,
+    ``state_of`` may work it out from the workbook once read (the offline command knows the
+    district only from the file), so the evaluation runs once.
+    """
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     limits = intake_limits()
@@ -93,13 +114,30 @@ def evaluate_path(
         wb = read_workbook(source, **kwargs)
     timings["parse"] = round(time.perf_counter() - t0, 4)
     library, eac_regions = state_library() if not wb.has_errors else (None, None)
-    result = evaluate_workbook(
-        wb,
-        rule_set=rule_set,
-        previous_enrollment=previous_enrollment,
-        state=state,
-        library=library,
-        eac_regions=eac_regions,
-        timings=timings,
-    )
+    if state is None and state_of is not None and not wb.has_errors:
+        state = state_of(wb)
+    with _collector_paused():
+        result = evaluate_workbook(
+            wb,
+            rule_set=rule_set,
+            previous_enrollment=previous_enrollment,
+            state=state,
+            library=library,
+            eac_regions=eac_regions,
+            timings=timings,
+        )
     return EvaluationOutput(result=result, workbook=wb, timings=timings)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector off while the rules run: they make hundreds of thousands of small
+    objects and no cycles, and each collection walked everything the process holds (Django,
+    numpy, the workbook), about a third of a large district's evaluation."""
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()

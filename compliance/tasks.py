@@ -18,7 +18,8 @@ def evaluate_submission(*, submission_id: int) -> None:
     from compliance import services  # in the body: services import this module (see the docstring)
 
     try:
-        services.submission_evaluate(submission_id=submission_id)
+        # The findings report follows in this task: no wait on the reports queue.
+        services.submission_evaluate(submission_id=submission_id, report_now=True)
     except services.EvaluationInProgress:
         # A redelivery while a live worker holds the lease. No retry chain to run out: if that
         # worker dies, its lease runs out and the pipeline sweep sends the task again.

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import functools
 import io
+import time
 from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required as django_login_required
 from django.contrib.auth.views import redirect_to_login
@@ -43,7 +45,7 @@ from .presenters import (
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
 from .services import downloads
-from .services.portal import live_status, next_action, portal_detail_context
+from .services.portal import live_status, next_action, portal_detail_context, report_pending
 from .services.problems import problem_rows, problem_sort, problems_sorted
 from .states import PENDING
 from .states import SubmissionStatus as S
@@ -276,15 +278,49 @@ def submission_status(request: AuthedRequest, pk: int) -> HttpResponse:
     findings), "report" once the PDF exists (to show its links).
     """
     submission = _visible_submission(request, pk)
+    page_state = request.GET.get("page", "pending" if submission.status in PENDING else "report")
+    if request.htmx and request.GET.get("wait"):
+        _wait_for_news(submission, page_state)
     status = live_status(submission=submission)  # follows on until the PDF exists
-    page_state = request.GET.get("page", "pending" if status["pending"] else "report")
-    response = render(request, "compliance/_status.html", {"submission": submission, **status,
-                                                           "page_state": page_state})
     stale = (page_state == "pending" and not status["pending"]) or (
         page_state == "report" and not status["report_pending"])
+    response = render(request, "compliance/_status.html", {
+        "submission": submission, **status, "page_state": page_state,
+        "status_poll_only": settings.STATUS_WAIT_SECONDS <= 0,
+    })
     if request.htmx and stale:
         response["HX-Refresh"] = "true"
     return response
+
+
+def _status_news(submission: Submission, page_state: str) -> tuple[bool, bool, bool]:
+    """(whether the page is out of date, still checking, report still being made)."""
+    pending = submission.status in PENDING
+    following = report_pending(submission=submission)  # follow on until the PDF exists
+    return (page_state == "pending" and not pending) or (page_state == "report" and not following), pending, following
+
+
+def _now() -> float:
+    return time.monotonic()
+
+
+def _nap(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def _wait_for_news(submission: Submission, page_state: str) -> tuple[bool, bool, bool]:
+    """Hold the answer until the page is out of date (at most STATUS_WAIT_SECONDS), looking
+    often at first: the page learns that the check or the report is done at once, not at its
+    next poll. A plain page load never waits."""
+    deadline = _now() + settings.STATUS_WAIT_SECONDS
+    step = 0.1
+    news = _status_news(submission, page_state)
+    while not news[0] and _now() < deadline:
+        _nap(step)
+        step = min(step * 1.5, 0.5)
+        submission.refresh_from_db(fields=["status"])
+        news = _status_news(submission, page_state)
+    return news
 
 
 @login_required

@@ -257,6 +257,9 @@ check_task_timing(soft=CELERY_TASK_SOFT_TIME_LIMIT, hard=CELERY_TASK_TIME_LIMIT,
 # evaluation thus resumes within lease + interval (75 s by default). After
 # EVALUATION_MAX_ATTEMPTS claims that all died, the submission is failed instead.
 SWEEP_INTERVAL_SECONDS = env_int("SWEEP_INTERVAL_SECONDS", 15)
+# A submission page's status request waits up to this long for the check or the report to end
+# (so the page learns at once); 0: the page asks every 2 s instead.
+STATUS_WAIT_SECONDS = env_int("STATUS_WAIT_SECONDS", 10)
 SWEEP_QUEUED_AFTER_SECONDS = env_int("SWEEP_QUEUED_AFTER_SECONDS", 60)
 SWEEP_REPORT_AFTER_SECONDS = env_int("SWEEP_REPORT_AFTER_SECONDS", 300)
 EVALUATION_MAX_ATTEMPTS = env_int("EVALUATION_MAX_ATTEMPTS", 3)

@@ -7,6 +7,7 @@ listed by school.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,12 +16,12 @@ from compliance.rules.recommendation_library import EAC_KEY
 from compliance.rules.registry import ESTIMATE
 
 from . import formatting as fmt
-from .evidence import EvidenceFormatter, is_record_list
+from .evidence import EvidenceFormatter, is_record_list, label_of
 from .suppression import scrub_small_counts
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
 PLAN_BLOCKS_MAX = 30  # actions in the report's one action plan (recommendations x bands)
-REC_MEMBERS_MAX = 12  # school-specific lines printed per block
+REC_MEMBERS_MAX = 6  # school-specific lines printed per block
 _ESTIMATE_HEADS = ("method", "school_id", "band")  # the method is a note; school and band head the block
 
 
@@ -28,6 +29,20 @@ def split_body(body: str) -> tuple[str, str]:
     """(the general advice, the finding's own estimate sentence without "Estimate:")."""
     head, sep, tail = body.partition("Estimate:")
     return head.strip(), tail.strip() if sep else ""
+
+
+_ALTERNATIVE = re.compile(r" \(or [^)]*\)")  # "(or 1.5 FTE moved from the comparison schools)"
+
+
+def headline(sentence: str, school: str | None) -> str:
+    """An estimate sentence's quantity (its first clause, before what it "would" achieve), naming
+    the school it is about: "1.9 more state/local teacher FTE at Southgate Elementary"."""
+    head = _ALTERNATIVE.sub("", sentence.split("; ")[0].split(" would ")[0]).strip().rstrip(".")
+    if not head:
+        return ""
+    if school:
+        head = head.replace("at this school", f"at {school}").replace("this school", school)
+    return f"{head[0].upper()}{head[1:]}."
 
 
 @dataclass
@@ -44,7 +59,10 @@ class AdviceGroup:
         return list(dict.fromkeys(label for label, _ in self.members))
 
     def bodies(self, scrub: Callable[[str], str]) -> list[tuple[str, str]]:
-        return [split_body(scrub(str(rec.get("body") or ""))) for _, rec in self.members]
+        # Hundreds of findings of a band share a handful of texts: each is scrubbed and split once.
+        done: dict[str, tuple[str, str]] = {}
+        return [done.get(body) or done.setdefault(body, split_body(scrub(body)))
+                for body in (str(rec.get("body") or "") for _, rec in self.members)]
 
     @property
     def sources(self) -> list[str]:
@@ -84,8 +102,35 @@ def advice_key(rec: dict[str, Any], band: str | None) -> tuple[str, str, str]:
     return key, str(rec.get("title") or ""), "" if key == EAC_KEY else band or ""
 
 
-def _same(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+_NO_ESTIMATE: dict[str, Any] = {}  # one shared empty estimate (never changed): compared once, not per finding
+
+
+def _by_text(specifics: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Each different estimate sentence once, with the findings (labels) it is for."""
+    grouped: dict[str, list[str]] = {}
+    for label, text in specifics:
+        grouped.setdefault(text, []).append(label)
+    return [{"label": ", ".join(labels[:4]) + (f" and {len(labels) - 4} more" if len(labels) > 4 else ""),
+             "text": text} for text, labels in grouped.items()]
+
+
+def _applies_to(labels: list[str]) -> str:
+    """Whom an action is for: every name when few, a count when many (the findings name them all)."""
+    if len(labels) <= 10:
+        return ", ".join(labels)
+    return f"{len(labels):,} schools and grade bands (the findings it answers name each one)"
+
+
+def _common(estimates: list[dict[str, Any]]) -> dict[str, Any]:
+    """The estimate values every finding of a block shares.
+
+    A band's estimate rides on every finding of the band: values are compared once per distinct
+    estimate object, as JSON-like values (==, which stops at the first difference).
+    """
+    distinct = list({id(e): e for e in estimates}.values())
+    keys = list(dict.fromkeys(k for e in distinct for k in e))
+    first = distinct[0]
+    return {k: first.get(k) for k in keys if all(e.get(k) == first.get(k) for e in distinct)}
 
 
 def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
@@ -93,25 +138,28 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
     bodies = group.bodies(lambda text: scrub_small_counts(text, est.min_cell))
     general = bodies[0][0] if all(b[0] == bodies[0][0] for b in bodies) else ""
     specifics = list(dict.fromkeys((label, f"Estimate: {b[1]}") for (label, _), b in zip(members, bodies) if b[1]))
-    estimates: list[dict[str, Any]] = [e if isinstance(e := rec.get("estimate"), dict) else {} for _, rec in members]
-    keys = list(dict.fromkeys(k for e in estimates for k in e))
-    common = {k: estimates[0].get(k) for k in keys if all(_same(e.get(k), estimates[0].get(k)) for e in estimates)}
+    estimates: list[dict[str, Any]] = [e if isinstance(e := rec.get("estimate"), dict) else _NO_ESTIMATE
+                                       for _, rec in members]
+    keys = list(dict.fromkeys(k for e in {id(e): e for e in estimates}.values() for k in e))
+    common = _common(estimates)
     varying = [k for k in keys if k not in common and k not in ("school_id", "band")]
     one_specific = len({text for _, text in specifics}) == 1
     block: dict[str, Any] = {
         "title": group.title or fmt.humanize(group.key),
         "band": fmt.band_label(group.band).split(" (")[0].lower() if group.band else "",
-        "applies_to": ", ".join(labels[:10]) + (f" and {len(labels) - 10} more" if len(labels) > 10 else ""),
+        "applies_to": _applies_to(labels),
         "paragraphs": [p.strip() for p in general.split("\n\n") if p.strip()] if general else [],
-        "specifics": [] if one_specific else [{"label": lbl, "text": text}
-                                              for lbl, text in specifics[:REC_MEMBERS_MAX]],
-        "specifics_more": 0 if one_specific else max(0, len(specifics) - REC_MEMBERS_MAX),
+        "specifics": [] if one_specific else _by_text(specifics)[:REC_MEMBERS_MAX],
+        "specifics_more": 0 if one_specific else max(0, len(_by_text(specifics)) - REC_MEMBERS_MAX),
         "sources": group.sources,
         "estimate": _estimate(common, est),
         "sig": json.dumps([group.key, group.title, general, common], sort_keys=True, default=str),
     }
     if one_specific and specifics:
-        block["paragraphs"].append(specifics[0][1])
+        block["estimate_text"] = specifics[0][1].removeprefix("Estimate: ")
+    first = next(((label, b[1]) for (label, _), b in zip(members, bodies) if b[1]), None)
+    block["headline"] = block["headline_plain"] = headline(first[1], first[0]) if first else ""
+    block["headline_more"] = 0 if one_specific else max(0, len({t for _, t in specifics}) - 1)
     if not general and not specifics:  # bodies differ with no estimate sentence: list them all
         block["specifics"] = [{"label": lbl, "text": scrub_small_counts(str(rec.get("body") or ""), est.min_cell)}
                               for lbl, rec in members[:REC_MEMBERS_MAX]]
@@ -120,14 +168,22 @@ def _pdf_block(group: AdviceGroup, est: EvidenceFormatter) -> dict[str, Any]:
         if len(distinct) <= DISTINCT_ESTIMATES_MAX:  # e.g. the band's race and its ED reassignment
             block["estimate"] = None
             block["by_school"] = _schools_after(members, estimates, est)
-            block["estimates"] = [{"for": ", ".join(lbls[:6]) + (f" and {len(lbls) - 6} more" if len(lbls) > 6 else ""),
-                                   "estimate": _estimate(e, est)} for lbls, e in distinct]
+            block["estimates"] = [{"for": _estimate_for(lbls, group.band), "estimate": _estimate(e, est)}
+                                  for lbls, e in distinct]
         else:  # e.g. each school's enrollment after the band's reassignment
             block["by_school"] = _by_school(members, estimates, varying, est)
     return block
 
 
+def _estimate_for(labels: list[str], band: str) -> str:
+    """Whom an estimate is for: its band, else the findings' labels."""
+    if band:
+        return f"the {fmt.band_label(band).split(' (')[0].lower()} band"
+    return ", ".join(labels[:6]) + (f" and {len(labels) - 6} more" if len(labels) > 6 else "")
+
+
 DISTINCT_ESTIMATES_MAX = 4  # whole estimates printed one after another under one action
+SCHOOLS_AFTER_MAX = 12  # a band with more flagged schools than this gets no school-by-school table
 # Estimate keys about the finding's own school: shown per school, not as a different estimate.
 _PER_SCHOOL = ("school_id", "band", "school_after")
 
@@ -147,25 +203,31 @@ def _schools_after(members: list[tuple[str, dict[str, Any]]], estimates: list[di
                 est.text(fields.get("students_of_color_share"), after.get("students_of_color_share"), after),
                 est.text(fields.get("ed_share"), after.get("ed_share"), after),
             ]
-    if not rows:
+    # Every school of the band, or none: six schools picked from hundreds would tell a reader nothing.
+    if not rows or len(rows) > SCHOOLS_AFTER_MAX:
         return None
     return {"columns": ["Enrollment after", "Students of color after", "ED after"],
-            "rows": list(rows.items())[:REC_MEMBERS_MAX]}
+            "rows": list(rows.items())}
 
 
 def _distinct_estimates(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[str, Any]]
                         ) -> list[tuple[list[str], dict[str, Any]]]:
     """Each different estimate once, with the findings (labels) it is for."""
-    out: dict[str, tuple[list[str], dict[str, Any]]] = {}
+    out: list[tuple[list[str], dict[str, Any]]] = []
+    group_of: dict[int, list[str] | None] = {}  # estimate object -> the labels of its group
     for (label, _), e in zip(members, estimates):
         # The same band estimate reached from several schools' findings is one estimate.
-        core = {k: v for k, v in e.items() if k not in _PER_SCHOOL}
-        if not core:
-            continue
-        labels, _ = out.setdefault(json.dumps(core, sort_keys=True, default=str), ([], core))
-        if label not in labels:
+        if id(e) not in group_of:
+            core = {k: v for k, v in e.items() if k not in _PER_SCHOOL}
+            same = next((labels for labels, c in out if c == core), None) if core else None
+            if core and same is None:
+                out.append(([], core))
+                same = out[-1][0]
+            group_of[id(e)] = same
+        labels = group_of[id(e)]
+        if labels is not None and label not in labels:
             labels.append(label)
-    return list(out.values())
+    return out
 
 
 BY_SCHOOL_COLUMNS_MAX = 3  # more differing estimate values than this do not fit a portrait table
@@ -184,35 +246,79 @@ def _by_school(members: list[tuple[str, dict[str, Any]]], estimates: list[dict[s
     rows: dict[str, list[str]] = {}
     for (label, _), e in zip(members, estimates):
         rows.setdefault(label, [est.estimate_value(k, e.get(k)) for k in varying])
-    return {"columns": [fmt.humanize(k) for k in varying], "rows": list(rows.items())[:REC_MEMBERS_MAX]}
+    return {"columns": [label_of(ESTIMATE.get(k), k) for k in varying], "rows": list(rows.items())[:REC_MEMBERS_MAX]}
+
+
+# Estimate keys that restate the rule set's standard: an estimate of nothing else says nothing.
+_STANDARD_KEYS = frozenset({"max_gap", "min_ratio", "limit"})
 
 
 def _estimate(estimate: Any, est: EvidenceFormatter) -> dict[str, Any] | None:
     """A remedy estimate: scalar rows, tables for lists of records, the method as a note."""
-    if not estimate:
+    if not estimate or (isinstance(estimate, dict) and set(estimate) <= _STANDARD_KEYS | set(_ESTIMATE_HEADS)):
         return None
     if not isinstance(estimate, dict):
         return {"rows": [("Estimate", str(estimate))], "tables": [], "method": ""}
     rows, tables = [], []
     for key, value in estimate.items():
-        if key in _ESTIMATE_HEADS:
+        if key in _ESTIMATE_HEADS or _SHORTER.get(key) in estimate:
             continue
         if is_record_list(value):
             tables.append(_estimate_table(key, value, est))
         else:
-            rows.append((fmt.humanize(key), est.estimate_value(key, value)))
-    return {"rows": rows, "tables": tables, "method": str(estimate.get("method") or "")}
+            rows.append((label_of(ESTIMATE.get(key), key), est.estimate_value(key, value)))
+    # Two facts a line: the estimate's numbers take half the height of a page.
+    pairs = [(*rows[i], *(rows[i + 1] if i + 1 < len(rows) else ("", ""))) for i in range(0, len(rows), 2)]
+    return {"rows": rows, "pairs": pairs, "tables": tables, "method": str(estimate.get("method") or "")}
+
+
+# The columns a table of records prints. A remedy moves enrollment between schools (zones, programs,
+# grade spans), never students of one race: a change prints how many students, and each school its
+# composition after, not the race of the students who move (Parents Involved, 2007).
+_RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "largest_changes": ("from", "to", "students"),
+    "pairs": ("from", "to", "students"),
+    "schools_after": ("school_id", "enrollment_before", "enrollment", "students_of_color_share", "ed_share"),
+    "centers": ("school_id", "cluster", "grade_low", "grade_high", "enrollment_before", "enrollment",
+                "students_of_color_share", "ed_share"),
+}
+# A table left out when a shorter one says it: every pair when the largest are printed.
+_SHORTER = {"pairs": "largest_changes"}
 
 
 def _estimate_table(key: str, records: list[dict[str, Any]], est: EvidenceFormatter) -> dict[str, Any]:
     spec = ESTIMATE.get(key)
     fields = (spec.fields if spec is not None else None) or {}
     columns = list(dict.fromkeys(k for record in records for k in record))
+    if key in _RECORD_COLUMNS:
+        columns = [c for c in _RECORD_COLUMNS[key] if c in columns]
+    if len({r.get("cluster") for r in records}) == 1:
+        columns = [c for c in columns if c != "cluster"]  # one cluster: the column would say nothing
+    if "grade_low" in columns and "grade_high" in columns:
+        return _grades_merged(key, records, columns, est)
     return {
-        "caption": fmt.humanize(key),
-        "columns": [fmt.humanize(c) for c in columns],
+        "caption": label_of(spec, key),
+        "columns": [label_of(fields.get(c), c) for c in columns],
         "rows": [[est.text(fields.get(c), record.get(c), record) for c in columns] for record in records[:12]],
     }
+
+
+def _grades_merged(key: str, records: list[dict[str, Any]], columns: list[str], est: EvidenceFormatter
+                   ) -> dict[str, Any]:
+    """A grade center's grades in one column: "6\u20137", or "8" for one grade."""
+    spec = ESTIMATE.get(key)
+    fields = (spec.fields if spec is not None else None) or {}
+    rest = [c for c in columns if c not in ("grade_low", "grade_high")]
+    at = rest.index("school_id") + 1 if "school_id" in rest else 0
+    heads = [label_of(fields.get(c), c) for c in rest]
+    heads.insert(at, "Grades")
+    rows = []
+    for record in records[:12]:
+        lo, hi = record.get("grade_low"), record.get("grade_high")
+        cells = [est.text(fields.get(c), record.get(c), record) for c in rest]
+        cells.insert(at, str(lo) if lo == hi else f"{lo}\u2013{hi}")
+        rows.append(cells)
+    return {"caption": label_of(spec, key), "columns": heads, "rows": rows}
 
 
 # ---------------------------------------------------------------- the screen
@@ -223,7 +329,7 @@ def estimate_text(estimate: Any, ev: EvidenceFormatter) -> str:
     if not isinstance(estimate, dict):
         return ""
     return "; ".join(
-        f"{fmt.humanize(k)}: {ev.estimate_value(k, v)}" for k, v in estimate.items()
+        f"{label_of(ESTIMATE.get(k), k)}: {ev.estimate_value(k, v)}" for k, v in estimate.items()
         if k not in _ESTIMATE_HEADS and (v is None or isinstance(v, (int, float, str)))
     )
 

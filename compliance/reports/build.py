@@ -17,12 +17,16 @@ from compliance.rules.registry import RULE_NAMES, STUDENT_COLUMNS, section_name,
 
 from . import charts
 from . import formatting as fmt
+from .comparability import worksheet
 from .context import ReportContext
-from .decision import decision_page
+from .decision import decision_page, verdicts
 from .evidence import EvidenceFormatter, finding_for_export
-from .sections import AREAS, TABLE_MAX, action_plan, rule_sections
+from .plan import action_plan
+from .proposal_view import proposal
+from .sections import AREAS, TABLE_MAX, rule_sections
 from .summary import FULL_TABLE_MAX, data_appendix, report_charts, summary
 from .suppression import mask_counts, rule_description, scrub_text
+from .trends import context_view
 from .view_schools import SchoolInfo, finding_label, schools_of
 
 # Views, presenters, exports and tests import these from here.
@@ -124,14 +128,14 @@ class ReportView:
     colophon: list[tuple[str, str]] = field(default_factory=list)
     plan: list[dict[str, Any]] = field(default_factory=list)  # the action plan: each recommendation once
     plan_omitted: int = 0
+    proposal: dict[str, Any] | None = None  # the Proposed sheet's change, before and after
+    worksheet: dict[str, Any] | None = None  # the comparability worksheet
+    context: dict[str, Any] | None = None  # the key measures over time and across the state
 
 
 def _cover(ctx: ReportContext) -> list[tuple[str, str]]:
-    return [
-        ("District", f"{ctx.district_name} ({ctx.district_id})" + (f", {ctx.state}" if ctx.state else "")),
-        ("School year", ctx.cycle),
-        ("Submission", f"version {ctx.submission_version}"),
-    ]
+    """What the subtitle does not say: the district's id and state."""
+    return [("District", f"{ctx.district_name} ({ctx.district_id})" + (f", {ctx.state}" if ctx.state else ""))]
 
 
 def _colophon(ctx: ReportContext) -> list[tuple[str, str]]:
@@ -154,35 +158,49 @@ def _decision(ctx: ReportContext) -> list[tuple[str, str]] | None:
     return decision
 
 
+def _areas(ctx: ReportContext, by_area: dict[str, list[dict[str, Any]]], problems: dict[str, Any],
+           figures: dict[str, list[charts.Chart]]) -> list[dict[str, Any]]:
+    """The findings chapters, in the decision page's order; an area that does not apply has none."""
+    verdict = {v["key"]: v["verdict"] for v in verdicts(ctx)}
+    areas = []
+    for key, name, blurb in AREAS:
+        rules = by_area.get(key, [])
+        if key == "data" and not rules and not problems["total"]:
+            continue  # the summary says the workbook has no problems
+        if verdict.get(key, "").startswith("not applicable") and not rules:
+            continue
+        areas.append({"key": key, "name": name, "blurb": blurb, "rules": rules, "verdict": verdict.get(key, ""),
+                      "problems": problems if key == "data" else None, "charts": figures.get(key, [])})
+    return areas
+
+
 def build_view(ctx: ReportContext) -> ReportView:
     schools = schools_of(ctx)
     problems = _problems(ctx, schools)
     plan, plan_omitted = action_plan(ctx, schools)
-    by_area = rule_sections(ctx, schools, plan)
     flagged: dict[str, list[str]] = defaultdict(list)
     for f in ctx.evaluation.get("findings") or []:
         sid = f.get("school_id")
         if sid and f.get("rule") not in flagged[str(sid)]:
             flagged[str(sid)].append(str(f.get("rule")))
     figures = report_charts(ctx, schools)
-    areas = []
-    for key, name, blurb in AREAS:
-        areas.append({"key": key, "name": name, "blurb": blurb, "rules": by_area.get(key, []),
-                      "problems": problems if key == "data" else None, "charts": figures.get(key, [])})
     return ReportView(
         title=f"Equity compliance findings: {ctx.district_name}, {ctx.cycle}",
         ctx=ctx,
         cover=_cover(ctx),
         summary=summary(ctx, schools, problems),
         charts=figures,
-        areas=areas,
+        areas=_areas(ctx, rule_sections(ctx, schools, plan), problems, figures),
         problems=problems,
         methodology=_methodology(ctx, schools),
         data=data_appendix(ctx, schools, flagged),
         decision=_decision(ctx),
         comments=_comments(ctx, schools),
-        first_page=decision_page(ctx),
+        first_page=decision_page(ctx, plan),
         plan=plan,
         plan_omitted=plan_omitted,
         colophon=_colophon(ctx),
+        proposal=proposal(ctx),
+        worksheet=worksheet(ctx),
+        context=context_view(ctx),
     )

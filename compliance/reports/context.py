@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from compliance.rules.model import SchoolRow
+from compliance.rules.model import BudgetRow, ProposedRow, SchoolRow
 
 from .suppression import DEFAULT_MIN_CELL
 
@@ -48,3 +48,14 @@ class ReportContext:
     assistance_center: dict[str, str] | None = None
     state_contact: str = ""  # who at the state answers questions about this report, in words
     lottery_rows: int = 0  # rows of the Lottery sheet: 0 means INT-06 did not apply
+    # The Proposed sheet's rows (None: no Proposed sheet) and the District sheet's description of the change.
+    proposed: list[ProposedRow] | None = None
+    proposed_description: str = ""
+    budget: list[BudgetRow] = field(default_factory=list)  # the Budget sheet: the comparability worksheet's FTE
+    # The district's previous decided submissions, oldest first: [{"label" (e.g. "2025-26"), "decided_at",
+    # "outcome", "measures": the evaluation's measures["district"] block}].
+    history: list[dict[str, Any]] = field(default_factory=list)
+    # Other districts' latest accepted evaluations of the same cycle: [the measures["district"] block of each].
+    peers: list[dict[str, Any]] = field(default_factory=list)
+    # Filled on first use by repeats.repeats(): band finding index -> the district finding it repeats.
+    repeats: dict[int, int] | None = None

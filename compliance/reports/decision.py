@@ -1,18 +1,24 @@
 """The report's first page: the verdict per area in words, the required actions, status and contacts."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from compliance.rules.recommendation_library import EAC_KEY
+from compliance.rules.recommendation_library import DEFAULT_EAC_REGIONS, EAC_KEY, STATE_NAMES
 from compliance.rules.registry import RULE_NAMES
 
 from . import formatting as fmt
-from .advice import split_body
 from .context import ReportContext
-from .suppression import scrub_small_counts
+from .repeats import distinct_findings
 
 ACTIONS_MAX = 5  # a page a district reads at once; the action plan has the rest
+ACTIONS_MIN = 3
+ESTIMATE_LINES_MAX = 3  # estimates (one per band, or per school) under one required action on page 1
+# What page 1 has room for below the verdicts and contacts, in lines of the actions' small print
+# (about 120 characters each); an action takes two lines for its title and what it answers.
+PAGE_ONE_LINES = 19
+LINE_CHARS = 120
 
 # (key, heading, which rules decide it): the areas a reader asks about, in the order asked.
 VERDICT_AREAS: tuple[tuple[str, str, Callable[[str], bool]], ...] = (
@@ -31,67 +37,83 @@ def _not_applicable(key: str, ctx: ReportContext) -> str | None:
     if key == "lottery" and not ctx.lottery_rows and not any(
             f.get("rule") == "INT-06" for f in ev.get("findings") or []):
         return "not applicable (no admission lottery)"
+    if key == "resources" and not ctx.budget and not any(
+            str(f.get("rule") or "").startswith("RES") for f in ev.get("findings") or []):
+        return "not applicable (no Budget sheet)"
     return None
+
+
+def _by_rule(findings: list[dict[str, Any]]) -> str:
+    """'racially identifiable schools: 8; teacher equity: 2', in rule order."""
+    counts = Counter(str(f.get("rule")) for f in findings)
+    return "; ".join(f"{RULE_NAMES.get(code, code).lower()}: {n}" for code, n in sorted(counts.items()))
 
 
 def _verdict(key: str, findings: list[dict[str, Any]], ctx: ReportContext) -> str:
     na = _not_applicable(key, ctx)
     if na is not None:
         return na
-    severities = [str(f.get("severity")) for f in findings]
-    commended = any((f.get("evidence") or {}).get("commendation") for f in findings)
-    n = severities.count("finding")
-    if n:
-        return f"not met: {n} finding{'s' if n != 1 else ''}"
-    if commended:
-        return "met, with a commendation"
-    warnings = severities.count("warning")
+    failing = [f for f in findings if f.get("severity") == "finding"]
+    if failing:
+        n = len(failing)
+        return f"not met: {n} finding{'s' if n != 1 else ''} ({_by_rule(failing)})"
+    if any((f.get("evidence") or {}).get("commendation") for f in findings):
+        return "met, with a commendation: the change advances integration"
+    warnings = [f for f in findings if f.get("severity") == "warning"]
     if warnings:
-        return f"met, with {warnings} warning{'s' if warnings != 1 else ''}"
+        n = len(warnings)
+        return f"met, with {n} warning{'s' if n != 1 else ''} to explain ({_by_rule(warnings)})"
     return "met"
 
 
 def verdicts(ctx: ReportContext) -> list[dict[str, str]]:
-    findings = ctx.evaluation.get("findings") or []
+    findings = [f for _, f in distinct_findings(ctx)]
     out = []
     for key, heading, decides in VERDICT_AREAS:
         mine = [f for f in findings if decides(str(f.get("rule") or ""))]
         text = _verdict(key, mine, ctx)
-        out.append({"key": key, "area": heading, "verdict": text,
-                    "status": text.split(":")[0].split(" (")[0].split(",")[0]})
+        status = text.split(":")[0].split(" (")[0].split(",")[0]
+        out.append({"key": key, "area": heading, "verdict": text, "status": status, "rest": text[len(status):]})
     return out
 
 
-def required_actions(ctx: ReportContext) -> list[dict[str, Any]]:
-    """The recommendations of the findings (not warnings), each once, most findings answered first."""
-    groups: dict[str, dict[str, Any]] = {}
-    for i, f in enumerate(ctx.evaluation.get("findings") or []):
-        if f.get("severity") != "finding":
+def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The action plan's actions that answer findings (not only warnings), once per recommendation
+    across bands, quantified ones and those answering most findings first."""
+    failing = {i + 1 for i, f in distinct_findings(ctx) if f.get("severity") == "finding"}
+    groups = []
+    for action in plan:
+        # The page names the Equity Assistance Center under contacts: not an action of its own.
+        parts = [p for p in action["parts"] if action["key"][0] != EAC_KEY
+                 and any(n in failing for a in p["answers"] for n in a["numbers"])]
+        if not parts:
             continue
-        for rec in f.get("recommendations") or []:
-            key = str(rec.get("key") or rec.get("title") or "")
-            if key == EAC_KEY:
-                continue  # the page names the center under contacts: not an action of its own
-            g = groups.setdefault(key, {"title": str(rec.get("title") or ""), "rules": [], "findings": [],
-                                        "estimate": ""})
-            g["findings"].append(i + 1)
-            if f.get("rule") not in g["rules"]:
-                g["rules"].append(str(f.get("rule")))
-            if not g["estimate"]:
-                g["estimate"] = _headline(split_body(scrub_small_counts(str(rec.get("body") or ""), ctx.min_cell))[1])
-    # Quantified remedies first: an action with a number says what "enough" is.
-    ranked = sorted(groups.values(), key=lambda g: (not g["estimate"], -len(g["findings"]), g["title"]))
+        groups.append({
+            "title": action["title"], "anchor": action["anchor"], "number": action["number"],
+            "findings": {n for p in parts for a in p["answers"] for n in a["numbers"] if n in failing},
+            "rules": list(dict.fromkeys(a["code"] for p in parts for a in p["answers"])),
+            "estimates": [p["headline"] for p in parts if p.get("headline")],
+        })
+    ranked = sorted(groups, key=lambda g: (not g["estimates"], -len(g["findings"]), g["title"]))
     for g in ranked:
         n = len(g["findings"])
-        names = ", ".join(f"{r} ({RULE_NAMES.get(r, r).lower()})" for r in g["rules"])
-        g["answers"] = f"answers {n} finding{'s' if n != 1 else ''} under {names}"
-    return ranked[:ACTIONS_MAX]
+        g["answers"] = f"answers {n:,} finding{'s' if n != 1 else ''} ({', '.join(sorted(g['rules']))})"
+        g["more_estimates"] = max(0, len(g["estimates"]) - ESTIMATE_LINES_MAX)
+        g["estimates"] = g["estimates"][:ESTIMATE_LINES_MAX]
+    return _fitting(ranked)
 
 
-def _headline(estimate: str) -> str:
-    """The estimate's first clause: the quantity; the action plan has the details."""
-    head = estimate.split("; ")[0].strip().rstrip(".")
-    return f"Estimate: {head[0].upper()}{head[1:]}." if head else ""
+def _fitting(ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first actions, as many as page 1 holds (at least three, at most five): a page of its own."""
+    out: list[dict[str, Any]] = []
+    used = 0
+    for g in ranked[:ACTIONS_MAX]:
+        lines = 2 + -(-len(" ".join(g["estimates"])) // LINE_CHARS)
+        if len(out) >= ACTIONS_MIN and used + lines > PAGE_ONE_LINES:
+            break
+        out.append(g)
+        used += lines
+    return out
 
 
 def status_lines(ctx: ReportContext) -> list[tuple[str, str]]:
@@ -117,9 +139,15 @@ def is_draft(ctx: ReportContext) -> bool:
     return not ctx.certified and not ctx.decision
 
 
+def state_name(ctx: ReportContext) -> str:
+    """'Mississippi' for "MS"; the code itself when unknown."""
+    return STATE_NAMES.get(ctx.state, ctx.state)
+
+
 def contacts(ctx: ReportContext) -> list[tuple[str, str]]:
     out = []
-    eac = ctx.assistance_center
+    # The caller names the center from the state's table; without one, the federal awards' own table.
+    eac = ctx.assistance_center or DEFAULT_EAC_REGIONS.get(ctx.state)
     if eac:
         region = f"Region {eac['region']}, " if eac.get("region") else ""
         operator = f" (operated by {eac['operator']})" if eac.get("operator") else ""
@@ -127,12 +155,11 @@ def contacts(ctx: ReportContext) -> list[tuple[str, str]]:
     else:
         out.append(("Equity Assistance Center", "the regional Equity Assistance Center serving the state "
                                                 "(the state is not known to this report)"))
-    out.append(("State contact", ctx.state_contact or (
-        f"the {ctx.state} state education agency\u2019s equity compliance office" if ctx.state
-        else "the state education agency\u2019s equity compliance office")))
+    agency = f"the {state_name(ctx)} state education agency" if ctx.state else "the state education agency"
+    out.append(("State contact", ctx.state_contact or f"{agency}\u2019s equity compliance office"))
     return out
 
 
-def decision_page(ctx: ReportContext) -> dict[str, Any]:
-    return {"verdicts": verdicts(ctx), "actions": required_actions(ctx), "status": status_lines(ctx),
+def decision_page(ctx: ReportContext, plan: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"verdicts": verdicts(ctx), "actions": required_actions(ctx, plan), "status": status_lines(ctx),
             "contacts": contacts(ctx), "draft": is_draft(ctx)}

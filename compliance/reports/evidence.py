@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.rules import registry
-from compliance.rules.labels import GROUPS, MEASURES, group_heading
+from compliance.rules.labels import CODE_WORDS, GROUPS, MEASURES, group_heading
 from compliance.rules.registry import Field
 
 from . import formatting as fmt
@@ -136,6 +136,8 @@ class EvidenceFormatter:
             return group_heading(value)
         if unit == "measure":
             return MEASURES.get(value, fmt.humanize(value).lower())
+        if unit == "code" and value in CODE_WORDS:
+            return CODE_WORDS[value]
         if unit == "code" and _CODE.fullmatch(value):
             return fmt.humanize(value).lower().replace("title i", "Title I")
         return value
@@ -149,7 +151,7 @@ class EvidenceFormatter:
             return _joined(items, len(value), " | ")
         if unit == "record" and isinstance(value, dict):
             if spec.by_group:
-                return "; ".join(f"{group_heading(k).capitalize()}: {self.text(spec.items, v, value)}"
+                return "; ".join(f"{_capital(group_heading(k))}: {self.text(spec.items, v, value)}"
                                  for k, v in in_declared_order(GROUPS, value))
             return self._record(spec.fields or {}, value)
         return self._undeclared(value)
@@ -181,7 +183,7 @@ class EvidenceFormatter:
 
     @staticmethod
     def _label(spec: Field | None, key: str) -> str:
-        return spec.label if spec is not None and spec.label else fmt.humanize(key)
+        return label_of(spec, key)
 
     # ------------------------------------------------------------ a whole evidence
 
@@ -224,6 +226,16 @@ class EvidenceFormatter:
                                     fields=(spec.fields if spec is not None else None) or {})
             out += [sub.rows(record)[0] for record in value]
         return out
+
+
+def _capital(text: str) -> str:
+    """The first letter capital, the rest as it was: "economically disadvantaged (ED)", not "(ed)"."""
+    return text[:1].upper() + text[1:]
+
+
+def label_of(spec: Field | None, key: str) -> str:
+    """A value's heading: the registry's words, else the key made readable."""
+    return spec.label if spec is not None and spec.label else fmt.humanize(key)
 
 
 def _joined(items: list[str], total: int, sep: str) -> str:

@@ -45,6 +45,9 @@ class SubmissionFacts:
     response_due: tuple[str, str] | None = None  # (label, date in words)
     assistance_center: dict[str, str] | None = None  # {"region", "center", "operator"}
     state_contact: str = ""
+    # The district's previous decided submissions and the same cycle's other districts (ReportContext).
+    history: list[dict[str, Any]] = field(default_factory=list)
+    peers: list[dict[str, Any]] = field(default_factory=list)
 
 
 def _min_cell(params: dict[str, Any]) -> int:
@@ -76,6 +79,11 @@ def report_context(*, result: dict[str, Any], workbook: WorkbookData, facts: Sub
         assistance_center=facts.assistance_center,
         state_contact=facts.state_contact,
         lottery_rows=len(workbook.lottery or []),
+        proposed=workbook.proposed,
+        proposed_description=(workbook.district.proposed_change_description or "") if workbook.district else "",
+        budget=list(workbook.budget),
+        history=list(facts.history),
+        peers=list(facts.peers),
     )
 
 

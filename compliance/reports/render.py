@@ -57,6 +57,31 @@ def pdf_identifier(ctx: ReportContext) -> bytes:
     return hashlib.sha256(seed.encode()).hexdigest()[:32].encode("ascii")
 
 
+def _struct_kids(element, by_ref: dict) -> list:
+    return [by_ref[k] for k in element.get("K", []) if isinstance(k, bytes) and k in by_ref]
+
+
+def figures_hold_captions(_document, pdf) -> None:
+    """A <figcaption> becomes the last kid of its figure's Figure element (PDF/UA: a Figure holds
+    its Caption); WeasyPrint tags the <img> as the Figure and the caption as its sibling."""
+    import pydyf
+
+    elements = {o.reference: o for o in pdf.objects
+                if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/StructElem"}
+    for caption in [e for e in elements.values() if e.get("S") == "/Caption"]:
+        parent = elements.get(caption.get("P"))
+        if parent is None or parent.get("S") == "/Table":
+            continue
+        figures = [k for k in _struct_kids(parent, elements) if k.get("S") == "/Figure"]
+        figures += [g for k in _struct_kids(parent, elements) if k.get("S") == "/NonStruct"
+                    for g in _struct_kids(k, elements) if g.get("S") == "/Figure"]
+        if len(figures) != 1:
+            continue
+        parent["K"] = pydyf.Array([k for k in parent["K"] if k != caption.reference])
+        figures[0]["K"].append(caption.reference)
+        caption["P"] = figures[0].reference
+
+
 def html_to_pdf(html: str, ctx: ReportContext) -> bytes:
     from weasyprint import HTML  # heavy import: only where a PDF is made
 
@@ -64,6 +89,7 @@ def html_to_pdf(html: str, ctx: ReportContext) -> bytes:
         pdf_variant="pdf/ua-1",  # implies pdf_tags=True and PDF 1.7
         pdf_identifier=pdf_identifier(ctx),
         custom_metadata=True,  # the <meta> workbook hash and rule set reach the PDF's info dict
+        finisher=figures_hold_captions,
     )
 
 

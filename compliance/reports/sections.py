@@ -8,38 +8,46 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from compliance.rules.recommendation_library import EAC_KEY
 from compliance.rules.registry import default_group, rank_field, rule_name, threshold_text
 
 from . import formatting as fmt
-from .advice import PLAN_BLOCKS_MAX, advice_key, pdf_blocks
+from .advice import advice_key
 from .context import ReportContext
 from .evidence import EvidenceFormatter, evidence_of, finding_mask
+from .repeats import distinct_findings, repeated_by
 from .suppression import CellMask, scrub_text
 from .view_schools import SchoolInfo, band_short, finding_label
 
 # A rule with more school findings than this lists the reviewed ones and the most extreme
 # ones up to this many, with a count per band; the findings export lists them all.
-TABLE_MAX = 40
+TABLE_MAX = 20
 BLOCKS_MAX = 3  # more district/band findings of one rule than this go into a table...
-TABLE_COLUMNS_MAX = 6  # ...unless their evidence has more columns than fit a portrait page
+TABLE_COLUMNS_MAX = 7  # ...unless their evidence has more columns than fit a portrait page...
+MESSAGES_MAX = 12  # a table of more findings than this prints no message rows
+MATRIX_MAX = 6  # ...then up to this many side by side, a column each (RES-03, RES-04 by band)
 
 SEVERITY_ORDER = ("error", "finding", "warning", "info")
 SEVERITY_LABELS = {"error": "Errors", "finding": "Findings", "warning": "Warnings", "info": "Notes"}
+# The areas of the decision page, in its order; each is a chapter of findings.
 AREAS = (
-    ("integration", "Integration", "Assignment policies and how students are spread between schools."),
+    ("integration", "Integration", "How students are spread between the schools of each grade band."),
+    ("proposed", "Proposed change", "The assignment change the district proposes (sheet Proposed), judged "
+                                    "against today\u2019s schools."),
+    ("lottery", "Lottery admissions", "Admission lotteries with two pools (sheet Lottery)."),
     ("resources", "Resource equity", "State and local staff and dollars across schools."),
     ("data", "Data", "Problems in the workbook and plausibility checks."),
 )
+_AREA_OF_RULE = {"INT-05": "proposed", "INT-06": "lottery"}
 
 
 def area_of(rule: str) -> str:
+    if rule in _AREA_OF_RULE:
+        return _AREA_OF_RULE[rule]
     if rule.startswith("INT"):
         return "integration"
     if rule.startswith("RES"):
         return "resources"
     return "data"
-
 
 
 def _review(ctx: ReportContext, index: int) -> str:
@@ -85,41 +93,79 @@ def _select(items: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     return sorted(chosen, key=lambda e: e["number"]), len(items) - len(chosen)
 
 
-def _table(entries: list[dict[str, Any]], first: str, has_reviews: bool) -> dict[str, Any]:
-    """One table for many findings of a rule: evidence columns, threshold, optional review."""
-    listed, omitted = _select(entries)
+_NUMERIC_START = frozenset("0123456789<>$\u2212+*\u00b1-")
+
+
+def _table(listed: list[dict[str, Any]], light: list[dict[str, Any]], first: str, has_reviews: bool
+           ) -> dict[str, Any]:
+    """One table for many findings of a rule: evidence columns, threshold, optional review.
+
+    ``listed`` are the full entries printed; ``light`` every finding of the table (for the counts).
+    """
     columns: list[str] = []
     for e in listed:
         for label, _ in [*e["values"], *(pair for sub in e["records"] for pair in sub)]:
             if label not in columns and label != "Band":
                 columns.append(label)
-    rows = []
-    for e in listed:
-        vals = dict(e["values"])
-        subs = [dict(sub) for sub in e["records"]]
-        # INT-01 lists every deviating group; the headline group is already the row itself
-        subs = [sub for sub in subs if any(vals.get(k) != v for k, v in sub.items())]
-        rows.append({
-            "number": e["number"], "severity": e["severity"], "school": e["scope_label"],
-            "band": e["band"].split(" (")[0] or "District",
-            "cells": [vals.get(c, "") for c in columns],
-            "subrows": [[sub.get(c, "") for c in columns] for sub in subs],
-            "threshold": _threshold_cell(e["thresholds"]),
-            "message": e["message"], "review": e["review"],
-        })
-    numeric = [all((cells[j] or "0")[:1] in "0123456789<>$\u2212+*\u00b1-"
-                   for r in rows for cells in (r["cells"], *r["subrows"])) for j in range(len(columns))]
+    rows = [_table_row(e, columns) for e in listed]
+    omitted = len(light) - len(listed)
+    if omitted:
+        _fold_subrows(rows, columns)
+    numeric = [all((cells[j] or "0")[:1] in _NUMERIC_START for r in rows for cells in (r["cells"], *r["subrows"]))
+               for j in range(len(columns))]
+    columns, numeric, common = _drop_constant(rows, columns, numeric)
     for r in rows:
         r["typed"] = list(zip(r["cells"], numeric))
         r["subtyped"] = [list(zip(sub, numeric)) for sub in r["subrows"]]
-    by_band = Counter(e["band_key"] or "district" for e in entries)
+    by_band = Counter(e["band_key"] or "district" for e in light)
     order = ("elementary", "middle", "high", "district")
     return {
-        "first": first, "columns": columns, "header": list(zip(columns, numeric)), "rows": rows,
-        "with_message": not omitted, "with_review": has_reviews, "span": len(columns) + 2 + has_reviews,
-        "total": len(entries), "omitted": omitted,
+        "first": first, "columns": columns, "header": list(zip(columns, numeric)), "rows": rows, "common": common,
+        # A message restates its row in words: worth it for a short table, not for a long one.
+        "with_message": not omitted and len(rows) <= MESSAGES_MAX, "with_review": has_reviews,
+        "span": len(columns) + 2,
+        "total": len(light), "omitted": omitted,
         "by_band": ", ".join(f"{band_short(b).lower()} {n:,}" for b, n in
                              sorted(by_band.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 9)),
+    }
+
+
+def _drop_constant(rows: list[dict[str, Any]], columns: list[str], numeric: list[bool]
+                   ) -> tuple[list[str], list[bool], str]:
+    """Text columns with one value in every row leave the table for its caption ("Group: ED")."""
+    same = [j for j in range(len(columns)) if len(rows) > 1 and not numeric[j]
+            and len({cells[j] for r in rows for cells in (r["cells"], *r["subrows"])}) == 1 and rows[0]["cells"][j]]
+    if not same:
+        return columns, numeric, ""
+    common = "; ".join(f"{columns[j].lower()}: {rows[0]['cells'][j]}" for j in same)
+    keep = [j for j in range(len(columns)) if j not in same]
+    for r in rows:
+        r["cells"] = [r["cells"][j] for j in keep]
+        r["subrows"] = [[sub[j] for j in keep] for sub in r["subrows"]]
+    return [columns[j] for j in keep], [numeric[j] for j in keep], common
+
+
+def _fold_subrows(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """In a table that lists a selection, the other deviating groups of a row are named, not tabled:
+    a summary of a large district reads one line per school (the findings export has the numbers)."""
+    group = columns.index("Group") if "Group" in columns else None
+    for r in rows:
+        if group is not None and r["subrows"]:
+            r["also"] = ", ".join(sub[group] for sub in r["subrows"])
+        r["subrows"] = []
+
+
+def _table_row(e: dict[str, Any], columns: list[str]) -> dict[str, Any]:
+    vals = dict(e["values"])
+    # INT-01 lists every deviating group; the headline group is already the row itself
+    subs = [sub for sub in (dict(r) for r in e["records"]) if any(vals.get(k) != v for k, v in sub.items())]
+    return {
+        "number": e["number"], "severity": e["severity"], "school": e["scope_label"],
+        "band": e["band"].split(" (")[0] or "District",
+        "cells": [vals.get(c, "") for c in columns],
+        "subrows": [[sub.get(c, "") for c in columns] for sub in subs],
+        "threshold": _threshold_cell(e["thresholds"]),
+        "message": e["message"], "review": e["review"],
     }
 
 
@@ -135,99 +181,125 @@ def _width(entries: list[dict[str, Any]]) -> int:
     return len({label for e in entries for label, _ in e["values"]} - {"Band"})
 
 
+class _Entries:
+    """A rule's findings as the template prints them; built in full only for the findings printed."""
 
-def _entry(ctx: ReportContext, schools: dict[str, SchoolInfo], names: dict[str, str], i: int,
-           f: dict[str, Any]) -> dict[str, Any]:
-    """One finding as the template prints it, its numbers through its school's or lottery's mask."""
-    code = str(f.get("rule") or "UNKNOWN")
-    evidence = evidence_of(f)
-    school = schools.get(str(f.get("school_id"))) if f.get("school_id") else None
-    mask = finding_mask(f, school.mask if school else None, ctx.min_cell)
-    ev = EvidenceFormatter(mask, ctx.min_cell, code, names=names)
-    values, thresholds = ev.rows(evidence)
-    return {
-        "number": i + 1,
-        "severity": f.get("severity") or "finding",
-        "scope_label": finding_label(f, schools),
-        "band": fmt.band_label(f.get("band")) if f.get("band") else "",
-        "message": scrub_text(str(f.get("message") or ""), mask),
-        "values": values,
-        "records": ev.records(evidence),
-        "thresholds": thresholds,
-        "review": _review(ctx, i),
-        "extremeness": _extremeness(code, evidence, mask),
-        "band_key": f.get("band"),
-        "about_school": bool(f.get("school_id")),
-    }
+    def __init__(self, ctx: ReportContext, schools: dict[str, SchoolInfo]) -> None:
+        self.ctx, self.schools = ctx, schools
+        self.names = {s.school_id: s.name for s in schools.values()}
+        self.also = repeated_by(ctx)
+
+    def _mask(self, f: dict[str, Any]) -> CellMask | None:
+        school = self.schools.get(str(f.get("school_id"))) if f.get("school_id") else None
+        return finding_mask(f, school.mask if school else None, self.ctx.min_cell)
+
+    def light(self, i: int, f: dict[str, Any]) -> dict[str, Any]:
+        """What choosing which findings to list needs: cheap, for thousands of findings."""
+        code = str(f.get("rule") or "UNKNOWN")
+        return {"index": i, "finding": f, "number": i + 1, "review": _review(self.ctx, i),
+                "extremeness": _extremeness(code, evidence_of(f), self._mask(f)),
+                "band_key": f.get("band"), "about_school": bool(f.get("school_id"))}
+
+    def full(self, light: dict[str, Any]) -> dict[str, Any]:
+        """One finding as printed, its numbers through its school's or lottery's mask."""
+        i, f = light["index"], light["finding"]
+        evidence = evidence_of(f)
+        mask = self._mask(f)
+        ev = EvidenceFormatter(mask, self.ctx.min_cell, str(f.get("rule") or "UNKNOWN"), names=self.names)
+        values, thresholds = ev.rows(evidence)
+        return {**light, "severity": f.get("severity") or "finding", "scope_label": self._label(i, f),
+                "band": fmt.band_label(f.get("band")) if f.get("band") else "",
+                "message": scrub_text(str(f.get("message") or ""), mask),
+                "values": values, "records": ev.records(evidence), "thresholds": thresholds}
+
+    def _label(self, i: int, f: dict[str, Any]) -> str:
+        label = finding_label(f, self.schools)
+        if i not in self.also:
+            return label
+        numbers = " and ".join(str(j + 1) for j in self.also[i])
+        return f"{label} (also finding {numbers})"
 
 
-def _blocks_and_tables(entries: list[dict[str, Any]], has_reviews: bool
-                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A rule's findings as blocks (few, or too wide for a table) and tables (many)."""
-    tables, blocks = [], []
-    school_items = [e for e in entries if e["about_school"]]
-    other_items = [e for e in entries if not e["about_school"]]
-    for items, first in ((school_items, "School"), (other_items, "Scope")):
+def _matrix(full: list[dict[str, Any]]) -> dict[str, Any]:
+    """District and band findings of one rule side by side: a column per finding, a row per evidence value."""
+    labels: list[tuple[str, bool]] = []
+    for e in full:
+        for label, _ in e["values"]:
+            if (label, False) not in labels:
+                labels.append((label, False))
+    for e in full:
+        for label, _ in e["thresholds"]:
+            if (label, True) not in labels:
+                labels.append((label, True))
+    cells = [{**dict(e["values"]), **{(k, True): v for k, v in e["thresholds"]}} for e in full]
+    rows = [{"label": label, "threshold": thr,
+             "cells": [c.get((label, True) if thr else label, "\u2014") for c in cells]} for label, thr in labels]
+    return {"columns": [{"number": e["number"], "label": e["scope_label"], "severity": e["severity"],
+                         "review": e["review"]} for e in full],
+            "rows": rows, "messages": [(e["number"], e["message"]) for e in full]}
+
+
+def _blocks_and_tables(entries: _Entries, light: list[dict[str, Any]], has_reviews: bool
+                       ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """A rule's findings as blocks (one, or too wide and too many for anything else), matrices
+    (a few district and band findings side by side) and tables (many)."""
+    tables, blocks, matrices = [], [], []
+    for first, items in (("School", [e for e in light if e["about_school"]]),
+                         ("Scope", [e for e in light if not e["about_school"]])):
         if not items:
             continue
-        # Few findings or a wide evidence: one block each reads better than a cramped table.
-        few = first == "Scope" and len(items) <= BLOCKS_MAX
-        if few or (len(items) <= TABLE_MAX and _width(items) > TABLE_COLUMNS_MAX):
-            blocks.extend(items)
+        listed, _ = _select(items)
+        full = [entries.full(e) for e in listed]
+        wide = _width(full) > TABLE_COLUMNS_MAX
+        if first == "Scope" and 2 <= len(items) <= MATRIX_MAX and (wide or len(items) <= BLOCKS_MAX):
+            matrices.append(_matrix(full))
+        elif (first == "Scope" and len(items) <= BLOCKS_MAX) or (len(items) <= TABLE_MAX and wide):
+            blocks.extend(full)  # one finding, or wide evidence: a block each reads better than a cramped table
         else:
-            tables.append(_table(items, first, has_reviews))
+            tables.append(_table(full, items, first, has_reviews))
     blocks.sort(key=lambda e: e["number"])
-    return blocks, tables
+    return blocks, tables, matrices
 
 
-def action_plan(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> tuple[list[dict[str, Any]], int]:
-    """Every recommendation once (per grade band), numbered, with the findings it answers."""
-    names = {s.school_id: s.name for s in schools.values()}
-    items: list[tuple[str, Any, dict[str, Any]]] = []
-    # advice key -> rule code -> the numbers of the findings that action answers.
-    answers: defaultdict[tuple[str, str, str], defaultdict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    for i, f in enumerate(ctx.evaluation.get("findings") or []):
-        label = finding_label(f, schools)
-        for rec in f.get("recommendations") or []:
-            items.append((label, f.get("band"), rec))
-            answers[advice_key(rec, f.get("band"))][str(f.get("rule") or "UNKNOWN")].append(i + 1)
-    # Specific actions first; asking the Equity Assistance Center for help comes last.
-    items.sort(key=lambda item: advice_key(item[2], item[1])[0] == EAC_KEY)
-    blocks, omitted = pdf_blocks(items, EvidenceFormatter(None, ctx.min_cell, names=names), limit=PLAN_BLOCKS_MAX)
-    keys = list(dict.fromkeys(advice_key(rec, band) for _, band, rec in items))
-    for n, (block, key) in enumerate(zip(blocks, keys), start=1):
-        block.update(number=n, anchor=f"action-{n}", answers=[
-            {"code": code, "anchor": "rule-" + code.lower(),
-             "text": f"{code} {rule_name(code).lower()}: finding{'s' if len(nums) > 1 else ''} "
-                     + _numbers(nums)}
-            for code, nums in sorted(answers[key].items())])
-        block["key"] = key
-    return blocks, omitted
+def _actions_of(plan: list[dict[str, Any]], mine: set[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """The plan's actions a rule's findings lead to, each once, with the bands concerned."""
+    out = []
+    for action in plan:
+        parts = [p for p in action["parts"] if p["key"] in mine]
+        if parts:
+            bands = [p["band"] for p in parts if p["band"]]
+            out.append({"number": action["number"], "anchor": parts[0]["anchor"], "title": action["title"],
+                        "band": " and ".join(bands)})
+    return out
 
 
-def _numbers(nums: list[int]) -> str:
-    shown = ", ".join(str(x) for x in nums[:8])
-    return shown + (f" and {len(nums) - 8} more" if len(nums) > 8 else "")
+def _repeats_note(ctx: ReportContext, band_indices: list[int]) -> str:
+    """Why a band's findings are not printed: they are the district's, word for word."""
+    if not band_indices:
+        return ""
+    findings = ctx.evaluation["findings"]
+    bands = sorted({band_short(findings[j].get("band")).lower() for j in band_indices})
+    numbers = ", ".join(str(j + 1) for j in sorted(band_indices))
+    return (f"The {' and '.join(bands)} band{'s' if len(bands) > 1 else ''} gave the same numbers as the district "
+            f"(findings {numbers}): each is printed once, as the district\u2019s.")
 
 
 def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list[dict[str, Any]]
                   ) -> dict[str, list[dict[str, Any]]]:
     """Per area key, one section per rule (in code order) with its findings and recommendations."""
     by_rule: dict[str, list[tuple[int, dict[str, Any]]]] = defaultdict(list)
-    for i, f in enumerate(ctx.evaluation.get("findings") or []):
+    for i, f in distinct_findings(ctx):
         by_rule[str(f.get("rule") or "UNKNOWN")].append((i, f))
-    names = {s.school_id: s.name for s in schools.values()}
+    entries = _Entries(ctx, schools)
     areas: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for code in sorted(by_rule):
         items = by_rule[code]
-        entries = [_entry(ctx, schools, names, i, f) for i, f in items]
-        rec_items = [(e["scope_label"], f.get("band"), rec) for e, (_, f) in zip(entries, items)
-                     for rec in f.get("recommendations") or []]
-        blocks, tables = _blocks_and_tables(entries, bool(ctx.finding_reviews))
+        blocks, tables, matrices = _blocks_and_tables(entries, [entries.light(i, f) for i, f in items],
+                                                      bool(ctx.finding_reviews))
         severities = Counter(f.get("severity") or "finding" for _, f in items)
-        mine = set(dict.fromkeys(advice_key(rec, band) for _, band, rec in rec_items))
-        actions = [{"number": p["number"], "anchor": p["anchor"], "title": p["title"], "band": p["band"]}
-                   for p in plan if p["key"] in mine]
+        mine = {advice_key(rec, f.get("band")) for _, f in items for rec in f.get("recommendations") or []}
+        also = [j for i, _ in items for j in entries.also.get(i, [])]
+        actions = _actions_of(plan, mine)
         areas[area_of(code)].append({
             "code": code,
             "anchor": "rule-" + code.lower(),
@@ -237,6 +309,8 @@ def rule_sections(ctx: ReportContext, schools: dict[str, SchoolInfo], plan: list
                                  for s in SEVERITY_ORDER if severities[s]),
             "blocks": blocks,
             "tables": tables,
+            "matrices": matrices,
+            "repeats": _repeats_note(ctx, also),
             "actions": actions,
         })
     return areas

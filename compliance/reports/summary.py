@@ -1,20 +1,21 @@
 """The report's summary, key measures, charts and data appendix, from the evaluation's measures."""
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from typing import Any
 
 from compliance.rules import ruleset
 from compliance.rules.counts import severity_counts
-from compliance.rules.labels import group_short
+from compliance.rules.labels import CODE_WORDS, group_short
 from compliance.rules.model import RACE_GROUPS
 
 from . import charts
 from . import formatting as fmt
 from .context import ReportContext
+from .repeats import ONE_SCHOOL, distinct_findings, one_school_bands
 from .sections import AREAS, SEVERITY_LABELS, SEVERITY_ORDER, area_of
-from .view_schools import SchoolInfo, band_short
+from .view_schools import SchoolInfo, band_short, finding_label
 from .view_schools import get as _get
 from .view_schools import measure_block as _measure_block
 
@@ -49,8 +50,23 @@ MEASURE_ROWS: list[tuple[str, tuple[str, ...], str]] = [
      "points"),
 ]
 KEY_MEASURES = {0, 1, 4, 11, 12, 14, 15, 16}
-
-
+# What a measure means, in plain words, where the key numbers print it.
+PLAIN_WORDS: dict[tuple[str, ...], str] = {
+    ("dissimilarity", "multigroup"): "share of students who would have to change schools for every school to "
+                                     "have the same racial mix (0 even, 1 fully separate)",
+    ("dissimilarity", "students_of_color_white"): "the same for students of color and white students",
+    ("dissimilarity", "ed_not_ed"): "the same for economically disadvantaged (ED) students and the others",
+    ("resources", "cv"): "how far a pupil\u2019s school spending typically lies from the average, as a share of "
+                         "the average (0.100 is 10%)",
+    ("resources", "mcloone"): "what the lower-spending half of pupils gets, as a share of what the median "
+                              "would give them (1.000 is the median for all)",
+    ("resources", "federal_range_ratio"): "how much more the 95th-percentile pupil\u2019s school spends than the "
+                                          "5th-percentile pupil\u2019s (0.250 is 25% more)",
+    ("resources", "progressivity"): "dollars per pupil in the highest-poverty quarter of schools for every $1 in "
+                                    "the lowest-poverty quarter",
+    ("resources", "inexperienced_gap_poverty"): "share of first- and second-year teachers, highest- minus "
+                                                "lowest-poverty quarter of schools",
+}
 _MEASURE_FORMATS: dict[str, Callable[[Any], str]] = {"index": fmt.index, "money": fmt.money, "points": fmt.points}
 
 
@@ -59,8 +75,15 @@ def _fmt_measure(kind: str, value: Any) -> str:
 
 
 def measures_table(ctx: ReportContext, only_key: bool) -> dict[str, Any]:
+    """The measures for the district, each band and the proposed change.
+
+    A band with one school has no column: every measure of how its schools differ is 0 by
+    construction, so the table says once that they are not applicable there.
+    """
     measures = ctx.evaluation.get("measures") or {}
-    bands = [b for b in ("elementary", "middle", "high") if (measures.get("bands") or {}).get(b)]
+    single = one_school_bands(ctx)
+    present = [b for b in ("elementary", "middle", "high") if (measures.get("bands") or {}).get(b)]
+    bands = [b for b in present if b not in single]
     columns = ["District"] + [band_short(b) for b in bands]
     proposed = measures.get("proposed") or None
     proposed_district = proposed.get("district", proposed) if isinstance(proposed, dict) else None
@@ -74,8 +97,9 @@ def measures_table(ctx: ReportContext, only_key: bool) -> dict[str, Any]:
         cells += [_fmt_measure(kind, _get(_measure_block(measures, b), *path)) for b in bands]
         if proposed_district:
             cells.append(_fmt_measure(kind, _get(proposed_district, *path)))
-        rows.append({"label": label, "cells": cells})
-    return {"columns": columns, "rows": rows}
+        rows.append({"label": label, "plain": PLAIN_WORDS.get(path, "") if only_key else "", "cells": cells})
+    note = "; ".join(f"{fmt.band_label(b)}: {ONE_SCHOOL}" for b in present if b in single)
+    return {"columns": columns, "rows": rows, "note": note}
 
 
 def _band_width(ctx: ReportContext) -> float:
@@ -87,20 +111,22 @@ def report_charts(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[st
     measures = ctx.evaluation.get("measures") or {}
     int04 = ruleset.section(ctx.rule_params, "INT-04")
     out: dict[str, list[charts.Chart]] = {"summary": [], "integration": [], "resources": []}
-    rows = [("District", _get(measures.get("district") or {}, "dissimilarity", "multigroup"),
-             _get(measures.get("district") or {}, "dissimilarity", "ed_not_ed"))]
+    single = one_school_bands(ctx)
+    district = measures.get("district") or {}
+    rows = [("District", _get(district, "dissimilarity", "multigroup"), _get(district, "dissimilarity", "ed_not_ed"),
+             "")]
     for b in ("elementary", "middle", "high"):
         block = (measures.get("bands") or {}).get(b)
         if block:
             rows.append((band_short(b), _get(block, "dissimilarity", "multigroup"),
-                         _get(block, "dissimilarity", "ed_not_ed")))
+                         _get(block, "dissimilarity", "ed_not_ed"), ONE_SCHOOL if b in single else ""))
     if any(r[1] is not None or r[2] is not None for r in rows):
         out["summary"].append(charts.dissimilarity_chart(rows, float(int04["warning_at"]), float(int04["finding_at"])))
     width = _band_width(ctx)
     for b in ("elementary", "middle", "high"):
         masked = [(s, s.mask) for s in schools.values() if s.band == b and s.mask is not None]
         band_share = _band_share(ctx, schools, b, "students_of_color")
-        if not masked or band_share is None:
+        if len(masked) < 2 or band_share is None:  # one school is its band's share: nothing to compare
             continue
         points, not_shown = [], 0
         for s, mask in masked:
@@ -119,7 +145,7 @@ def report_charts(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[st
         if rng is None:
             continue
         spend.append(charts.SpendingPoint(s.name, charts.SharePoint(s.name, rng[0], rng[1], s.mask.share("ed")),
-                                          float(ppe), s.mask.total))
+                                          float(ppe), s.mask.total, s.title_i))
     if spend:
         res = _get(measures.get("district") or {}, "resources") or {}
         out["resources"].append(charts.spending_chart(spend, res.get("ppe_mean"), res.get("progressivity")))
@@ -143,7 +169,7 @@ def _plural(n: int, word: str) -> str:
 def _count_table(ctx: ReportContext, problems: dict[str, Any]) -> tuple[list[dict[str, Any]], list[int]]:
     """Findings per area and severity (data problems counted under Data), and the totals."""
     counts: dict[str, Counter] = {a: Counter() for a, _, _ in AREAS}
-    for f in ctx.evaluation.get("findings") or []:
+    for _, f in distinct_findings(ctx):
         counts[area_of(str(f.get("rule") or ""))][f.get("severity") or "finding"] += 1
     by_rules = sum(counts.values(), Counter())
     counts["data"]["error"] += problems["errors"]
@@ -191,16 +217,78 @@ def _resource_sentences(ctx: ReportContext, res: dict[str, Any]) -> list[str]:
         sentences.append(f"Schools in the highest-poverty quarter receive ${prog:.2f} in state and local money "
                          f"per pupil for every $1.00 in the lowest-poverty quarter "
                          f"(progressivity {fmt.index(prog, 2)}), which {verdict} the required {need:.2f}.")
-    if res.get("cv") is not None or res.get("mcloone") is not None:
-        sentences.append(f"Spending per pupil averages {fmt.money(res.get('ppe_mean'))}, with a coefficient of "
-                         f"variation of {fmt.index(res.get('cv'))} and a McLoone index of "
-                         f"{fmt.index(res.get('mcloone'))}.")
+    sentences += _spread_sentences(ctx, res)
     gap = res.get("inexperienced_gap_poverty")
     if gap is not None:
         sentences.append(f"The share of teachers in their first or second year is {fmt.points(abs(gap))} "
                          f"{'higher' if gap >= 0 else 'lower'} in the highest-poverty quarter of schools than in the "
                          "lowest-poverty quarter.")
     return sentences
+
+
+def _spread_sentences(ctx: ReportContext, res: dict[str, Any]) -> list[str]:
+    """How even spending is, each index with what it means in plain words."""
+    cv, mcloone, ratio = res.get("cv"), res.get("mcloone"), res.get("federal_range_ratio")
+    if cv is None and mcloone is None:
+        return []
+    p = ruleset.section(ctx.rule_params, "RES-05")
+    out = [f"Spending per pupil averages {fmt.money(res.get('ppe_mean'))}."]
+    if cv is not None:
+        spread = (f"typically spends {cv * 100:.0f}% more or less than that average" if cv >= 0.005
+                  else "spends about that average")
+        out.append(f"A pupil\u2019s school {spread} (coefficient of variation {fmt.index(cv)}; the rule set allows up "
+                   f"to {p['max_cv']:g}).")
+    if mcloone is not None:
+        out.append(f"The lower-spending half of pupils gets {mcloone * 100:.0f}% of what it would if every one of "
+                   f"them were funded at the median (McLoone index {fmt.index(mcloone)}; at least "
+                   f"{p['min_mcloone']:g} expected).")
+    if ratio is not None:
+        more = f"{ratio * 100:.0f}% more per pupil than" if ratio >= 0.005 else "about as much per pupil as"
+        out.append(f"The school of the pupil at the 95th percentile of spending spends {more} that of the pupil at "
+                   f"the 5th (federal range ratio {fmt.index(ratio)}; at most {p['max_range_ratio']:g}).")
+    return [" ".join(out)]
+
+
+def _proposal_sentences(ctx: ReportContext) -> list[str]:
+    """The district's proposed change in one sentence: what it is and what INT-05 makes of it."""
+    if not (ctx.evaluation.get("measures") or {}).get("proposed"):
+        return []
+    int05 = [f for _, f in distinct_findings(ctx) if f.get("rule") == "INT-05" and f.get("scope") == "district"]
+    effects = []
+    for f in int05:
+        ev = f.get("evidence") or {}
+        if ev.get("measure") == "multigroup":
+            effects.append(f"multigroup dissimilarity from {fmt.index(ev.get('current'))} to "
+                           f"{fmt.index(ev.get('proposed'))}")
+        elif ev.get("measure") == "flagged_schools":
+            effects.append(f"the identifiable or segregated schools from {ev.get('current')} to {ev.get('proposed')}")
+    what = f" (\u201c{ctx.proposed_description.strip()}\u201d)" if ctx.proposed_description.strip() else ""
+    moves = f": it takes {' and '.join(effects)}" if effects else ""
+    if any(f.get("severity") == "finding" for _, f in distinct_findings(ctx) if f.get("rule") == "INT-05"):
+        verdict = "INT-05 finds against it, as it would set integration back"
+    elif int05 or effects:
+        verdict = "INT-05 records a commendation"
+    else:
+        verdict = "it moves no measure INT-05 watches beyond the tolerance"
+    return [f"The district proposes an assignment change{what}{moves}; {verdict} (see \u201cThe proposed "
+            "change\u201d)."]
+
+
+def _lottery_sentences(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[str]:
+    """The admission lotteries in one sentence: how many, and which fall short of INT-06 and how."""
+    if not ctx.lottery_rows:
+        return []
+    short = defaultdict(list)
+    for _, f in distinct_findings(ctx):
+        if f.get("rule") == "INT-06" and f.get("severity") == "finding":
+            check = str((f.get("evidence") or {}).get("check") or "")
+            short[finding_label(f, schools)].append(CODE_WORDS.get(check, check.replace("_", " ")))
+    n = ctx.lottery_rows
+    head = f"The district runs {n} admission lotter{'ies' if n != 1 else 'y'} with two pools"
+    if not short:
+        return [f"{head}; every one meets INT-06."]
+    which = "; ".join(f"{name} ({', '.join(checks)})" for name, checks in short.items())
+    return [f"{head}; {len(short)} fall{'s' if len(short) == 1 else ''} short of INT-06: {which}."]
 
 
 def summary(ctx: ReportContext, schools: dict[str, SchoolInfo], problems: dict[str, Any]) -> dict[str, Any]:
@@ -216,6 +304,7 @@ def summary(ctx: ReportContext, schools: dict[str, SchoolInfo], problems: dict[s
         sentences.append(f"The workbook has {problems['errors']} blocking data error(s): the district must correct "
                          "them and resubmit before the results below can be relied on.")
     sentences += _integration_sentences(ctx, schools, district)
+    sentences += _proposal_sentences(ctx) + _lottery_sentences(ctx, schools)
     sentences += _resource_sentences(ctx, district.get("resources") or {})
     return {"table": table, "totals": totals, "grand_total": sum(totals),
             "headers": [SEVERITY_LABELS[s] for s in SEVERITY_ORDER],

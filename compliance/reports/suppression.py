@@ -337,8 +337,9 @@ def scrub_text(text: str, mask: CellMask | None) -> str:
     return _NUMBER_TOKEN.sub(fix, text)
 
 
-# "6 students", "6 white students", "6 students of two or more races": a number of students.
-_SMALL_STUDENTS = re.compile(r"(?<![\w.,$])(\d+)(?=(?: [A-Za-z-]+){0,3} students\b)")
+# "6 students", "6 white students", "6 students of two or more races", "5 more other applicants",
+# "(5 more than admitted)": a number of students, applicants or admissions.
+_SMALL_STUDENTS = re.compile(r"(?<![\w.,$])(\d+)(?=(?: [A-Za-z-]+){0,3} (?:students|applicants|admitted)\b)")
 
 
 def scrub_small_counts(text: str, min_cell: int = DEFAULT_MIN_CELL) -> str:

@@ -18,6 +18,7 @@ class SchoolInfo:
     band: str | None
     mask: CellMask | None
     measures: dict[str, Any]
+    title_i: bool = False
 
 
 def reconstruct_mask(m: dict[str, Any], min_cell: int) -> CellMask | None:
@@ -47,7 +48,7 @@ def schools_of(ctx: ReportContext) -> dict[str, SchoolInfo]:
         mask = suppress_school(row, ctx.min_cell) if row else reconstruct_mask(m, ctx.min_cell)
         name = (row.school_name if row else None) or m.get("school_name") or str(sid)
         band = m.get("band") or (row.band if row else None)
-        out[str(sid)] = SchoolInfo(str(sid), name, band, mask, m)
+        out[str(sid)] = SchoolInfo(str(sid), name, band, mask, m, bool(row.title_i) if row else False)
     return out
 
 

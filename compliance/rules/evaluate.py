@@ -73,36 +73,68 @@ def evaluate_workbook(
     res_measures, res_findings, plausibility = evaluate_resources(wb, params, previous_enrollment=previous_enrollment)
     t2 = time.perf_counter()
     findings = [*int_findings, *res_findings]
-    recommend(
+    remedies = recommend(
         wb,
         findings,
         params,
         library=library if library is not None else DEFAULT_LIBRARY,
         eac_regions=eac_regions if eac_regions is not None else DEFAULT_EAC_REGIONS,
         state=state,
+        timings=timings,
     )
     t3 = time.perf_counter()
-    timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4))
-
     result["measures"] = finite(merge_measures(int_measures, res_measures, wb))
     result["problems"] = [p.as_json() for p in [*problems, *plausibility]]
-    result["findings"] = finite([f.as_json() for f in findings])
+    result["findings"] = _finite_findings([f.as_json() for f in findings])
+    # Each band's whole reassignment plan once (every pair, every school after it); the
+    # findings' estimates quote its summary (docs/evaluate-cli.md: keys may be added).
+    result["remedies"] = finite(remedies)
+    timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4),
+                   to_json=round(time.perf_counter() - t3, 4))
     return result
 
 
-def finite(value: Any) -> Any:
-    """The same structure with any NaN or infinity as None: JSON and reports never see one.
+def _finite_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """finite() where a finding can hold a computed number, its evidence and its estimates (the
+    rest is text the rules wrote), each shared estimate once."""
+    seen: set[int] = set()
+    for f in findings:
+        f["evidence"] = finite(f["evidence"], seen)
+        for rec in f["recommendations"]:
+            rec["estimate"] = finite(rec["estimate"], seen)
+    return findings
+
+
+def finite(value: Any, seen: set[int] | None = None) -> Any:
+    """``value`` with any NaN or infinity replaced by None, in place: JSON and reports never see one.
 
     The reader refuses non-finite cells, so this is a last guard, not the way undefined
-    measures become null (the measures return None themselves).
+    measures become null (the measures return None themselves). Leaves are checked where
+    they sit and a dict or list met again (a band's estimate shared by its findings) is
+    walked once (``seen``: the ids of those walked already): a large district's findings hold
+    over a million values.
     """
-    if isinstance(value, float):
-        return value if math.isfinite(value) else None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [finite(v) for v in value]
-    return value
+    seen = set() if seen is None else seen
+
+    def fix(x: Any) -> Any:
+        if type(x) is float or isinstance(x, float):
+            return float(x) if math.isfinite(x) else None  # float(): a numpy float becomes a plain one
+        if isinstance(x, (dict, list)) and id(x) not in seen:
+            seen.add(id(x))
+            walk(x)
+        return x
+
+    def walk(v: dict | list) -> None:
+        pairs = v.items() if isinstance(v, dict) else enumerate(v)
+        for k, x in pairs:
+            t = type(x)
+            if t is str or t is int or t is bool or x is None:
+                continue
+            if t is float and x - x == 0.0:  # finite (inf - inf and nan - nan are nan)
+                continue
+            v[k] = fix(x)
+
+    return fix(value)
 
 
 def merge_measures(integration: dict[str, Any], resources: dict[str, Any], wb: WorkbookData) -> dict[str, Any]:

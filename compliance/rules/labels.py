@@ -79,8 +79,23 @@ DISSIMILARITY: dict[str, IndexLabel] = {
                             "Dissimilarity, economically disadvantaged and not", "D, ED vs not ED"),
 }
 
-# Measures a finding may name besides the indices (INT-05 compares flagged schools too).
+# Measures a finding may name besides the indices (INT-05 compares flagged schools too; RES-05
+# names the spending tests a district fails).
 MEASURES: dict[str, str] = {
     **{key: label.short for key, label in DISSIMILARITY.items()},
     "flagged_schools": "identifiable or segregated schools",
+    "cv": "coefficient of variation (CV)",
+    "mcloone": "McLoone index",
+    "federal_range_ratio": "federal range ratio",
+}
+
+# Code words rules put in evidence (INT-06's checks, RES-01/02's comparison group), as a reader reads them.
+CODE_WORDS: dict[str, str] = {
+    "ed_share": "the admitted ED share against the target",
+    "empty_seats": "no empty seat while applicants wait",
+    "short_pool_ed": "an ED pool short of its reserved seats admits every applicant",
+    "short_pool_non_ed": "a pool of other applicants short of its reserved seats admits every applicant",
+    "non_title_i": "the band\u2019s non-Title I schools",
+    "band": "every school of the band (all are Title I)",
+    "poverty": "poverty (ED share)",
 }

@@ -42,6 +42,11 @@ PLACEHOLDERS: tuple[str, ...] = (
 # Plain substitution of these names only (no format mini-language, no attribute access), so
 # an edited body cannot reach into Python objects.
 PLACEHOLDER_RE = re.compile(r"\{([^{}]*)\}")
+# The grade-center entry carries its own estimate (which schools would serve which grades).
+GRADE_CENTERS_KEY = "grade-centers"
+# Reassignment advice for bands not assigned by zones, so every band with INT-01/INT-03
+# findings gets its reassignment estimate whatever its schools' assignment method.
+REASSIGNMENT_KEY = "rebalance-enrollment"
 # The entry that names the district's Equity Assistance Center.
 EAC_KEY = "equity-assistance-center"
 
@@ -52,7 +57,7 @@ def fill_placeholders(text: str, values: dict[str, str]) -> str:
 
 DEFAULT_LIBRARY: tuple[LibraryEntry, ...] = (
     LibraryEntry(
-        key="grade-centers",
+        key=GRADE_CENTERS_KEY,
         title="Grade-center assignment (the Clinton, Mississippi model)",
         body=(
             "With {schools_in_band} schools in the {band} band, {district_name} could organize "
@@ -108,6 +113,24 @@ DEFAULT_LIBRARY: tuple[LibraryEntry, ...] = (
         conditions={"assignment_methods_any": ["attendance_zone", "controlled_choice"]},
         sources=(
             "https://tcf.org/content/report/cambridge-public-schools/",
+            "https://tcf.org/content/report/student-assignment-and-enrollment-policies-that-advance-"
+            "school-integration-a-national-perspective-to-support-planning-in-the-district-of-columbia/",
+        ),
+    ),
+    LibraryEntry(
+        key=REASSIGNMENT_KEY,
+        title="Rebalance enrollment among the {band} schools",
+        body=(
+            "Where {district_name} does not assign students by attendance zones, it still decides "
+            "which school each student attends: feeder patterns, transfer and admission rules, the "
+            "location of programs and the grade spans each building serves can all be changed so "
+            "that each school's enrollment comes closer to the band's. The estimate below gives the "
+            "enrollment changes between schools that would bring every school of the band within the "
+            "bands, and each school's resulting composition."
+        ),
+        rule_codes=("INT-01", "INT-03"),
+        conditions={"assignment_methods_none": ["attendance_zone", "controlled_choice"]},
+        sources=(
             "https://tcf.org/content/report/student-assignment-and-enrollment-policies-that-advance-"
             "school-integration-a-national-perspective-to-support-planning-in-the-district-of-columbia/",
         ),

@@ -20,6 +20,7 @@ CONDITION_KEYS: dict[str, str] = {
     "min_district_schools": "int",
     "max_district_schools": "int",
     "assignment_methods_any": "methods",
+    "assignment_methods_none": "methods",
     "rules_any": "rules",
     "has_lottery": "bool",
     "proposed_opens_schools": "bool",

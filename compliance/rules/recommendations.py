@@ -17,6 +17,9 @@ Conditions vocabulary (all keys optional; every key given must hold):
 ``assignment_methods_any`` (list of assignment methods)
     some school in the finding's band (the whole district when it has no band) is assigned
     by one of these methods.
+``assignment_methods_none`` (list of assignment methods)
+    no school in the finding's band (the whole district when it has no band) is assigned by
+    any of these methods.
 ``rules_any`` (list of rule codes)
     the finding's rule is one of these (useful inside ``any``).
 ``has_lottery`` (bool)

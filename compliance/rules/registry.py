@@ -115,14 +115,14 @@ _INT05_UNITS = ("measure", {"flagged_schools": "schools"})  # else a dissimilari
 _LOTTERY_COUNT = {
     key: Field("students", label, group=key, at_school=True)
     for key, label in (
-        ("applicants_ed", "Applicants ED"), ("applicants_non_ed", "Applicants non ED"),
-        ("admitted_ed", "Admitted ED"), ("admitted_non_ed", "Admitted non ED"),
-        ("unadmitted_ed", "Unadmitted ED"), ("unadmitted_non_ed", "Unadmitted non ED"),
+        ("applicants_ed", "ED applicants"), ("applicants_non_ed", "Other applicants"),
+        ("admitted_ed", "ED admitted"), ("admitted_non_ed", "Others admitted"),
+        ("unadmitted_ed", "ED applicants not admitted"), ("unadmitted_non_ed", "Other applicants not admitted"),
     )
 }
 
 _COMPARISON = {
-    "enrollment_total": Field("students", "Enrollment total", group="enrollment_total", at_school=True),
+    "enrollment_total": Field("students", "Enrollment", group="enrollment_total", at_school=True),
     "comparison_group": Field("code", "Comparison group"),
     "comparison_schools": Field("schools", "Comparison schools"),
     "limit": Field("multiple", "Limit", threshold=True),
@@ -135,7 +135,8 @@ _OLD_BAND = {"tolerance": _BAND}
 EVIDENCE: dict[str, dict[str, Field]] = {
     "INT-01": {
         **_DEVIATION, "band": _BAND, **_OLD_BAND,
-        "single_group_min_band_share": Field("share", "Single group min band share", threshold=True, listed=False),
+        "single_group_min_band_share": Field("share", "Smallest band share a group is checked at", threshold=True,
+                                             listed=False),
         "deviations": Field("records", "Deviations", fields=_DEVIATION),
     },
     "INT-02": {
@@ -165,61 +166,66 @@ EVIDENCE: dict[str, dict[str, Field]] = {
     "INT-06": {
         "seats": Field("seats", "Seats"), **_LOTTERY_COUNT,
         "target_ed_share": Field("share", "Target ED share", threshold=True),
-        "check": Field("code", "Check"),
+        "check": Field("code", "What was checked"),
         "admitted_ed_share": Field("share", "Admitted ED share", group="admitted_ed", at_school=True),
         # The target is printed: the difference would give a hidden admitted share away.
         "difference": Field("points", "Difference", group="admitted_ed", at_school=True, signed=True,
                             reference="target_ed_share"),
         "tolerance": Field("points", "Tolerance", threshold=True, plus_minus=True),
         "empty_seats": Field("seats", "Empty seats"),
-        "max_empty_seats": Field("seats", "Max empty seats", threshold=True),
+        "max_empty_seats": Field("seats", "Most empty seats allowed", threshold=True),
         # target x seats (ED pool) or the rest (non-ED): a fraction of a seat when the target says so.
         "reserved_seats": Field("number", "Reserved seats"),
     },
     "RES-01": {
         "students_per_teacher": Field("ratio", "Students per teacher"),
         **_COMPARISON,
-        "teacher_fte_state_local": Field("fte", "Teacher FTE state local"),
-        "comparison_pooled_students_per_teacher": Field("ratio", "Comparison pooled students per teacher"),
+        "teacher_fte_state_local": Field("fte", "State/local teacher FTE"),
+        "comparison_pooled_students_per_teacher": Field("ratio",
+                                                        "Comparison schools\u2019 pooled students per teacher"),
         "threshold": Field("ratio", "Threshold", threshold=True),
         "additional_fte_needed": Field("fte", "Additional FTE needed"),
     },
     "RES-02": {
-        "ppe_state_local": Field("dollars", "Per-pupil expenditure state local"),
+        "ppe_state_local": Field("dollars", "State/local spending per pupil"),
         **_COMPARISON,
-        "comparison_pooled_ppe": Field("dollars", "Comparison pooled per-pupil expenditure"),
+        "comparison_pooled_ppe": Field("dollars", "Comparison schools\u2019 pooled spending per pupil"),
         "threshold": Field("dollars", "Threshold", threshold=True),
         "additional_dollars_needed": Field("dollars", "Additional dollars needed"),
     },
     "RES-03": {
         "progressivity": Field("index", "Progressivity"),
-        "min_ratio": Field("index", "Min ratio", threshold=True),
-        "ppe_highest_poverty_quartile": Field("dollars", "Per-pupil expenditure highest poverty quartile"),
-        "ppe_lowest_poverty_quartile": Field("dollars", "Per-pupil expenditure lowest poverty quartile"),
-        "schools_highest_poverty_quartile": Field("schools", "Schools highest poverty quartile"),
-        "schools_lowest_poverty_quartile": Field("schools", "Schools lowest poverty quartile"),
-        "dollars_to_move": Field("dollars", "Dollars to move"),
+        "min_ratio": Field("index", "Required at least", threshold=True),
+        "ppe_highest_poverty_quartile": Field("dollars", "Spending per pupil, highest-poverty quarter"),
+        "ppe_lowest_poverty_quartile": Field("dollars", "Spending per pupil, lowest-poverty quarter"),
+        "schools_highest_poverty_quartile": Field("schools", "Schools in the highest-poverty quarter"),
+        "schools_lowest_poverty_quartile": Field("schools", "Schools in the lowest-poverty quarter"),
+        "dollars_to_move": Field("dollars", "Dollars to move to the highest-poverty quarter"),
     },
     "RES-04": {
-        "quartiles_by": Field("group", "Quartiles by"),
+        "quartiles_by": Field("group", "Quarters of schools ranked by"),
         "gap": Field("points", "Gap"),
-        "max_gap": Field("points", "Max gap", threshold=True),
-        "inexperienced_rate_highest_quartile": Field("share", "Inexperienced rate highest quartile"),
-        "inexperienced_rate_lowest_quartile": Field("share", "Inexperienced rate lowest quartile"),
-        "teacher_fte_highest_quartile": Field("fte", "Teacher FTE highest quartile"),
-        "teacher_fte_lowest_quartile": Field("fte", "Teacher FTE lowest quartile"),
-        "schools_highest_quartile": Field("schools", "Schools highest quartile"),
-        "schools_lowest_quartile": Field("schools", "Schools lowest quartile"),
-        "inexperienced_fte_to_swap": Field("fte", "Inexperienced FTE to swap"),
+        "max_gap": Field("points", "Largest gap allowed", threshold=True),
+        "inexperienced_rate_highest_quartile": Field("share", "First- and second-year teachers, highest quarter"),
+        "inexperienced_rate_lowest_quartile": Field("share", "First- and second-year teachers, lowest quarter"),
+        "teacher_fte_highest_quartile": Field("fte", "Teacher FTE, highest quarter"),
+        "teacher_fte_lowest_quartile": Field("fte", "Teacher FTE, lowest quarter"),
+        "schools_highest_quartile": Field("schools", "Schools in the highest quarter"),
+        "schools_lowest_quartile": Field("schools", "Schools in the lowest quarter"),
+        "inexperienced_fte_to_swap": Field("fte", "Inexperienced teacher FTE to replace"),
     },
     "RES-05": {
-        "failed": Field("list", "Failed", items=Field("code")),
-        "cv": Field("index", "CV"), "max_cv": Field("index", "Max CV", threshold=True),
-        "mcloone": Field("index", "McLoone"), "min_mcloone": Field("index", "Min McLoone", threshold=True),
+        "failed": Field("list", "Tests not met", items=Field("measure")),
+        "cv": Field("index", "Coefficient of variation (CV)"),
+        "max_cv": Field("index", "Largest CV allowed", threshold=True),
+        "mcloone": Field("index", "McLoone index"),
+        "min_mcloone": Field("index", "Smallest McLoone allowed", threshold=True),
         "federal_range_ratio": Field("index", "Federal range ratio"),
-        "max_range_ratio": Field("index", "Max range ratio", threshold=True),
-        "p5": Field("dollars", "P5"), "p50": Field("dollars", "P50"), "p95": Field("dollars", "P95"),
-        "ppe_mean": Field("dollars", "Per-pupil expenditure mean"),
+        "max_range_ratio": Field("index", "Largest range ratio allowed", threshold=True),
+        "p5": Field("dollars", "5th percentile, spending per pupil"),
+        "p50": Field("dollars", "Median spending per pupil"),
+        "p95": Field("dollars", "95th percentile, spending per pupil"),
+        "ppe_mean": Field("dollars", "Mean spending per pupil"),
         "schools_counted": Field("schools", "Schools counted"),
     },
 }
@@ -227,41 +233,105 @@ EVIDENCE: dict[str, dict[str, Field]] = {
 # The remedy estimates recommendations attach (remedies.py), by key: the same key means the
 # same thing in every rule's estimate. "method", "school_id" and "band" head the block.
 _RES04_PART = {
-    "fte_to_replace_in_high": Field("fte"), "fte_to_swap": Field("fte"), "gap": Field("points"),
-    "high_quartile_schools": Field("list", items=Field("school_id")),
-    "low_quartile_schools": Field("list", items=Field("school_id")),
-    "high_rate": Field("share"), "low_rate": Field("share"), "reachable": Field("flag"),
-    "reassignments": Field("fte"),
+    "fte_to_replace_in_high": Field("fte", "Or inexperienced FTE to replace in the highest quarter"),
+    "fte_to_swap": Field("fte", "Inexperienced teacher FTE to swap"), "gap": Field("points", "Gap now"),
+    "high_quartile_schools": Field("list", "Highest quarter\u2019s schools", items=Field("school_id")),
+    "low_quartile_schools": Field("list", "Lowest quarter\u2019s schools", items=Field("school_id")),
+    "high_rate": Field("share", "First- and second-year teachers, highest quarter"),
+    "low_rate": Field("share", "First- and second-year teachers, lowest quarter"),
+    "reachable": Field("flag", "The gap can be closed by swapping"),
+    "reassignments": Field("fte", "Teacher reassignments"),
 }
 _FLOW = {
-    "from": Field("school_id"), "to": Field("school_id"), "group": _GROUP,
+    "from": Field("school_id", "From"), "to": Field("school_id", "To"), "group": _GROUP,
     # A flow is students of one group leaving one school: a small one is suppressed.
-    "students": Field("students", at_school=True), "econ_disadvantaged": Field("students", at_school=True),
-    "ed": Field("flag"),
+    "students": Field("students", "Students", at_school=True),
+    "econ_disadvantaged": Field("students", "Of them ED", at_school=True),
+    "ed": Field("flag", "ED"),
 }
+# An enrollment change between two schools (integration remedy), in whole students: how many
+# change school and the composition that moves.
+_PAIR = {
+    "from": Field("school_id", "From"), "to": Field("school_id", "To"),
+    "students": Field("students", "Students", at_school=True),
+    "students_of_color": Field("students", "Of them students of color", group="students_of_color", at_school=True),
+    "white": Field("students", "Of them white", group="white", at_school=True),
+    "econ_disadvantaged": Field("students", "Of them ED", group="ed", at_school=True),
+}
+# A school's enrollment and composition once a plan is carried out (whole students).
+_SCHOOL_AFTER = {
+    "school_id": Field("school_id", "School"),
+    "enrollment_before": Field("students", "Enrollment now", group="enrollment_total", at_school=True),
+    "enrollment": Field("students", "Enrollment after", group="enrollment_total", at_school=True),
+    "students_of_color": Field("students", "Students of color after", group="students_of_color", at_school=True),
+    "econ_disadvantaged": Field("students", "ED after", group="ed", at_school=True),
+    "students_of_color_share": Field("share", "Students of color after", group="students_of_color", at_school=True),
+    "ed_share": Field("share", "ED after", group="ed", at_school=True),
+}
+# A grade center: the school, its cluster (schools combined), the grades it would serve, after.
+_CENTER = {**_SCHOOL_AFTER, "cluster": Field("number", "Cluster"), "grade_low": Field("text", "Grades from"),
+           "grade_high": Field("text", "Grades to")}
+
+
+def _pool(key: str, label: str = "") -> Field:
+    return Field("students", label, group=key, at_school=True)
+
+
 ESTIMATE: dict[str, Field] = {
-    "method": Field("text"), "school_id": Field("school_id"), "band": Field("text"),
-    "reachable": Field("flag"), "reason": Field("text"),
-    "schools": Field("schools"), "band_enrollment": Field("students"), "students_moved": Field("students"),
-    "share_of_band": Field("share"),
-    "band_share": Field("record", by_group=True, items=Field("share")),
-    "largest_flows": Field("records", fields=_FLOW), "flows": Field("records", fields=_FLOW),
-    "school_after": Field("record", fields={
-        "enrollment": Field("number"), "ed_share": Field("share"), "students_of_color_share": Field("share")}),
-    "enrollment": Field("students"), "comparison": Field("text"), "comparison_schools": Field("schools"),
-    "comparison_ratio": Field("ratio"), "students_per_teacher": Field("ratio"), "target_ratio": Field("ratio"),
-    "limit": Field("multiple"), "current_fte": Field("fte"), "fte_to_add": Field("fte"),
-    "fte_to_move_from_comparison": Field("fte"),
-    "ppe": Field("dollars"), "comparison_ppe": Field("dollars"), "target_ppe": Field("dollars"),
-    "dollars_to_add": Field("dollars"), "dollars_to_move_from_comparison": Field("dollars"),
-    "low_quartile_ppe": Field("dollars"), "high_quartile_ppe": Field("dollars"), "ratio": Field("index"),
-    "min_ratio": Field("index"), "low_quartile_schools": Field("list", items=Field("school_id")),
-    "high_quartile_schools": Field("list", items=Field("school_id")), "dollars_to_move": Field("dollars"),
-    "dollars_to_add_to_high": Field("dollars"), "ppe_after_move": Field("dollars"),
-    "max_gap": Field("points"),
+    "method": Field("text", "Method"), "school_id": Field("school_id", "School"), "band": Field("text", "Band"),
+    "reachable": Field("flag", "Every school can reach the bands"), "reason": Field("text", "Why not"),
+    "schools": Field("schools", "Schools in the band"), "band_enrollment": Field("students", "Students in the band"),
+    "students_moved": Field("students", "Students changing school"),
+    "share_of_band": Field("share", "Share of the band\u2019s students"),
+    "band_share": Field("record", "Composition of the band", by_group=True, items=Field("share")),
+    "largest_flows": Field("records", "Largest enrollment changes between schools", fields=_FLOW),
+    "flows": Field("records", "Enrollment changes between schools", fields=_FLOW),
+    "largest_changes": Field("records", "Largest enrollment changes between schools", fields=_PAIR),
+    "pairs": Field("records", "Enrollment changes between schools", fields=_PAIR),
+    "school_after": Field("record", "The school after the change", fields=_SCHOOL_AFTER),
+    "schools_after": Field("records", "Each school after the change", fields=_SCHOOL_AFTER),
+    # Grade centers (remedies_levers.grade_center_remedy).
+    "clusters": Field("number", "Grade-center clusters"), "centers": Field("records", "Grade centers", fields=_CENTER),
+    "students_changing_school": Field("students", "Students changing school"),
+    # Lottery seats (remedies_levers.lottery_seats_remedy): seats per pool, admitted and expected.
+    "seats": Field("seats", "Seats"), "target_ed_share": Field("share", "Target ED share"),
+    "reserved_seats_ed": Field("seats", "Seats reserved for ED applicants"),
+    "reserved_seats_non_ed": Field("seats", "Seats reserved for other applicants"),
+    "admitted_ed": _pool("admitted_ed", "ED admitted"), "admitted_non_ed": _pool("admitted_non_ed", "Others admitted"),
+    "expected_admitted_ed": _pool("admitted_ed", "ED admitted with the pools"),
+    "expected_admitted_non_ed": _pool("admitted_non_ed", "Others admitted with the pools"),
+    "more_seats_ed": Field("students", "More seats for ED applicants", group="admitted_ed", at_school=True,
+                           signed=True),
+    "more_seats_non_ed": Field("students", "More seats for other applicants", group="admitted_non_ed",
+                               at_school=True, signed=True),
+    "applicants_needed_ed": _pool("applicants_ed", "ED applicants needed"),
+    "applicants_needed_non_ed": _pool("applicants_non_ed", "Other applicants needed"),
+    "enrollment": Field("students", "Enrollment"), "comparison": Field("text", "Compared with"),
+    "comparison_schools": Field("schools", "Comparison schools"),
+    "comparison_ratio": Field("ratio", "Comparison schools\u2019 students per teacher"),
+    "students_per_teacher": Field("ratio", "Students per teacher now"),
+    "target_ratio": Field("ratio", "Students per teacher to reach"),
+    "limit": Field("multiple", "Limit"), "current_fte": Field("fte", "Teacher FTE now"),
+    "fte_to_add": Field("fte", "Teacher FTE to add"),
+    "fte_to_move_from_comparison": Field("fte", "Or teacher FTE to move from the comparison schools"),
+    "ppe": Field("dollars", "Spending per pupil now"),
+    "comparison_ppe": Field("dollars", "Comparison schools\u2019 spending per pupil"),
+    "target_ppe": Field("dollars", "Spending per pupil to reach"), "dollars_to_add": Field("dollars", "Dollars to add"),
+    "dollars_to_move_from_comparison": Field("dollars", "Or dollars to move from the comparison schools"),
+    "low_quartile_ppe": Field("dollars", "Spending per pupil, lowest-poverty quarter"),
+    "high_quartile_ppe": Field("dollars", "Spending per pupil, highest-poverty quarter"),
+    "ratio": Field("index", "Progressivity now"), "min_ratio": Field("index", "Progressivity required"),
+    "low_quartile_schools": Field("list", "Lowest-poverty quarter\u2019s schools", items=Field("school_id")),
+    "high_quartile_schools": Field("list", "Highest-poverty quarter\u2019s schools", items=Field("school_id")),
+    "dollars_to_move": Field("dollars", "Dollars to move to the highest-poverty quarter"),
+    "dollars_to_add_to_high": Field("dollars", "Or dollars to add to the highest-poverty quarter"),
+    "ppe_after_move": Field("dollars", "Spending per pupil in both quarters after the move"),
+    "max_gap": Field("points", "Largest gap allowed"),
     # Not emitted by remedies.py: the hand-made estimates of tests/compliance/reports/factories.py.
-    "cost": Field("dollars"), "teacher_fte_to_add": Field("fte"), "from": Field("text"), "to": Field("text"),
-    "poverty": Field("record", fields=_RES04_PART), "students_of_color": Field("record", fields=_RES04_PART),
+    "cost": Field("dollars", "Cost"), "teacher_fte_to_add": Field("fte", "Teacher FTE to add"),
+    "from": Field("text", "From"), "to": Field("text", "To"),
+    "poverty": Field("record", "Quarters by poverty", fields=_RES04_PART),
+    "students_of_color": Field("record", "Quarters by students of color", fields=_RES04_PART),
 }
 
 # Workbook columns that count students: a data problem quoting one of their values quotes a count.

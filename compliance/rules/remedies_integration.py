@@ -5,35 +5,50 @@ schools of one grade band that brings every school within the INT-01 / INT-03 ba
 each school's enrollment or respecting its ``capacity``. Every student who changes school
 counts once, so a swap (one student each way) is two reassignments.
 
-Formulation: one pair of variables (students in, students out) per school and cell;
-conservation per cell; the objective is total students out. Every optimal solution
-decomposes into flows between pairs of schools with the same total (done greedily, largest
-first, per cell), so the pairwise formulation is not needed and the LP stays at
-2 x schools x cells variables however large the band. Fixed-enrollment schools get
-whole-student share bounds (ceil/floor); a school so small that no whole number of students
-fits its band is reported as not reachable.
+Formulation: one pair of variables (students in, students out) per school and cell (a race
+class, split by ED when INT-03's band is on); conservation per cell; the objective is total
+students out. Every optimal solution decomposes into flows between pairs of schools with the
+same total (:mod:`.remedies_plan`), so the pairwise formulation is not needed and the LP stays
+at 2 x schools x cells variables however large the band. The matrices are built with numpy
+and scipy.sparse (no Python loop per school or cell). The program is kept small where that
+changes nothing: race groups whose own band is not checked share one class (they meet the
+constraints only through students of color), and so does a checked group no school breaks
+now, unless the solution breaks it (then it gets its class and the program is solved again);
+white students' band is the mirror of students of color's and is not repeated, empty classes
+are left out, and a school's fixed-enrollment group row is dropped when it cannot bind.
+Fixed-enrollment schools get whole-student share
+bounds (ceil/floor); a school so small that no whole number of students fits its band is
+reported as not reachable.
 """
 from __future__ import annotations
 
 import math
-from collections import defaultdict
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import OptimizeResult, linprog
-from scipy.sparse import coo_matrix
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix, vstack
 
 from .model import RACE_GROUPS, SchoolRow
+from .remedies_plan import Cell, Flows, decompose, group_after, plan_from_solution
 
 _EPS = 1e-9  # float slack when turning a share bound into whole students
-_FLOW_TOL = 1e-7  # LP values below this are solver noise, not students
+_WHITE = RACE_GROUPS.index("white")
 
-# A race class: its label and the race groups it counts; a cell: a race class and ED or not.
-_Class = tuple[str, tuple[str, ...]]
-_Cell = tuple[str, tuple[str, ...], bool]
-# A constrained group: its name, its cells' indices, the band's share of it, the half-width.
-_Group = tuple[str, list[int], float, float]
+
+@dataclass(frozen=True)
+class _Group:
+    """A constrained group: its name, its race groups (RACE_GROUPS indices; none: ED students),
+    the band's share of it, the half-width, and whether it is a single race group of color."""
+
+    name: str
+    members: tuple[int, ...]
+    share: float
+    band: float
+    single: bool = False
 
 
 def integration_remedy(
@@ -45,6 +60,8 @@ def integration_remedy(
     single_group_min_share: float | None = None,
     joint: str = "independence",
     margin: float | Mapping[str, float] = 0.0,
+    flows: bool = True,
+    stats: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Fewest reassignments among ``schools`` (one grade band) that bring every school within
     ``band`` of the band's students_of_color share and within ``ed_band`` of its ED share.
@@ -67,290 +84,359 @@ def integration_remedy(
     ``margin`` (default 0, the report's program) aims each school that much inside its bands
     (each half-width less ``margin``, or less ``margin[school_id]``, 0 for a school not in the
     mapping), so a plan rounded to whole students still lands inside.
+
+    The result holds the plan in whole students (``pairs``: enrollment changes between two
+    schools with the composition that moves; ``after``: each school's resulting composition)
+    and, unless ``flows`` is False, the program's own fractional flows per race group and ED
+    status (``flows``, ``largest_flows``). ``stats``, when given, receives the program's size
+    and the seconds spent building, solving (HiGHS) and turning the solution into a plan.
     """
     if joint not in ("independence", "bounds"):
         raise ValueError("joint must be 'independence' or 'bounds'")
+    started = time.perf_counter()
     rows = [s for s in schools if s.enrollment_total > 0]  # docs/measures.md: 0-enrollment left out
-    total = sum(s.enrollment_total for s in rows)
-    classes = _race_classes(single_group_min_share is not None and band is not None)
-    cells = [(label, members, ed) for label, members in classes for ed in (True, False)]
+    data = _BandData(rows)
+    total = int(data.t.sum())
     method = _method_text(len(rows), joint, use_capacity and any(s.capacity for s in rows))
     result_base: dict[str, Any] = {"method": method, "schools": len(rows), "band_enrollment": total}
     if not rows or total == 0:
         return {**result_base, "reachable": True, "students_moved": 0, "share_of_band": 0.0,
-                "largest_flows": [], "flows": []}
-    groups = _constrained_groups(rows, total, cells, band, ed_band, single_group_min_share)
-    variable = [bool(use_capacity and s.capacity) for s in rows]
-    try:
-        int_bounds = _whole_student_bounds(rows, groups, variable, margin)
-    except _Unreachable as exc:
-        return {**result_base, "reachable": False, "reason": str(exc)}
-    prog = _Program(len(rows), len(cells), joint)
-    for i, s in enumerate(rows):
-        _add_school(prog, i, s, classes, cells, groups, variable[i], int_bounds, margin)
-    for k in range(len(cells)):  # every student who leaves a school arrives at another one
-        prog.eq.add({prog.inn(i, k): 1.0 for i in range(prog.n)} | {prog.out(i, k): -1.0 for i in range(prog.n)}, 0.0)
-    res = prog.solve()
-    if res.status != 0:
-        return {
-            **result_base,
-            "reachable": False,
-            "reason": "not reachable within the band by reassigning students among its schools"
-            + (" (the linear program reports it infeasible)" if res.status == 2 else f" ({res.message})"),
-        }
-    return {**result_base, **_plan(res.x, prog, rows, cells, groups, total)}
+                "largest_flows": [], "flows": [], "pairs": [], "after": {}}
+    groups = _constrained_groups(data, band, ed_band, single_group_min_share)
+    variable = np.array([bool(use_capacity and s.capacity) for s in rows])
+    widths = {g.name: _narrowed(g.band, rows, margin) for g in groups}
+    unreachable = _unreachable(data, rows, groups, widths, variable)
+    if unreachable:
+        return {**result_base, "reachable": False, "reason": unreachable}
+    timer = _Timer(started)
+    setup = _Setup(data, groups, widths, variable, joint, single_group_min_share is not None and band is not None,
+                   ed_band is not None or joint == "bounds")
+    solved = setup.solve(timer)
+    if isinstance(solved, str):
+        return {**result_base, "reachable": False, "reason": solved}
+    cells, out, parts = solved
+    plan = plan_from_solution(rows, data.counts, cells, parts, flows=flows)
+    timer.lap("plan_seconds")
+    if stats is not None:
+        stats.update(timer.seconds, variables=setup.size[0], constraints=setup.size[1], nonzeros=setup.size[2])
+    students_moved = _ceil_students(float(out.sum()))
+    return {**result_base, "reachable": True, "students_moved": students_moved,
+            "share_of_band": students_moved / total, "band_share": {g.name: g.share for g in groups}, **plan}
 
 
-def _narrowed(b: float, s: SchoolRow, margin: float | Mapping[str, float]) -> float:
-    """The half-width school ``s`` is held to: the band's less its margin."""
-    m = margin if isinstance(margin, (int, float)) else margin.get(s.school_id, 0.0)
-    return max(0.0, b - m)
+class _BandData:
+    """The band's schools as arrays: race counts (schools x RACE_GROUPS), totals, ED, capacities."""
+
+    def __init__(self, rows: list[SchoolRow]) -> None:
+        self.counts = np.array([[getattr(s, g) for g in RACE_GROUPS] for s in rows], dtype=float).reshape(
+            len(rows), len(RACE_GROUPS))
+        self.t = np.array([s.enrollment_total for s in rows], dtype=float)
+        self.ed = np.array([s.econ_disadvantaged for s in rows], dtype=float)
+        self.cap = np.array([max(s.capacity or 0, s.enrollment_total) for s in rows], dtype=float)
 
 
-def _race_classes(single_groups: bool) -> list[_Class]:
-    # Race classes: each race group separately when single groups are constrained, else the
-    # two classes students of color / white (fewer cells, readable flows).
-    if single_groups:
-        return [(g, (g,)) for g in RACE_GROUPS]
-    return [("students_of_color", tuple(g for g in RACE_GROUPS if g != "white")), ("white", ("white",))]
+def _narrowed(b: float, rows: list[SchoolRow], margin: float | Mapping[str, float]) -> np.ndarray:
+    """The half-width each school is held to: the band's less its margin."""
+    if isinstance(margin, (int, float)):
+        return np.full(len(rows), max(0.0, b - margin))
+    return np.maximum(0.0, b - np.array([margin.get(s.school_id, 0.0) for s in rows], dtype=float))
 
 
-def _constrained_groups(rows: list[SchoolRow], total: int, cells: list[_Cell], band: float | None,
-                        ed_band: float | None, single_group_min_share: float | None) -> list[_Group]:
+def _constrained_groups(data: _BandData, band: float | None, ed_band: float | None,
+                        min_share: float | None) -> list[_Group]:
     """The groups each school must be within the band of: students of color (and, with
-    ``single_group_min_share``, each large enough race group) and ED students."""
+    ``min_share``, each race group of color large enough) and ED students. White students'
+    band would repeat students of color's (one is the other's complement), so it is not added."""
+    total = float(data.t.sum())
     groups: list[_Group] = []
     if band is not None:
-        white = sum(s.white for s in rows)
-        soc_cells = [k for k, (_, members, _) in enumerate(cells) if "white" not in members]
-        groups.append(("students_of_color", soc_cells, (total - white) / total, band))
-        if single_group_min_share is not None:
-            for g in RACE_GROUPS:
-                share = sum(getattr(s, g) for s in rows) / total
-                # Same 1e-12 slack as the INT-01 rule's eligibility test.
-                if share >= single_group_min_share - 1e-12 and share > 0:
-                    groups.append((g, [k for k, c in enumerate(cells) if c[0] == g], share, band))
+        of_color = tuple(i for i in range(len(RACE_GROUPS)) if i != _WHITE)
+        groups.append(_Group("students_of_color", of_color, 1.0 - float(data.counts[:, _WHITE].sum()) / total, band))
+        present = tuple(i for i in of_color if data.counts[:, i].sum() > 0)
+        if min_share is not None:
+            for i in of_color:
+                share = float(data.counts[:, i].sum()) / total
+                # Same 1e-12 slack as the INT-01 rule's eligibility test; a band whose students
+                # of color are all of one group needs no second, identical row.
+                if share >= min_share - 1e-12 and share > 0 and present != (i,):
+                    groups.append(_Group(RACE_GROUPS[i], (i,), share, band, single=True))
     if ed_band is not None:
-        ed_total = sum(s.econ_disadvantaged for s in rows)
-        groups.append(("econ_disadvantaged", [k for k, c in enumerate(cells) if c[2]], ed_total / total, ed_band))
+        groups.append(_Group("econ_disadvantaged", (), float(data.ed.sum()) / total, ed_band))
     return groups
 
 
-def _count(s: SchoolRow, name: str) -> int:
-    if name == "students_of_color":
-        return s.enrollment_total - s.white
-    return getattr(s, name)
+def _group_counts(data: _BandData, group: _Group) -> np.ndarray:
+    """Each school's current count of the group."""
+    if not group.members:
+        return data.ed
+    return data.counts[:, list(group.members)].sum(axis=1)
 
 
-class _Unreachable(Exception):
-    """No plan can exist; the message says why."""
+def _cells(data: _BandData, own: list[int], singles: bool, split_ed: bool) -> list[Cell]:
+    """The program's cells: race classes (split by ED status when ``split_ed``).
+
+    Race classes: with single groups, each race group of color in ``own`` (those whose band is
+    checked in the program), white, and one class for the other groups of color (they count
+    only towards students of color, so moving one or another changes nothing the program
+    checks); without, students of color and white. Classes no school of the band has are left out.
+    """
+    present = data.counts.sum(axis=0) > 0
+    classes: list[tuple[str, tuple[int, ...], bool]] = []
+    if singles:
+        classes = [(RACE_GROUPS[i], (i,), False) for i in own if present[i]]
+        rest = tuple(i for i in range(len(RACE_GROUPS)) if i != _WHITE and present[i] and i not in own)
+        if rest:
+            classes.append(("students_of_color", rest, True))  # reported per group in the plan
+    else:
+        soc = tuple(i for i in range(len(RACE_GROUPS)) if i != _WHITE and present[i])
+        classes = [("students_of_color", soc, False)] if soc else []
+    if present[_WHITE]:
+        classes.append(("white", (_WHITE,), False))
+    eds: tuple[bool | None, ...] = (True, False) if split_ed else (None,)
+    return [Cell(label, members, ed, by_group) for label, members, by_group in classes for ed in eds]
 
 
-def _whole_student_bounds(rows: list[SchoolRow], groups: list[_Group], variable: list[bool],
-                          margin: float | Mapping[str, float]) -> dict[tuple[int, str], tuple[int, int]]:
-    """(school, group) -> the whole numbers of the group's students a fixed-enrollment school
-    may have; :class:`_Unreachable` when a school has no such number."""
-    int_bounds: dict[tuple[int, str], tuple[int, int]] = {}
-    for i, s in enumerate(rows):
-        if variable[i]:
-            continue
-        t = s.enrollment_total
-        for name, _, p, band in groups:
-            b = _narrowed(band, s, margin)
-            lo = max(0, math.ceil((p - b) * t - _EPS))
-            hi = min(t, math.floor((p + b) * t + _EPS))
-            if lo > hi:
-                raise _Unreachable(
-                    f"not reachable within the band: {s.school_name} ({s.school_id}) has "
-                    f"{t} students, and no whole number of {name.replace('_', ' ')} puts it "
-                    f"within {b * 100:g} points of the band's {p * 100:.1f}%"
-                )
-            int_bounds[(i, name)] = (lo, hi)
-    return int_bounds
+def _group_cells(group: _Group, cells: list[Cell]) -> tuple[int, ...] | None:
+    """The cells that count a group, or None when the cells do not separate it (a group of
+    color merged with others into one class)."""
+    if not group.members:
+        return tuple(k for k, c in enumerate(cells) if c.ed)
+    inside = tuple(k for k, c in enumerate(cells) if set(c.members) <= set(group.members))
+    mixed = any(set(c.members) & set(group.members) and not set(c.members) <= set(group.members) for c in cells)
+    return None if mixed else inside
 
 
-class _Rows:
-    """Sparse constraint rows (coefficients by variable, right-hand side), one added at a time."""
+def _whole_bounds(data: _BandData, group: _Group, width: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The whole numbers of the group's students each fixed-enrollment school may have."""
+    lo = np.maximum(0.0, np.ceil((group.share - width) * data.t - _EPS))
+    hi = np.minimum(data.t, np.floor((group.share + width) * data.t + _EPS))
+    return lo, hi
 
-    def __init__(self) -> None:
-        self.r: list[int] = []
-        self.c: list[int] = []
-        self.v: list[float] = []
-        self.b: list[float] = []
 
-    def add(self, coefs: dict[int, float], rhs: float) -> None:
-        r = len(self.b)
-        for c, v in coefs.items():
-            self.r.append(r)
-            self.c.append(c)
-            self.v.append(v)
-        self.b.append(rhs)
+def _outside(data: _BandData, group: _Group, width: np.ndarray, variable: np.ndarray, count: np.ndarray,
+             t: np.ndarray) -> bool:
+    """Whether some school with ``count`` of the group among ``t`` students breaks the group's band."""
+    lo, hi = _whole_bounds(data, group, width)
+    fixed = ~variable & ((count < lo - 1e-6) | (count > hi + 1e-6))
+    loose = variable & (np.abs(count - group.share * t) > width * t + 1e-6)
+    return bool(fixed.any() or loose.any())
 
-    def matrix(self, n_var: int) -> tuple[Any, Any]:
-        if not self.b:
-            return None, None
-        return coo_matrix((self.v, (self.r, self.c)), shape=(len(self.b), n_var)).tocsr(), np.array(self.b)
+
+def _unreachable(data: _BandData, rows: list[SchoolRow], groups: list[_Group], widths: dict[str, np.ndarray],
+                 variable: np.ndarray) -> str | None:
+    """Why no plan can exist (a fixed school with no whole number of a group within its band), or None."""
+    bad = np.zeros((len(rows), len(groups)), dtype=bool)
+    for j, g in enumerate(groups):
+        lo, hi = _whole_bounds(data, g, widths[g.name])
+        bad[:, j] = (lo > hi) & ~variable
+    if not bad.any():
+        return None
+    i = int(np.flatnonzero(bad.any(axis=1))[0])
+    g = groups[int(np.flatnonzero(bad[i])[0])]
+    s = rows[i]
+    return (f"not reachable within the band: {s.school_name} ({s.school_id}) has {s.enrollment_total} students, "
+            f"and no whole number of {g.name.replace('_', ' ')} puts it within {widths[g.name][i] * 100:g} points "
+            f"of the band's {g.share * 100:.1f}%")
+
+
+class _Timer:
+    """Seconds spent per part of the work, each lap charged to the part named."""
+
+    def __init__(self, started: float) -> None:
+        self.last = started
+        self.seconds: dict[str, float] = {"build_seconds": 0.0, "solve_seconds": 0.0, "plan_seconds": 0.0}
+
+    def lap(self, part: str) -> None:
+        now = time.perf_counter()
+        self.seconds[part] += now - self.last
+        self.last = now
+
+
+class _Setup:
+    """The program, solved with the single race groups' bands that can bind: a group no school
+    breaks now shares a class with the other groups of color and is checked on the solution;
+    only a group the solution breaks gets its class and row, and the program is solved again.
+    Leaving a row out can only lower the optimum, so a solution that keeps it anyway is optimal."""
+
+    def __init__(self, data: _BandData, groups: list[_Group], widths: dict[str, np.ndarray], variable: np.ndarray,
+                 joint: str, singles: bool, split_ed: bool) -> None:
+        self.data, self.groups, self.widths, self.variable = data, groups, widths, variable
+        self.joint, self.singles, self.split_ed = joint, singles, split_ed
+        self.size = (0, 0, 0)
+        self.own = [g.members[0] for g in groups if g.single and _outside(
+            data, g, widths[g.name], variable, _group_counts(data, g), data.t)]
+
+    def solve(self, timer: _Timer) -> str | tuple[list[Cell], np.ndarray, list[Flows]]:
+        """(cells, outflows, flows per cell) of the optimum, or why there is none."""
+        while True:
+            cells = _cells(self.data, self.own, self.singles, self.split_ed)
+            rows = [(g, ks) for g in self.groups if (ks := _group_cells(g, cells)) is not None]
+            prog = _Program(self.data, cells, rows, self.widths, self.variable, self.joint)
+            self.size = (prog.n_var, prog.n_rows, prog.nnz)
+            timer.lap("build_seconds")
+            res = prog.solve()
+            timer.lap("solve_seconds")
+            if res.status != 0:  # without some rows: with them it is not reachable either
+                return ("not reachable within the band by reassigning students among its schools"
+                        + (" (the linear program reports it infeasible)" if res.status == 2 else f" ({res.message})"))
+            out, inn = prog.split(res.x)
+            parts = [decompose(out[:, k], inn[:, k]) for k in range(len(cells))]
+            broken = [g.members[0] for g in self.groups if g.single and g.members[0] not in self.own
+                      and self._breaks(g, cells, out, inn, parts)]
+            timer.lap("plan_seconds")
+            if not broken:
+                return cells, out, parts
+            self.own += broken
+
+    def _breaks(self, g: _Group, cells: list[Cell], out: np.ndarray, inn: np.ndarray, parts: list[Flows]) -> bool:
+        """Whether the solution, its merged class split by each sending school's mix, breaks g's band."""
+        count = group_after(self.data.counts, cells, parts, g.members[0])
+        t = self.data.t + (inn - out).sum(axis=1)
+        return _outside(self.data, g, self.widths[g.name], self.variable, count, t)
 
 
 class _Program:
-    """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k."""
+    """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k,
+    then each capacity school's enrollment after; constraint rows lb <= A x <= ub, built block by
+    block as COO triplets."""
 
-    def __init__(self, n: int, n_cells: int, joint: str) -> None:
-        self.n, self.k, self.joint = n, n_cells, joint
-        self.n_flow = n * n_cells
-        self.n_var = 2 * self.n_flow + (self.n_flow if joint == "bounds" else 0)
-        self.bounds: list[tuple[float, float | None]] = [(0.0, None)] * self.n_var
-        self.ub = _Rows()  # rows of A_ub x <= b_ub
-        self.eq = _Rows()  # rows of A_eq x = b_eq
+    def __init__(self, data: _BandData, cells: list[Cell], groups: list[tuple[_Group, tuple[int, ...]]],
+                 widths: dict[str, np.ndarray], variable: np.ndarray, joint: str) -> None:
+        self.n, self.k, self.joint = len(data.t), len(cells), joint
+        self.n_flow = self.n * self.k
+        self.var = np.flatnonzero(variable)
+        # A capacity school's enrollment after is a variable of its own: its share rows then
+        # read "group after <= share x enrollment after" with a few terms, not one per cell.
+        self.t_col = 2 * self.n_flow + (self.n_flow if joint == "bounds" else 0)
+        self.n_var = self.t_col + len(self.var)
+        self._r: list[np.ndarray] = []
+        self._c: list[np.ndarray] = []
+        self._v: list[np.ndarray] = []
+        self._lb: list[np.ndarray] = []
+        self._ub: list[np.ndarray] = []
+        self.n_rows = 0
+        self.x_ub = np.full(self.n_var, np.inf)
+        self._conservation()
+        self._enrollment(data, variable)
+        for g, ks in groups:
+            self._group(data, g, ks, widths[g.name], variable)
+        self._supply(data, cells)
 
-    def out(self, i: int, k: int) -> int:
-        return i * self.k + k
+    @property
+    def nnz(self) -> int:
+        return int(sum(len(v) for v in self._v))
 
-    def inn(self, i: int, k: int) -> int:
-        return self.n_flow + i * self.k + k
+    def _add(self, rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, lb: np.ndarray, ub: np.ndarray) -> None:
+        """Rows numbered from 0 within the block; appended after the rows so far."""
+        self._r.append(rows + self.n_rows)
+        self._c.append(cols)
+        self._v.append(vals)
+        self._lb.append(lb)
+        self._ub.append(ub)
+        self.n_rows += len(lb)
 
-    def cell(self, i: int, k: int) -> int:
-        return 2 * self.n_flow + i * self.k + k
+    def _net(self, schools: np.ndarray, coef: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """One row per school: sum over cells of coef[row, k] * (in[i,k] - out[i,k])."""
+        r, k = np.nonzero(coef)
+        flat = schools[r] * self.k + k
+        v = coef[r, k]
+        return np.concatenate([r, r]), np.concatenate([self.n_flow + flat, flat]), np.concatenate([v, -v])
 
-    def solve(self) -> OptimizeResult:
-        """Minimize the students out (every reassignment once)."""
+    def _conservation(self) -> None:
+        # Every student who leaves a school arrives at another one: per cell, sum in - out = 0.
+        i, k = np.divmod(np.arange(self.n_flow), self.k)
+        flat = i * self.k + k
+        zeros = np.zeros(self.k)
+        self._add(np.concatenate([k, k]), np.concatenate([self.n_flow + flat, flat]),
+                  np.concatenate([np.ones(self.n_flow), -np.ones(self.n_flow)]), zeros, zeros)
+
+    def _enrollment(self, data: _BandData, variable: np.ndarray) -> None:
+        # Enrollment kept (fixed schools), or the enrollment after, between 0 and the capacity (the others).
+        fixed = np.flatnonzero(~variable)
+        rows, cols, vals = self._net(fixed, np.ones((len(fixed), self.k)))
+        self._add(rows, cols, vals, np.zeros(len(fixed)), np.zeros(len(fixed)))
+        if len(self.var):
+            rows, cols, vals = self._net(self.var, np.ones((len(self.var), self.k)))
+            after = np.arange(len(self.var))
+            # net - after = -t
+            self._add(np.concatenate([rows, after]), np.concatenate([cols, self.t_col + after]),
+                      np.concatenate([vals, -np.ones(len(after))]), -data.t[self.var], -data.t[self.var])
+            self.x_ub[self.t_col:] = data.cap[self.var]
+
+    def _group(self, data: _BandData, g: _Group, ks: tuple[int, ...], width: np.ndarray, variable: np.ndarray) -> None:
+        in_group = np.zeros(self.k)
+        in_group[list(ks)] = 1.0
+        g0 = _group_counts(data, g)
+        fixed = np.flatnonzero(~variable)
+        lo, hi = _whole_bounds(data, g, width)
+        # A row that holds for any count between 0 and the enrollment cannot bind.
+        fixed = fixed[(lo[fixed] > 0) | (hi[fixed] < data.t[fixed])]
+        if len(fixed):
+            rows, cols, vals = self._net(fixed, np.broadcast_to(in_group, (len(fixed), self.k)))
+            self._add(rows, cols, vals, lo[fixed] - g0[fixed], hi[fixed] - g0[fixed])
+        var = self.var
+        if not len(var):
+            return
+        # g0 + net_g <= (p+b) T and g0 + net_g >= (p-b) T, T the enrollment after.
+        after = np.arange(len(var))
+        for sign, w in ((1.0, g.share + width[var]), (-1.0, g.share - width[var])):
+            rows, cols, vals = self._net(var, np.broadcast_to(sign * in_group, (len(var), self.k)))
+            self._add(np.concatenate([rows, after]), np.concatenate([cols, self.t_col + after]),
+                      np.concatenate([vals, -sign * w]), np.full(len(var), -np.inf), -sign * g0[var])
+
+    def _supply(self, data: _BandData, cells: list[Cell]) -> None:
+        """At most the students school i has in a cell leave it: estimated by independence, or
+        (bounds mode) a cell table the LP chooses within the school's race and ED margins."""
+        ed_share = data.ed / data.t
+        race = np.stack([data.counts[:, list(c.members)].sum(axis=1) for c in cells], axis=1)
+        if self.joint == "independence":
+            part = np.stack([ed_share if c.ed else (1.0 - ed_share if c.ed is False else np.ones(self.n))
+                             for c in cells], axis=1)
+            self.x_ub[: self.n_flow] = (race * part).ravel()
+            return
+        self.x_ub[2 * self.n_flow: 3 * self.n_flow] = race.ravel()
+        flat = np.arange(self.n_flow)
+        ones = np.ones(self.n_flow)
+        # out[i,k] - cell[i,k] <= 0
+        self._add(np.concatenate([flat, flat]), np.concatenate([flat, 2 * self.n_flow + flat]),
+                  np.concatenate([ones, -ones]), np.full(self.n_flow, -np.inf), np.zeros(self.n_flow))
+        # The school's cells add up to its race class counts and to its ED count.
+        labels = list(dict.fromkeys(c.label for c in cells))
+        for label in labels + ["econ_disadvantaged"]:
+            ks = [k for k, c in enumerate(cells) if (c.ed if label == "econ_disadvantaged" else c.label == label)]
+            rhs = data.ed if label == "econ_disadvantaged" else race[:, ks[0]]
+            r, kk = np.divmod(np.arange(self.n * len(ks)), len(ks))
+            cols = 2 * self.n_flow + r * self.k + np.array(ks)[kk]
+            self._add(r, cols, np.ones(len(r)), rhs, rhs)
+
+    def solve(self) -> Any:
+        """Minimize the students out (every reassignment once).
+
+        HiGHS's interior point method, then its crossover to a vertex: on bands of thousands of
+        schools with capacities many times faster than its simplex (minutes to seconds), and the
+        vertex keeps the plan sparse (few pairs of schools) as the simplex's does.
+        """
         cost = np.zeros(self.n_var)
         cost[: self.n_flow] = 1.0
-        a_ub, b_ub = self.ub.matrix(self.n_var)
-        a_eq, b_eq = self.eq.matrix(self.n_var)
-        return linprog(cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=self.bounds, method="highs")
+        a = coo_matrix((np.concatenate(self._v), (np.concatenate(self._r), np.concatenate(self._c))),
+                       shape=(self.n_rows, self.n_var)).tocsr()
+        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
+        eq = lb == ub
+        upper, lower = ~eq & np.isfinite(ub), ~eq & np.isfinite(lb)  # a ranged row is two rows here
+        return linprog(cost, A_ub=vstack([a[upper], -a[lower]]).tocsr(), b_ub=np.concatenate([ub[upper], -lb[lower]]),
+                       A_eq=a[eq], b_eq=lb[eq], bounds=np.stack([np.zeros(self.n_var), self.x_ub], axis=1),
+                       method="highs-ipm")
 
-
-def _add_school(prog: _Program, i: int, s: SchoolRow, classes: list[_Class], cells: list[_Cell],
-                groups: list[_Group], variable: bool, int_bounds: dict[tuple[int, str], tuple[int, int]],
-                margin: float | Mapping[str, float]) -> None:
-    """School i's constraints: what each cell can send, its enrollment, its groups' bands."""
-    _add_supply(prog, i, s, classes, cells)
-    t = s.enrollment_total
-    net_all = {prog.inn(i, k): 1.0 for k in range(prog.k)} | {prog.out(i, k): -1.0 for k in range(prog.k)}
-    if variable:
-        prog.ub.add(net_all, float(max(s.capacity or 0, t) - t))  # enrollment after <= capacity
-    else:
-        prog.eq.add(net_all, 0.0)  # enrollment kept
-    for name, ks, p, b in groups:
-        g0 = _count(s, name)
-        net_g = {prog.inn(i, k): 1.0 for k in ks} | {prog.out(i, k): -1.0 for k in ks}
-        if not variable:
-            lo, hi = int_bounds[(i, name)]
-            prog.ub.add(net_g, float(hi - g0))
-            prog.ub.add({c: -v for c, v in net_g.items()}, float(g0 - lo))
-            continue
-        # g' <= (p+b) t'  and  g' >= (p-b) t', with g' = g0 + net_g, t' = t + net_all.
-        b = _narrowed(b, s, margin)
-        for sign, width in ((1.0, p + b), (-1.0, p - b)):
-            coefs: dict[int, float] = defaultdict(float)
-            for c, v in net_g.items():
-                coefs[c] += sign * v
-            for c, v in net_all.items():
-                coefs[c] -= sign * width * v
-            prog.ub.add(dict(coefs), sign * (width * t - g0))
-
-
-def _add_supply(prog: _Program, i: int, s: SchoolRow, classes: list[_Class], cells: list[_Cell]) -> None:
-    """At most the students school i has in a cell leave it: estimated by independence, or
-    (bounds mode) a cell table the LP chooses within the school's race and ED margins."""
-    ed_share = s.econ_disadvantaged / s.enrollment_total
-    for k, (_, members, ed) in enumerate(cells):
-        race_count = sum(getattr(s, g) for g in members)
-        if prog.joint == "independence":
-            prog.bounds[prog.out(i, k)] = (0.0, race_count * (ed_share if ed else 1.0 - ed_share))
-        else:
-            prog.bounds[prog.cell(i, k)] = (0.0, float(race_count))
-            prog.ub.add({prog.out(i, k): 1.0, prog.cell(i, k): -1.0}, 0.0)  # out <= cell supply
-    if prog.joint == "bounds":
-        # The school's cells must add up to its race counts and to its ED count.
-        for label, members in classes:
-            ks = [k for k, c in enumerate(cells) if c[0] == label]
-            prog.eq.add({prog.cell(i, k): 1.0 for k in ks}, float(sum(getattr(s, g) for g in members)))
-        prog.eq.add({prog.cell(i, k): 1.0 for k, c in enumerate(cells) if c[2]}, float(s.econ_disadvantaged))
+    def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The solution's outflows and inflows as (schools x cells) arrays, solver noise cleared."""
+        out = np.clip(x[: self.n_flow], 0.0, None).reshape(self.n, self.k)
+        inn = np.clip(x[self.n_flow: 2 * self.n_flow], 0.0, None).reshape(self.n, self.k)
+        return out, inn
 
 
 def _ceil_students(x: float) -> int:
     """Whole students needed for a (possibly fractional) LP amount; solver noise is ignored."""
     return max(0, math.ceil(x - 1e-4))  # a ten-thousandth of a student is solver noise
-
-
-def _plan(x: Any, prog: _Program, rows: list[SchoolRow], cells: list[_Cell], groups: list[_Group],
-          total: int) -> dict[str, Any]:
-    """The solved program as a plan: students moved, the flows between schools, each school after."""
-    flows: list[dict[str, Any]] = []
-    for k, (label, _, ed) in enumerate(cells):
-        sources = [(float(x[prog.out(i, k)]), i) for i in range(prog.n) if x[prog.out(i, k)] > _FLOW_TOL]
-        sinks = [(float(x[prog.inn(i, k)]), i) for i in range(prog.n) if x[prog.inn(i, k)] > _FLOW_TOL]
-        for src, dst, amount in _decompose(sources, sinks):
-            flows.append({"from": rows[src].school_id, "to": rows[dst].school_id,
-                          "group": label, "ed": ed, "students": amount})
-    students_moved = _ceil_students(float(sum(x[: prog.n_flow])))
-    return {
-        "reachable": True,
-        "students_moved": students_moved,
-        "share_of_band": students_moved / total,
-        "band_share": {name: p for name, _, p, _ in groups},
-        "largest_flows": _largest_flows(flows),
-        "flows": [{**f, "students": round(f["students"], 6)} for f in flows],
-        "after": _after(x, prog, rows, cells),
-    }
-
-
-def _largest_flows(flows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The five largest flows, ED and not-ED merged per (from, to, race class) for readability."""
-    merged: dict[tuple[str, str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    for f in flows:
-        m = merged[(f["from"], f["to"], f["group"])]
-        m[0] += f["students"]
-        m[1] += f["students"] if f["ed"] else 0.0
-    largest = sorted(merged.items(), key=lambda kv: (-kv[1][0], kv[0]))[:5]
-    return [
-        {"from": a, "to": b, "group": g, "students": _ceil_students(tot),
-         "econ_disadvantaged": min(_ceil_students(tot), round(ed))}
-        for (a, b, g), (tot, ed) in largest
-    ]
-
-
-def _after(x: Any, prog: _Program, rows: list[SchoolRow], cells: list[_Cell]) -> dict[str, dict[str, float | None]]:
-    """Each school's enrollment and shares once the plan is carried out (no shares if it closes)."""
-    after: dict[str, dict[str, float | None]] = {}
-    for i, s in enumerate(rows):
-        net = [float(x[prog.inn(i, k)] - x[prog.out(i, k)]) for k in range(prog.k)]
-        t_after = s.enrollment_total + sum(net)
-        soc_after = (s.enrollment_total - s.white) + sum(
-            net[k] for k, c in enumerate(cells) if "white" not in c[1])
-        ed_after = s.econ_disadvantaged + sum(net[k] for k, c in enumerate(cells) if c[2])
-        after[s.school_id] = {
-            "enrollment": round(t_after, 4),
-            "students_of_color_share": round(soc_after / t_after, 6) if t_after > 0 else None,
-            "ed_share": round(ed_after / t_after, 6) if t_after > 0 else None,
-        }
-    return after
-
-
-def _decompose(sources: list[tuple[float, int]], sinks: list[tuple[float, int]]) -> list[tuple[int, int, float]]:
-    """Split one cell's outflows and inflows into school-to-school flows, largest first.
-
-    Matching the largest remaining surplus with the largest remaining deficit keeps the
-    number of pairs small and the top flows large; the total is unchanged.
-    """
-    src = sorted(sources, key=lambda t: (-t[0], t[1]))
-    dst = sorted(sinks, key=lambda t: (-t[0], t[1]))
-    src_left = [a for a, _ in src]
-    dst_left = [a for a, _ in dst]
-    out: list[tuple[int, int, float]] = []
-    while True:
-        si = max(range(len(src)), key=lambda j: src_left[j], default=None)
-        di = max(range(len(dst)), key=lambda j: dst_left[j], default=None)
-        if si is None or di is None or src_left[si] <= _FLOW_TOL or dst_left[di] <= _FLOW_TOL:
-            break
-        amount = min(src_left[si], dst_left[di])
-        src_left[si] -= amount
-        dst_left[di] -= amount
-        if src[si][1] != dst[di][1]:  # cannot happen at an optimum; guard anyway
-            out.append((src[si][1], dst[di][1], amount))
-    return out
 
 
 def _method_text(n: int, joint: str, capacity: bool) -> str:
@@ -365,7 +451,8 @@ def _method_text(n: int, joint: str, capacity: bool) -> str:
         else "every school keeps its enrollment"
     )
     return (
-        f"Linear program solved with HiGHS (scipy.optimize.linprog): fewest student reassignments "
+        f"Linear program solved with HiGHS (scipy.optimize): fewest student reassignments "
         f"among the {n} schools of the band; {cells}; {enrollment}; every student who changes school "
-        f"counts once (a swap is two reassignments); fractional solutions rounded up."
+        f"counts once (a swap is two reassignments); fractional solutions rounded up; changes between "
+        f"pairs of schools rounded to whole students so that each school's net change stays the program's."
     )

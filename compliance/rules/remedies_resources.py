@@ -34,6 +34,55 @@ def _dollars(b: BudgetRow) -> float:
     return b.personnel_state_local + b.nonpersonnel_state_local
 
 
+class _Pool:
+    """A band's comparison schools with their pooled figures, worked out once for all its schools."""
+
+    def __init__(self, schools: list[SchoolRow], budgets: dict[str, BudgetRow], self_pool: bool) -> None:
+        self.schools = schools
+        self.self_pool = self_pool
+        staffed = [s for s in schools if budgets[s.school_id].teacher_fte_state_local > 0]
+        self.staffed = bool(staffed)
+        self.staffed_pupils = float(sum(s.enrollment_total for s in staffed))
+        self.staffed_fte = float(sum(budgets[s.school_id].teacher_fte_state_local for s in staffed))
+        self.pupils = float(sum(s.enrollment_total for s in schools))
+        self.dollars = float(sum(_dollars(budgets[s.school_id]) for s in schools))
+
+
+class ComparabilityIndex:
+    """One workbook's schools, budgets and comparison pools, so that each flagged school's
+    remedy costs no pass over the district (pools are built on first use, per band)."""
+
+    def __init__(self, wb: WorkbookData) -> None:
+        self.budgets = _budget_map(wb)
+        self.schools = {s.school_id: s for s in wb.schools}
+        self.band_of = {s.school_id: s.band for s in wb.schools}
+        self._in_band: dict[str, list[SchoolRow]] = {}
+        for s in wb.schools:
+            if s.enrollment_total > 0 and s.school_id in self.budgets:
+                self._in_band.setdefault(self.band_of[s.school_id], []).append(s)
+        self._pools: dict[tuple[str, int], _Pool | None] = {}
+
+    def pool(self, band: str, min_enrollment: int) -> _Pool | None:
+        """The band's comparison schools (None when it has none)."""
+        key = (band, min_enrollment)
+        if key not in self._pools:
+            self._pools[key] = self._make_pool(band, min_enrollment)
+        return self._pools[key]
+
+    def _make_pool(self, band: str, min_enrollment: int) -> _Pool | None:
+        # A band "with more than one school" counts the schools with pupils and a Budget row.
+        in_band = self._in_band.get(band, [])
+        if len(in_band) < 2:
+            return None
+        eligible = [s for s in in_band if s.enrollment_total >= min_enrollment]
+        non_title = [s for s in eligible if not s.title_i]
+        self_pool = not non_title
+        pool = eligible if self_pool else non_title
+        if not pool or (self_pool and len(pool) < 2):
+            return None
+        return _Pool(pool, self.budgets, self_pool)
+
+
 def comparability_remedy(
     wb: WorkbookData,
     school_id: str,
@@ -41,6 +90,7 @@ def comparability_remedy(
     res01_limit: float = 1.10,
     res02_limit: float = 0.90,
     min_enrollment: int = 100,
+    index: ComparabilityIndex | None = None,
 ) -> dict[str, Any] | None:
     """FTE (RES-01) and dollars (RES-02) to bring one Title I school to comparability.
 
@@ -57,59 +107,41 @@ def comparability_remedy(
     assumes the other schools unchanged.
 
     ``None`` when the school is exempt or has no comparison; ``res01``/``res02`` are ``None``
-    when that measure already meets the limit or is undefined.
+    when that measure already meets the limit or is undefined. ``index`` (built once per
+    workbook) spares a pass over the district for each school.
     """
-    budgets = _budget_map(wb)
-    school = {s.school_id: s for s in wb.schools}.get(school_id)
-    b = budgets.get(school_id)
+    index = index or ComparabilityIndex(wb)
+    school = index.schools.get(school_id)
+    b = index.budgets.get(school_id)
     if school is None or b is None or school.enrollment_total < min_enrollment:
         return None
-    pool, self_pool = _comparison_pool(wb, school, budgets, min_enrollment)
+    pool = index.pool(index.band_of[school_id], min_enrollment)
     if pool is None:
         return None
     return {
         "school_id": school_id,
-        "band": school.band,
+        "band": index.band_of[school_id],
         "enrollment": school.enrollment_total,
-        "comparison": "all schools in the band (every school is Title I)" if self_pool
+        "comparison": "all schools in the band (every school is Title I)" if pool.self_pool
         else "non-Title I schools in the band",
-        "comparison_schools": len(pool),
-        "res01": _staff_remedy(school, b, pool, budgets, self_pool, res01_limit),
-        "res02": _spending_remedy(school, b, pool, budgets, self_pool, res02_limit),
+        "comparison_schools": len(pool.schools),
+        "res01": _staff_remedy(school, b, pool, res01_limit),
+        "res02": _spending_remedy(school, b, pool, res02_limit),
     }
 
 
-def _comparison_pool(wb: WorkbookData, school: SchoolRow, budgets: dict[str, BudgetRow],
-                     min_enrollment: int) -> tuple[list[SchoolRow] | None, bool]:
-    """The school's comparison schools (None when it has none), and whether it is one of them."""
-    # A band "with more than one school" counts the schools with pupils and a Budget row.
-    in_band = [s for s in wb.schools if s.band == school.band and s.enrollment_total > 0 and s.school_id in budgets]
-    if len(in_band) < 2:
-        return None, False
-    eligible = [s for s in in_band if s.enrollment_total >= min_enrollment and s.school_id in budgets]
-    non_title = [s for s in eligible if not s.title_i]
-    self_pool = not non_title
-    pool = eligible if self_pool else non_title
-    if not pool or (self_pool and len(pool) < 2):
-        return None, self_pool
-    return pool, self_pool
-
-
-def _staff_remedy(school: SchoolRow, b: BudgetRow, pool: list[SchoolRow], budgets: dict[str, BudgetRow],
-                  self_pool: bool, limit: float) -> dict[str, Any] | None:
+def _staff_remedy(school: SchoolRow, b: BudgetRow, pool: _Pool, limit: float) -> dict[str, Any] | None:
     """RES-01, students per state/local teacher: the FTE to add, or to move from the comparison."""
-    staffed = [s for s in pool if budgets[s.school_id].teacher_fte_state_local > 0]
-    if not staffed:
+    if not pool.staffed:
         return None
     n = float(school.enrollment_total)
     f = b.teacher_fte_state_local
-    pn = float(sum(s.enrollment_total for s in staffed))
-    pf = float(sum(budgets[s.school_id].teacher_fte_state_local for s in staffed))
+    pn, pf = pool.staffed_pupils, pool.staffed_fte
     pooled = pn / pf
     L = limit
     if not (f <= 0 or n / f > L * pooled + 1e-12):
         return None  # already comparable
-    if self_pool:
+    if pool.self_pool:
         # n/(f+x) <= L*pn/(pf+x), the school's own x counted in the pool.
         denom = L * pn - n
         add = (n * pf - L * pn * f) / denom if denom > 0 else None
@@ -131,18 +163,16 @@ def _staff_remedy(school: SchoolRow, b: BudgetRow, pool: list[SchoolRow], budget
     }
 
 
-def _spending_remedy(school: SchoolRow, b: BudgetRow, pool: list[SchoolRow], budgets: dict[str, BudgetRow],
-                     self_pool: bool, limit: float) -> dict[str, Any] | None:
+def _spending_remedy(school: SchoolRow, b: BudgetRow, pool: _Pool, limit: float) -> dict[str, Any] | None:
     """RES-02, state/local per-pupil expenditure: the dollars to add, or to move from the comparison."""
     n = float(school.enrollment_total)
     d = _dollars(b)
-    pn = float(sum(s.enrollment_total for s in pool))
-    pd = float(sum(_dollars(budgets[s.school_id]) for s in pool))
+    pn, pd = pool.pupils, pool.dollars
     pooled_ppe = pd / pn
     L = limit
     if not d / n < L * pooled_ppe - 1e-9:
         return None  # already comparable
-    if self_pool:
+    if pool.self_pool:
         # (d+x)/n >= L*(pd+x)/pn, the school's own x counted in the pool.
         denom = pn - L * n
         add = (L * n * pd - pn * d) / denom if denom > 0 else None

@@ -26,6 +26,7 @@ from compliance.models import (
 from compliance.states import ACCEPTED_HISTORY
 from compliance.states import SubmissionStatus as S
 
+from .reports import report_generate
 from .submissions import IllegalTransition, submission_transition
 from .sweeper import report_dispatch
 
@@ -141,15 +142,19 @@ class _LeaseKeeper:
             connection.close()  # this thread's own connection
 
 
-def submission_evaluate(*, submission_id: int) -> Evaluation | None:
-    """The worker's whole job for one submission; a second delivery does nothing."""
+def submission_evaluate(*, submission_id: int, report_now: bool = False) -> Evaluation | None:
+    """The worker's whole job for one submission; a second delivery does nothing.
+
+    ``report_now`` (the worker's task): the findings report is rendered right after the
+    evaluation is stored, in the same process, rather than sent to the reports queue.
+    """
     submission = submission_claim_for_evaluation(submission_id=submission_id)
     if submission is None:
         logger.info("submission %s not claimable; duplicate delivery ignored", submission_id)
         return None
     try:
         with _LeaseKeeper(submission.pk):
-            evaluation = evaluation_run(submission=submission)
+            evaluation = evaluation_run(submission=submission, report_later=not report_now)
     except (OperationalError, InterfaceError):
         # The database went away (a restart or failover): not the workbook's fault, and FAILED
         # would strand it. The claim stays; once its lease runs out the sweep sends it again,
@@ -162,7 +167,20 @@ def submission_evaluate(*, submission_id: int) -> Evaluation | None:
         # The district reads this note: the details stay in the logs and on the Evaluation.
         submission_transition(submission=submission, to=S.FAILED, note=FAILURE_NOTE, lease_expires_at=None)
         raise
+    if report_now and evaluation.outcome == EvaluationOutcome.ACCEPTED:
+        _report_now(evaluation)
     return evaluation
+
+
+def _report_now(evaluation: Evaluation) -> None:
+    """The findings report at once, with no wait on the reports queue; should rendering fail,
+    the reports queue is asked (and, the broker down too, the sweep renders it later)."""
+    try:
+        report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)
+    except Exception:
+        logger.exception("report of evaluation %s failed in the evaluation worker; sent to the reports queue",
+                         evaluation.pk)
+        report_dispatch(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)
 
 
 def _previous_enrollment(submission: Submission) -> dict[str, int] | None:
@@ -202,14 +220,16 @@ def _evaluate_stored(submission: Submission, rule_set: RuleSet, *, check_hash: b
     )
 
 
-def evaluation_run(*, submission: Submission, rule_set: RuleSet | None = None) -> Evaluation:
-    """Parse, validate and evaluate the stored workbook; store the results and move the status."""
+def evaluation_run(*, submission: Submission, rule_set: RuleSet | None = None, report_later: bool = True) -> Evaluation:
+    """Parse, validate and evaluate the stored workbook; store the results and move the status
+    (``report_later``: and send the findings report to the reports queue once committed)."""
     rule_set = rule_set or submission.cycle.rule_set
     # Once an evaluation uses a version, it may never change: edits must make a new version.
     RuleSet.objects.filter(pk=rule_set.pk, frozen=False).update(frozen=True)
     evaluation = Evaluation.objects.create(submission=submission, rule_set=rule_set, rule_set_label=rule_set.label)
     try:
-        return _evaluation_complete(evaluation=evaluation, submission=submission, rule_set=rule_set)
+        return _evaluation_complete(evaluation=evaluation, submission=submission, rule_set=rule_set,
+                                    report_later=report_later)
     except Exception as exc:
         Evaluation.objects.filter(pk=evaluation.pk).update(
             outcome=EvaluationOutcome.ERROR, error=f"{type(exc).__name__}: {exc}", finished_at=timezone.now()
@@ -252,7 +272,8 @@ def _finding_rows(evaluation: Evaluation, findings: list[dict[str, Any]]) -> lis
     ]
 
 
-def _evaluation_complete(*, evaluation: Evaluation, submission: Submission, rule_set: RuleSet) -> Evaluation:
+def _evaluation_complete(*, evaluation: Evaluation, submission: Submission, rule_set: RuleSet,
+                         report_later: bool = True) -> Evaluation:
     started = time.perf_counter()
     output = _evaluate_stored(submission, rule_set, check_hash=True)
     result = output.result
@@ -274,7 +295,7 @@ def _evaluation_complete(*, evaluation: Evaluation, submission: Submission, rule
             note=f"{len(result['problems'])} problem(s), {len(result['findings'])} finding(s).",
             lease_expires_at=None,
         )
-        if not blocked:
+        if not blocked and report_later:
             # Sent after the commit and never raising: a broker error now leaves the stored
             # evaluation as it is, and the sweep renders the missing report later.
             pk = evaluation.pk

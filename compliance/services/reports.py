@@ -11,12 +11,20 @@ from django.db import transaction
 from django.utils import timezone
 
 from compliance import pipeline
-from compliance.models import EquityAssistanceRegion, Evaluation, Report, ReportKind, ReviewStatus, Submission
+from compliance.models import (
+    EquityAssistanceRegion,
+    Evaluation,
+    EvaluationOutcome,
+    Report,
+    ReportKind,
+    ReviewStatus,
+    Submission,
+)
 from compliance.reports import formatting as fmt
 from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
 from compliance.rules.model import WorkbookData
 from compliance.selectors_review import DISTRICT, comments_visible_to
-from compliance.states import BEFORE_CERTIFICATION
+from compliance.states import BEFORE_CERTIFICATION, SHOWS_FINDINGS_REPORT, SubmissionStatus
 from compliance.workbook.guarded import read_workbook_guarded
 
 from .sweeper import report_dispatch
@@ -126,6 +134,41 @@ def _assistance_center(state: str) -> dict[str, str] | None:
     return None if row is None else {"region": row.region, "center": row.center, "operator": row.operator}
 
 
+def _district_measures(evaluations) -> dict[int, dict]:
+    """Submission id -> the district measures block of its newest accepted evaluation (only that part
+    of the JSON is read: a 2,000-school evaluation's school list never leaves the database)."""
+    rows = (evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).order_by("submission_id", "-started_at", "-pk")
+            .values_list("submission_id", "measures__district"))
+    out: dict[int, dict] = {}
+    for submission_id, block in rows:
+        out.setdefault(submission_id, block or {})
+    return out
+
+
+def _history(submission: Submission) -> list[dict]:
+    """The district's earlier decided submissions, oldest first, with their key measures."""
+    earlier = list(Submission.objects.filter(district_id=submission.district_id, status=SubmissionStatus.DECIDED,
+                                             cycle__opens_on__lte=submission.cycle.opens_on)
+                   .exclude(pk=submission.pk).select_related("cycle", "decision")
+                   .order_by("cycle__opens_on", "version"))
+    measures = _district_measures(Evaluation.objects.filter(submission__in=earlier))
+    same_cycle = {s.cycle_id for s in earlier}
+    return [{"label": s.cycle.school_year + (f" v{s.version}" if len(same_cycle) < len(earlier) else ""),
+             "outcome": s.decision.get_outcome_display() if getattr(s, "decision", None) else "",
+             "measures": measures[s.pk]} for s in earlier if s.pk in measures]
+
+
+def _peers(submission: Submission) -> list[dict]:
+    """The district measures of every other district's newest report-bearing submission this cycle."""
+    newest: dict[int, int] = {}
+    for district_id, pk in (Submission.objects.filter(cycle_id=submission.cycle_id, status__in=SHOWS_FINDINGS_REPORT)
+                            .exclude(district_id=submission.district_id)
+                            .order_by("district_id", "-version").values_list("district_id", "pk")):
+        newest.setdefault(district_id, pk)
+    measures = _district_measures(Evaluation.objects.filter(submission_id__in=newest.values()))
+    return [measures[pk] for pk in newest.values() if pk in measures]
+
+
 def _submission_facts(submission: Submission, evaluation: Evaluation) -> SubmissionFacts:
     decision = getattr(submission, "decision", None)
     certified = _certified(submission)
@@ -160,4 +203,6 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
         response_due=_response_due(submission, certified, decision is not None),
         assistance_center=_assistance_center(submission.district.state),
         state_contact="" if reviewer is None else f"{_person(reviewer)}, state reviewer of this submission",
+        history=_history(submission),
+        peers=_peers(submission),
     )

@@ -169,7 +169,7 @@ def test_the_lease_is_renewed_while_the_evaluation_runs(submitter, district, cyc
     services.submission_claim_for_evaluation(submission_id=submission.pk)
     seen = []
 
-    def slow_run(*, submission):
+    def slow_run(*, submission, **_):
         for _ in range(4):
             time.sleep(0.3)
             seen.append(Submission.objects.get(pk=submission.pk).lease_expires_at)

@@ -1,6 +1,7 @@
 """The report's first page read back from the PDF: verdicts in words, actions, status, contacts; drafts say so."""
 from __future__ import annotations
 
+import re
 import subprocess
 from datetime import UTC, datetime
 
@@ -44,13 +45,15 @@ def test_first_page_carries_the_verdicts_and_the_actions(draft):
     first = _squash(draft[0])
     # factories: INT-01 x3, INT-02, INT-03 findings (INT-04 only warns); RES-01 and RES-03 findings;
     # a proposed change with no INT-05 finding; no Lottery sheet.
-    assert "Integration not met: 5 findings" in first
+    assert ("Integration not met: 5 findings (racially identifiable schools: 3; intensely segregated schools: 1; "
+            "economically identifiable schools: 1)") in first
     assert "Proposed change met" in first
     assert "Lottery admissions not applicable (no admission lottery)" in first
-    assert "Resource equity not met: 2 findings" in first
+    assert "Resource equity not met: 2 findings (comparability of staff: 1; progressivity of spending: 1)" in first
     assert "Required actions" in first
     # The controlled-choice advice answers the four integration findings that carry it.
-    assert "Attendance-zone redrawing and controlled choice (answers 4 findings under INT-01" in first
+    assert "Attendance-zone redrawing and controlled choice (answers 4 findings (INT-01, INT-02); action 1 of the " \
+           "action plan)" in first
     assert "Weighted or equalized staffing" in first and "Weighted student funding" in first
     assert "Certification due December 15, 2026" in first
     assert "Certified by not yet certified by the district" in first and "Decided by no decision yet" in first
@@ -83,7 +86,9 @@ def test_one_action_plan_each_recommendation_once(draft):
     assert "same recommendation" not in text and "given under" not in text
     # factories: the controlled-choice advice rides on findings 1-3 (INT-01) and 4 (INT-02), all
     # elementary; it is printed once, with the findings it answers, and the rules point to it.
-    assert text.count("Attendance-zone redrawing and controlled choice (elementary schools) Answers:") == 1
+    assert text.count("Action 1. Attendance-zone redrawing and controlled choice") == 1
+    assert re.search(r"Action 1\. Attendance-zone redrawing and controlled choice .{0,300}? "
+                     r"Elementary schools Answers:", text)
     assert ("Answers: INT-01 racially identifiable schools: findings 1, 2, 3; "
             "INT-02 intensely segregated schools: finding 4.") in text
     assert text.count("Recommended actions: action 1, Attendance-zone redrawing and controlled choice") == 2

@@ -169,8 +169,8 @@ def _derivable_small(printed: dict[str, str]) -> list[str]:
     admitted_total = None
     if num("Seats") is not None and num("Empty seats") is not None:
         admitted_total = num("Seats") - num("Empty seats")
-    relations = [("Admitted ED", "Unadmitted ED", "Applicants ED"),
-                 ("Admitted non ED", "Unadmitted non ED", "Applicants non ED")]
+    relations = [("ED admitted", "ED applicants not admitted", "ED applicants"),
+                 ("Others admitted", "Other applicants not admitted", "Other applicants")]
     small = []
     for a, b, whole in relations:
         known = {k: num(k) for k in (a, b, whole)}
@@ -179,7 +179,7 @@ def _derivable_small(printed: dict[str, str]) -> list[str]:
                 if known[other] is not None and 0 < known[whole] - known[other] < 10:
                     small.append(part)
     if admitted_total is not None:
-        for part, other in (("Admitted ED", "Admitted non ED"), ("Admitted non ED", "Admitted ED")):
+        for part, other in (("ED admitted", "Others admitted"), ("Others admitted", "ED admitted")):
             if num(other) is not None and 0 < admitted_total - num(other) < 10:
                 small.append(part)
     small += [k for k, v in printed.items() if k != "Seats" and k != "Empty seats" and v.isdigit() and 0 < int(v) < 10]
@@ -191,14 +191,15 @@ def test_lottery_unadmitted_pool_is_never_derivable():
     # not in the evidence, but 52 - 44 would give them away; the applicants are hidden.
     (f,) = _lottery_export((100, 52, 200, 44, 56))
     printed = _printed(f["evidence"])
-    assert printed["Admitted ED"] == "44" and printed["Applicants ED"] == "*"
+    assert printed["ED admitted"] == "44" and printed["ED applicants"] == "*"
     assert _derivable_small(printed) == []
     # Issue 13: 47 ED applicants, 40 admitted beside "Unadmitted ED <10" revealed the 7.
     found = _lottery_export((100, 47, 200, 40, 50))  # 10 seats empty while applicants wait
-    assert [_printed(x["evidence"])["Check"] for x in found] == ["empty seats", "short pool ed"]
+    assert [_printed(x["evidence"])["What was checked"] for x in found] == [
+        "no empty seat while applicants wait", "an ED pool short of its reserved seats admits every applicant"]
     for x in found:
         printed = _printed(x["evidence"])
-        assert printed["Unadmitted ED"] == "<10" and printed["Applicants ED"] == "*"
+        assert printed["ED applicants not admitted"] == "<10" and printed["ED applicants"] == "*"
         assert _derivable_small(printed) == [], printed
         assert " 7 " not in f" {x['message']} " and "did not admit 7" not in x["message"]
 
@@ -211,3 +212,16 @@ def test_evidence_prints_in_the_registry_order_whatever_order_the_database_retur
     stored = {"band_share": 0.5, "extra": 1, "group": "black", "school_share": 0.1, "other": 2}
     assert [k for k, _ in in_declared_order(declared, stored)] == [
         "group", "school_share", "band_share", "extra", "other"]
+
+
+def test_scrub_small_counts_of_applicants_and_admissions():
+    """The lottery seat estimate's sentences: a small number of applicants or admissions is hidden too."""
+    from compliance.reports.suppression import scrub_small_counts
+
+    text = ("give economically disadvantaged applicants 45 of the 80 seats (5 more than admitted) and the other "
+            "applicants 35 (0 more); 5 more other applicants would fill that pool's 40 reserved seats; "
+            "18 fewer than admitted")
+    assert scrub_small_counts(text) == (
+        "give economically disadvantaged applicants 45 of the 80 seats (<10 more than admitted) and the other "
+        "applicants 35 (0 more); <10 more other applicants would fill that pool's 40 reserved seats; "
+        "18 fewer than admitted")

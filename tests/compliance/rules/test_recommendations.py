@@ -56,13 +56,19 @@ def test_recommendations_small_grade_band_district_mississippi():
     recommend(wb, [f], None, state="MS")
     assert keys(f) == ["grade-centers", "attendance-zones-controlled-choice", "equity-assistance-center"]
     grade, zones, eac = f.recommendations
-    assert grade.estimate["students_moved"] == 30
-    assert grade.estimate["share_of_band"] == pytest.approx(0.10)
-    assert zones.estimate is grade.estimate  # one LP per band, shared
+    assert zones.estimate["students_moved"] == 30
+    assert zones.estimate["share_of_band"] == pytest.approx(0.10)
+    # Grade-center advice carries its own estimate, not the reassignment program's.
+    assert "students_moved" not in grade.estimate and grade.estimate["clusters"] == 1
     assert "33 to 11 points" in grade.body
     assert "With 3 schools in the elementary band, Clinton Public Schools" in grade.body
-    assert "about 30 student reassignments (10.0% of the band's 300 students)" in grade.body
-    assert "15 Black students from School A to School B; 15 white students from School B to School A" in grade.body
+    assert "about 30 student reassignments (10.0% of the band's 300 students)" in zones.body
+    # Enrollment changes between a pair of schools, never students of one race moved.
+    assert "30 students between School A and School B (15 each way)" in zones.body
+    assert zones.estimate["school_after"] == {"enrollment_before": 100, "enrollment": 100, "students_of_color": 65,
+                                              "econ_disadvantaged": 50, "students_of_color_share": 0.65,
+                                              "ed_share": 0.5}
+    assert "Black students from" not in zones.body and "white students from" not in zones.body
     assert any("hechingerreport.org" in s for s in grade.sources)
     assert eac.estimate is None
     assert eac.title == "Ask the Equity Assistance Center-South for technical assistance"
@@ -81,15 +87,20 @@ def test_recommendations_integration_lp_solved_once_per_band(monkeypatch):
     monkeypatch.setattr(remedies, "integration_remedy", counting)
     wb = small_district()
     findings = [int01("A"), int01("B"), int01("A", rule="INT-03"), int01("M", band="middle")]
-    recommend(wb, findings, None, state="MS")
+    plans = recommend(wb, findings, None, state="MS")
     assert calls == [["A", "B", "C"], ["M"]]
-    assert findings[0].recommendations[0].estimate["students_moved"] == 30
-    flows = [f.recommendations[0].estimate["largest_flows"] for f in (findings[0], findings[2])]
-    assert flows[0] == flows[1]
-    # Each finding carries its own school's shares after the plan, not the whole table.
-    assert "flows" not in findings[0].recommendations[0].estimate
-    assert findings[0].recommendations[0].estimate["school_after"]["students_of_color_share"] == pytest.approx(0.65)
-    assert findings[1].recommendations[0].estimate["school_after"]["students_of_color_share"] == pytest.approx(0.35)
+    zones = [f.recommendations[1] for f in findings]
+    assert [z.key for z in zones] == ["attendance-zones-controlled-choice"] * 3 + ["equity-assistance-center"]
+    assert zones[0].estimate["students_moved"] == 30
+    assert zones[0].estimate["largest_changes"] == zones[2].estimate["largest_changes"]
+    # Each finding carries its own school after the plan, not the whole table ...
+    assert "pairs" not in zones[0].estimate and "schools_after" not in zones[0].estimate
+    assert zones[0].estimate["school_after"]["students_of_color"] == 65
+    assert zones[1].estimate["school_after"]["students_of_color"] == 35
+    # ... which the evaluation gives once per band: every pair and every school.
+    elementary = plans["integration"]["elementary"]
+    assert {(p["from"], p["to"], p["students"]) for p in elementary["pairs"]} == {("A", "B", 15), ("B", "A", 15)}
+    assert {a["school_id"]: a["students_of_color"] for a in elementary["schools_after"]} == {"A": 65, "B": 35, "C": 50}
 
 
 def test_recommendations_large_district_gets_no_grade_centers():
@@ -118,7 +129,7 @@ def test_recommendations_lottery_finding_gets_two_pool_lottery():
     recommend(wb, [f], None, state="TX")
     assert keys(f) == ["socioeconomic-lottery", "equity-assistance-center"]
     lottery = f.recommendations[0]
-    assert "Dallas ISD" in lottery.body and lottery.estimate is None
+    assert "Dallas ISD" in lottery.body and lottery.estimate is None  # no seat numbers in the evidence
     assert "https://www.dallasisd.org/Page/77139" in lottery.sources
 
 

@@ -105,7 +105,7 @@ def test_a_declared_share_and_its_distance_are_hidden_by_the_group_the_evidence_
     out = finding_for_export(finding, mask, 10)
     # 7 of 380 is 1.8%: printed as the share range <3%; its difference to the printed 20.9% is hidden.
     assert out["evidence"] == "Group: Black; School share: <3%; Band share: 20.9%; Difference: *"
-    assert out["threshold"] == "Band: \u00b115.0 points; Single group min band share: 5.0%"
+    assert out["threshold"] == "Band: \u00b115.0 points; Smallest band share a group is checked at: 5.0%"
     finding["evidence"]["group"] = "white"  # 330 white students: nothing to hide
     out = finding_for_export(finding, mask, 10)
     assert "School share: 1.8%" in out["evidence"] and "Difference: \u221219.1 points" in out["evidence"]
@@ -120,8 +120,8 @@ def test_a_lottery_count_is_suppressed_as_declared():
     # 4 ED students admitted of 40: the count, its share and its distance to the printed target are hidden,
     # and the 36 others, which are the admitted total less the 4, are top-coded. The 26 not admitted
     # are a cell of the ED pool though unprinted (30 - 4), so the applicants are hidden with the 4.
-    assert "Admitted ED: <10" in out["evidence"] and "Admitted non ED: >30" in out["evidence"]
-    assert "Applicants ED: *" in out["evidence"]
+    assert "ED admitted: <10" in out["evidence"] and "Others admitted: >30" in out["evidence"]
+    assert "ED applicants: *" in out["evidence"]
     assert "Admitted ED share: <25%" in out["evidence"] and "Difference: *" in out["evidence"]
     assert "Seats: 40" in out["evidence"] and "Target ED share: 50.0%" in out["threshold"]
 
@@ -170,8 +170,9 @@ def test_a_lottery_pool_cannot_be_worked_out_from_its_applicants():
     # 30 applicants less 26 not admitted would give the 4 away: the 30 is hidden (a pool's applicants
     # go before its parts); the 36 other admissions are top-coded (40 - 36 = 4), so 60 applicants
     # less 24 would give them away: the 60 is hidden.
-    assert "Admitted ED: <10" in out["evidence"] and "Applicants ED: *" in out["evidence"]
-    assert "Admitted non ED: >30" in out["evidence"] and "Applicants non ED: *" in out["evidence"]
-    assert "Unadmitted ED: 26" in out["evidence"] and "Unadmitted non ED: 24" in out["evidence"]
+    assert "ED admitted: <10" in out["evidence"] and "ED applicants: *" in out["evidence"]
+    assert "Others admitted: >30" in out["evidence"] and "Other applicants: *" in out["evidence"]
+    assert "ED applicants not admitted: 26" in out["evidence"]
+    assert "Other applicants not admitted: 24" in out["evidence"]
     assert "Empty seats: 10" in out["evidence"]
-    assert out["threshold"] == "Target ED share: 50.0%; Max empty seats: 0"
+    assert out["threshold"] == "Target ED share: 50.0%; Most empty seats allowed: 0"
