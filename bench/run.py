@@ -25,7 +25,7 @@ SCRIPTS: tuple[tuple[str, list[str], list[tuple[str, str, str]]], ...] = (
     ("measures.py", [], [("evaluate_integration 10,000 schools / calamine",
                           r"target evaluate_integration <= [\d.]+ x calamine read: ([\d.]+)", "<= 0.5")]),
     ("report.py", [], [("full PDF report / bare WeasyPrint table", r"ratio report/bare: ([\d.]+)", "see report.py")]),
-    ("planner.py", [], [("planner: htmx change / healthz (median)", r"add / healthz median ratio: ([\d.]+)x",
+    ("planner.py", [], [("planner: htmx change / healthz (median)", r"/ healthz median ratio: ([\d.]+)x",
                          "every change < 200 ms")]),
     ("pipeline.py", ["--sizes", "100,320,1000,2000", "--pdf-max", "320"], []),
     ("worker.py", ["--repeat", "1"], []),

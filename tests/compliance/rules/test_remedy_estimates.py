@@ -195,3 +195,44 @@ def test_findings_json_never_carries_a_non_finite_number():
     assert out[0]["recommendations"][0]["estimate"] == {"students_moved": 3, "share_of_band": None}
     assert out[1]["recommendations"][0]["estimate"]["share_of_band"] is None
     assert out[0]["recommendations"][1]["estimate"] is None
+
+
+def test_a_real_district_assigned_by_other_methods_gets_its_reassignment_estimate():
+    # NCES CCD 2000-01, LEA 0804800 (97 primary schools), every school's method "other" as in the
+    # issue's 209-school district. The extract has no ED counts: ED is derived as a share of
+    # Black and Hispanic students (a test choice, not data). Every INT-01 finding gets the
+    # rebalance advice carrying the band's reassignment estimate.
+    import csv
+    from pathlib import Path
+
+    from compliance.rules.evaluate import RuleSetRef, evaluate_workbook
+    from compliance.rules.ruleset import default_params
+
+    path = Path(__file__).resolve().parents[2] / "data" / "ccd" / "primary_schools_2000_01.csv"
+    with path.open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["leaid"] == "0804800"]
+    schools = []
+    for r in rows:
+        c = {g: int(r[g]) for g in ("hispanic", "american_indian", "asian", "black", "white")}
+        total = sum(c.values())
+        schools.append(SchoolRow(r["ncessch"], f"School {r['ncessch'][-4:]}", "K", "5", False, "other", total,
+                                 c["hispanic"], c["american_indian"], c["asian"], c["black"], 0, c["white"], 0,
+                                 round(0.8 * (c["black"] + c["hispanic"]) + 0.1 * total)))
+    wb = WorkbookData(district=district("Adams-Arapahoe"), schools=schools)
+    result = evaluate_workbook(wb, rule_set=RuleSetRef("State default", "1", default_params()), state="CO")
+    int01 = [f for f in result["findings"] if f["rule"] == "INT-01"]
+    assert len(rows) == 97 and int01
+    plan = result["remedies"]["integration"]["elementary"]
+    assert plan["reachable"] and plan["students_moved"] > 0
+    for f in int01:
+        rebalance = next(r for r in f["recommendations"] if r["key"] == "rebalance-enrollment")
+        assert rebalance["estimate"]["students_moved"] == plan["students_moved"]
+        assert rebalance["estimate"]["school_after"]["enrollment"] > 0
+        assert f"about {plan['students_moved']:,} student reassignments" in rebalance["body"]
+    # The whole plan once: every school of the band after it, the pairs adding up school by school.
+    assert len(plan["schools_after"]) == 97
+    net = {s.school_id: 0 for s in schools}
+    for p in plan["pairs"]:
+        net[p["from"]] -= p["students"]
+        net[p["to"]] += p["students"]
+    assert all(a["enrollment"] - a["enrollment_before"] == net[a["school_id"]] for a in plan["schools_after"])
