@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
+import pydyf
 from django.conf import settings
 from django.template.loader import render_to_string
 
@@ -64,8 +65,6 @@ def _struct_kids(element, by_ref: dict) -> list:
 def figures_hold_captions(_document, pdf) -> None:
     """A <figcaption> becomes the last kid of its figure's Figure element (PDF/UA: a Figure holds
     its Caption); WeasyPrint tags the <img> as the Figure and the caption as its sibling."""
-    import pydyf
-
     elements = {o.reference: o for o in pdf.objects
                 if isinstance(o, pydyf.Dictionary) and o.get("Type") == "/StructElem"}
     for caption in [e for e in elements.values() if e.get("S") == "/Caption"]:
