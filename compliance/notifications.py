@@ -170,8 +170,8 @@ def message_context(note: NotificationLog) -> dict[str, Any]:
     submission = Submission.objects.select_related("district", "cycle", "uploaded_by", "reviewer").get(
         pk=note.submission_id)
     context = _submission_context(submission)
-    if extra := _EXTRA.get(note.kind):
-        context.update(extra(note, submission))
+    if add_context := _EXTRA.get(note.kind):
+        context.update(add_context(note, submission))
     return context
 
 
