@@ -133,6 +133,11 @@ class BandSheet:
     def tests(self) -> tuple[Test, Test]:
         return self.staff, self.spending
 
+    @property
+    def title_i(self) -> np.ndarray:
+        """Per member: a Title I school."""
+        return self.arrays.title_i[self.members]
+
     def tested(self) -> np.ndarray:
         """Per member: a Title I school tested by at least one rule."""
         return np.isin(self.staff.status, _TESTED_CODES) | np.isin(self.spending.status, _TESTED_CODES)
