@@ -38,10 +38,12 @@ _WORDS = {
 _TEST_WORDS = {"RES-01": "staff", "RES-02": "spending"}
 
 
-def _status_words(status: Status, rule: Rule, in_pool: bool) -> str:
+def _status_words(status: Status, test: Test, in_pool: bool) -> str:
     if status is Status.EXEMPT_SMALL:
-        return f"exempt (under {rule.min_enrollment})"
+        return f"exempt (under {test.rule.min_enrollment})"
     if status is Status.NOT_TITLE_I:
+        if not test.has(Status.COMPARABLE).any() and not test.has(Status.NOT_COMPARABLE).any():
+            return "not Title I"  # no Title I school is compared with it
         # Out of the pool only for staff, when the school reports no state/local teachers.
         return "comparison" if in_pool else "left out (no teachers)"
     return _WORDS[status]
@@ -70,7 +72,7 @@ def _test_cells(row: Row, test: Test, min_cell: int) -> tuple[str, str, str]:
     if staff and 0 < row.school.enrollment_total < min_cell and value is not None:
         shown = SUPPRESSED  # pupils per teacher times the FTE would give the suppressed enrollment
     limit_text = f"{AT_MOST if staff else AT_LEAST} {limit_shown}" if limit_shown else DASH
-    return shown, limit_text, _status_words(status, test.rule, row.in_staff_pool if staff else row.in_spending_pool)
+    return shown, limit_text, _status_words(status, test, row.in_staff_pool if staff else row.in_spending_pool)
 
 
 def _row(row: Row, sheet: BandSheet, min_cell: int) -> dict[str, Any]:
@@ -173,8 +175,10 @@ def _limits(rules: tuple[Rule, Rule]) -> str:
 def _verdict(sheet: Worksheet, failing: int, tested: int) -> str:
     if not any(r.enabled for r in sheet.rules):
         return "Comparability is not checked: RES-01 and RES-02 are both turned off in this rule set."
+    if not any(b.title_i.any() for b in sheet.bands):
+        return "The district has no Title I school: comparability is not in question."
     if not tested:
-        return "No Title I school is tested for comparability (none, exempt, or without a comparison figure)."
+        return "No Title I school is tested for comparability (each is exempt or has no comparison figure)."
     if not failing:
         return "The district meets comparability: every tested Title I school is comparable."
     return (f"The district does not meet comparability: {failing} Title I school"

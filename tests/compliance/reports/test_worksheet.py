@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import pytest
 from django.utils import timezone
@@ -96,7 +97,7 @@ def test_rules_turned_off_and_untested_bands_say_so():
     assert elementary["groups"][0] == "Staff: not checked (RES-01 is turned off in this rule set)"
     assert elementary["statement"] == ("The elementary band\u2019s Title I schools are all exempt "
                                        "(under 1000 students): none is tested.")
-    assert sheet["verdict"] == ("No Title I school is tested for comparability (none, exempt, or without a "
+    assert sheet["verdict"] == ("No Title I school is tested for comparability (each is exempt or has no "
                                 "comparison figure).")
     assert "Staff (RES-01): turned off in this rule set." in sheet["limits"]
     assert "Schools under 100 students are exempt from the staff test, under 1000 from the spending test." in (
@@ -141,6 +142,20 @@ def test_the_large_demo_counts_every_failing_school_not_only_those_listed():
         assert m is not None and int(m.group(1)) == len(in_band), band["statement"]
         assert len(band["rows"]) == min(len(in_band), report.LISTED_MAX)
         assert all(row["staff_ok"] == "no" or row["spend_ok"] == "no" for row in band["rows"])
+
+
+def test_a_district_without_title_i_schools():
+    schools, budgets = district()
+    schools = [replace(s, title_i=False) for s in schools]
+    sheet = worksheet(make_context(schools=schools, budget=budgets, rule_params=default_params()))
+    assert sheet["verdict"] == "The district has no Title I school: comparability is not in question."
+    elementary = sheet["bands"][0]
+    assert elementary["statement"] == "The elementary band has no Title I school: comparability is not in question."
+    # Nobody is compared with them: they read "not Title I", not "comparison".
+    assert [(r["name"], r["staff_ok"], r["spend_ok"]) for r in elementary["rows"][:2]] == [
+        ("Aspen Elementary", "not Title I", "not Title I"), ("Birch Elementary", "not Title I", "not Title I")]
+    assert elementary["groups"][0] == ("Staff compared with the band\u2019s non-Title I schools: 4 schools, "
+                                       "20.91 pupils per teacher pooled")  # A, B, T1, T2: 1,150 / 55
 
 
 @pytest.mark.parametrize("enabled", [True, False])
