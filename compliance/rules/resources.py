@@ -3,7 +3,7 @@
 Entry point: :func:`evaluate_resources`. Pure Python + numpy (no Django).
 
 Decisions where the spec is silent (also in the final report to the lead):
-- RES-01/RES-02 comparison group: schools under ``min_enrollment`` are exempt AND left out
+- RES-01/RES-02 (determined in comparability.py): schools under ``min_enrollment`` are exempt AND left out
   of the pooled comparison group (ESEA 1118(c)(4): an LEA need not include unusually small
   schools in comparability determinations). "Every school in the band is Title I" is judged
   on the non-exempt schools; then the band's pooled figure (non-exempt schools) is used.
@@ -23,11 +23,10 @@ Decisions where the spec is silent (also in the final report to the lead):
 """
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
-from .limits import above, below, money, pct
+from .comparability import Worksheet, comparability_findings, comparability_worksheet
+from .limits import RULE_VERSION, above, below, money, pct
 from .model import BANDS, BudgetRow, DataProblem, RuleFinding, SchoolRow, WorkbookData
 from .plausibility import enrollment_changes, missing_budget, ppe_outliers, title_i_low_ed, zero_fte
 from .resource_measures import (
@@ -40,8 +39,6 @@ from .resource_measures import (
     students_per_teacher,
 )
 from .ruleset import section
-
-RULE_VERSION = "1"
 
 
 def _where(band: str | None) -> str:
@@ -87,14 +84,19 @@ def evaluate_resources(
     if plaus.get("enabled", True):
         problems.extend(ppe_outliers(arr, district.measures["p50"], plaus["max_ppe_over_median"]))
 
-    findings.extend(_comparability(arr, params, "RES-01"))
-    findings.extend(_comparability(arr, params, "RES-02"))
+    findings.extend(comparability_findings(comparability_worksheet(arr, params)))
     groups: list[tuple[str | None, GroupResources]] = [(None, district)] + list(bands.items())
     for band, g in groups:
         findings.extend(_progressivity(band, g, params))
         findings.extend(_teacher_equity(band, g, params))
         findings.extend(_horizontal_equity(band, g, params))
     return measures, findings, problems
+
+
+def comparability(wb: WorkbookData, params: dict | None) -> Worksheet | None:
+    """The comparability worksheet of a workbook, the very one RES-01/RES-02 judge by; None without budget data."""
+    _, pairs, _ = _counted_schools(wb)
+    return comparability_worksheet(ResourceArrays.build(pairs), params) if pairs else None
 
 
 _Counted = tuple[dict[str, dict[str, float | None]], list[tuple[SchoolRow, BudgetRow]], list[DataProblem]]
@@ -125,118 +127,6 @@ def _counted_schools(wb: WorkbookData) -> _Counted:
         if b.teacher_fte_state_local <= 0:
             problems.append(zero_fte(s, b))
     return schools_out, pairs, problems
-
-
-# ------------------------------------------------------------------------ RES-01 / RES-02
-
-
-def _comparability(arr: ResourceArrays, params: dict | None, code: str) -> list[RuleFinding]:
-    """RES-01 (students per teacher, at most limit x pooled) or RES-02 (ppe, at least limit x pooled)."""
-    p = section(params, code)
-    if not p.get("enabled", True):
-        return []
-    staff = code == "RES-01"
-    limit, min_enr = float(p["limit"]), p["min_enrollment"]
-    out: list[RuleFinding] = []
-    for band in BANDS:
-        in_band = arr.band == band
-        if int(in_band.sum()) < 2:  # one school in the band: nothing to compare with
-            continue
-        eligible = in_band & (arr.enrollment >= min_enr)
-        title_i = np.flatnonzero(eligible & arr.title_i)
-        if not len(title_i):
-            continue
-        comp = eligible & ~arr.title_i
-        group = "non_title_i"
-        if not comp.any():
-            comp, group = eligible, "band"
-        if staff:
-            comp = comp & (arr.fte > 0)
-            denominator = float(arr.fte[comp].sum())
-            pooled = float(arr.enrollment[comp].sum()) / denominator if denominator > 0 else None
-        else:
-            denominator = float(arr.enrollment[comp].sum())
-            pooled = float(arr.dollars[comp].sum()) / denominator if denominator > 0 else None
-        if pooled is None:
-            continue
-        threshold = limit * pooled
-        for i in title_i:
-            s, b = arr.rows[i]
-            f = _comparability_finding(code, s, b, band, group, int(comp.sum()), pooled, limit, threshold,
-                                       p["severity"])
-            if f is not None:
-                out.append(f)
-    return out
-
-
-def _comparison_words(group: str, band: str) -> str:
-    if group == "non_title_i":
-        return f"the non-Title I schools of the {band} band"
-    return f"all schools of the {band} band (every school there is Title I)"
-
-
-def _staff_gap(s: SchoolRow, b: BudgetRow, pooled: float, limit: float, threshold: float, where: str
-               ) -> tuple[dict[str, Any], str, float] | None:
-    """RES-01: (the school's own evidence, the message, FTE needed) when its ratio is above the threshold."""
-    fte = b.teacher_fte_state_local
-    ratio = students_per_teacher(s.enrollment_total, fte)
-    if ratio is not None and not above(ratio, threshold):
-        return None
-    # FTE the school needs so that enrollment / FTE <= threshold.
-    needed = max(0.0, s.enrollment_total / threshold - fte)
-    if ratio is None:
-        detail = f"reports no state/local-funded teachers for {s.enrollment_total} students"
-    else:
-        detail = f"has {ratio:.2f} students per state/local-funded teacher ({s.enrollment_total} / {fte:g} FTE)"
-    message = (
-        f"Title I school {s.school_name} ({s.school_id}) {detail}; the limit is {limit:.0%} of the pooled ratio "
-        f"of {where} ({pooled:.2f}), i.e. {threshold:.2f}. "
-        f"About {needed:.1f} more state/local teacher FTE would meet it."
-    )
-    own = {"students_per_teacher": ratio, "enrollment_total": s.enrollment_total, "teacher_fte_state_local": fte}
-    return own, message, needed
-
-
-def _spending_gap(s: SchoolRow, b: BudgetRow, pooled: float, limit: float, threshold: float, where: str
-                  ) -> tuple[dict[str, Any], str, float] | None:
-    """RES-02: (the school's own evidence, the message, dollars needed) when it spends below the threshold."""
-    ppe = per_pupil_expenditure(b, s.enrollment_total)
-    assert ppe is not None  # counted schools have pupils
-    if not below(ppe, threshold):
-        return None
-    needed = (threshold - ppe) * s.enrollment_total
-    message = (
-        f"Title I school {s.school_name} ({s.school_id}) spends {money(ppe)} per pupil from state and local "
-        f"funds; the minimum is {limit:.0%} of the pooled figure of {where} "
-        f"({money(pooled)}), i.e. {money(threshold)}. About {money(needed)} more state/local funding would meet it."
-    )
-    return {"ppe_state_local": ppe, "enrollment_total": s.enrollment_total}, message, needed
-
-
-# Per rule: the school's gap, and the evidence keys of the pooled figure and of what is needed.
-_COMPARABILITY = {
-    "RES-01": (_staff_gap, "comparison_pooled_students_per_teacher", "additional_fte_needed"),
-    "RES-02": (_spending_gap, "comparison_pooled_ppe", "additional_dollars_needed"),
-}
-
-
-def _comparability_finding(
-    code: str, s: SchoolRow, b: BudgetRow, band: str, group: str, n_comp: int,
-    pooled: float, limit: float, threshold: float, severity: str,
-) -> RuleFinding | None:
-    gap_of, pooled_key, needed_key = _COMPARABILITY[code]
-    gap = gap_of(s, b, pooled, limit, threshold, _comparison_words(group, band))
-    if gap is None:
-        return None
-    own, message, needed = gap
-    return RuleFinding(
-        rule=code, severity=severity, scope="school", school_id=s.school_id, band=band,
-        message=message, rule_version=RULE_VERSION,
-        evidence={
-            **own, "comparison_group": group, "comparison_schools": n_comp, pooled_key: pooled,
-            "limit": limit, "threshold": threshold, needed_key: needed,
-        },
-    )
 
 
 # ------------------------------------------------------------------------------- RES-03
