@@ -38,6 +38,9 @@ class TokenAuth(HttpBearer):
 
 def user_for_password(request, *, username: str, password: str) -> User:
     """The user these credentials name, or an ApiError: 401 wrong, 429 locked out, 403 needs a second factor."""
+    if "\x00" in username or "\x00" in password:
+        # No account has one (the sign-in form refuses them too), and PostgreSQL refuses the query.
+        raise ApiError(401, "invalid_credentials", "The username or password is not correct.")
     user = authenticate(request, username=username, password=password)
     if getattr(request, "axes_locked_out", False):
         # The lockout is recorded in axes' table (every later try is refused until the cool-off);

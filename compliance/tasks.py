@@ -18,8 +18,9 @@ def evaluate_submission(*, submission_id: int) -> None:
     from compliance import services  # in the body: services import this module (see the docstring)
 
     try:
-        # The findings report follows in this task: no wait on the reports queue.
-        services.submission_evaluate(submission_id=submission_id, report_now=True)
+        # The findings report is sent to the reports queue as the evaluation commits: rendering
+        # there, a burst of reports never delays the next district's validation (issue 10).
+        services.submission_evaluate(submission_id=submission_id)
     except services.EvaluationInProgress:
         # A redelivery while a live worker holds the lease. No retry chain to run out: if that
         # worker dies, its lease runs out and the pipeline sweep sends the task again.

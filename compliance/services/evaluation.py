@@ -26,7 +26,6 @@ from compliance.models import (
 from compliance.states import ACCEPTED_HISTORY
 from compliance.states import SubmissionStatus as S
 
-from .reports import report_generate
 from .submissions import IllegalTransition, submission_transition
 from .sweeper import report_dispatch
 
@@ -142,19 +141,16 @@ class _LeaseKeeper:
             connection.close()  # this thread's own connection
 
 
-def submission_evaluate(*, submission_id: int, report_now: bool = False) -> Evaluation | None:
-    """The worker's whole job for one submission; a second delivery does nothing.
-
-    ``report_now`` (the worker's task): the findings report is rendered right after the
-    evaluation is stored, in the same process, rather than sent to the reports queue.
-    """
+def submission_evaluate(*, submission_id: int) -> Evaluation | None:
+    """The worker's whole job for one submission; a second delivery does nothing. An accepted
+    evaluation sends its findings report to the reports queue as it commits."""
     submission = submission_claim_for_evaluation(submission_id=submission_id)
     if submission is None:
         logger.info("submission %s not claimable; duplicate delivery ignored", submission_id)
         return None
     try:
         with _LeaseKeeper(submission.pk):
-            evaluation = evaluation_run(submission=submission, report_later=not report_now)
+            evaluation = evaluation_run(submission=submission)
     except (OperationalError, InterfaceError):
         # The database went away (a restart or failover): not the workbook's fault, and FAILED
         # would strand it. The claim stays; once its lease runs out the sweep sends it again,
@@ -167,20 +163,7 @@ def submission_evaluate(*, submission_id: int, report_now: bool = False) -> Eval
         # The district reads this note: the details stay in the logs and on the Evaluation.
         submission_transition(submission=submission, to=S.FAILED, note=FAILURE_NOTE, lease_expires_at=None)
         raise
-    if report_now and evaluation.outcome == EvaluationOutcome.ACCEPTED:
-        _report_now(evaluation)
     return evaluation
-
-
-def _report_now(evaluation: Evaluation) -> None:
-    """The findings report at once, with no wait on the reports queue; should rendering fail,
-    the reports queue is asked (and, the broker down too, the sweep renders it later)."""
-    try:
-        report_generate(evaluation=evaluation, kind=ReportKind.EVALUATION)
-    except Exception:
-        logger.exception("report of evaluation %s failed in the evaluation worker; sent to the reports queue",
-                         evaluation.pk)
-        report_dispatch(evaluation_id=evaluation.pk, kind=ReportKind.EVALUATION)
 
 
 def _previous_enrollment(submission: Submission) -> dict[str, int] | None:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 from typing import IO, Any
 
 from django.conf import settings
@@ -114,6 +115,7 @@ def submission_create(
     permissions.enforce(permissions.upload_refusal(uploaded_by, district, cycle))
     data = _read_upload(fileobj)
     sha256 = hashlib.sha256(data).hexdigest()
+    filename, note = _printable(filename)[:255] or "workbook.xlsx", _printable(note, keep="\n")
 
     with transaction.atomic():
         # Lock the district row: two uploads at once (a double click) then take turns, and the
@@ -127,7 +129,7 @@ def submission_create(
             district=district,
             cycle=cycle,
             version=version,
-            original_filename=filename[:255],
+            original_filename=filename,
             sha256=sha256,
             size=len(data),
             uploaded_by=uploaded_by,
@@ -145,6 +147,11 @@ def submission_create(
         notification_queue(kind="receipt", submission_id=submission.pk)
         submission_queue(submission=submission, actor=uploaded_by)
     return submission
+
+
+def _printable(text: str, keep: str = "") -> str:
+    """Without control characters: a client's file name or note may carry any (PostgreSQL refuses NUL)."""
+    return "".join(c for c in text if c in keep or unicodedata.category(c) != "Cc")
 
 
 def _receipt_note(filename: str, size: int, sha256: str, note: str) -> str:

@@ -81,3 +81,11 @@ def test_bad_requests_answer_json_errors(client):
     assert anonymous.json() == {"detail": "Send a valid token: Authorization: Bearer <token>.",
                                 "code": "unauthenticated"}
     assert client.get("/api/openapi.json").json()["paths"]["/api/v1/token"]
+
+
+@pytest.mark.parametrize("field", ["username", "password"])
+def test_a_nul_character_in_the_credentials_is_a_401_not_a_database_error(client, submitter_a, field):
+    # PostgreSQL refuses text with NUL; the schema fuzz found it. No account can have one.
+    body = {"username": submitter_a.username, "password": "pw", field: "ab\x00c"}
+    answer = client.post("/api/v1/token", body, content_type="application/json")
+    assert (answer.status_code, answer.json()["code"]) == (401, "invalid_credentials")

@@ -98,6 +98,21 @@ def test_upload_stores_checksums_and_queues_on_commit(submitter, district, cycle
     assert actions == [("uploaded", S.RECEIVED), ("status:queued", S.QUEUED)]
 
 
+def test_control_characters_in_a_file_name_or_note_are_dropped(submitter, district, cycle):
+    # A client may send any bytes; PostgreSQL refuses NUL, and a receipt should not carry them.
+    sub = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
+                                     fileobj=io.BytesIO(b"PK\x03\x04 fake"), filename="dis\x00trict\t.xlsx",
+                                     note="first\x00 line\nsecond\x07")
+    assert sub.original_filename == "district.xlsx"
+    event = AuditEvent.objects.get(submission=sub, action="uploaded")
+    assert event.note.startswith("district.xlsx (") and event.note.endswith("note: first line second")
+    services.submission_transition(submission=sub, to=S.VALIDATING)
+    services.submission_transition(submission=sub, to=S.REJECTED)  # checked: a new version may follow
+    nameless = services.submission_create(district=district, cycle=cycle, uploaded_by=submitter,
+                                          fileobj=io.BytesIO(b"PK\x03\x04 other"), filename="\x00\x01")
+    assert nameless.original_filename == "workbook.xlsx"
+
+
 def test_new_version_supersedes_evaluated_one(submitter, district, cycle):
     first, _ = upload(submitter, district, cycle)
     force_status(first, S.EVALUATED)
