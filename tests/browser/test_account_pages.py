@@ -52,6 +52,7 @@ def test_second_factor_pages_are_accessible_and_work(page: Page, live_server):
     expect(page).to_have_url(f"{live_server.url}/review/")  # home, which sends state staff to the queue
 
     page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")  # signed out: now navigate
     sign_in(page, live_server, "sam.reviewer")
     expect(page.get_by_role("heading", level=1)).to_have_text("Enter your code")
     assert_accessible(page)

@@ -231,6 +231,8 @@ def test_district_journey(page: Page, live_server, demo, worker, tmp_path, keybo
 
     # The certifier certifies with name and title; the PDF is rendered again, certified.
     person.press(page.get_by_role("button", name="Sign out"))
+    # Signed out once the sign-in page is shown: navigating sooner would abort the sign-out's own.
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in")
     person.sign_in(live_server.url, "certifier", "demo-certifier-pass")
     awaiting = page.get_by_role("region", name="Awaiting your certification")
     person.press(awaiting.get_by_role("link", name=re.compile("^Riverside County Schools, version 2")))
