@@ -74,6 +74,10 @@ class Test:
     pooled: float | None  # students per teacher (RES-01) or dollars per pupil (RES-02)
     threshold: float | None  # limit x pooled: at most (staff), at least (spending)
     status: np.ndarray  # int8 status code per band member
+    # The pool's totals behind ``pooled`` (the remedies solve with them): its pupils, and its
+    # teacher FTE (staff) or state/local dollars (spending).
+    pupils: float = 0.0
+    amount: float = 0.0
 
     @property
     def pool_size(self) -> int:
@@ -199,18 +203,20 @@ def _test(arr: ResourceArrays, members: np.ndarray, rule: Rule) -> Test:
     if rule.staff:
         fte = arr.fte[members]
         pool = pool & (fte > 0)
-        pooled = _quotient(float(enrollment[pool].sum()), float(fte[pool].sum()))
+        pupils, amount = float(enrollment[pool].sum()), float(fte[pool].sum())
+        pooled = _quotient(pupils, amount)
     else:
-        pooled = _quotient(float(arr.dollars[members][pool].sum()), float(enrollment[pool].sum()))
+        pupils, amount = float(enrollment[pool].sum()), float(arr.dollars[members][pool].sum())
+        pooled = _quotient(amount, pupils)
     status = np.where(eligible, _CODE[Status.NOT_TITLE_I], _CODE[Status.EXEMPT_SMALL])
     tested = eligible & title_i
     if pooled is None:
         status[tested] = _CODE[Status.NO_COMPARISON]
-        return Test(rule, group, pool, None, None, status)
+        return Test(rule, group, pool, None, None, status, pupils, amount)
     threshold = rule.limit * pooled
     fails = _fails(arr, members, rule, threshold)
     status[tested] = np.where(fails[tested], _CODE[Status.NOT_COMPARABLE], _CODE[Status.COMPARABLE])
-    return Test(rule, group, pool, pooled, threshold, status)
+    return Test(rule, group, pool, pooled, threshold, status, pupils, amount)
 
 
 def _quotient(a: float, b: float) -> float | None:

@@ -26,7 +26,7 @@ from .recommendation_library import (
     state_values,
 )
 from .remedies_levers import grade_center_remedy, lottery_seats_remedy
-from .remedies_resources import ComparabilityIndex
+from .remedies_resources import ComparabilityIndex, comparability_estimate
 from .ruleset import section
 
 _REASSIGNMENT_RULES = ("INT-01", "INT-03")
@@ -114,7 +114,7 @@ class _Context:
     @property
     def comparability(self) -> ComparabilityIndex:
         if self._comparability is None:
-            self._comparability = ComparabilityIndex(self.wb)
+            self._comparability = ComparabilityIndex(self.wb, self.params)
         return self._comparability
 
     def integration(self, band: str) -> _BandPlan:
@@ -201,20 +201,8 @@ def _lottery_estimate(f: RuleFinding, band: str | None, ctx: _Context) -> dict[s
 
 
 def _comparability_estimate(f: RuleFinding, band: str | None, ctx: _Context) -> dict[str, Any] | None:
-    if not f.school_id:
-        return None
-    r1, r2 = section(ctx.params, "RES-01"), section(ctx.params, "RES-02")
-    comp = remedies.comparability_remedy(
-        ctx.wb, f.school_id, res01_limit=r1["limit"], res02_limit=r2["limit"],
-        min_enrollment=r1["min_enrollment"] if f.rule == "RES-01" else r2["min_enrollment"],
-        index=ctx.comparability,
-    )
-    if comp is None:
-        return None
-    part = comp["res01" if f.rule == "RES-01" else "res02"]
-    if part is None:
-        return None
-    return {k: comp[k] for k in ("school_id", "band", "enrollment", "comparison")} | part
+    # The rules' own worksheet (pool, pooled figure, limit, status): the estimate answers the finding.
+    return comparability_estimate(ctx.comparability, f.school_id, f.rule) if f.school_id else None
 
 
 def _progressivity_estimate(f: RuleFinding, band: str | None, ctx: _Context) -> dict[str, Any] | None:

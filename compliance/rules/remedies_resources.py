@@ -1,7 +1,8 @@
 """The resource remedies: teacher FTE and dollars that would resolve RES-01..RES-04, in closed form.
 
 docs/recommendations.md, "Remedy estimates": what a flagged Title I school needs to meet
-comparability (RES-01 staff, RES-02 spending), the dollars to move between poverty quartiles
+comparability (RES-01 staff, RES-02 spending, from the pools and figures of the rules' own
+comparability worksheet, never worked out again), the dollars to move between poverty quartiles
 for progressivity (RES-03), and the inexperienced-teacher FTE to swap between quartiles for
 teacher equity (RES-04). Each figure assumes the schools it does not name unchanged.
 """
@@ -10,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from .comparability import TESTED, BandSheet, Status, Test
 from .model import BudgetRow, SchoolRow, WorkbookData
 from .resource_measures import quartile_labels
+from .resources import comparability
 
 _Pair = tuple[SchoolRow, BudgetRow]
 
@@ -27,78 +30,62 @@ def dollars_to_meet_ppe(enrollment: float, school_ppe: float, comparison_ppe: fl
 
 
 def _budget_map(wb: WorkbookData) -> dict[str, BudgetRow]:
-    return {b.school_id: b for b in wb.budget}
+    """Each school's Budget row; of duplicate rows the first, as the rules count it (resources.py)."""
+    out: dict[str, BudgetRow] = {}
+    for b in wb.budget:
+        out.setdefault(b.school_id, b)
+    return out
 
 
 def _dollars(b: BudgetRow) -> float:
     return b.personnel_state_local + b.nonpersonnel_state_local
 
 
-class _Pool:
-    """A band's comparison schools with their pooled figures, worked out once for all its schools."""
+# ------------------------------------------------------------------ RES-01 / RES-02
 
-    def __init__(self, schools: list[SchoolRow], budgets: dict[str, BudgetRow], self_pool: bool) -> None:
-        self.schools = schools
-        self.self_pool = self_pool
-        staffed = [s for s in schools if budgets[s.school_id].teacher_fte_state_local > 0]
-        self.staffed = bool(staffed)
-        self.staffed_pupils = float(sum(s.enrollment_total for s in staffed))
-        self.staffed_fte = float(sum(budgets[s.school_id].teacher_fte_state_local for s in staffed))
-        self.pupils = float(sum(s.enrollment_total for s in schools))
-        self.dollars = float(sum(_dollars(budgets[s.school_id]) for s in schools))
+# What the estimate calls each comparison group of the worksheet.
+_COMPARISON = {
+    "non_title_i": "non-Title I schools in the band",
+    "band": "all schools in the band (every school is Title I)",
+}
 
 
 class ComparabilityIndex:
-    """One workbook's schools, budgets and comparison pools, so that each flagged school's
-    remedy costs no pass over the district (pools are built on first use, per band)."""
+    """One workbook's comparability worksheet, the very one RES-01/RES-02 judge by
+    (:func:`.resources.comparability`), with where each counted school sits in it: a flagged
+    school's remedy reads its band's pool and pooled totals, and costs no pass over the district."""
 
-    def __init__(self, wb: WorkbookData) -> None:
-        self.budgets = _budget_map(wb)
-        self.schools = {s.school_id: s for s in wb.schools}
-        self.band_of = {s.school_id: s.band for s in wb.schools}
-        self._in_band: dict[str, list[SchoolRow]] = {}
-        for s in wb.schools:
-            if s.enrollment_total > 0 and s.school_id in self.budgets:
-                self._in_band.setdefault(self.band_of[s.school_id], []).append(s)
-        self._pools: dict[tuple[str, int], _Pool | None] = {}
+    def __init__(self, wb: WorkbookData, params: dict | None) -> None:
+        sheet = comparability(wb, params)
+        self._where: dict[str, tuple[BandSheet, int]] = {}
+        for band in sheet.bands if sheet else ():
+            for i, school_id in enumerate(band.arrays.school_id[band.members].tolist()):
+                # Of duplicate school_ids (the reader's error to report) the first.
+                self._where.setdefault(school_id, (band, i))
 
-    def pool(self, band: str, min_enrollment: int) -> _Pool | None:
-        """The band's comparison schools (None when it has none)."""
-        key = (band, min_enrollment)
-        if key not in self._pools:
-            self._pools[key] = self._make_pool(band, min_enrollment)
-        return self._pools[key]
-
-    def _make_pool(self, band: str, min_enrollment: int) -> _Pool | None:
-        # A band "with more than one school" counts the schools with pupils and a Budget row.
-        in_band = self._in_band.get(band, [])
-        if len(in_band) < 2:
-            return None
-        eligible = [s for s in in_band if s.enrollment_total >= min_enrollment]
-        non_title = [s for s in eligible if not s.title_i]
-        self_pool = not non_title
-        pool = eligible if self_pool else non_title
-        if not pool or (self_pool and len(pool) < 2):
-            return None
-        return _Pool(pool, self.budgets, self_pool)
+    def place(self, school_id: str) -> tuple[BandSheet, int] | None:
+        """The school's band worksheet and its position there; None when the rules do not count it."""
+        return self._where.get(school_id)
 
 
 def comparability_remedy(
     wb: WorkbookData,
     school_id: str,
     *,
-    res01_limit: float = 1.10,
-    res02_limit: float = 0.90,
-    min_enrollment: int = 100,
+    params: dict | None = None,
     index: ComparabilityIndex | None = None,
 ) -> dict[str, Any] | None:
     """FTE (RES-01) and dollars (RES-02) to bring one Title I school to comparability.
 
-    Comparison group (docs/rules.md, "Resource equity"): the non-Title I schools of the
-    school's band; if every school of the band is Title I, all the band's schools (the school
-    included). Schools under ``min_enrollment`` and schools without a Budget row are left out
-    of the comparison, as they are exempt; for the staffing ratio, schools with no state/local
-    FTE are left out too (their ratio is undefined).
+    Everything the rules decide is read from their worksheet (:mod:`.comparability`): which
+    schools are counted (pupils and a Budget row, the first of duplicate rows), the comparison
+    pool of the band under each rule (with its own ``min_enrollment``; for staff, only schools
+    with state/local teachers), the pooled figure, the limit and threshold, and whether the
+    school is comparable. So ``res01``/``res02`` is given exactly when the rules make a RES-01/
+    RES-02 finding of the school, and ``None`` when it is comparable or has no comparison figure.
+    A pool of one school is a comparison like any other: a non-Title I pool of one is the
+    yardstick; an all-Title I band whose only school above the minimum is this one compares it
+    with itself, so it is comparable and gets no remedy.
 
     Two ways are given for each: adding to the school with the comparison unchanged, and
     moving from the comparison schools (which also moves the comparison figure, solved
@@ -106,89 +93,112 @@ def comparability_remedy(
     moves the pooled figure too; that is solved exactly as well. Each school's figure
     assumes the other schools unchanged.
 
-    ``None`` when the school is exempt or has no comparison; ``res01``/``res02`` are ``None``
-    when that measure already meets the limit or is undefined. ``index`` (built once per
-    workbook) spares a pass over the district for each school.
+    ``None`` when neither rule tests the school against a comparison (not counted, not Title I,
+    exempt, alone in its band, rule off). ``index`` (built once per workbook with the same
+    ``params``) spares a pass over the district for each school.
     """
-    index = index or ComparabilityIndex(wb)
-    school = index.schools.get(school_id)
-    b = index.budgets.get(school_id)
-    if school is None or b is None or school.enrollment_total < min_enrollment:
+    index = index if index is not None else ComparabilityIndex(wb, params)
+    place = index.place(school_id)
+    if place is None:
         return None
-    pool = index.pool(index.band_of[school_id], min_enrollment)
-    if pool is None:
+    sheet, i = place
+    tested = [t for t in sheet.tests if t.status_of(i) in TESTED]
+    if not tested:
         return None
     return {
-        "school_id": school_id,
-        "band": index.band_of[school_id],
-        "enrollment": school.enrollment_total,
-        "comparison": "all schools in the band (every school is Title I)" if pool.self_pool
-        else "non-Title I schools in the band",
-        "comparison_schools": len(pool.schools),
-        "res01": _staff_remedy(school, b, pool, res01_limit),
-        "res02": _spending_remedy(school, b, pool, res02_limit),
+        **_about(sheet, i, tested[0]),
+        "comparison_schools": tested[0].pool_size,
+        "res01": _remedy(sheet, i, sheet.staff),
+        "res02": _remedy(sheet, i, sheet.spending),
     }
 
 
-def _staff_remedy(school: SchoolRow, b: BudgetRow, pool: _Pool, limit: float) -> dict[str, Any] | None:
-    """RES-01, students per state/local teacher: the FTE to add, or to move from the comparison."""
-    if not pool.staffed:
+def comparability_estimate(index: ComparabilityIndex, school_id: str, code: str) -> dict[str, Any] | None:
+    """The estimate of a RES-01 (staff) or RES-02 (spending) finding of ``school_id``: None
+    unless the rules find the school not comparable under ``code``."""
+    place = index.place(school_id)
+    if place is None:
         return None
-    n = float(school.enrollment_total)
-    f = b.teacher_fte_state_local
-    pn, pf = pool.staffed_pupils, pool.staffed_fte
-    pooled = pn / pf
-    L = limit
-    if not (f <= 0 or n / f > L * pooled + 1e-12):
-        return None  # already comparable
-    if pool.self_pool:
-        # n/(f+x) <= L*pn/(pf+x), the school's own x counted in the pool.
+    sheet, i = place
+    test = sheet.staff if code == "RES-01" else sheet.spending
+    part = _remedy(sheet, i, test)
+    return None if part is None else {**_about(sheet, i, test), **part}
+
+
+def _about(sheet: BandSheet, i: int, test: Test) -> dict[str, Any]:
+    school, _ = sheet.arrays.rows[int(sheet.members[i])]
+    return {"school_id": school.school_id, "band": sheet.band, "enrollment": school.enrollment_total,
+            "comparison": _COMPARISON[test.group] if test.group else ""}
+
+
+def _remedy(sheet: BandSheet, i: int, test: Test) -> dict[str, Any] | None:
+    """The remedy of the school at position ``i`` under ``test``; None unless the test finds it not comparable."""
+    if test.status_of(i) is not Status.NOT_COMPARABLE:
+        return None
+    assert test.pooled is not None  # a school is only judged against a pooled figure
+    school, budget = sheet.arrays.rows[int(sheet.members[i])]
+    solve = _staff_remedy if test.rule.staff else _spending_remedy
+    return solve(float(school.enrollment_total), budget, test, test.pooled, bool(test.pool[i]))
+
+
+def _at_least_zero(x: float | None) -> float | None:
+    return max(0.0, x) if x is not None else None
+
+
+def _staff_remedy(n: float, b: BudgetRow, test: Test, pooled: float, in_pool: bool) -> dict[str, Any]:
+    """RES-01, students per state/local teacher: the FTE to add, or to move from the comparison."""
+    f, L = b.teacher_fte_state_local, test.rule.limit
+    pn, pf = test.pupils, test.amount
+    move: float | None = None
+    if test.group == "band":
+        # n/(f+x) <= L*pn/(pf+x), the school counted in the pool: a school without teachers is
+        # out of the staff pool, and joins it, pupils and all, with its first FTE.
+        if not in_pool:
+            pn, pf = pn + n, pf + f
         denom = L * pn - n
         add = (n * pf - L * pn * f) / denom if denom > 0 else None
-        move = None
     else:
         add = fte_to_meet_ratio(n, f, pooled, L)
-        # n/(f+x) <= L*pn/(pf-x): FTE taken from the comparison schools.
+        # n/(f+x) <= L*pn/(pf-x): FTE taken from the comparison schools (always less than pf).
         move = (n * pf - L * pn * f) / (n + L * pn)
-        if move > pf:
-            move = None
     return {
         "students_per_teacher": n / f if f > 0 else None,
         "comparison_ratio": pooled,
         "limit": L,
         "target_ratio": L * pooled,
         "current_fte": f,
-        "fte_to_add": max(0.0, add) if add is not None else None,
-        "fte_to_move_from_comparison": max(0.0, move) if move is not None else None,
+        "fte_to_add": _at_least_zero(add),
+        "fte_to_move_from_comparison": _at_least_zero(move),
     }
 
 
-def _spending_remedy(school: SchoolRow, b: BudgetRow, pool: _Pool, limit: float) -> dict[str, Any] | None:
+def _spending_remedy(n: float, b: BudgetRow, test: Test, pooled: float, in_pool: bool) -> dict[str, Any]:
     """RES-02, state/local per-pupil expenditure: the dollars to add, or to move from the comparison."""
-    n = float(school.enrollment_total)
-    d = _dollars(b)
-    pn, pd = pool.pupils, pool.dollars
-    pooled_ppe = pd / pn
-    L = limit
-    if not d / n < L * pooled_ppe - 1e-9:
-        return None  # already comparable
-    if pool.self_pool:
-        # (d+x)/n >= L*(pd+x)/pn, the school's own x counted in the pool.
+    d, L = _dollars(b), test.rule.limit
+    pn, pd = test.pupils, test.amount
+    move: float | None = None
+    if test.group == "band":
+        # (d+x)/n >= L*(pd+x)/pn, the school's own x counted in the pool (a tested school is in
+        # it already: the band's pool is every school above the minimum).
+        if not in_pool:
+            pn, pd = pn + n, pd + d
         denom = pn - L * n
         add = (L * n * pd - pn * d) / denom if denom > 0 else None
-        move = None
     else:
-        add = dollars_to_meet_ppe(n, d / n, pooled_ppe, L)
+        add = dollars_to_meet_ppe(n, d / n, pooled, L)
         # (d+x)/n >= L*(pd-x)/pn: dollars taken from the comparison schools.
         move = (L * n * pd - pn * d) / (pn + L * n)
     return {
         "ppe": d / n,
-        "comparison_ppe": pooled_ppe,
+        "comparison_ppe": pooled,
         "limit": L,
-        "target_ppe": L * pooled_ppe,
-        "dollars_to_add": max(0.0, add) if add is not None else None,
-        "dollars_to_move_from_comparison": max(0.0, move) if move is not None else None,
+        "target_ppe": L * pooled,
+        "dollars_to_add": _at_least_zero(add),
+        "dollars_to_move_from_comparison": _at_least_zero(move),
     }
+
+
+# ------------------------------------------------------------------ RES-03 / RES-04
 
 
 def _share(s: SchoolRow, by: str) -> float:

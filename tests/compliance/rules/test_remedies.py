@@ -290,6 +290,7 @@ def test_remedies_comparability_all_title_i_band_solved_exactly():
     wb = WorkbookData(
         schools=[school("A", 500, 250, 400, title_i=True), school("B", 500, 250, 300, title_i=True)],
         budget=[budget("A", 25, 3_000_000), budget("B", 50, 5_000_000)],
+        has_budget_sheet=True,  # as the reader says when the rows came from a Budget sheet
     )
     r = comparability_remedy(wb, "A")
     assert r["comparison"].startswith("all schools")
