@@ -217,8 +217,23 @@ def finding_context(finding: Finding, *, layout: dict[str, Any], names: dict[str
     }
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'s' if count != 1 else ''}"
+
+
+def _area_items(area: str, items: list[Finding]) -> str:
+    """"3 integration findings", or with warnings or notes among them "39 integration results
+    (31 findings, 2 warnings, 6 notes)", so the line agrees with the status box's Findings count."""
+    severities = Counter(f.severity for f in items)
+    if set(severities) <= {"finding"}:
+        return _plural(len(items), f"{area.lower()} finding")
+    parts = [_plural(severities[s], label.lower()) for s, label in FINDING_SEVERITIES.items() if severities[s]]
+    return f"{_plural(len(items), f'{area.lower()} result')} ({', '.join(parts)})"
+
+
 def review_summary(findings: list[Finding]) -> list[str]:
-    """"39 integration findings: 12 confirmed, 2 dismissed, 25 not yet reviewed", per area."""
+    """"39 integration results (31 findings, 2 warnings, 6 notes): 12 confirmed, 2 dismissed,
+    25 not yet reviewed", per area."""
     lines = []
     by_area: dict[str, list[Finding]] = {}
     for f in sorted(findings, key=lambda f: rule_order(f.rule)):
@@ -226,7 +241,7 @@ def review_summary(findings: list[Finding]) -> list[str]:
     for area, items in by_area.items():
         counts = Counter(f.review_status for f in items)
         lines.append(
-            f"{len(items)} {area.lower()} finding{'s' if len(items) != 1 else ''}: "
+            f"{_area_items(area, items)}: "
             + ", ".join(f"{counts[s]} {label.lower()}" for s, label in
                         ((ReviewStatus.CONFIRMED, "confirmed"), (ReviewStatus.DISMISSED, "dismissed"),
                          (ReviewStatus.OPEN, "not yet reviewed")))

@@ -842,7 +842,8 @@ def test_findings_are_grouped_by_rule_with_readable_numbers(client, reviewer, ma
 def test_findings_count_summary(client, reviewer, many_findings):
     client.force_login(reviewer)
     html = client.get(detail(many_findings["submission"])).content.decode()
-    assert "3 integration findings: 1 confirmed, 0 dismissed, 2 not yet reviewed." in html
+    # Two INT-01 findings and an INT-04 warning: the line names them, as the status box counts them.
+    assert "3 integration results (2 findings, 1 warning): 1 confirmed, 0 dismissed, 2 not yet reviewed." in html
     assert "1 resources finding: 0 confirmed, 0 dismissed, 1 not yet reviewed." in html
 
 
@@ -886,7 +887,7 @@ def test_finding_filter_shows_only_matching_findings(client, reviewer, many_find
     else:
         assert "Showing" not in html
     # The summary counts the whole evaluation whatever the filter shows.
-    assert "3 integration findings: 1 confirmed" in html
+    assert "3 integration results (2 findings, 1 warning): 1 confirmed" in html
 
 
 def test_finding_filter_keeps_problem_filter_and_ignores_bad_values(client, reviewer, many_findings):
