@@ -89,6 +89,13 @@ def _visible_submission(request: AuthedRequest, pk: int) -> Submission:
     return get_object_or_404(selectors.submissions_visible_to(user=request.user), pk=pk)
 
 
+def _visible_finding(request: AuthedRequest, pk: int) -> Finding:
+    finding = selectors.finding_visible_to(user=request.user, pk=pk)
+    if finding is None:
+        raise Http404("No such finding.")
+    return finding
+
+
 def _error_text(exc: Exception) -> str:
     if isinstance(exc, ValidationError):
         return " ".join(exc.messages)
@@ -413,9 +420,7 @@ def submission_release(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_review(request: AuthedRequest, pk: int) -> HttpResponse:
     """Confirm or dismiss one finding. htmx gets just the finding's fragment back."""
-    finding = selectors.finding_visible_to(user=request.user, pk=pk)
-    if finding is None:
-        raise Http404("No such finding.")
+    finding = _visible_finding(request, pk)
     submission = finding.evaluation.submission
     form = FindingReviewForm(request.POST, auto_id=f"id_%s_f{finding.pk}")
     error, status = "", 200

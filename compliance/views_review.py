@@ -16,7 +16,7 @@ from .models import CommentVisibility, DecisionOutcome, Finding
 from .presenters import finding_context, scope_label
 from .selectors_review import comments_visible_to, finding_references
 from .services import review
-from .views import _error_text, _finding_row, _run, _visible_submission, login_required
+from .views import _error_text, _finding_row, _run, _visible_finding, _visible_submission, login_required
 
 
 def _comment_targets(user, submission, data: dict):
@@ -137,9 +137,7 @@ def _severity_fragment(request: AuthedRequest, finding: Finding, *, form: Severi
 @require_GET
 def finding_severity_form(request: AuthedRequest, pk: int) -> HttpResponse:
     """The severity form of one finding: in its row for htmx, else a page of its own (plain HTML)."""
-    finding = selectors.finding_visible_to(user=request.user, pk=pk)
-    if finding is None:
-        raise Http404("No such finding.")
+    finding = _visible_finding(request, pk)
     permissions.enforce(permissions.severity_change_refusal(request.user, finding.evaluation.submission))
     form = SeverityForm(auto_id=f"id_%s_sev{finding.pk}")
     if request.htmx:
@@ -154,9 +152,7 @@ def finding_severity_form(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def finding_severity(request: AuthedRequest, pk: int) -> HttpResponse:
     """Change one finding's severity with a reason. htmx gets the finding's fragment back, as for a review."""
-    finding = selectors.finding_visible_to(user=request.user, pk=pk)
-    if finding is None:
-        raise Http404("No such finding.")
+    finding = _visible_finding(request, pk)
     form = SeverityForm(request.POST, auto_id=f"id_%s_sev{finding.pk}")
     error, status = "", 200
     try:
