@@ -186,7 +186,7 @@ class FindingFactory(factory.django.DjangoModelFactory):
     school_id = "0001"
     band = "elementary"
     message = "Students of color are 71% of this school but 45% of elementary students district-wide."
-    evidence = factory.LazyFunction(lambda: {"school_share": 0.71, "band_share": 0.45, "tolerance": 0.15})
+    evidence = factory.LazyFunction(lambda: {"school_share": 0.71, "band_share": 0.45, "band": 0.15})
     recommendations = factory.LazyFunction(
         lambda: [{"key": "attendance-zones", "title": "Review attendance zone boundaries",
                   "estimate": {"students_to_move": 120}, "body": "", "sources": []}]

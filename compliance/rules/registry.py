@@ -128,13 +128,9 @@ _COMPARISON = {
     "limit": Field("multiple", "Limit", threshold=True),
 }
 
-# The rules never emit this: the hand-made findings of tests/factories.py give the band as
-# "tolerance". Declared so they read as the band does; to go once they say "band".
-_OLD_BAND = {"tolerance": _BAND}
-
 EVIDENCE: dict[str, dict[str, Field]] = {
     "INT-01": {
-        **_DEVIATION, "band": _BAND, **_OLD_BAND,
+        **_DEVIATION, "band": _BAND,
         "single_group_min_band_share": Field("share", "Smallest band share a group is checked at", threshold=True,
                                              listed=False),
         "deviations": Field("records", "Deviations", fields=_DEVIATION),
@@ -147,7 +143,7 @@ EVIDENCE: dict[str, dict[str, Field]] = {
                                          at_school=True),
     },
     "INT-03": {"group": _GROUP, "school_share": _SCHOOL_SHARE, "band_share": _BAND_SHARE,
-               "difference": _DIFFERENCE, "band": _BAND, **_OLD_BAND},
+               "difference": _DIFFERENCE, "band": _BAND},
     "INT-04": {
         "index": Field("measure", "Index"), "value": Field("index", "Value"), "level": Field("text", "Level"),
         "threshold": Field("index", "Threshold", threshold=True),
@@ -327,9 +323,6 @@ ESTIMATE: dict[str, Field] = {
     "dollars_to_add_to_high": Field("dollars", "Or dollars to add to the highest-poverty quarter"),
     "ppe_after_move": Field("dollars", "Spending per pupil in both quarters after the move"),
     "max_gap": Field("points", "Largest gap allowed"),
-    # Not emitted by remedies.py: the hand-made estimates of tests/compliance/reports/factories.py.
-    "cost": Field("dollars", "Cost"), "teacher_fte_to_add": Field("fte", "Teacher FTE to add"),
-    "from": Field("text", "From"), "to": Field("text", "To"),
     "poverty": Field("record", "Quarters by poverty", fields=_RES04_PART),
     "students_of_color": Field("record", "Quarters by students of color", fields=_RES04_PART),
 }

@@ -180,7 +180,7 @@ def test_reviewer_works_the_findings_tables(page: Page, live_server):
     evaluation = EvaluationFactory(submission=sub)
     first = FindingFactory(evaluation=evaluation, school_id="0311")
     FindingFactory(evaluation=evaluation, school_id="0312", evidence={"school_share": 0.173, "band_share": 0.45,
-                                                                        "tolerance": 0.15})
+                                                                        "band": 0.15})
     res = FindingFactory(evaluation=evaluation, rule="RES-02", school_id="0311", message="Spends too little.",
                          evidence={"ppe_state_local": 3698.6, "threshold": 4069.2, "limit": 0.9})
     ProblemFactory(evaluation=evaluation, severity="warning", code="DATA-42", message="Title I flag looks odd.")

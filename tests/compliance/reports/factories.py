@@ -120,7 +120,7 @@ def evaluation() -> dict[str, Any]:
                          "125% of the non-Title I ratio of 13.2."),
              "evidence": {"students_per_teacher": 16.5, "non_title_i_ratio": 13.2, "ratio": 1.25, "limit": 1.1},
              "recommendations": [{"key": "weighted_staffing", "title": "Weighted or equalized staffing",
-                                  "estimate": {"teacher_fte_to_add": 3.2, "cost": 214000},
+                                  "estimate": {"fte_to_add": 3.2, "dollars_to_add": 214000},
                                   "body": "Allocate state and local teacher positions by need.", "sources": []}]},
             {"rule": "RES-03", "severity": "finding", "scope": "district", "school_id": None, "band": None,
              "message": ("The highest-poverty quartile receives 0.93 times the state/local spending per pupil "
@@ -128,8 +128,7 @@ def evaluation() -> dict[str, Any]:
              "evidence": {"progressivity": 0.93, "min_ratio": 1.0, "high_poverty_ppe": 9100.0,
                           "low_poverty_ppe": 9785.0},
              "recommendations": [{"key": "weighted_budgeting", "title": "Weighted student funding",
-                                  "estimate": {"dollars_to_move": 412000, "from": "lowest-poverty quartile",
-                                               "to": "highest-poverty quartile"},
+                                  "estimate": {"dollars_to_move": 412000},
                                   "body": "Move state and local dollars toward the highest-poverty schools.",
                                   "sources": ["measures.md, Progressivity"]}]},
             {"rule": "RES-05", "severity": "warning", "scope": "district", "school_id": None, "band": None,
