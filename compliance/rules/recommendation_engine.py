@@ -10,8 +10,10 @@ with the findings, not findings x schools.
 """
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Hashable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from . import remedies
@@ -137,10 +139,18 @@ class _Context:
         return _BandPlan(band, full, stats)
 
     def solve_bands(self, bands: list[str]) -> None:
-        """Solve the bands' programs up front, one after another. Side by side in threads they
-        took as long on two cores (HiGHS keeps them busy either way), so they are not."""
-        for band in bands:
-            self.integration(band)
+        """Solve the bands' programs up front, side by side: HiGHS lets go of the GIL while it
+        solves, so on two cores the largest band's program takes the wall time of all of them."""
+        todo = [b for b in bands if b not in self.plans]
+        if len(todo) < 2:
+            for band in todo:
+                self.integration(band)
+            return
+        largest_first = sorted(todo, key=lambda b: -len(self.band_schools.get(b, [])))
+        with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 1)) as pool:
+            solved = dict(zip(largest_first, pool.map(self._solve, largest_first)))
+        for band in todo:  # in the findings' order, whichever finished first
+            self.plans[band] = solved[band]
 
 
 def _holds(cond: dict[str, Any], rule: str, band: str | None, ctx: _Context) -> bool:

@@ -4,7 +4,7 @@ Four estimates (docs/recommendations.md, "Remedy estimates"):
 
 * :func:`integration_remedy` -- the fewest student reassignments among the schools of one
   grade band that bring every school within the INT-01 / INT-03 bands (a linear program
-  solved with HiGHS through ``scipy.optimize.linprog``; :mod:`.remedies_integration`);
+  solved with HiGHS through highspy, its own Python interface; :mod:`.remedies_integration`);
 * :func:`comparability_remedy` -- the state/local teacher FTE and dollars a flagged Title I
   school needs to meet RES-01 / RES-02;
 * :func:`progressivity_remedy` -- the dollars to move from the lowest- to the highest-poverty

@@ -28,9 +28,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import highspy
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import coo_matrix, vstack
+from scipy.sparse import coo_matrix
 
 from .model import RACE_GROUPS, SchoolRow
 from .remedies_plan import Cell, Flows, decompose, group_after, plan_from_solution
@@ -279,6 +279,7 @@ class _Setup:
             if res.status != 0:  # without some rows: with them it is not reachable either
                 return ("not reachable within the band by reassigning students among its schools"
                         + (" (the linear program reports it infeasible)" if res.status == 2 else f" ({res.message})"))
+            assert res.x is not None  # optimal: HiGHS gives the solution
             out, inn = prog.split(res.x)
             parts = [decompose(out[:, k], inn[:, k]) for k in range(len(cells))]
             broken = [g.members[0] for g in self.groups if g.single and g.members[0] not in self.own
@@ -293,6 +294,15 @@ class _Setup:
         count = group_after(self.data.counts, cells, parts, g.members[0])
         t = self.data.t + (inn - out).sum(axis=1)
         return _outside(self.data, g, self.widths[g.name], self.variable, count, t)
+
+
+@dataclass(frozen=True)
+class _Solved:
+    """What HiGHS answered: 0 optimal (with ``x``), 2 infeasible, 1 anything else (``message``)."""
+
+    status: int
+    message: str
+    x: np.ndarray | None = None
 
 
 class _Program:
@@ -409,23 +419,34 @@ class _Program:
             cols = 2 * self.n_flow + r * self.k + np.array(ks)[kk]
             self._add(r, cols, np.ones(len(r)), rhs, rhs)
 
-    def solve(self) -> Any:
+    def solve(self) -> _Solved:
         """Minimize the students out (every reassignment once).
 
         HiGHS's interior point method, then its crossover to a vertex: on bands of thousands of
         schools with capacities many times faster than its simplex (minutes to seconds), and the
-        vertex keeps the plan sparse (few pairs of schools) as the simplex's does.
+        vertex keeps the plan sparse (few pairs of schools) as the simplex's does. Through
+        highspy, which takes ranged rows as they are and lets go of the GIL while it solves, so
+        the bands of a district are solved side by side (:func:`solve_side_by_side`).
         """
         cost = np.zeros(self.n_var)
         cost[: self.n_flow] = 1.0
         a = coo_matrix((np.concatenate(self._v), (np.concatenate(self._r), np.concatenate(self._c))),
-                       shape=(self.n_rows, self.n_var)).tocsr()
-        lb, ub = np.concatenate(self._lb), np.concatenate(self._ub)
-        eq = lb == ub
-        upper, lower = ~eq & np.isfinite(ub), ~eq & np.isfinite(lb)  # a ranged row is two rows here
-        return linprog(cost, A_ub=vstack([a[upper], -a[lower]]).tocsr(), b_ub=np.concatenate([ub[upper], -lb[lower]]),
-                       A_eq=a[eq], b_eq=lb[eq], bounds=np.stack([np.zeros(self.n_var), self.x_ub], axis=1),
-                       method="highs-ipm")
+                       shape=(self.n_rows, self.n_var)).tocsc()
+        lp = highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = self.n_var, self.n_rows
+        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(self.n_var), self.x_ub
+        lp.row_lower_, lp.row_upper_ = np.concatenate(self._lb), np.concatenate(self._ub)
+        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("solver", "ipm")
+        h.passModel(lp)
+        h.run()
+        status = h.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            return _Solved(2 if status == highspy.HighsModelStatus.kInfeasible else 1, h.modelStatusToString(status))
+        return _Solved(0, "optimal", np.asarray(h.getSolution().col_value))
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The solution's outflows and inflows as (schools x cells) arrays, solver noise cleared."""
@@ -451,7 +472,7 @@ def _method_text(n: int, joint: str, capacity: bool) -> str:
         else "every school keeps its enrollment"
     )
     return (
-        f"Linear program solved with HiGHS (scipy.optimize): fewest student reassignments "
+        f"Linear program solved with HiGHS (highspy): fewest student reassignments "
         f"among the {n} schools of the band; {cells}; {enrollment}; every student who changes school "
         f"counts once (a swap is two reassignments); fractional solutions rounded up; changes between "
         f"pairs of schools rounded to whole students so that each school's net change stays the program's."

@@ -65,9 +65,13 @@ def test_recommendations_small_grade_band_district_mississippi():
     assert "about 30 student reassignments (10.0% of the band's 300 students)" in zones.body
     # Enrollment changes between a pair of schools, never students of one race moved.
     assert "30 students between School A and School B (15 each way)" in zones.body
-    assert zones.estimate["school_after"] == {"enrollment_before": 100, "enrollment": 100, "students_of_color": 65,
-                                              "econ_disadvantaged": 50, "students_of_color_share": 0.65,
-                                              "ed_share": 0.5}
+    # A ends at 65 students of color among its 100. Which ED cells the 30 students come from is
+    # not settled by the program (every choice is 30 reassignments), so only the ED band is:
+    # 50% +/- 15 points, and the share agrees with the count.
+    after = zones.estimate["school_after"]
+    assert {k: after[k] for k in ("enrollment_before", "enrollment", "students_of_color", "students_of_color_share")} \
+        == {"enrollment_before": 100, "enrollment": 100, "students_of_color": 65, "students_of_color_share": 0.65}
+    assert 35 <= after["econ_disadvantaged"] <= 65 and after["ed_share"] == after["econ_disadvantaged"] / 100
     assert "Black students from" not in zones.body and "white students from" not in zones.body
     assert any("hechingerreport.org" in s for s in grade.sources)
     assert eac.estimate is None
