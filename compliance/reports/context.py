@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from compliance.rules.model import BudgetRow, ProposedRow, SchoolRow
+from compliance.rules.recommendation_json import expand
 
 from .suppression import DEFAULT_MIN_CELL
 
@@ -59,3 +60,8 @@ class ReportContext:
     peers: list[dict[str, Any]] = field(default_factory=list)
     # Filled on first use by repeats.repeats(): band finding index -> the district finding it repeats.
     repeats: dict[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        # The JSON names each band's plan in its findings' reassignment estimates; the report
+        # reads every estimate whole (recommendation_json).
+        self.evaluation = expand(self.evaluation)

@@ -12,6 +12,7 @@ from typing import Any
 
 from .integration import evaluate_integration
 from .model import WorkbookData
+from .recommendation_json import compact
 from .recommendations import DEFAULT_EAC_REGIONS, DEFAULT_LIBRARY, recommend
 from .resources import evaluate_resources
 
@@ -89,6 +90,8 @@ def evaluate_workbook(
     # Each band's whole reassignment plan once (every pair, every school after it); the
     # findings' estimates quote its summary (docs/evaluate-cli.md: keys may be added).
     result["remedies"] = finite(remedies)
+    # Each reassignment estimate without its band's plan summary, which it names (recommendation_json).
+    compact(result["findings"], result["remedies"])
     timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4),
                    to_json=round(time.perf_counter() - t3, 4))
     return result

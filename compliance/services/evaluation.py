@@ -23,6 +23,7 @@ from compliance.models import (
     RuleSet,
     Submission,
 )
+from compliance.rules.recommendation_json import expand_recommendations
 from compliance.states import ACCEPTED_HISTORY
 from compliance.states import SubmissionStatus as S
 
@@ -237,7 +238,10 @@ def _problem_rows(evaluation: Evaluation, problems: list[dict[str, Any]]) -> lis
     ]
 
 
-def _finding_rows(evaluation: Evaluation, findings: list[dict[str, Any]]) -> list[Finding]:
+def _finding_rows(evaluation: Evaluation, result: dict[str, Any]) -> list[Finding]:
+    """One row per finding, its estimates whole (the screens and the API read one finding at a time)."""
+    plans = (result.get("remedies") or {}).get("integration") or {}
+    cache: dict[int, dict[str, Any]] = {}
     return [
         Finding(
             evaluation=evaluation,
@@ -249,9 +253,9 @@ def _finding_rows(evaluation: Evaluation, findings: list[dict[str, Any]]) -> lis
             band=f.get("band") or "",
             message=f["message"],
             evidence=f.get("evidence", {}),
-            recommendations=f.get("recommendations", []),
+            recommendations=expand_recommendations(f.get("recommendations") or [], plans, cache),
         )
-        for f in findings
+        for f in result["findings"]
     ]
 
 
@@ -263,7 +267,7 @@ def _evaluation_complete(*, evaluation: Evaluation, submission: Submission, rule
     blocked = any(p["severity"] == "error" for p in result["problems"])
     with transaction.atomic():
         Problem.objects.bulk_create(_problem_rows(evaluation, result["problems"]))
-        Finding.objects.bulk_create(_finding_rows(evaluation, result["findings"]))
+        Finding.objects.bulk_create(_finding_rows(evaluation, result))
         evaluation.result = result
         evaluation.measures = result.get("measures", {})
         evaluation.timings = {**output.timings, "total": round(time.perf_counter() - started, 4)}
