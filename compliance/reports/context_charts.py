@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import matplotlib
-from matplotlib.figure import Figure
-
 from . import formatting as fmt
-from .charts import _RC, INSIDE, OUTSIDE, WIDTH_IN, Chart, _svg_uri
+from .charts import INSIDE, OUTSIDE, WIDTH_IN, Chart, _svg_uri, drawing
 
 _SERIES_STYLES = ((INSIDE, "o", "-"), ("#7a5a00", "s", "--"))
 
@@ -19,8 +16,7 @@ _SERIES_STYLES = ((INSIDE, "o", "-"), ("#7a5a00", "s", "--"))
 def trend_chart(columns: list[str], series: list[tuple[str, list[float | None]]]) -> Chart:
     """One line per measure across submissions (oldest first), on the 0 to 1 scale of D."""
     title = "Dissimilarity over the district\u2019s decided submissions"
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_IN * 0.75, 2.0))
+    with drawing(2.0, WIDTH_IN * 0.75) as fig:
         ax = fig.add_subplot()
         xs = list(range(len(columns)))
         for (label, values), (color, marker, line) in zip(series, _SERIES_STYLES):
@@ -59,8 +55,7 @@ def strip_chart(strips: list[Strip], district: str) -> Chart:
     """A row of dots per measure: the other districts in grey, this district as an orange diamond."""
     title = "Key measures among the state\u2019s districts this cycle"
     height = 0.55 + 0.62 * len(strips)
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_IN, height))
+    with drawing(height) as fig:
         axes = fig.subplots(len(strips), 1, squeeze=False)[:, 0]
         for ax, s in zip(axes, strips):
             scale = 100 if s.kind == "points" else 1

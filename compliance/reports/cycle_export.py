@@ -15,9 +15,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-
 from compliance.rules.registry import RULE_NAMES
 
 from .evidence import EvidenceFormatter, evidence_of, finding_for_export
@@ -140,6 +137,9 @@ def write_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> bytes:
 
 def write_xlsx(sheets: Sequence[tuple[str, Sequence[dict[str, Any]], Sequence[str]]]) -> bytes:
     """One sheet per (title, rows, columns); text cells are neutralized and stored as text."""
+    from openpyxl import Workbook  # here, not with the module: every command loads this one
+    from openpyxl.cell import WriteOnlyCell
+
     workbook = Workbook(write_only=True)
     for title, rows, columns in sheets:
         ws = workbook.create_sheet(title)

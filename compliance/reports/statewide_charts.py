@@ -11,11 +11,7 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-import matplotlib
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
-
-from .charts import _RC, INSIDE, _svg_uri
+from .charts import INSIDE, _svg_uri, drawing
 
 BINS = 10
 
@@ -61,8 +57,9 @@ def _label(a: float, b: float, fmt: Callable[[float], str], whole: bool, last: b
 
 
 def _figure(title: str, ticks: list[str], counts: list[int], axis: str) -> str:
-    with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(5.0, 2.6))
+    from matplotlib.ticker import MaxNLocator
+
+    with drawing(2.6, 5.0) as fig:
         ax = fig.add_subplot()
         ax.bar(range(len(counts)), counts, color=INSIDE)
         ax.set_xticks(range(len(counts)), ticks, rotation=40, ha="right", fontsize=6)

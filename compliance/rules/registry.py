@@ -285,6 +285,8 @@ ESTIMATE: dict[str, Field] = {
     "largest_changes": Field("records", "Largest enrollment changes between schools", fields=_PAIR),
     "pairs": Field("records", "Enrollment changes between schools", fields=_PAIR),
     "school_after": Field("record", "The school after the change", fields=_SCHOOL_AFTER),
+    # In the evaluation JSON only: the band whose plan in "remedies" holds the rest (recommendation_json).
+    "plan": Field("text", "Band of the plan"),
     "schools_after": Field("records", "Each school after the change", fields=_SCHOOL_AFTER),
     # Grade centers (remedies_levers.grade_center_remedy).
     "clusters": Field("number", "Grade-center clusters"), "centers": Field("records", "Grade centers", fields=_CENTER),

@@ -28,10 +28,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import highspy
 import numpy as np
 from scipy.sparse import coo_matrix
 
+from . import highs
 from .model import RACE_GROUPS, SchoolRow
 from .remedies_plan import Cell, Flows, decompose, group_after, plan_from_solution
 
@@ -296,15 +296,6 @@ class _Setup:
         return _outside(self.data, g, self.widths[g.name], self.variable, count, t)
 
 
-@dataclass(frozen=True)
-class _Solved:
-    """What HiGHS answered: 0 optimal (with ``x``), 2 infeasible, 1 anything else (``message``)."""
-
-    status: int
-    message: str
-    x: np.ndarray | None = None
-
-
 class _Program:
     """The LP: variables out[i,k], then in[i,k], then (bounds mode) cell[i,k] for school i, cell k,
     then each capacity school's enrollment after; constraint rows lb <= A x <= ub, built block by
@@ -419,34 +410,21 @@ class _Program:
             cols = 2 * self.n_flow + r * self.k + np.array(ks)[kk]
             self._add(r, cols, np.ones(len(r)), rhs, rhs)
 
-    def solve(self) -> _Solved:
+    def solve(self) -> highs.Solved:
         """Minimize the students out (every reassignment once).
 
         HiGHS's interior point method, then its crossover to a vertex: on bands of thousands of
         schools with capacities many times faster than its simplex (minutes to seconds), and the
         vertex keeps the plan sparse (few pairs of schools) as the simplex's does. Through
-        highspy, which takes ranged rows as they are and lets go of the GIL while it solves, so
-        the bands of a district are solved side by side (:func:`solve_side_by_side`).
+        :mod:`.highs`, which lets go of the GIL while it solves, so the bands of a district are
+        solved side by side (the recommendation engine's ``solve_bands``).
         """
         cost = np.zeros(self.n_var)
         cost[: self.n_flow] = 1.0
         a = coo_matrix((np.concatenate(self._v), (np.concatenate(self._r), np.concatenate(self._c))),
                        shape=(self.n_rows, self.n_var)).tocsc()
-        lp = highspy.HighsLp()
-        lp.num_col_, lp.num_row_ = self.n_var, self.n_rows
-        lp.col_cost_, lp.col_lower_, lp.col_upper_ = cost, np.zeros(self.n_var), self.x_ub
-        lp.row_lower_, lp.row_upper_ = np.concatenate(self._lb), np.concatenate(self._ub)
-        lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-        lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = a.indptr, a.indices, a.data
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
-        h.setOptionValue("solver", "ipm")
-        h.passModel(lp)
-        h.run()
-        status = h.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            return _Solved(2 if status == highspy.HighsModelStatus.kInfeasible else 1, h.modelStatusToString(status))
-        return _Solved(0, "optimal", np.asarray(h.getSolution().col_value))
+        return highs.solve(cost, a, np.zeros(self.n_var), self.x_ub, np.concatenate(self._lb),
+                           np.concatenate(self._ub), solver="ipm")
 
     def split(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The solution's outflows and inflows as (schools x cells) arrays, solver noise cleared."""

@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import coo_matrix
 
+from . import highs
 from .model import RACE_GROUPS, SchoolRow
 
 _FLOW_TOL = 1e-7  # LP values below this are solver noise, not students
@@ -87,14 +87,15 @@ def round_keeping_balances(src: np.ndarray, dst: np.ndarray, x: np.ndarray, n: i
     lo, hi = np.floor(balance + 1e-6), np.ceil(balance - 1e-6)
     arcs = np.arange(len(f))
     a = coo_matrix((np.concatenate([np.ones(len(f)), -np.ones(len(f))]),
-                    (np.concatenate([src[f], dst[f]]), np.concatenate([arcs, arcs]))), shape=(n, len(f))).tocsr()
-    cost, rows, box = 1.0 - 2.0 * frac[f], LinearConstraint(a, np.minimum(lo, hi), np.maximum(lo, hi)), Bounds(0, 1)
+                    (np.concatenate([src[f], dst[f]]), np.concatenate([arcs, arcs]))), shape=(n, len(f))).tocsc()
+    cost, lo, hi = 1.0 - 2.0 * frac[f], np.minimum(lo, hi), np.maximum(lo, hi)
+    zeros, ones = np.zeros(len(f)), np.ones(len(f))
     # Without presolve HiGHS's simplex ends on a vertex, integral here; the integral program
     # is the guard should it ever not (it costs several times more).
-    res = milp(cost, bounds=box, constraints=rows, options={"presolve": False})
-    if res.status != 0 or res.x is None or np.abs(res.x - np.round(res.x)).max() > 1e-6:
-        res = milp(cost, integrality=np.ones(len(f)), bounds=box, constraints=rows)
-    up = np.round(res.x) if res.status == 0 and res.x is not None else np.round(frac[f])
+    res = highs.solve(cost, a, zeros, ones, lo, hi, solver="simplex", presolve=False)
+    if res.x is None or np.abs(res.x - np.round(res.x)).max() > 1e-6:
+        res = highs.solve(cost, a, zeros, ones, lo, hi, integral=True)
+    up = np.round(res.x) if res.x is not None else np.round(frac[f])
     base[f] += up
     return base.astype(int)
 

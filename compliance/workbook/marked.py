@@ -12,12 +12,6 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
-import openpyxl
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.hyperlink import Hyperlink
-
 from .schema import normalize_name
 
 logger = logging.getLogger(__name__)
@@ -77,6 +71,8 @@ def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
     j = columns.get(normalize_name(problem.column)) or (columns.get("value") if "field" in columns else None)
     if j is None:
         return None
+    from openpyxl.utils import get_column_letter, quote_sheetname  # openpyxl only when a file is marked
+
     # The template's plain names read as Excel writes them (Schools!K4); others are quoted.
     sheet = title if _PLAIN_NAME.fullmatch(title) else quote_sheetname(title)
     return f"{sheet}!{get_column_letter(j)}{problem.row}"
@@ -95,6 +91,9 @@ def problem_cells(data: bytes | None, problems: Sequence[ProblemLike]) -> list[s
 
 
 def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill
+
     notes: dict[str, list[ProblemLike]] = {}
     for problem, ref in zip(problems, cells):
         if ref:
@@ -110,6 +109,9 @@ def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | Non
 
 
 def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.hyperlink import Hyperlink
+
     ws = workbook.create_sheet(PROBLEMS_SHEET, 0)
     ws.append(PROBLEM_COLUMNS)
     for c in ws[1]:
@@ -132,6 +134,8 @@ def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str |
 
 def _open(data: bytes, *, read_only: bool = False):
     """The upload as an openpyxl workbook, or None when openpyxl cannot read what calamine could."""
+    import openpyxl  # here, not with the module: every command loads this one (0.2 s)
+
     try:
         return openpyxl.load_workbook(io.BytesIO(data), read_only=read_only, data_only=read_only)
     except Exception:  # any parser failure: the district still gets the Problems sheet
@@ -144,7 +148,9 @@ def marked_workbook(data: bytes | None, problems: Sequence[ProblemLike]) -> byte
     linking to them; for a refused (or missing) file, a new workbook with the Problems sheet alone."""
     workbook = None if data is None or file_was_refused(problems) else _open(data)
     if workbook is None:
-        workbook = openpyxl.Workbook()
+        from openpyxl import Workbook
+
+        workbook = Workbook()
         workbook.remove(workbook.active)
         _problems_sheet(workbook, problems, [None] * len(problems))
     else:
