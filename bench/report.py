@@ -82,6 +82,11 @@ def child(kind: str, data: Path, keep: str | None) -> None:
 
     django.setup()
     workbook, result, rule_set = pickle.loads(data.read_bytes())
+    # Rendering, not loading: both sides load WeasyPrint (and the report matplotlib) first, as a
+    # worker does when it starts (compliance.reports.render.load_renderers).
+    from compliance.reports.render import load_renderers
+
+    load_renderers()
     start, cpu = time.perf_counter(), time.process_time()
     if kind == "report":
         from compliance.reports.generate import report_pdf_offline

@@ -48,6 +48,13 @@ def _page_css(view: ReportView) -> str:
     return css
 
 
+def load_renderers() -> None:
+    """Load WeasyPrint and matplotlib now. Commands and the web load them with their first PDF;
+    a worker loads them as it starts (config.celery), so that no report waits for them."""
+    import matplotlib.figure  # noqa: F401
+    import weasyprint  # noqa: F401
+
+
 def render_report_html(ctx: ReportContext) -> str:
     view = build_view(ctx)
     return render_to_string("reports/report.html", {"v": view, "page_css": _page_css(view)})
