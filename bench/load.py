@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSERS = (("submitter", "demo-submitter-pass"), ("certifier", "demo-certifier-pass"),
@@ -104,6 +106,11 @@ class Client:
     def __init__(self, base: str, stats: Stats, timeout: float = 30):
         self.base, self.stats, self.timeout = base, stats, timeout
         self.http = requests.Session()
+        # As a browser does: a GET sent on a kept-alive connection that the server closed in the
+        # same instant (gunicorn closes one idle for 2 s, the uploaders poll every 2 s) is sent
+        # once more on a new connection. Nothing else is retried: a POST, a refusal, an error page.
+        once = Retry(total=1, connect=0, read=1, status=0, redirect=0, other=0, allowed_methods=frozenset({"GET"}))
+        self.http.mount("http://", HTTPAdapter(max_retries=once))
 
     def request(self, kind: str, method: str, path: str, expect: tuple[int, ...] = (200,), **kw) -> requests.Response:
         started = time.monotonic()

@@ -16,9 +16,9 @@ app.steps["consumer"].add(Heartbeat)
 @signals.worker_init.connect
 def load_renderers(**_kwargs):
     """Before the pool forks: its processes share the report's renderers and no report waits for them."""
-    import django
+    import django  # in the worker's main process, once Celery has loaded its configuration
 
     django.setup()  # Celery's Django fixup has done it already where it ran first; a second call returns at once
-    from compliance.reports.render import load_renderers as load
+    from compliance.reports.render import load_renderers as load  # needs Django's apps: after setup
 
     load()

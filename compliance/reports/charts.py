@@ -77,7 +77,7 @@ def drawing(height: float, width: float = WIDTH_IN) -> Iterator[Figure]:
     """A figure in the report's style (every chart module draws in one). matplotlib is loaded with
     the first chart, not with the modules: every command and worker loads the report modules, and
     matplotlib took 0.4 s of that."""
-    import matplotlib
+    import matplotlib  # with the first chart, not with the module (see above)
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(_RC):
@@ -195,7 +195,7 @@ def _share_histogram(ax, points: list[SharePoint], outside: list[SharePoint], lo
             hatch=None, label=["within band", "outside band"], edgecolor="white", lw=0.5)
     for patch in ax.patches[-20:]:
         patch.set_hatch("//")
-    from matplotlib import ticker
+    from matplotlib import ticker  # matplotlib with the first chart (drawing)
 
     ax.set_ylabel("schools")
     ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # whole schools
@@ -256,7 +256,7 @@ def _honest_range(ax, values: list[float], mean: float | None) -> None:
 def spending_chart(points: list[SpendingPoint], mean_ppe: float | None, progressivity: float | None) -> Chart:
     """State/local spending per pupil against ED share, one marker per school, Title I apart."""
     title = "Spending per pupil against the share of economically disadvantaged students"
-    from matplotlib import ticker
+    from matplotlib import ticker  # matplotlib with the first chart (drawing)
 
     with drawing(3.3) as fig:
         ax = fig.add_subplot()
@@ -315,7 +315,7 @@ def dissimilarity_chart(rows: list[tuple[str, float | None, float | None, str]],
     """
     title = "Dissimilarity index by grade band"
     labels = [r[0] for r in rows]
-    from matplotlib import transforms
+    from matplotlib import transforms  # matplotlib with the first chart (drawing)
 
     height = 1.1 + 0.42 * len(rows)
     with drawing(height) as fig:

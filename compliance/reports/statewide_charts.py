@@ -57,7 +57,7 @@ def _label(a: float, b: float, fmt: Callable[[float], str], whole: bool, last: b
 
 
 def _figure(title: str, ticks: list[str], counts: list[int], axis: str) -> str:
-    from matplotlib.ticker import MaxNLocator
+    from matplotlib.ticker import MaxNLocator  # matplotlib with the first chart (charts.drawing)
 
     with drawing(2.6, 5.0) as fig:
         ax = fig.add_subplot()

@@ -91,7 +91,7 @@ def problem_cells(data: bytes | None, problems: Sequence[ProblemLike]) -> list[s
 
 
 def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
-    from openpyxl.comments import Comment
+    from openpyxl.comments import Comment  # openpyxl only when a file is marked
     from openpyxl.styles import PatternFill
 
     notes: dict[str, list[ProblemLike]] = {}
@@ -109,7 +109,7 @@ def _mark_cells(workbook, problems: Sequence[ProblemLike], cells: list[str | Non
 
 
 def _problems_sheet(workbook, problems: Sequence[ProblemLike], cells: list[str | None]) -> None:
-    from openpyxl.styles import Font
+    from openpyxl.styles import Font  # openpyxl only when a file is marked
     from openpyxl.worksheet.hyperlink import Hyperlink
 
     ws = workbook.create_sheet(PROBLEMS_SHEET, 0)
@@ -148,7 +148,7 @@ def marked_workbook(data: bytes | None, problems: Sequence[ProblemLike]) -> byte
     linking to them; for a refused (or missing) file, a new workbook with the Problems sheet alone."""
     workbook = None if data is None or file_was_refused(problems) else _open(data)
     if workbook is None:
-        from openpyxl import Workbook
+        from openpyxl import Workbook  # openpyxl only when a file is marked
 
         workbook = Workbook()
         workbook.remove(workbook.active)
