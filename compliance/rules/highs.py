@@ -6,11 +6,39 @@ the bands of a district are solved side by side in threads) and loads in a few m
 """
 from __future__ import annotations
 
+import ctypes
+import os
+import sys
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 from scipy.sparse import csc_matrix
+
+
+def _banner_to_nowhere() -> None:
+    """HiGHS writes its banner ("Running HiGHS ...") straight to the process's standard output the
+    first time a solver object is made, before any option can silence it, and ``manage.py
+    evaluate --json -`` writes the evaluation there. So the first object is made here, on import
+    (one thread, before any solve), with file descriptor 1 pointed at /dev/null; later ones are
+    silent, in this process and in the worker processes forked from it."""
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+    except OSError:  # no standard output at all: nothing to keep clean
+        highspy.Highs()
+        return
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 1)
+            highspy.Highs()
+            ctypes.CDLL(None).fflush(None)  # anything HiGHS left in C's buffer goes to /dev/null too
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_banner_to_nowhere()
 
 
 @dataclass(frozen=True)

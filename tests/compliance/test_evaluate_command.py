@@ -60,6 +60,18 @@ def test_evaluated_workbook_exits_0_with_measures_and_findings(zoned_xlsx, tmp_p
     assert all(f["recommendations"] for f in data["findings"] if f["severity"] == "finding")
 
 
+def test_json_on_standard_output_is_the_json_alone(zoned_xlsx, tmp_path):
+    # The zoned district's remedy programs run (HiGHS prints a banner on first use unless kept
+    # from it), and a script reads the evaluation from the pipe.
+    result = run_evaluate(str(zoned_xlsx), "--json", "-", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith('{"template_version":1,') and result.stdout.rstrip().endswith("}")
+    data = json.loads(result.stdout)
+    plans = data["remedies"]["integration"]
+    assert set(plans) == {"elementary", "middle"} and all(p["students_moved"] > 0 for p in plans.values())
+    assert "HiGHS" not in result.stderr
+
+
 def test_blocking_errors_exit_2_and_are_still_written(tmp_path):
     path = tmp_path / "broken.xlsx"
     write_mistakes_sample(path, demo_workbook("zoned", "2026-27"))
