@@ -87,10 +87,10 @@ def evaluate_workbook(
     result["measures"] = finite(merge_measures(int_measures, res_measures, wb))
     result["problems"] = [p.as_json() for p in [*problems, *plausibility]]
     result["findings"] = _finite_findings([f.as_json() for f in findings])
-    # Each band's whole reassignment plan once (every pair, every school after it); the
-    # findings' estimates quote its summary (docs/evaluate-cli.md: keys may be added).
+    # Each band's whole reassignment plan once (every pair, every school after it), and each
+    # finding's reassignment estimate naming it rather than repeating its method, shares and
+    # largest changes (recommendation_json; docs/evaluate-cli.md: keys may be added).
     result["remedies"] = finite(remedies)
-    # Each reassignment estimate without its band's plan summary, which it names (recommendation_json).
     compact(result["findings"], result["remedies"])
     timings.update(integration=round(t1 - t0, 4), resources=round(t2 - t1, 4), recommendations=round(t3 - t2, 4),
                    to_json=round(time.perf_counter() - t3, 4))
