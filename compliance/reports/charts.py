@@ -188,6 +188,8 @@ def _share_bars(ax, points: list[SharePoint], lo: float, hi: float) -> None:
 
 def _share_histogram(ax, points: list[SharePoint], outside: list[SharePoint], lo: float, hi: float) -> None:
     """Schools per 5-point bin, those outside the band stacked and hatched."""
+    from matplotlib import ticker  # matplotlib with the first chart (drawing)
+
     bins = [i * 5 for i in range(21)]
     inside_vals = [p.mid * 100 for p in points if not _outside(p, lo, hi)]
     outside_vals = [p.mid * 100 for p in outside]
@@ -195,8 +197,6 @@ def _share_histogram(ax, points: list[SharePoint], outside: list[SharePoint], lo
             hatch=None, label=["within band", "outside band"], edgecolor="white", lw=0.5)
     for patch in ax.patches[-20:]:
         patch.set_hatch("//")
-    from matplotlib import ticker  # matplotlib with the first chart (drawing)
-
     ax.set_ylabel("schools")
     ax.yaxis.set_major_locator(ticker.MaxNLocator(integer=True))  # whole schools
 

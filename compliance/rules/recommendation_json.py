@@ -60,9 +60,9 @@ def expand(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def expand_recommendations(recs: list[dict[str, Any]], plans: dict[str, Any],
-                           cache: dict[int, dict[str, Any]] | None = None) -> list[dict[str, Any]]:
-    """One finding's recommendations with each estimate whole (its band's plan summary with it)."""
-    cache = {} if cache is None else cache
+                           cache: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One finding's recommendations with each estimate whole (its band's plan summary with it);
+    ``cache`` (one per evaluation) makes each shared estimate whole once."""
     return [{**rec, "estimate": _whole_estimate(rec.get("estimate"), plans, cache)} for rec in recs]
 
 

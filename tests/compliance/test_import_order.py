@@ -39,6 +39,19 @@ def test_fresh_interpreter_imports_in_any_order(first):
     assert done.stdout.strip() == "ok"
 
 
+def test_commands_and_the_web_start_without_the_renderers():
+    # What every command, worker and web process loads (the admin pulls in services, pipeline and
+    # reports): the PDF, chart, workbook-writing and scipy solver libraries wait for their first use.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_DEV": "1"}
+    heavy = ("matplotlib", "openpyxl", "weasyprint", "scipy.optimize")
+    script = ("import sys, django; django.setup(); import compliance.admin, compliance.views, compliance.pipeline; "
+              f"print(sorted(m for m in {heavy!r} if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
 def _imported_modules(path: Path, package: str) -> set[str]:
     """Absolute names of every module a file imports (relative imports resolved)."""
     names: set[str] = set()
