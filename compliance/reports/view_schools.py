@@ -36,7 +36,7 @@ def reconstruct_mask(m: dict[str, Any], min_cell: int) -> CellMask | None:
     if isinstance(share.get("ed"), (int, float)):
         counts["econ_disadvantaged"] = round(share["ed"] * total)
         counts["not_ed"] = total - counts["econ_disadvantaged"]
-    return mask_counts(counts, min_cell)
+    return mask_counts(counts, min_cell, names=(str(m.get("school_name") or ""), str(m.get("school_id") or "")))
 
 
 def schools_of(ctx: ReportContext) -> dict[str, SchoolInfo]:

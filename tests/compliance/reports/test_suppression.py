@@ -225,3 +225,15 @@ def test_scrub_small_counts_of_applicants_and_admissions():
         "give economically disadvantaged applicants 45 of the 80 seats (<10 more than admitted) and the other "
         "applicants 35 (0 more); <10 more other applicants would fill that pool's 40 reserved seats; "
         "18 fewer than admitted")
+
+
+def test_scrub_text_leaves_the_schools_own_name_and_id_alone():
+    # A cycle's public export printed "Elementary School <10 (01002)": the 2 of the name equals
+    # the school's hidden count of Black students. The name and id are not counts.
+    school = SchoolRow("01002", "Elementary School 2", "K", "5", True, "attendance_zone", 363, hispanic=20,
+                       american_indian=0, asian=0, black=2, pacific_islander=0, white=330, two_or_more=11,
+                       econ_disadvantaged=181)
+    mask = suppress_school(school)
+    assert mask.is_hidden("black")
+    text = "Elementary School 2 (01002) is racially identifiable; it has 2 Black students."
+    assert scrub_text(text, mask) == "Elementary School 2 (01002) is racially identifiable; it has <10 Black students."
