@@ -15,6 +15,8 @@ from compliance.rules.recommendation_json import expand
 
 from .suppression import DEFAULT_MIN_CELL
 
+DISMISSED = "dismissed"  # ReviewStatus.DISMISSED's value (reports do not import the models)
+
 
 @dataclass(slots=True)
 class ReportContext:
@@ -65,3 +67,12 @@ class ReportContext:
         # The JSON names each band's plan in its findings' reassignment estimates; the report
         # reads every estimate whole (recommendation_json).
         self.evaluation = expand(self.evaluation)
+
+    def review(self, index: int) -> dict[str, Any] | None:
+        """The state's review of finding ``index`` ({"status", "note"}), or None while none.
+        Keys are ints, or strings once the facts have been through JSON."""
+        return self.finding_reviews.get(index) or self.finding_reviews.get(str(index))  # type: ignore[call-overload]
+
+    def dismissed(self, index: int) -> bool:
+        """Whether the state dismissed finding ``index`` on review (it then decides nothing)."""
+        return (self.review(index) or {}).get("status") == DISMISSED

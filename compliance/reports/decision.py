@@ -49,10 +49,17 @@ def _by_rule(findings: list[dict[str, Any]]) -> str:
     return "; ".join(f"{RULE_NAMES.get(code, code).lower()}: {n}" for code, n in sorted(counts.items()))
 
 
-def _verdict(key: str, findings: list[dict[str, Any]], ctx: ReportContext) -> str:
+def _verdict(key: str, findings: list[dict[str, Any]], ctx: ReportContext, dismissed: int = 0) -> str:
     na = _not_applicable(key, ctx)
     if na is not None:
         return na
+    text = _verdict_of(findings)
+    if dismissed:
+        text += f"; {dismissed} finding{'s' if dismissed != 1 else ''} dismissed on review"
+    return text
+
+
+def _verdict_of(findings: list[dict[str, Any]]) -> str:
     failing = [f for f in findings if f.get("severity") == "finding"]
     if failing:
         n = len(failing)
@@ -67,12 +74,16 @@ def _verdict(key: str, findings: list[dict[str, Any]], ctx: ReportContext) -> st
 
 
 def verdicts(ctx: ReportContext) -> list[dict[str, str]]:
-    findings = [f for _, f in distinct_findings(ctx)]
+    """Each area met or not, with why. A finding the state dismissed on review decides nothing;
+    the verdict says how many were."""
+    findings = distinct_findings(ctx)
     out = []
     for key, heading, decides in VERDICT_AREAS:
-        mine = [f for f in findings if decides(str(f.get("rule") or ""))]
-        text = _verdict(key, mine, ctx)
-        status = text.split(":")[0].split(" (")[0].split(",")[0]
+        mine = [(i, f) for i, f in findings if decides(str(f.get("rule") or ""))]
+        kept = [f for i, f in mine if not ctx.dismissed(i)]
+        dismissed = sum(1 for i, f in mine if ctx.dismissed(i) and f.get("severity") != "info")
+        text = _verdict(key, kept, ctx, dismissed)
+        status = text.split(":")[0].split(" (")[0].split(",")[0].split(";")[0]
         out.append({"key": key, "area": heading, "verdict": text, "status": status, "rest": text[len(status):]})
     return out
 
@@ -80,7 +91,7 @@ def verdicts(ctx: ReportContext) -> list[dict[str, str]]:
 def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The action plan's actions that answer findings (not only warnings), once per recommendation
     across bands, quantified ones and those answering most findings first."""
-    failing = {i + 1 for i, f in distinct_findings(ctx) if f.get("severity") == "finding"}
+    failing = {i + 1 for i, f in distinct_findings(ctx) if f.get("severity") == "finding" and not ctx.dismissed(i)}
     groups = []
     for action in plan:
         # The page names the Equity Assistance Center under contacts: not an action of its own.

@@ -51,7 +51,7 @@ def area_of(rule: str) -> str:
 
 
 def _review(ctx: ReportContext, index: int) -> str:
-    review = ctx.finding_reviews.get(index) or ctx.finding_reviews.get(str(index))  # type: ignore[call-overload]
+    review = ctx.review(index)
     if not review:
         return ""
     text = str(review.get("status", "")).capitalize()

@@ -92,3 +92,28 @@ def test_one_action_plan_each_recommendation_once(draft):
     assert ("Answers: INT-01 racially identifiable schools: findings 1, 2, 3; "
             "INT-02 intensely segregated schools: finding 4.") in text
     assert text.count("Recommended actions: action 1, Attendance-zone redrawing and controlled choice") == 2
+
+
+def test_a_finding_dismissed_on_review_decides_nothing():
+    from compliance.reports.decision import required_actions, verdicts
+    from compliance.reports.plan import action_plan
+    from compliance.reports.view_schools import schools_of
+
+    # factories: findings 0-2 are INT-01, 3 INT-02, 4 INT-03 (all "finding"); the reviewer
+    # dismissed the first two INT-01 findings and confirmed the third.
+    reviews = {0: {"status": "dismissed", "note": "data error"}, "1": {"status": "dismissed", "note": ""},
+               2: {"status": "confirmed", "note": ""}}
+    ctx = make_context(status="Decided", decision=DECISION, finding_reviews=reviews)
+    integration = next(v for v in verdicts(ctx) if v["key"] == "integration")
+    assert integration["verdict"] == ("not met: 3 findings (racially identifiable schools: 1; intensely segregated "
+                                      "schools: 1; economically identifiable schools: 1); 2 findings dismissed on review")
+    assert integration["status"] == "not met"
+    answered = set().union(*(a["findings"] for a in required_actions(ctx, action_plan(ctx, schools_of(ctx))[0])))
+    assert answered and not answered & {1, 2}  # finding numbers are indexes + 1
+
+    all_dismissed = {i: {"status": "dismissed", "note": ""} for i in range(5)}
+    ctx = make_context(status="Decided", decision=DECISION, finding_reviews=all_dismissed)
+    integration = next(v for v in verdicts(ctx) if v["key"] == "integration")
+    assert integration["verdict"] == ("met, with 1 warning to explain (district evenness (dissimilarity): 1); "
+                                      "5 findings dismissed on review")
+    assert integration["status"] == "met"
