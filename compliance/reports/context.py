@@ -50,6 +50,9 @@ class ReportContext:
     # {"region", "center", "operator"} of the Equity Assistance Center serving the state; None if unknown.
     assistance_center: dict[str, str] | None = None
     state_contact: str = ""  # who at the state answers questions about this report, in words
+    # The corrective action plan the state set with its decision, in due order: [{"description",
+    # "due_on" (date), "status" (in words), "finding": index into evaluation["findings"] or None}].
+    corrective_actions: list[dict[str, Any]] = field(default_factory=list)
     lottery_rows: int = 0  # rows of the Lottery sheet: 0 means INT-06 did not apply
     # The Proposed sheet's rows (None: no Proposed sheet) and the District sheet's description of the change.
     proposed: list[ProposedRow] | None = None

@@ -88,6 +88,22 @@ def verdicts(ctx: ReportContext) -> list[dict[str, str]]:
     return out
 
 
+def corrective_actions(ctx: ReportContext) -> list[dict[str, str]]:
+    """The corrective action plan the state set with its decision, each action in words: what,
+    by when, where it stands and which finding it answers (its number in the findings)."""
+    out = []
+    for a in ctx.corrective_actions:
+        finding = a.get("finding")
+        out.append({"description": str(a.get("description") or ""), "due": fmt.when(a.get("due_on")),
+                    "status": str(a.get("status") or ""),
+                    "answers": f"finding {finding + 1}" if isinstance(finding, int) else ""})
+    return out
+
+
+def _lines(text: str) -> int:
+    return max(1, -(-len(text) // LINE_CHARS))
+
+
 def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The action plan's actions that answer findings (not only warnings), once per recommendation
     across bands, quantified ones and those answering most findings first."""
@@ -111,16 +127,18 @@ def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dic
         g["answers"] = f"answers {n:,} finding{'s' if n != 1 else ''} ({', '.join(sorted(g['rules']))})"
         g["more_estimates"] = max(0, len(g["estimates"]) - ESTIMATE_LINES_MAX)
         g["estimates"] = g["estimates"][:ESTIMATE_LINES_MAX]
-    return _fitting(ranked)
+    # The state's own corrective actions come first on the page; the recommendations fill what is left.
+    used = sum(1 + _lines(a["description"]) for a in corrective_actions(ctx))
+    return _fitting(ranked, used, ACTIONS_MIN if not used else 1)
 
 
-def _fitting(ranked: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The first actions, as many as page 1 holds (at least three, at most five): a page of its own."""
+def _fitting(ranked: list[dict[str, Any]], used: int = 0, at_least: int = ACTIONS_MIN) -> list[dict[str, Any]]:
+    """The first actions, as many as page 1 holds after ``used`` lines (at least ``at_least``, at most
+    five): a page of its own."""
     out: list[dict[str, Any]] = []
-    used = 0
     for g in ranked[:ACTIONS_MAX]:
         lines = 2 + -(-len(" ".join(g["estimates"])) // LINE_CHARS)
-        if len(out) >= ACTIONS_MIN and used + lines > PAGE_ONE_LINES:
+        if len(out) >= at_least and used + lines > PAGE_ONE_LINES:
             break
         out.append(g)
         used += lines
@@ -172,5 +190,6 @@ def contacts(ctx: ReportContext) -> list[tuple[str, str]]:
 
 
 def decision_page(ctx: ReportContext, plan: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"verdicts": verdicts(ctx), "actions": required_actions(ctx, plan), "status": status_lines(ctx),
+    return {"verdicts": verdicts(ctx), "corrective": corrective_actions(ctx),
+            "actions": required_actions(ctx, plan), "status": status_lines(ctx),
             "contacts": contacts(ctx), "draft": is_draft(ctx)}

@@ -45,6 +45,8 @@ class SubmissionFacts:
     response_due: tuple[str, str] | None = None  # (label, date in words)
     assistance_center: dict[str, str] | None = None  # {"region", "center", "operator"}
     state_contact: str = ""
+    # The corrective action plan the state set with its decision (ReportContext.corrective_actions).
+    corrective_actions: list[dict[str, Any]] = field(default_factory=list)
     # The district's previous decided submissions and the same cycle's other districts (ReportContext).
     history: list[dict[str, Any]] = field(default_factory=list)
     peers: list[dict[str, Any]] = field(default_factory=list)
@@ -78,6 +80,7 @@ def report_context(*, result: dict[str, Any], workbook: WorkbookData, facts: Sub
         response_due=facts.response_due,
         assistance_center=facts.assistance_center,
         state_contact=facts.state_contact,
+        corrective_actions=list(facts.corrective_actions),
         lottery_rows=len(workbook.lottery or []),
         proposed=workbook.proposed,
         proposed_description=(workbook.district.proposed_change_description or "") if workbook.district else "",

@@ -10,7 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from compliance import pipeline
+from compliance import permissions, pipeline
 from compliance.models import (
     EquityAssistanceRegion,
     Evaluation,
@@ -117,13 +117,25 @@ def _certified(submission: Submission) -> dict | None:
     event = submission.audit_events.filter(action="certified").select_related("actor").order_by("-created_at").first()
     if event is None:
         return None
-    return {"by": _person(event.actor) if event.actor else "the district certifier", "at": event.created_at}
+    return {"by": _person(event.actor) if event.actor else "the district certifier",
+            "at": timezone.localtime(event.created_at)}
 
 
-def _response_due(submission: Submission, certified: dict | None, decided: bool) -> tuple[str, str] | None:
-    """The next date someone must act by: the district's certification, else the state's review."""
+def _corrective_actions(submission: Submission, index: dict[int, int]) -> list[dict]:
+    """The plan the state set with its decision, in due order, each with the finding it answers."""
+    return [{"description": a.description, "due_on": a.due_on, "status": a.get_status_display(),
+             "waiting": a.status in permissions.ANSWERABLE_ACTIONS,
+             "finding": index.get(a.finding_id) if a.finding_id else None}
+            for a in submission.corrective_actions.order_by("due_on", "pk")]
+
+
+def _response_due(submission: Submission, certified: dict | None, decided: bool,
+                  actions: list[dict] | None = None) -> tuple[str, str] | None:
+    """The next date someone must act by: the district's certification, else the state's review,
+    and once decided the first corrective action still waiting for the district, if any."""
     if decided:
-        return None
+        waiting = [a["due_on"] for a in actions or [] if a["waiting"]]
+        return ("Next corrective action due", fmt.when(min(waiting))) if waiting else None
     if certified is None:
         return ("Certification due", fmt.when(submission.cycle.due_on))
     return ("State review due", fmt.when((certified["at"] + timedelta(days=submission.cycle.review_days)).date()))
@@ -175,6 +187,8 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
     reviewer = submission.reviewer or (decision.decided_by if decision is not None else None)
     findings = list(evaluation.findings.order_by("pk").select_related("reviewed_by"))
     index = {f.pk: i for i, f in enumerate(findings)}
+    # Only a decision in force sets a plan: a proposal's actions wait for the supervisor's sign-off.
+    actions = _corrective_actions(submission, index) if decision is not None else []
     return SubmissionFacts(
         district_name=submission.district.name,
         district_id=submission.district.state_id,
@@ -186,11 +200,11 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
         decision=None if decision is None else {
             "outcome": decision.get_outcome_display(),
             "decided_by": _person(decision.decided_by),
-            "decided_at": decision.decided_at,
+            "decided_at": timezone.localtime(decision.decided_at),  # as the certification: the state's time zone
             "note": decision.note,
         },
         comments=[
-            {"author": _person(c.author), "created_at": c.created_at, "body": c.body,
+            {"author": _person(c.author), "created_at": timezone.localtime(c.created_at), "body": c.body,
              **({"finding": index[c.finding_id]} if c.finding_id in index else {})}
             for c in comments_visible_to(DISTRICT, submission=submission)  # a PDF always leaves the state
         ],
@@ -200,7 +214,8 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
             if f.review_status != ReviewStatus.OPEN
         },
         certified=certified,
-        response_due=_response_due(submission, certified, decision is not None),
+        response_due=_response_due(submission, certified, decision is not None, actions),
+        corrective_actions=actions,
         assistance_center=_assistance_center(submission.district.state),
         state_contact="" if reviewer is None else f"{_person(reviewer)}, state reviewer of this submission",
         history=_history(submission),

@@ -92,3 +92,34 @@ def test_the_gathering_hands_the_renderer_names_indexes_and_labels(district, cyc
     # A login name never reaches a public report; the comment points at the third finding.
     assert [(c["author"], c["body"], c["finding"]) for c in facts.comments] == [("State staff", "See the third.", 2)]
     assert facts.finding_reviews == {1: {"status": "confirmed", "note": "Checked."}}
+
+
+@pytest.mark.django_db
+def test_the_decision_report_carries_the_corrective_action_plan_in_local_time(district, cycle, submitter, settings):
+    from datetime import UTC, date, datetime
+
+    from compliance.models import ActionStatus, CorrectiveAction
+
+    settings.TIME_ZONE = "America/Chicago"
+    grace = user_factory(Role.STATE_REVIEWER, username="ghopper", first_name="Grace", last_name="Hopper")
+    submission = SubmissionFactory(district=district, cycle=cycle, uploaded_by=submitter, status=S.DECIDED,
+                                   reviewer=grace)
+    evaluation = EvaluationFactory(submission=submission)
+    findings = [FindingFactory(evaluation=evaluation) for _ in range(3)]
+    Decision.objects.create(submission=submission, outcome=DecisionOutcome.CORRECTIVE_ACTION, note="Rezone.",
+                            decided_by=grace, decided_at=datetime(2026, 12, 7, 16, 44, tzinfo=UTC))
+    CorrectiveAction.objects.create(submission=submission, description="Adopt new zones", due_on=date(2027, 4, 1))
+    CorrectiveAction.objects.create(submission=submission, description="Rebalance North Hills",
+                                    due_on=date(2027, 3, 1), finding=findings[2])
+    CorrectiveAction.objects.create(submission=submission, description="Publish the plan", due_on=date(2027, 2, 1),
+                                    status=ActionStatus.ACCEPTED)
+
+    facts = _submission_facts(Submission.objects.get(pk=submission.pk), evaluation)
+
+    assert [(a["description"], a["due_on"], a["finding"]) for a in facts.corrective_actions] == [
+        ("Publish the plan", date(2027, 2, 1), None), ("Rebalance North Hills", date(2027, 3, 1), 2),
+        ("Adopt new zones", date(2027, 4, 1), None)]
+    # The accepted action asks nothing more of the district: the next deadline is the one after it.
+    assert facts.response_due == ("Next corrective action due", "March 1, 2027")
+    # 16:44 UTC is 10:44 in Mississippi (CST), as the certification is printed.
+    assert facts.decision is not None and facts.decision["decided_at"].strftime("%H:%M %Z") == "10:44 CST"

@@ -106,7 +106,8 @@ def test_a_finding_dismissed_on_review_decides_nothing():
     ctx = make_context(status="Decided", decision=DECISION, finding_reviews=reviews)
     integration = next(v for v in verdicts(ctx) if v["key"] == "integration")
     assert integration["verdict"] == ("not met: 3 findings (racially identifiable schools: 1; intensely segregated "
-                                      "schools: 1; economically identifiable schools: 1); 2 findings dismissed on review")
+                                      "schools: 1; economically identifiable schools: 1); "
+                                      "2 findings dismissed on review")
     assert integration["status"] == "not met"
     answered = set().union(*(a["findings"] for a in required_actions(ctx, action_plan(ctx, schools_of(ctx))[0])))
     assert answered and not answered & {1, 2}  # finding numbers are indexes + 1
@@ -117,3 +118,23 @@ def test_a_finding_dismissed_on_review_decides_nothing():
     assert integration["verdict"] == ("met, with 1 warning to explain (district evenness (dissimilarity): 1); "
                                       "5 findings dismissed on review")
     assert integration["status"] == "met"
+
+
+def test_the_corrective_action_plan_heads_the_required_actions(tmp_path):
+    from datetime import date
+
+    actions = [{"description": "Rebalance North Hills Elementary", "due_on": date(2027, 3, 1),
+                "status": "Waiting for the district's plan", "finding": 2},
+               {"description": "Adopt the new attendance zones", "due_on": date(2027, 4, 1),
+                "status": "Waiting for the district's plan", "finding": None}]
+    ctx = make_context(status="Decided", decision=DECISION, corrective_actions=actions,
+                       response_due=("Next corrective action due", "March 1, 2027"))
+    first = _squash(_pages(ctx, tmp_path)[0])
+    assert "Corrective action plan set by the state Action Due Status Answers" in first
+    # One row per action (the status may wrap onto a second line of the layout).
+    assert re.search(r"Rebalance North Hills Elementary March 1, 2027 Waiting for the district's (?:plan )?finding 3",
+                     first)
+    assert re.search(r"Adopt the new attendance zones April 1, 2027 Waiting for the district's (?:plan )?the decision",
+                     first)
+    assert "Technical assistance for meeting them, from the action plan:" in first
+    assert "Next corrective action due March 1, 2027" in first
