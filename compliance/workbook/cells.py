@@ -129,6 +129,22 @@ def conv_id(raw: Sequence[Any]) -> Converted:
     return out, bad, BLANK in out
 
 
+def too_long(vals: Sequence[Any], limit: int) -> list[int]:
+    """Positions of the text values longer than ``limit`` characters."""
+    if max(map(len, (v for v in vals if type(v) is str)), default=0) <= limit:
+        return []
+    return [k for k, v in enumerate(vals) if type(v) is str and len(v) > limit]
+
+
+def excerpt(text: str, chars: int = 40) -> str:
+    """The start of an over-long value, for a problem report (not the whole paste again)."""
+    return text if len(text) <= chars else text[:chars] + "\u2026"
+
+
+def too_long_text(col: schema.Column, text: str) -> str:
+    return f"the text is {len(text):,} characters long; {col.name} takes at most {col.char_limit:,} characters."
+
+
 def conv_text(raw: Sequence[Any]) -> Converted:
     if set(map(type, raw)) == {str}:
         return _all_text(raw)

@@ -122,7 +122,10 @@ class _Progress:
     too_many: dict[str, Table] = field(default_factory=dict)
     data: WorkbookData = field(default_factory=WorkbookData)
     district_rows: dict[str, int] = field(default_factory=dict)
-    school_ids: set[str] = field(default_factory=set)  # every id on Schools, broken rows included
+    # Every id on Schools, broken rows included; None while the sheet could not be read (missing,
+    # a required column missing, too large): then no other sheet's id is called unknown, as the
+    # Schools sheet's own problem is the one to fix (and the ids may well be there).
+    school_ids: set[str] | None = None
     schools_by_id: dict[str, SchoolRow] = field(default_factory=dict)
 
 

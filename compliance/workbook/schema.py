@@ -43,6 +43,11 @@ KIND_LABELS: dict[str, str] = {
     EMAIL: "email address",
 }
 
+# The longest value of each text kind. A name is a label on a page: no school's runs to hundreds of
+# characters, and one of thousands (a paste gone wrong, or a hostile file) would make every table
+# that prints it slow to lay out. Longer prose has its own limit (proposed_change_description).
+MAX_CHARS: dict[str, int] = {ID: 64, TEXT: 200, EMAIL: 254}
+
 # Allowed codes of the coded kinds, in display order (drop-downs use this order).
 CODES: dict[str, tuple[str, ...]] = {
     GRADE: GRADES,
@@ -65,10 +70,16 @@ class Column:
     at_most_code: str = "DATA-29"  # the problem code when at_most_column is exceeded
     default: float | None = None
     rule: str = ""  # extra rule text for the docs and the Instructions sheet
+    max_chars: int | None = None  # a text column's length limit, when not its kind's (MAX_CHARS)
 
     @property
     def codes(self) -> tuple[str, ...] | None:
         return CODES.get(self.kind)
+
+    @property
+    def char_limit(self) -> int | None:
+        """The most characters a value of this text column may have; None for other kinds."""
+        return self.max_chars or MAX_CHARS.get(self.kind)
 
     def range_text(self) -> str:
         parts: list[str] = []
@@ -78,6 +89,8 @@ class Column:
             parts.append(f"<= {number_text(self.maximum)}")
         if self.at_most_column:
             parts.append(f"<= {self.at_most_column}")
+        if self.char_limit:
+            parts.append(f"at most {self.char_limit:,} characters")
         return ", ".join(parts)
 
 
@@ -163,6 +176,7 @@ DISTRICT = Sheet(
             False,
             "What the proposed change to school assignments is (needed when the Proposed sheet has rows).",
             rule="required when the Proposed sheet has rows",
+            max_chars=5000,
         ),
     ),
     layout="fields",

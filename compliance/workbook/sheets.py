@@ -12,7 +12,7 @@ from typing import Any
 from compliance.rules.model import BudgetRow, DistrictInfo, LotteryRow, ProposedRow, SchoolRow
 
 from . import schema
-from .cells import BLANK, EMAIL, cell_text, conv_id, conv_int, conv_text, valid_year
+from .cells import BLANK, EMAIL, cell_text, conv_id, conv_int, conv_text, excerpt, too_long, too_long_text, valid_year
 from .package import SheetScan
 from .problem_log import ProblemLog
 from .schema import Column, normalize_name
@@ -51,14 +51,17 @@ def local_checks(t: Table, problems: ProblemLog) -> Columns:
     return cols
 
 
-def budget_rows(t: Table, cols: Columns, school_ids: set[str], problems: ProblemLog) -> list[BudgetRow]:
-    check_known_ids(t, cols.values["school_id"], school_ids, problems)
+def budget_rows(t: Table, cols: Columns, school_ids: set[str] | None, problems: ProblemLog) -> list[BudgetRow]:
+    """``school_ids``: the Schools sheet's, or None when it could not be read (nothing to check against)."""
+    if school_ids is not None:
+        check_known_ids(t, cols.values["school_id"], school_ids, problems)
     return build_rows(BudgetRow, t, cols)
 
 
-def lottery_rows(t: Table, cols: Columns, school_ids: set[str], problems: ProblemLog) -> list[LotteryRow]:
+def lottery_rows(t: Table, cols: Columns, school_ids: set[str] | None, problems: ProblemLog) -> list[LotteryRow]:
     c = cols.values
-    check_known_ids(t, c["school_id"], school_ids, problems)
+    if school_ids is not None:
+        check_known_ids(t, c["school_id"], school_ids, problems)
     admitted = c["admitted_ed"], c["admitted_non_ed"]
     seats_col = c["seats"]
     if {"seats", "admitted_ed", "admitted_non_ed"} <= cols.complete and not any(
@@ -75,11 +78,12 @@ def lottery_rows(t: Table, cols: Columns, school_ids: set[str], problems: Proble
     return build_rows(LotteryRow, t, cols)
 
 
-def proposed_rows(t: Table, cols: Columns, school_ids: set[str], schools: dict[str, SchoolRow],
+def proposed_rows(t: Table, cols: Columns, school_ids: set[str] | None, schools: dict[str, SchoolRow],
                   problems: ProblemLog) -> list[ProposedRow]:
     c = cols.values
     ids = c["school_id"]
-    _check_new_schools(t, c, set(ids) - school_ids - {None}, problems)
+    if school_ids is not None:  # which schools the change opens is known only against a readable Schools sheet
+        _check_new_schools(t, c, set(ids) - school_ids - {None}, problems)
     # Compare grades, taking a blank one from the Schools sheet.
     lows, highs = c["grade_low"], c["grade_high"]
     eff_low = lows if "grade_low" in cols.complete else [
@@ -205,6 +209,9 @@ def _district_value(col: Column, raw: Any, row: int, problems: ProblemLog) -> An
         return None
     v = vals[0]
     if v is BLANK:
+        return None
+    if col.char_limit and too_long([v], col.char_limit):
+        problems.add("DATA-23", s, row, col.name, excerpt(v), too_long_text(col, v))
         return None
     if col.kind == schema.YEAR and not valid_year(v):
         problems.add("DATA-32", s, row, col.name, v, f"{v!r} is not a school year written as YYYY-YY, e.g. 2026-27.")

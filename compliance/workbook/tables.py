@@ -16,7 +16,7 @@ from typing import Any
 from compliance.rules.model import GRADE_INDEX, RACE_GROUPS
 
 from . import schema
-from .cells import BAD_CODE, BLANK, CONVERTERS, cell_text, conv_int_bounded, fmt
+from .cells import BAD_CODE, BLANK, CONVERTERS, cell_text, conv_int_bounded, excerpt, fmt, too_long, too_long_text
 from .package import SheetScan
 from .problem_log import ProblemLog
 from .schema import Column, Sheet, normalize_name
@@ -143,10 +143,20 @@ def _check_at_most(t: Table, out: dict[str, list[Any]], complete: set[str], prob
         vals, caps = out[col.name], out[col.at_most_column]
         if col.name in complete and col.at_most_column in complete and not any(map(operator.gt, vals, caps)):
             continue
+        cap_col = t.sheet.column(col.at_most_column)
         for k, (v, cap) in enumerate(zip(vals, caps)):
-            if v is not None and cap is not None and v > cap:
+            # A cap outside its own range has its own problem; measuring against it would only
+            # add a second, misleading one ("3.7 is more than teacher_fte_state_local (-3)").
+            if v is not None and cap is not None and v > cap and _within(cap_col, cap):
                 problems.add(col.at_most_code, t.sheet.name, t.rownums[k], col.name, v,
                         f"{fmt(v)} is more than {col.at_most_column} ({fmt(cap)}).")
+
+
+def _within(col: Column, v: Any) -> bool:
+    """Whether a converted value is inside its column's own range."""
+    if col.minimum is not None and (v <= col.minimum if col.min_exclusive else v < col.minimum):
+        return False
+    return col.maximum is None or v <= col.maximum
 
 
 def _convert_column(t: Table, col: Column, j: int, raw: Sequence[Any], problems: ProblemLog) -> tuple[list[Any], bool]:
@@ -158,6 +168,12 @@ def _convert_column(t: Table, col: Column, j: int, raw: Sequence[Any], problems:
         vals, bad, blanks = CONVERTERS[col.kind](raw)
     for k, why in bad:
         problems.add(BAD_CODE[col.kind], t.sheet.name, t.rownums[k], col.name, raw[k], why)
+    if col.char_limit:
+        for k in too_long(vals, col.char_limit):
+            bad.append((k, ""))
+            problems.add("DATA-23", t.sheet.name, t.rownums[k], col.name, excerpt(vals[k]),
+                         too_long_text(col, vals[k]))
+            vals[k] = None
     if blanks:
         vals = _blank_cells(t, col, j, vals, problems)
     full = not bad and not blanks

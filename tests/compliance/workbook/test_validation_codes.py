@@ -100,6 +100,25 @@ def test_data_18_required_column_missing(xlsx: Path) -> None:
     assert data.schools == []
 
 
+def test_an_unreadable_schools_sheet_is_the_only_problem_not_every_id_elsewhere(xlsx: Path) -> None:
+    # With Schools unreadable, the Budget, Proposed and Lottery ids cannot be checked against it:
+    # calling each of them "not on the Schools sheet" (or a school the change opens) would send
+    # the district to fix rows that are right.
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Schools"]
+    ws.delete_cols([c.column for c in ws[1] if c.value == "black"][0])
+    wb.save(xlsx)
+    data = read(xlsx)
+    assert [where(p) for p in data.problems] == [("DATA-18", "error", "Schools", 1, "black", None)]
+    assert sample_data().budget and sample_data().proposed and sample_data().lottery  # there were ids to check
+
+
+def test_a_budget_value_over_an_out_of_range_cap_is_not_reported_twice(xlsx: Path) -> None:
+    edit(xlsx, [("Budget", 2, "teacher_fte_state_local", -3)])
+    data = read(xlsx)
+    assert [p.code for p in data.problems] == ["DATA-23"]
+
+
 def test_data_19_unknown_column_and_field_are_warnings(xlsx: Path) -> None:
     wb = openpyxl.load_workbook(xlsx)
     ws = wb["Schools"]
@@ -343,3 +362,18 @@ def test_budget_missing_a_column_is_an_error_without_the_empty_warning(xlsx: Pat
     data = read(xlsx)
     assert [where(p) for p in data.problems] == [("DATA-18", "error", "Budget", 1, "federal", None)]
     assert data.budget == [] and data.has_budget_sheet is False
+
+
+def test_data_23_an_overlong_name_is_refused_with_its_length(xlsx: Path) -> None:
+    # A pasted 32,767-character school name (Excel's cell maximum) took WeasyPrint ten minutes to
+    # lay out in the report's tables; no school's name runs past 200 characters.
+    edit(xlsx, [("Schools", 3, "school_name", "Lincoln " * 4095), ("District", 0, "district_name", "D" * 201)])
+    data = read(xlsx)
+    found = sorted(((p.code, p.sheet, p.column, p.value, p.message.split(": ", 1)[-1]) for p in data.problems), key=str)
+    assert found == [
+        ("DATA-23", "District", "district_name", "D" * 40 + "\u2026",
+         "the text is 201 characters long; district_name takes at most 200 characters."),
+        ("DATA-23", "Schools", "school_name", ("Lincoln " * 5)[:40] + "\u2026",
+         "the text is 32,759 characters long; school_name takes at most 200 characters."),  # trailing space trimmed
+    ]
+    assert data.has_errors
