@@ -110,6 +110,22 @@ def test_missing_file_and_bad_rule_set_exit_1(zoned_xlsx, tmp_path):
     assert result.returncode == 1 and "INT-01.band" in result.stderr
 
 
+def test_usage_errors_exit_1_in_one_line_not_2(zoned_xlsx, tmp_path):
+    # 2 means "blocking errors, written to the JSON" (docs/evaluate-cli.md); a script reading it
+    # looks for the JSON. A mistyped option, a missing workbook argument or an output path that
+    # cannot be written is the caller's mistake: exit 1, one line, no traceback, no evaluation.
+    for args in [(str(zoned_xlsx), "--json", "-", "--unknown-flag"), ("--json", "-"),
+                 (str(zoned_xlsx), "--json", str(tmp_path / "no-such-folder" / "x.json")),
+                 (str(zoned_xlsx), "--json", str(tmp_path)),
+                 (str(zoned_xlsx), "--pdf", str(tmp_path / "no-such-folder" / "x.pdf"))]:
+        result = run_evaluate(*args, tmp_path=tmp_path)
+        assert result.returncode == 1, (args, result.returncode, result.stderr)
+        assert "Traceback" not in result.stderr and result.stdout == "", args
+    result = run_evaluate(str(zoned_xlsx), "--json", str(tmp_path / "no-such-folder" / "x.json"), tmp_path=tmp_path)
+    assert result.stderr.strip() == f"Cannot write {tmp_path / 'no-such-folder' / 'x.json'}: the folder " \
+                                    f"{tmp_path / 'no-such-folder'} does not exist."
+
+
 def test_rule_set_file_changes_the_outcome(zoned_xlsx, tmp_path):
     loose = copy.deepcopy(DEFAULT_PARAMS)
     for code in ("INT-01", "INT-02", "INT-03", "INT-04", "INT-05"):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 import traceback
 from pathlib import Path
 from typing import BinaryIO
@@ -117,9 +119,44 @@ def human_summary(result: dict) -> str:
     return "\n".join(lines)
 
 
+def writable_or_refuse(out: str | None) -> None:
+    """Refuse, before any work, an output path that cannot be written: a missing folder, a folder."""
+    if not out or out == "-":
+        return
+    target = Path(out)
+    if target.is_dir():
+        raise UsageError(f"Cannot write {out}: it is a folder; name a file in it.")
+    if not target.parent.is_dir():
+        raise UsageError(f"Cannot write {out}: the folder {target.parent} does not exist.")
+
+
+@contextmanager
+def output_file(out: str) -> Iterator[BinaryIO]:
+    """The output file opened for writing; a failure to open it is a usage error, not a traceback."""
+    try:
+        fh = open(out, "wb")  # noqa: SIM115 - closed below; only the open is the user's error
+    except OSError as exc:
+        raise UsageError(f"Cannot write {out}: {exc.strerror or exc}.") from exc
+    with fh:
+        yield fh
+
+
 class Command(BaseCommand):
     help = "Evaluate a workbook offline, exactly as the worker does; write JSON and/or the PDF report."
     requires_system_checks = []  # usable before the database is migrated
+
+    def create_parser(self, prog_name, subcommand, **kwargs):
+        # argparse exits 2 on a usage error, the code docs/evaluate-cli.md gives a workbook with
+        # blocking errors (whose JSON a script would then look for): a usage error exits 1.
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+
+        def usage_error(message: str) -> None:
+            parser.print_usage(sys.stderr)
+            sys.stderr.write(f"{parser.prog}: error: {message}\n")
+            sys.exit(1)
+
+        parser.error = usage_error  # type: ignore[method-assign]
+        return parser
 
     def add_arguments(self, parser):
         parser.add_argument("workbook")
@@ -145,6 +182,8 @@ class Command(BaseCommand):
         path = Path(workbook)
         if not path.is_file():
             raise UsageError(f"No such file: {workbook}")
+        for out in (json_out, pdf_out):
+            writable_or_refuse(out)
         ref = resolve_rule_set(rule_set)
         found: dict[str, str | None] = {}
 
@@ -163,7 +202,7 @@ class Command(BaseCommand):
             write_json(result, sys.stdout.buffer)
             sys.stdout.buffer.flush()
         elif json_out:
-            with open(json_out, "wb") as fh:
+            with output_file(json_out) as fh:
                 write_json(result, fh)
         blocked = any(p["severity"] == "error" for p in result["problems"])
         if json_out != "-":
@@ -172,9 +211,11 @@ class Command(BaseCommand):
             # Only for --pdf: the PDF builder loads matplotlib and WeasyPrint, seconds a JSON-only run saves.
             from compliance.reports.generate import report_pdf_offline
 
-            Path(pdf_out).write_bytes(report_pdf_offline(result=result, workbook=output.workbook, rule_set=ref,
-                                                         workbook_bytes=path.read_bytes(), state=state,
-                                                         assistance_center=assistance_center(state)))
+            pdf = report_pdf_offline(result=result, workbook=output.workbook, rule_set=ref,
+                                     workbook_bytes=path.read_bytes(), state=state,
+                                     assistance_center=assistance_center(state))
+            with output_file(pdf_out) as fh:
+                fh.write(pdf)
         elif pdf_out:
             self.stderr.write("No PDF written: the workbook has blocking errors (listed above / in the JSON).")
         return 2 if blocked else 0
