@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-import traceback
 from pathlib import Path
 from typing import BinaryIO
 
