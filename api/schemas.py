@@ -6,6 +6,9 @@ from typing import Any
 
 from ninja import Schema
 
+from compliance.models import ReviewStatus
+from compliance.states import SubmissionStatus
+
 
 class ErrorOut(Schema):
     detail: str
@@ -73,7 +76,7 @@ class SubmissionOut(Schema):
     cycle_id: int
     school_year: str
     version: int
-    status: str
+    status: SubmissionStatus  # the OpenAPI schema lists every code
     status_label: str
     status_changed_at: datetime
     receipt: ReceiptOut
@@ -104,4 +107,4 @@ class FindingOut(Schema):
     message: str
     evidence: dict[str, Any]
     recommendations: list[Any]
-    review_status: str
+    review_status: ReviewStatus

@@ -83,6 +83,21 @@ def test_bad_requests_answer_json_errors(client):
     assert client.get("/api/openapi.json").json()["paths"]["/api/v1/token"]
 
 
+def test_an_unknown_path_or_method_answers_in_the_error_shape_too(client):
+    # Neither reaches django-ninja's handlers: Django's HTML 404 page and ninja's text/html 405.
+    unknown = client.get("/api/v1/nope")
+    assert (unknown.status_code, unknown["Content-Type"]) == (404, "application/json")
+    assert unknown.json()["code"] == "not_found"
+    posted = client.post("/api/v2/submissions", {}, content_type="application/json")
+    assert (posted.status_code, posted.json()["code"]) == (404, "not_found")
+    wrong = client.put("/api/v1/districts", {}, content_type="application/json")
+    assert (wrong.status_code, wrong["Content-Type"], wrong["Allow"]) == (405, "application/json", "GET")
+    assert wrong.json() == {"detail": "This path does not take that method. It takes GET.",
+                            "code": "method_not_allowed"}
+    # Outside /api/ the site's own pages stay as they are.
+    assert client.get("/no-such-page")["Content-Type"].startswith("text/html")
+
+
 @pytest.mark.parametrize("field", ["username", "password"])
 def test_a_nul_character_in_the_credentials_is_a_401_not_a_database_error(client, submitter_a, field):
     # PostgreSQL refuses text with NUL; the schema fuzz found it. No account can have one.
