@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -110,7 +111,27 @@ def _number_text(v: float) -> str:
     return str(int(v)) if v.is_integer() else repr(v)
 
 
+def _visible(v: str) -> str:
+    """An id without invisible format characters (a zero-width space or joiner, a byte-order mark,
+    a direction mark), which a paste from a web page or a PDF leaves in a cell: "0312\u200b" is
+    school 0312, and the Budget row that names it must find it."""
+    return "".join(ch for ch in v if unicodedata.category(ch) != "Cf").strip()
+
+
+def _visible_ids(conv: Converted) -> Converted:
+    out, bad, _ = conv
+    if all(v.isascii() for v in out if type(v) is str):
+        return conv
+    out = [_visible(v) if type(v) is str else v for v in out]
+    out = [BLANK if v == "" else v for v in out]
+    return out, bad, BLANK in out
+
+
 def conv_id(raw: Sequence[Any]) -> Converted:
+    return _visible_ids(_conv_id(raw))
+
+
+def _conv_id(raw: Sequence[Any]) -> Converted:
     if set(map(type, raw)) == {str}:
         return _all_text(raw)
     out: list[Any] = []
@@ -295,6 +316,8 @@ def show(v: Any) -> str:
 
 def fmt(v: Any) -> str:
     """A converted number as a problem message writes it (a whole float without ".0")."""
+    if isinstance(v, float) and abs(v) >= 1e21:
+        return f"{v:.6g}"  # 1e+308, not its 309 digits (below 1e21 the digits are still readable)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)

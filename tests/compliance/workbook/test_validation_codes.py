@@ -377,3 +377,18 @@ def test_data_23_an_overlong_name_is_refused_with_its_length(xlsx: Path) -> None
          "the text is 32,759 characters long; school_name takes at most 200 characters."),  # trailing space trimmed
     ]
     assert data.has_errors
+
+
+def test_an_invisible_character_pasted_into_an_id_is_dropped(xlsx: Path) -> None:
+    # "0312\u200b" (a zero-width space from a web page) is school 0312: the Budget row naming it
+    # finds it, rather than "school_id '0312' is not on the Schools sheet" on a row that is right.
+    school = sample_data().schools[1].school_id
+    edit(xlsx, [("Schools", 3, "school_id", "\u200b" + school + "\u200b\ufeff")])
+    data = read(xlsx)
+    assert data.problems == [] and data.schools[1].school_id == school
+
+
+def test_a_huge_number_is_quoted_short(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 2, "black", 1e308)])
+    messages = [p.message for p in read(xlsx).problems if p.column == "black"]
+    assert messages and all("1e+308" in m and "000000" not in m for m in messages), messages
