@@ -187,6 +187,7 @@ def _crash_problem(status: int, memory_bytes: int) -> DataProblem:
         how = f"exit code {os.waitstatus_to_exitcode(status)}"
     return file_problem(
         "DATA-14",
-        f"Reading the file stopped unexpectedly ({how}); it probably needed more than "
-        f"{memory_bytes / 1048576:.0f} MB of memory.",
+        f"Reading the file needed more than {memory_bytes / 1048576:.0f} MB of memory, so it was stopped "
+        f"(the reader ended with {how}). A sheet with a value or formatting far below or to the right of "
+        "its data, such as a cell in row 1,000,000, is read as that large.",
     )
