@@ -1,4 +1,4 @@
-"""The plausibility warnings DATA-40..DATA-44: data that reads but looks wrong, and schools the
+"""The plausibility warnings DATA-40..DATA-45: data that reads but looks wrong, and schools the
 resource rules leave out. Warnings, not errors: the evaluation goes on."""
 from __future__ import annotations
 
@@ -13,6 +13,20 @@ DATA_PPE_OUTLIER = "DATA-41"
 DATA_TITLE_I_LOW_ED = "DATA-42"
 DATA_NO_BUDGET_ROW = "DATA-43"
 DATA_ZERO_FTE = "DATA-44"
+DATA_NO_STUDENTS = "DATA-45"
+
+
+def no_students(schools: list[SchoolRow]) -> list[DataProblem]:
+    """One warning when the Schools sheet has rows but not one student: every measure is then
+    not applicable and no rule can find anything, which a district should not read as compliance."""
+    if not schools or any(s.enrollment_total > 0 for s in schools):
+        return []
+    return [DataProblem(
+        code=DATA_NO_STUDENTS, severity="warning", sheet="Schools", row=None, column="enrollment_total", value=0,
+        message=(f"Every one of the {len(schools)} schools has an enrollment_total of 0, so no measure can be "
+                 f"computed and no rule can be checked."),
+        fix="Enter each school's enrollment by race and economic disadvantage for the reporting year.",
+    )]
 
 
 def missing_budget(s: SchoolRow) -> DataProblem:

@@ -28,7 +28,7 @@ import numpy as np
 from .comparability import Worksheet, comparability_findings, comparability_worksheet
 from .limits import RULE_VERSION, above, below, money, pct
 from .model import BANDS, BudgetRow, DataProblem, RuleFinding, SchoolRow, WorkbookData
-from .plausibility import enrollment_changes, missing_budget, ppe_outliers, title_i_low_ed, zero_fte
+from .plausibility import enrollment_changes, missing_budget, no_students, ppe_outliers, title_i_low_ed, zero_fte
 from .resource_measures import (
     GroupResources,
     QuartileGap,
@@ -66,6 +66,7 @@ def evaluate_resources(
     if plaus.get("enabled", True):
         problems.extend(enrollment_changes(wb.schools, previous_enrollment, plaus["max_enrollment_change"]))
         problems.extend(title_i_low_ed(wb.schools))
+        problems.extend(no_students(wb.schools))
 
     if not pairs:
         bands_out = {band: empty_resources() for band in BANDS}

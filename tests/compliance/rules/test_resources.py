@@ -511,6 +511,17 @@ def test_data42_title_i_below_district_ed_share():
     assert "30.0%" in problems[0].message and "40.0%" in problems[0].message
 
 
+def test_data45_a_district_of_schools_without_students_is_not_silently_clean():
+    # Every measure is then null and no rule can find anything: exit 0 with nothing said would
+    # read as compliance.
+    _, _, problems = run([school("A", 0), school("B", 0)], [], ("PLAUSIBILITY",))
+    assert [(p.code, p.severity, p.sheet, p.column) for p in problems] == [
+        ("DATA-45", "warning", "Schools", "enrollment_total")]
+    assert "Every one of the 2 schools has an enrollment_total of 0" in problems[0].message
+    _, _, problems = run([school("A", 0), school("B", 1)], [], ("PLAUSIBILITY",))
+    assert problems == []  # one school with students is a district to measure
+
+
 def test_plausibility_disabled():
     schools = [school("B", 100, title_i=True, ed=30), school("C", 200, ed=80)]
     _, _, problems = run(schools, [], (), previous_enrollment={"B": 10})
