@@ -81,7 +81,7 @@ def verdicts(ctx: ReportContext) -> list[dict[str, str]]:
     for key, heading, decides in VERDICT_AREAS:
         mine = [(i, f) for i, f in findings if decides(str(f.get("rule") or ""))]
         kept = [f for i, f in mine if not ctx.dismissed(i)]
-        dismissed = sum(1 for i, f in mine if ctx.dismissed(i) and f.get("severity") != "info")
+        dismissed = sum(1 for i, f in mine if ctx.dismissed(i) and f.get("severity") == "finding")
         text = _verdict(key, kept, ctx, dismissed)
         status = text.split(":")[0].split(" (")[0].split(",")[0].split(";")[0]
         out.append({"key": key, "area": heading, "verdict": text, "status": status, "rest": text[len(status):]})
