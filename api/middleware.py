@@ -25,7 +25,7 @@ class ApiJsonErrorsMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         answer = _ANSWERS.get(response.status_code)
-        if answer is None or not request.path.startswith(_PREFIX) or _is_json(response):
+        if answer is None or not request.path_info.startswith(_PREFIX) or _is_json(response):
             return response
         code, detail = answer
         if response.status_code == 405 and response.has_header("Allow"):

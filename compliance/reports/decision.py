@@ -129,7 +129,7 @@ def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dic
         g["estimates"] = g["estimates"][:ESTIMATE_LINES_MAX]
     # The state's own corrective actions come first on the page; the recommendations fill what is left.
     used = sum(1 + _lines(a["description"]) for a in corrective_actions(ctx))
-    return _fitting(ranked, used, ACTIONS_MIN if not used else 1)
+    return _fitting(ranked, used, ACTIONS_MIN if not used else 0)
 
 
 def _fitting(ranked: list[dict[str, Any]], used: int = 0, at_least: int = ACTIONS_MIN) -> list[dict[str, Any]]:

@@ -71,7 +71,7 @@ def report_context(*, result: dict[str, Any], workbook: WorkbookData, facts: Sub
         rule_set_name=rule_set.name,
         rule_set_version=rule_set.version,
         rule_params=rule_set.params,
-        generated_at=timezone.now(),
+        generated_at=timezone.localtime(),  # printed beside the decision's and certification's local times
         decision=facts.decision,
         comments=list(facts.comments),
         finding_reviews=dict(facts.finding_reviews),

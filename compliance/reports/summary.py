@@ -300,6 +300,11 @@ def summary(ctx: ReportContext, schools: dict[str, SchoolInfo], problems: dict[s
         f"{_plural(totals[1], 'finding')} (noncompliance that needs a corrective action), "
         f"{_plural(totals[2], 'warning')} (concerns the district must explain) and {_plural(totals[3], 'note')}."
     ]
+    dismissed = sum(1 for i, f in distinct_findings(ctx) if f.get("severity") == "finding" and ctx.dismissed(i))
+    if dismissed:
+        # The counts are the rules' (as on the pages and in the e-mails); page 1 decides without these.
+        sentences.append(f"On review the state dismissed {dismissed} of the findings, giving its reason under "
+                         f"each; the result by area on page 1 leaves {'them' if dismissed != 1 else 'it'} out.")
     if problems["errors"]:
         sentences.append(f"The workbook has {problems['errors']} blocking data error(s): the district must correct "
                          "them and resubmit before the results below can be relied on.")

@@ -134,9 +134,10 @@ class CellMask:
     counts: dict[str, int]
     hidden: frozenset[str]
     min_cell: int = DEFAULT_MIN_CELL
-    # The unit's own name and id: a message naming "Elementary School 2 (01002)" prints the
-    # name as it is, whatever its digits happen to equal (scrub_text).
-    names: tuple[str, ...] = ()
+    # The unit's label as the rules write it, "Elementary School 2 (01002": its digits are the
+    # name's and the id's, not counts, whatever they happen to equal (scrub_text). Only the whole
+    # label: a bare id such as "7" would otherwise shelter every 7 in the message.
+    label: str = ""
 
     @property
     def total(self) -> int:
@@ -243,7 +244,7 @@ _KEY_CELLS = frozenset({"white", STUDENTS_OF_COLOR, ED, NOT_ED})
 _PREFER_WHOLE = frozenset({"applicants_ed", "applicants_non_ed"})
 
 
-def mask_counts(counts: dict[str, int], min_cell: int = DEFAULT_MIN_CELL, names: tuple[str, ...] = ()) -> CellMask:
+def mask_counts(counts: dict[str, int], min_cell: int = DEFAULT_MIN_CELL, label: str = "") -> CellMask:
     """Apply primary and complementary suppression to one unit's counts (see module doc)."""
     relations = [(p, w) for p, w in _relations(counts) if w in counts and all(c in counts for c in p)]
     hidden = {c for c, v in counts.items() if 0 < v < min_cell}
@@ -276,12 +277,16 @@ def mask_counts(counts: dict[str, int], min_cell: int = DEFAULT_MIN_CELL, names:
                 continue
             hidden.add(pick)
             changed = True
-    return CellMask(counts=dict(counts), hidden=frozenset(hidden), min_cell=min_cell,
-                    names=tuple(n for n in names if n))
+    return CellMask(counts=dict(counts), hidden=frozenset(hidden), min_cell=min_cell, label=label)
+
+
+def school_label(name: str, school_id: str) -> str:
+    """The start of a school's label in the rules' messages: "Name (id" (then ")" or ", row ...")."""
+    return f"{name} ({school_id}" if name and school_id else ""
 
 
 def suppress_school(row: SchoolRow, min_cell: int = DEFAULT_MIN_CELL) -> CellMask:
-    return mask_counts(school_counts(row), min_cell, names=(row.school_name, row.school_id))
+    return mask_counts(school_counts(row), min_cell, label=school_label(row.school_name, row.school_id))
 
 
 def school_display_row(row: SchoolRow, min_cell: int = DEFAULT_MIN_CELL, decimals: int = 1) -> dict[str, str]:
@@ -311,7 +316,7 @@ def scrub_text(text: str, mask: CellMask | None) -> str:
         return text
     hidden = dict(mask.hidden_values())
     total = mask.total
-    names = [(m.start(), m.end()) for n in mask.names for m in re.finditer(re.escape(n), text)]
+    labels = [(m.start(), m.end()) for m in re.finditer(re.escape(mask.label), text)] if mask.label else []
 
     percents = [float(p) for p in re.findall(r"(\d+(?:\.\d+)?)\s*%", text)]
 
@@ -321,8 +326,8 @@ def scrub_text(text: str, mask: CellMask | None) -> str:
         return any(abs(abs(100 * count / total - p) - value) <= tol for count in hidden.values() for p in percents)
 
     def fix(m: re.Match[str]) -> str:
-        if any(start <= m.start() < end for start, end in names):
-            return m.group(0)  # part of the school's own name or id, not a count
+        if any(start <= m.start() and m.end() <= end for start, end in labels):
+            return m.group(0)  # part of the school's own name and id, not a count
         if m.group("pts") is not None:
             token = m.group("pts")
             decimals = len(token.split(".")[1]) if "." in token else 0

@@ -8,7 +8,7 @@ from compliance.rules.model import RACE_GROUPS, SchoolRow
 
 from . import formatting as fmt
 from .context import ReportContext
-from .suppression import CellMask, mask_counts, suppress_school
+from .suppression import CellMask, mask_counts, school_label, suppress_school
 
 
 @dataclass
@@ -36,7 +36,8 @@ def reconstruct_mask(m: dict[str, Any], min_cell: int) -> CellMask | None:
     if isinstance(share.get("ed"), (int, float)):
         counts["econ_disadvantaged"] = round(share["ed"] * total)
         counts["not_ed"] = total - counts["econ_disadvantaged"]
-    return mask_counts(counts, min_cell, names=(str(m.get("school_name") or ""), str(m.get("school_id") or "")))
+    label = school_label(str(m.get("school_name") or ""), str(m.get("school_id") or ""))
+    return mask_counts(counts, min_cell, label=label)
 
 
 def schools_of(ctx: ReportContext) -> dict[str, SchoolInfo]:

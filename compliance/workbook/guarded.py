@@ -179,15 +179,23 @@ def _memory_problem(memory_bytes: int) -> DataProblem:
     )
 
 
+# How a reader that cannot allocate ends: a native parser aborts (SIGABRT) rather than raising,
+# and the kernel kills (SIGKILL) a process over its limit.
+_OUT_OF_MEMORY_SIGNALS = (signal.SIGABRT, signal.SIGKILL)
+
+
 def _crash_problem(status: int, memory_bytes: int) -> DataProblem:
-    # A native parser that cannot allocate aborts the process rather than raising.
-    if os.WIFSIGNALED(status):
-        how = f"signal {os.WTERMSIG(status)}"
-    else:
-        how = f"exit code {os.waitstatus_to_exitcode(status)}"
+    mb = f"{memory_bytes / 1048576:.0f} MB"
+    if os.WIFSIGNALED(status) and os.WTERMSIG(status) in _OUT_OF_MEMORY_SIGNALS:
+        return file_problem(
+            "DATA-14",
+            f"Reading the file needed more than {mb} of memory, so it was stopped (signal "
+            f"{os.WTERMSIG(status)}). A sheet with a value or formatting far below or to the right of its "
+            "data, such as a cell in row 1,000,000, is read as that large.",
+        )
+    how = f"signal {os.WTERMSIG(status)}" if os.WIFSIGNALED(status) else \
+        f"exit code {os.waitstatus_to_exitcode(status)}"
     return file_problem(
         "DATA-14",
-        f"Reading the file needed more than {memory_bytes / 1048576:.0f} MB of memory, so it was stopped "
-        f"(the reader ended with {how}). A sheet with a value or formatting far below or to the right of "
-        "its data, such as a cell in row 1,000,000, is read as that large.",
+        f"Reading the file stopped unexpectedly ({how}); it probably needed more than {mb} of memory.",
     )

@@ -46,7 +46,8 @@ KIND_LABELS: dict[str, str] = {
 # The longest value of each text kind. A name is a label on a page: no school's runs to hundreds of
 # characters, and one of thousands (a paste gone wrong, or a hostile file) would make every table
 # that prints it slow to lay out. Longer prose has its own limit (proposed_change_description).
-MAX_CHARS: dict[str, int] = {ID: 64, TEXT: 200, EMAIL: 254}
+# Ids: the records' school_id and state_id columns hold 32 (a test keeps the two equal).
+MAX_CHARS: dict[str, int] = {ID: 32, TEXT: 200, EMAIL: 254}
 
 # Allowed codes of the coded kinds, in display order (drop-downs use this order).
 CODES: dict[str, tuple[str, ...]] = {
@@ -71,6 +72,7 @@ class Column:
     default: float | None = None
     rule: str = ""  # extra rule text for the docs and the Instructions sheet
     max_chars: int | None = None  # a text column's length limit, when not its kind's (MAX_CHARS)
+    read: bool = True  # False: kept for the district's own reference, never read (so never limited)
 
     @property
     def codes(self) -> tuple[str, ...] | None:
@@ -79,7 +81,7 @@ class Column:
     @property
     def char_limit(self) -> int | None:
         """The most characters a value of this text column may have; None for other kinds."""
-        return self.max_chars or MAX_CHARS.get(self.kind)
+        return (self.max_chars or MAX_CHARS.get(self.kind)) if self.read else None
 
     def range_text(self) -> str:
         parts: list[str] = []
@@ -231,7 +233,7 @@ BUDGET = Sheet(
             "The school's id, as on the Schools sheet.",
             rule="must exist in Schools; unique in the sheet",
         ),
-        Column("school_name", TEXT, False, "For reference only; not read."),
+        Column("school_name", TEXT, False, "For reference only; not read.", read=False),
         Column("teacher_fte_state_local", NUMBER, True, "FTE teachers paid from state and local funds.", minimum=0),
         Column(
             "teacher_fte_inexperienced",

@@ -123,3 +123,9 @@ def test_the_decision_report_carries_the_corrective_action_plan_in_local_time(di
     assert facts.response_due == ("Next corrective action due", "March 1, 2027")
     # 16:44 UTC is 10:44 in Mississippi (CST), as the certification is printed.
     assert facts.decision is not None and facts.decision["decided_at"].strftime("%H:%M %Z") == "10:44 CST"
+
+
+def test_the_reports_word_for_a_dismissal_is_the_models():
+    from compliance.reports.context import DISMISSED
+
+    assert DISMISSED == ReviewStatus.DISMISSED.value

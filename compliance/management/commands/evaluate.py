@@ -6,6 +6,7 @@ The same reading, validation, measures, rules and recommendations as the worker
 from __future__ import annotations
 
 import json
+import os
 import sys
 import traceback
 from collections.abc import Iterator
@@ -14,7 +15,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import orjson
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 from django.db.models import Q
 
@@ -128,6 +129,8 @@ def writable_or_refuse(out: str | None) -> None:
         raise UsageError(f"Cannot write {out}: it is a folder; name a file in it.")
     if not target.parent.is_dir():
         raise UsageError(f"Cannot write {out}: the folder {target.parent} does not exist.")
+    if not os.access(target if target.exists() else target.parent, os.W_OK):
+        raise UsageError(f"Cannot write {out}: permission denied.")
 
 
 @contextmanager
@@ -151,6 +154,8 @@ class Command(BaseCommand):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
 
         def usage_error(message: str) -> None:
+            if not getattr(parser, "called_from_command_line", False):
+                raise CommandError(f"Error: {message}")  # call_command: Django's own way
             parser.print_usage(sys.stderr)
             sys.stderr.write(f"{parser.prog}: error: {message}\n")
             sys.exit(1)

@@ -237,3 +237,12 @@ def test_scrub_text_leaves_the_schools_own_name_and_id_alone():
     assert mask.is_hidden("black")
     text = "Elementary School 2 (01002) is racially identifiable; it has 2 Black students."
     assert scrub_text(text, mask) == "Elementary School 2 (01002) is racially identifiable; it has <10 Black students."
+
+
+def test_a_short_id_shelters_only_its_own_label_not_every_equal_number():
+    # School id "7" with 7 Black students (hidden): only the label "Lincoln (7" is left alone.
+    school = SchoolRow("7", "Lincoln", "K", "5", True, "attendance_zone", 368, hispanic=20, american_indian=0,
+                       asian=0, black=7, pacific_islander=0, white=330, two_or_more=11, econ_disadvantaged=184)
+    mask = suppress_school(school)
+    text = "Lincoln (7) has 7 Black students, 1.9% of 368; school 7 again."
+    assert scrub_text(text, mask) == "Lincoln (7) has <10 Black students, <3% of 368; school <10 again."

@@ -110,3 +110,16 @@ def test_every_code_has_a_test_that_names_it() -> None:
     text = "".join(p.read_text(encoding="utf-8") for p in here.glob("test_*.py") if p.name != Path(__file__).name)
     untested = [c for c in problem_codes.DATA_CODES if f'"{c}"' not in text]
     assert untested == []
+
+
+def test_an_id_the_reader_accepts_fits_every_record_that_keeps_it() -> None:
+    # A longer id would pass the reader and fail the insert on PostgreSQL (SQLite does not check).
+    from compliance.models import Finding
+    from compliance.workbook import schema
+    from districts.models import District, School
+
+    limits = {Finding._meta.get_field("school_id").max_length, School._meta.get_field("school_id").max_length,
+              District._meta.get_field("state_id").max_length}
+    assert limits == {schema.MAX_CHARS[schema.ID]}
+    assert schema.SCHOOLS.column("school_name").char_limit == School._meta.get_field("name").max_length
+    assert schema.BUDGET.column("school_name").char_limit is None  # never read, never refused

@@ -392,3 +392,14 @@ def test_a_huge_number_is_quoted_short(xlsx: Path) -> None:
     edit(xlsx, [("Schools", 2, "black", 1e308)])
     messages = [p.message for p in read(xlsx).problems if p.column == "black"]
     assert messages and all("1e+308" in m and "000000" not in m for m in messages), messages
+
+
+def test_ids_equal_once_invisible_characters_are_dropped_are_duplicates(xlsx: Path) -> None:
+    first, second = sample_data().schools[0].school_id, sample_data().schools[1].school_id
+    edit(xlsx, [("Schools", 3, "school_id", first + "\u200b")])
+    assert second != first and [p.code for p in read(xlsx).problems if p.sheet == "Schools"] == ["DATA-26"]
+
+
+def test_an_id_of_invisible_characters_only_is_blank(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 3, "school_id", "\u200b\ufeff")])
+    assert ("DATA-21", "Schools", 3, "school_id") in [(p.code, p.sheet, p.row, p.column) for p in read(xlsx).problems]
