@@ -36,7 +36,8 @@ class ReportContext:
     rule_set_version: str
     rule_params: dict[str, Any]
     generated_at: datetime
-    # {"outcome", "decided_by", "decided_at" (datetime or str), "note"}; None until decided.
+    # {"outcome", "decided_by", "decided_at" (datetime or str), "note", "signed_off_by" (a name, or "" when
+    # no sign-off was needed)}; None until decided.
     decision: dict[str, Any] | None = None
     # [{"author", "created_at", "body", "finding": index into evaluation["findings"] (optional)}]
     comments: list[dict[str, Any]] = field(default_factory=list)

@@ -154,8 +154,10 @@ def status_lines(ctx: ReportContext) -> list[tuple[str, str]]:
     else:
         lines.append(("Certified by", "not yet certified by the district"))
     if ctx.decision:
+        signed = ctx.decision.get("signed_off_by")
         lines.append(("Decided by", f"{ctx.decision.get('decided_by') or 'State staff'}, "
-                                    f"{fmt.when(ctx.decision.get('decided_at'))}: {ctx.decision.get('outcome')}"))
+                                    f"{fmt.when(ctx.decision.get('decided_at'))}: {ctx.decision.get('outcome')}"
+                                    + (f"; signed off by {signed}" if signed else "")))
     else:
         lines.append(("Decided by", "no decision yet"))
     if ctx.response_due:

@@ -20,6 +20,7 @@ from compliance.models import (
     ReviewStatus,
     Submission,
 )
+from compliance.models_review import ProposalStatus
 from compliance.reports import formatting as fmt
 from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
 from compliance.rules.model import WorkbookData
@@ -121,6 +122,13 @@ def _certified(submission: Submission) -> dict | None:
             "at": timezone.localtime(event.created_at)}
 
 
+def _signed_off_by(submission: Submission) -> str:
+    """Who signed the noncompliance decision off (the second person), or "" for a decision taken alone."""
+    proposal = (submission.proposals.filter(status=ProposalStatus.SIGNED_OFF).select_related("answered_by")
+                .order_by("-answered_at", "-pk").first())
+    return _person(proposal.answered_by) if proposal is not None and proposal.answered_by else ""
+
+
 def _corrective_actions(submission: Submission, index: dict[int, int]) -> list[dict]:
     """The plan the state set with its decision, in due order, each with the finding it answers."""
     return [{"description": a.description, "due_on": a.due_on, "status": a.get_status_display(),
@@ -201,6 +209,7 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
             "outcome": decision.get_outcome_display(),
             "decided_by": _person(decision.decided_by),
             "decided_at": timezone.localtime(decision.decided_at),  # as the certification: the state's time zone
+            "signed_off_by": _signed_off_by(submission),
             "note": decision.note,
         },
         comments=[

@@ -210,9 +210,13 @@ def _plan_refusal(submission: Submission, outcome: str, actions: list[dict]) -> 
         return "Only a decision with findings sets corrective actions." if actions else None
     if not actions:
         return "Set the corrective action plan: at least one required action with its due date."
+    today = timezone.localdate()
     for action in actions:
         if not str(action.get("description", "")).strip() or action.get("due_on") is None:
             return "Every required action needs a description and a due date."
+        if action["due_on"] < today:  # a typo in the year would make the plan overdue on arrival
+            return (f"The due date {action['due_on'].isoformat()} is in the past; give the district a date from "
+                    f"today ({today.isoformat()}) on.")
         finding = action.get("finding")
         if finding is not None and finding.evaluation.submission_id != submission.pk:
             return "That finding belongs to another submission."

@@ -123,7 +123,7 @@ def second_supervisors(db):
             for name in ("ada", "ben")]
 
 
-PLAN = [{"description": "Redraw the elementary zones", "due_on": date(2027, 6, 1)}]
+PLAN = [{"description": "Redraw the elementary zones", "due_on": date(2099, 6, 1)}]
 
 
 def _propose(certified, boss):

@@ -33,8 +33,8 @@ from tests.factories import user_factory
 
 from .test_review_comments import _evaluated
 
-PLAN = [{"description": "Redraw the elementary zones", "due_on": date(2027, 3, 1)},
-        {"description": "Publish the new staffing formula", "due_on": date(2027, 5, 15)}]
+PLAN = [{"description": "Redraw the elementary zones", "due_on": date(2099, 3, 1)},
+        {"description": "Publish the new staffing formula", "due_on": date(2099, 5, 15)}]
 
 
 @pytest.fixture
@@ -79,7 +79,7 @@ def test_compliant_with_findings_takes_effect_at_once_with_its_plan(reviewed, su
     assert Submission.objects.get(pk=reviewed.pk).status == S.DECIDED
     assert decision.outcome == "compliant_with_findings"
     assert list(CorrectiveAction.objects.values_list("description", "due_on", "status")) == [
-        ("Redraw the elementary zones", date(2027, 3, 1), "open")]
+        ("Redraw the elementary zones", date(2099, 3, 1), "open")]
 
 
 @pytest.mark.django_db
@@ -110,6 +110,15 @@ def test_noncompliance_waits_for_a_supervisor_who_did_not_review(reviewed, super
     assert (proposal.status, proposal.answered_by) == ("signed_off", second_supervisor)
     assert list(AuditEvent.objects.filter(submission=reviewed).values_list("action", "actor__username"))[-2:] == [
         ("decision_proposed", "supervisor"), ("decided", "second")]
+    # The decision report names both people: who decided and who signed it off.
+    from compliance.reports.decision import status_lines
+    from compliance.services.reports import _submission_facts
+    from tests.compliance.reports.factories import make_context
+
+    facts = _submission_facts(Submission.objects.get(pk=reviewed.pk), reviewed.latest_evaluation)
+    assert facts.decision is not None and facts.decision["signed_off_by"] == "Ada Byrne"
+    decided = dict(status_lines(make_context(decision=facts.decision)))["Decided by"]
+    assert decided.endswith("Noncompliant: corrective action required; signed off by Ada Byrne"), decided
 
 
 @pytest.mark.django_db
@@ -135,14 +144,14 @@ def test_the_pages_propose_sign_off_and_hide_the_proposal_from_the_district(clie
     client.force_login(supervisor)
     response = client.post(reverse("submission_decide", args=[reviewed.pk]), follow=True, data={
         "outcome": "corrective_action", "note": "Zones keep schools apart.",
-        "plan": "2027-03-01 Redraw the elementary zones\nlater Publish the formula"})
+        "plan": "2099-03-01 Redraw the elementary zones\nlater Publish the formula"})
     assert "Plan line 2: start with the due date" in response.content.decode()
     client.post(reverse("submission_decide", args=[reviewed.pk]), data={
         "outcome": "corrective_action", "note": "Zones keep schools apart.",
-        "plan": "2027-03-01 Redraw the elementary zones\n\n2027-05-15 Publish the formula"})
+        "plan": "2099-03-01 Redraw the elementary zones\n\n2099-05-15 Publish the formula"})
     assert Submission.objects.get(pk=reviewed.pk).status == S.AWAITING_SIGN_OFF
     assert list(CorrectiveAction.objects.values_list("due_on", "description")) == [
-        (date(2027, 3, 1), "Redraw the elementary zones"), (date(2027, 5, 15), "Publish the formula")]
+        (date(2099, 3, 1), "Redraw the elementary zones"), (date(2099, 5, 15), "Publish the formula")]
     page = client.get(detail).content.decode()
     assert "Noncompliance awaiting sign-off" in page and "Sign off the decision" not in page
     assert client.post(reverse("decision_sign_off", args=[reviewed.pk])).status_code == 403
@@ -201,3 +210,23 @@ def test_an_audit_event_keeps_the_actors_name_and_is_never_rewritten(reviewed):
     event.note = "rewritten"
     with pytest.raises(ValueError, match="append-only"):
         event.save()
+
+
+@pytest.mark.django_db
+def test_a_plan_due_before_today_is_refused(reviewed, supervisor):
+    # "2020-01-01" for "2027-01-01": the plan would be overdue the day the district receives it.
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    yesterday, today = timezone.localdate() - timedelta(days=1), timezone.localdate()
+    with pytest.raises(ValidationError, match=f"The due date {yesterday.isoformat()} is in the past"):
+        services.submission_decide(submission=reviewed, user=supervisor, note="n",
+                                   outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS,
+                                   actions=[{"description": "Redraw the zones", "due_on": yesterday}])
+    assert not CorrectiveAction.objects.exists() and not Decision.objects.exists()
+    with mock.patch("compliance.tasks.render_report.delay"):  # today itself is a date the district can meet
+        services.submission_decide(submission=reviewed, user=supervisor, note="n",
+                                   outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS,
+                                   actions=[{"description": "Redraw the zones", "due_on": today}])
+    assert CorrectiveAction.objects.get().due_on == today

@@ -258,7 +258,7 @@ def test_a_plan_line_may_name_its_finding_too(client, held, reviewer):
     with mock.patch("compliance.tasks.render_report.delay"):
         client.post(reverse("submission_decide", args=[held.pk]), {
             "outcome": "compliant_with_findings", "note": "Minor.",
-            "plan": "2027-03-01 INT-02 0316: Rebalance Carver\n2027-04-01 Train the registrars"})
+            "plan": "2099-03-01 INT-02 0316: Rebalance Carver\n2099-04-01 Train the registrars"})
     assert Submission.objects.get(pk=held.pk).status == S.DECIDED
     actions = list(held.corrective_actions.order_by("pk").values_list("description", "finding__rule",
                                                                       "finding__school_id"))

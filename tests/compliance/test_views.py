@@ -639,7 +639,7 @@ def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_re
     url = reverse("submission_decide", args=[in_review.pk])
     # Compliant with findings takes effect at once; noncompliance waits for sign-off (test_review_decisions.py).
     data = {"outcome": "compliant_with_findings", "note": "Rebalance the elementary zones.",
-            "plan": "2027-09-01 Rebalance the elementary zones"}
+            "plan": "2099-09-01 Rebalance the elementary zones"}
     response = client.post(url, data, follow=True)
     assert "Confirm or dismiss every finding first (1 still open)." in messages_of(response)
     assert not Decision.objects.exists()
