@@ -47,6 +47,7 @@ from .selectors_review import audit_events_visible_to, comments_visible_to, revi
 from .services import downloads
 from .services.portal import live_status, next_action, portal_detail_context, report_pending
 from .services.problems import problem_rows, problem_sort, problems_sorted
+from .services.submissions import uploads_closed_reason
 from .states import PENDING
 from .states import SubmissionStatus as S
 from .upload_drafts import upload_form
@@ -140,6 +141,8 @@ def _home_context(request: AuthedRequest) -> dict[str, Any]:
                 "district": d,
                 "submissions": by_district.get(d.pk, []),
                 "upload_form": upload_form(request, d.pk),
+                "uploads_closed": uploads_closed_reason(
+                    [s for s in by_district.get(d.pk, []) if context["cycle"] and s.cycle_id == context["cycle"].pk]),
                 "next": next_action(user=user, submissions=by_district.get(d.pk, []), cycle=context["cycle"]),
             }
             for d in selectors.districts_visible_to(user=user)

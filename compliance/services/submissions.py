@@ -96,12 +96,20 @@ def _refuse_while_busy(earlier: list[Submission]) -> None:
     blocking = [s for s in earlier if s.status in PENDING]
     if blocking:
         raise ValidationError(f"Version {blocking[-1].version} is still being checked; wait a moment and try again.")
+    closed = uploads_closed_reason(earlier)
+    if closed:
+        raise ValidationError(closed)
+
+
+def uploads_closed_reason(earlier: list[Submission]) -> str | None:
+    """Why the district may not upload another version this cycle (one is with the state), or None.
+    The upload form is not offered while this holds (the home page), and an upload is refused."""
     locked = [s for s in earlier if s.status in LOCKED]
-    if locked:
-        raise ValidationError(
-            f"Version {locked[-1].version} is already with the state ({locked[-1].get_status_display()}); "
-            "a new version can be uploaded once the state returns it for revision."
-        )
+    if not locked:
+        return None
+    newest = max(locked, key=lambda s: s.version)
+    return (f"Version {newest.version} is already with the state ({newest.get_status_display()}); "
+            "a new version can be uploaded once the state returns it for revision.")
 
 
 def submission_create(

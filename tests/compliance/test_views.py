@@ -155,6 +155,19 @@ def test_home_district_user_sees_own_districts_cycle_and_submissions(client, sub
     assert "Review queue" not in html
 
 
+def test_home_offers_no_upload_while_a_version_is_with_the_state(client, submitter, district, cycle, evaluated):
+    # The form could only fail ("Version 1 is already with the state"): it says so instead.
+    client.force_login(submitter)
+    assert reverse("submission_upload", args=[district.pk]) in client.get(reverse("home")).content.decode()
+    for status in (S.CERTIFIED, S.DECIDED):
+        type(evaluated).objects.filter(pk=evaluated.pk).update(status=status)
+        html = client.get(reverse("home")).content.decode()
+        assert reverse("submission_upload", args=[district.pk]) not in html
+        assert "Version 1 is already with the state" in html and "returns it for revision" in html
+    type(evaluated).objects.filter(pk=evaluated.pk).update(status=S.RETURNED)
+    assert reverse("submission_upload", args=[district.pk]) in client.get(reverse("home")).content.decode()
+
+
 # --- Visibility across districts ------------------------------------------------------------
 
 
