@@ -71,6 +71,15 @@ def _figure(title: str, ticks: list[str], counts: list[int], axis: str) -> str:
         return _svg_uri(fig)
 
 
+def _in_sentence(title: str) -> str:
+    """A title inside a sentence: its first word lowercased unless it is an acronym ("ED", "INT-01"),
+    the rest as written ("Multigroup dissimilarity (D)" -> "multigroup dissimilarity (D)")."""
+    first = title.split(" ", 1)[0]
+    if len(first) > 1 and first[1].isupper():
+        return title
+    return title[:1].lower() + title[1:]
+
+
 def distribution(key: str, title: str, values: Sequence[float | None], fmt: Callable[[float], str], *,
                  lo: float | None = 0.0, hi: float | None = None, whole: bool = False) -> Distribution:
     """Bin ``values`` (None: not measured) and draw them; ``whole`` bins counts by whole numbers."""
@@ -84,7 +93,8 @@ def distribution(key: str, title: str, values: Sequence[float | None], fmt: Call
     # Full ranges are in the table; the axis names each bar by its lower edge, so labels stay short.
     ticks = labels if whole else [fmt(edges[i]) for i in range(len(counts))]
     axis = "Value" if whole else "Lower edge of each range (see the table)"
-    alt = (f"Histogram of {title.lower()} across {len(present)} districts: median {fmt(statistics.median(present))}, "
+    districts = f"{len(present)} district{'s' if len(present) != 1 else ''}"
+    alt = (f"Histogram of {_in_sentence(title)} across {districts}: median {fmt(statistics.median(present))}, "
            f"lowest {fmt(min(present))}, highest {fmt(max(present))}. The table beside it lists every bar.")
     return Distribution(key, title, list(zip(labels, counts)), len(present), missing, alt,
                         _figure(title, ticks, counts, axis))

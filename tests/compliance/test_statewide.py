@@ -262,7 +262,10 @@ def test_page_draws_each_measure_with_a_table(client):
     assert dists["ed_d"].bins[3] == ("0.30 to under 0.40", 3)
     assert dists["comparability"].bins == [("0", 3)]
     html = response.content.decode()
-    assert 'alt="Histogram of multigroup dissimilarity (d) across 3 districts: median 0.45' in html
+    assert 'alt="Histogram of multigroup dissimilarity (D) across 3 districts: median 0.45' in html
+    from compliance.reports.statewide_charts import _in_sentence
+    assert [_in_sentence(t) for t in ("ED dissimilarity (D)", "INT-01 schools", "Progressivity")] == [
+        "ED dissimilarity (D)", "INT-01 schools", "progressivity"]  # acronyms keep their capitals
     assert html.count("<img ") == 4  # progressivity is undefined in these evaluations
 
 
