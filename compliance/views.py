@@ -212,7 +212,13 @@ def _finding_row(finding: Finding, user) -> dict[str, Any]:
 @login_required
 @require_GET
 def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
-    submission = _visible_submission(request, pk)
+    return submission_page(request, _visible_submission(request, pk))
+
+
+def submission_page(request: AuthedRequest, submission: Submission, *, status: int = 200,
+                    **extra: Any) -> HttpResponse:
+    """The submission's page; ``extra`` replaces parts of its context (a refused form shown again
+    with what was typed and its errors, ``status`` 400)."""
     evaluation = submission.latest_evaluation
     actions = _actions(request.user, submission)
     events = list(audit_events_visible_to(request.user, submission=submission))
@@ -255,7 +261,8 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
                 all_findings, shown, names, evaluation.rule_set.params or {}, actions["review"]
             )
             context["measures"] = measures_table(evaluation.measures or {})
-    return render(request, "compliance/submission_detail.html", context)
+    context.update(extra)
+    return render(request, "compliance/submission_detail.html", context, status=status)
 
 
 PROBLEMS_PER_PAGE = 100

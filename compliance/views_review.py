@@ -16,7 +16,15 @@ from .models import CommentVisibility, DecisionOutcome, Finding
 from .presenters import finding_context, scope_label
 from .selectors_review import comments_visible_to, finding_references
 from .services import review
-from .views import _error_text, _finding_row, _run, _visible_finding, _visible_submission, login_required
+from .views import (
+    _error_text,
+    _finding_row,
+    _run,
+    _visible_finding,
+    _visible_submission,
+    login_required,
+    submission_page,
+)
 
 
 def _comment_targets(user, submission, data: dict):
@@ -70,7 +78,31 @@ def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     done = "Decision recorded. The decision report is being prepared."
     if request.POST.get("outcome") == DecisionOutcome.CORRECTIVE_ACTION:
         done = "Noncompliance proposed. It takes effect when a supervisor who did not review it signs it off."
-    return _run(request, submission, decide, done)
+    try:
+        decide()
+    except ValidationError as exc:
+        # The page again, with what was typed and the reason at the top, focused and linked to its
+        # field: a redirect would lose the reasons and the plan the reviewer wrote.
+        text = _error_text(exc)
+        typed = DecideForm(request.POST, auto_id="id_decide_%s")
+        return submission_page(request, submission, status=400, decide_form=typed,
+                               decide_plan=request.POST.get("plan", ""), decide_errors=[(_decide_field(text), text)])
+    except services.IllegalTransition:
+        messages.error(request, "Someone else changed this submission first. Check its status and try again.")
+    else:
+        messages.success(request, done)
+    return redirect("submission_detail", pk=submission.pk)
+
+
+def _decide_field(message: str) -> str:
+    """The decide form's field a refusal is about, for the error summary's link (the services'
+    and plan_parse's messages: "Plan line 2: ...", "The due date ...", "Choose an outcome.", ...)."""
+    if message.startswith(("Plan line", "The due date", "Set the corrective action plan", "Every required action",
+                           "Only a decision with findings", "That finding")):
+        return "id_decide_plan"
+    if message.startswith(("Choose an outcome", "Write the decision's reasons")):
+        return "id_decide_outcome_0" if message.startswith("Choose") else "id_decide_note"
+    return "decide-heading"  # open findings, a confirmed finding against "compliant": the form as a whole
 
 
 @login_required
