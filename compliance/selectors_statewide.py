@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from districts.models import District, School
 
-from .models import AuditEvent, Evaluation, EvaluationOutcome, Finding, ReportingCycle, Submission
+from .models import AuditEvent, Evaluation, EvaluationOutcome, Finding, ReportingCycle, ReviewStatus, Submission
 from .models_review import ActionStatus, CorrectiveAction
 from .states import LOCKED, UNDER_REVIEW, SubmissionStatus
 
@@ -127,12 +127,13 @@ def _attach_evaluations(standings: dict[int, DistrictStanding]) -> dict[int, Dis
 
 
 def _attach_findings(by_evaluation: dict[int, DistrictStanding]) -> None:
-    """Counts of findings by rule, and the schools flagged by INT-01/02/03 (two queries)."""
-    counts = (Finding.objects.filter(evaluation_id__in=by_evaluation)
-              .values("evaluation_id", "rule").annotate(n=Count("pk")).order_by())
+    """Counts of findings by rule, and the schools flagged by INT-01/02/03 (two queries). A finding the
+    state dismissed on review counts in neither, as on the decision report's first page."""
+    standing = Finding.objects.filter(evaluation_id__in=by_evaluation).exclude(review_status=ReviewStatus.DISMISSED)
+    counts = standing.values("evaluation_id", "rule").annotate(n=Count("pk")).order_by()
     for row in counts:
         by_evaluation[row["evaluation_id"]].findings_by_rule[row["rule"]] = row["n"]
-    flagged = (Finding.objects.filter(evaluation_id__in=by_evaluation, rule__in=SCHOOL_FLAG_RULES, scope="school")
+    flagged = (standing.filter(rule__in=SCHOOL_FLAG_RULES, scope="school")
                .exclude(school_id="").values("evaluation_id")
                .annotate(n=Count("school_id", distinct=True)).order_by())
     for row in flagged:

@@ -92,6 +92,11 @@ def test_key_measures_flagged_share_and_comparability():
     assert s.flagged_share == pytest.approx(2 / 7)
     assert s.comparability_failures == 2
     assert s.findings_by_rule == {"INT-01": 1, "INT-02": 1, "INT-03": 1, "INT-04": 1, "RES-01": 1, "RES-02": 1}
+    # A finding the state dismissed on review counts nowhere: 0002's INT-02 goes, and 0002 with it.
+    from compliance.models import Finding, ReviewStatus
+    Finding.objects.filter(evaluation=ev, rule="INT-02").update(review_status=ReviewStatus.DISMISSED)
+    (s,) = statewide.cycle_standings(cycle=cycle)
+    assert s.flagged_schools == 1 and s.findings_by_rule["INT-02"] == 0
 
 
 def test_only_the_newest_accepted_evaluation_counts():
