@@ -101,6 +101,34 @@
     });
   }
 
+  // A finding's row is replaced after Confirm, Dismiss or Change severity (htmx, outerHTML): the
+  // button that had the focus is gone with it, and the focus would fall to the page. It goes to the
+  // same control in the new row (by name and value), to the note when the row brings an error, else
+  // to the row's review status, so the keyboard and a screen reader keep their place.
+  var lastControl = null;
+  document.addEventListener("htmx:beforeRequest", function (e) {
+    var el = document.activeElement, row = e.detail && e.detail.target;
+    lastControl = row && row.id ? {row: row.id, name: el && el.name, value: el && el.value} : null;
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    var row = lastControl && document.getElementById(lastControl.row);
+    if (!row || !row.classList.contains("finding")) { return; }
+    var controls = row.querySelectorAll("button, select, input:not([type=hidden]), textarea");
+    var target = row.querySelector(".field-error") ? row.querySelector("textarea") : null;
+    if (!target && lastControl.name) {
+      target = Array.prototype.find.call(controls, function (c) {
+        return c.name === lastControl.name && c.value === lastControl.value;
+      });
+    }
+    target = target || row.querySelector("select");  // the severity form just opened
+    if (target && target.closest("details:not([open])")) { target = null; }  // folded away: not focusable
+    if (!target) {
+      target = row.querySelector(".review-cell .review");
+      if (target) { target.setAttribute("tabindex", "-1"); }
+    }
+    if (target) { target.focus(); }
+  });
+
   window.portalDrafts = {save: saveDrafts};
   document.addEventListener("submit", saveDrafts, true);
   restoreDrafts();

@@ -206,9 +206,15 @@ def test_reviewer_works_the_findings_tables(page: Page, live_server):
     row.get_by_role("button", name="Dismiss INT-01").click()
     expect(row.get_by_role("alert")).to_contain_text("Say why the finding is dismissed")
     expect(row.get_by_label("Note (required to dismiss)")).to_be_visible()
+    # The row was replaced: the focus goes to the note the error asks for, not to the page.
+    expect(row.get_by_label("Note (required to dismiss)")).to_be_focused()
     row.get_by_label("Note (required to dismiss)").fill("Magnet school under an approved plan.")
-    row.get_by_role("button", name="Dismiss INT-01").click()
+    row.get_by_role("button", name="Dismiss INT-01").focus()
+    page.keyboard.press("Enter")
     expect(row.get_by_text("Saved.")).to_be_visible()
+    # ... and after the dismissal (its panel folded away again) to the row's review status.
+    expect(row.locator(".review-cell .review")).to_be_focused()
+    expect(row.locator(".review-cell .review")).to_have_text("Dismissed")
     expect(row).to_contain_text("Dismissed")
     expect(row).to_contain_text("Magnet school under an approved plan.")
     assert page.evaluate("window.__marker") == "still here"
