@@ -10,7 +10,18 @@ worker=$!
 # A process of its own, never `worker -B`: exactly one beat per installation sends the sweep.
 $BIN/celery -A config beat --schedule=var/celerybeat-schedule --loglevel=INFO > var/beat.log 2>&1 &
 beat=$!
-trap 'kill $worker $beat 2>/dev/null; wait $worker $beat 2>/dev/null; echo; echo "Stopped the web server, the worker and beat."' EXIT INT TERM
+# A warm shutdown lets a running job finish; but when the whole process group was signalled (a
+# terminal's Ctrl-C, `kill -- -PGID`), the pool's children are gone already and the worker's main
+# process can wait for them for ever: after 15 s it is stopped outright (the sweep re-queues its job).
+stop() {
+  trap - EXIT INT TERM  # once, whichever signal or the exit came first
+  kill $worker $beat 2>/dev/null || true
+  for _ in $(seq 30); do kill -0 $worker 2>/dev/null || break; sleep 0.5; done
+  kill -KILL $worker 2>/dev/null || true
+  wait $worker $beat 2>/dev/null || true
+  echo; echo "Stopped the web server, the worker and beat."
+}
+trap stop EXIT INT TERM
 echo
 echo "  Equity compliance checker: http://127.0.0.1:8000/"
 echo "  Database: ${DATABASE_URL:-SQLite in var/}; broker: ${CELERY_BROKER_URL:-filesystem transport in var/celery}"
