@@ -70,23 +70,22 @@ def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     form.is_valid()
     data = form.cleaned_data
 
-    def decide():
-        actions = plan_parse(request.POST.get("plan", ""), references=finding_references(submission=submission))
-        return services.submission_decide(submission=submission, user=request.user, outcome=data.get("outcome", ""),
-                                          note=data.get("note", ""), actions=actions)
-
     done = "Decision recorded. The decision report is being prepared."
     if request.POST.get("outcome") == DecisionOutcome.CORRECTIVE_ACTION:
         done = "Noncompliance proposed. It takes effect when a supervisor who did not review it signs it off."
     try:
-        decide()
+        try:
+            actions = plan_parse(request.POST.get("plan", ""), references=finding_references(submission=submission))
+        except ValidationError as exc:  # the plan as typed: its errors are the plan's
+            raise ValidationError({review.DECISION_PLAN: exc.messages}) from None
+        services.submission_decide(submission=submission, user=request.user, outcome=data.get("outcome", ""),
+                                   note=data.get("note", ""), actions=actions)
     except ValidationError as exc:
         # The page again, with what was typed and the reason at the top, focused and linked to its
         # field: a redirect would lose the reasons and the plan the reviewer wrote.
-        text = _error_text(exc)
         typed = DecideForm(request.POST, auto_id="id_decide_%s")
         return submission_page(request, submission, status=400, decide_form=typed,
-                               decide_plan=request.POST.get("plan", ""), decide_errors=[(_decide_field(text), text)])
+                               decide_plan=request.POST.get("plan", ""), decide_errors=_decide_errors(exc))
     except services.IllegalTransition:
         messages.error(request, "Someone else changed this submission first. Check its status and try again.")
     else:
@@ -94,15 +93,15 @@ def submission_decide(request: AuthedRequest, pk: int) -> HttpResponse:
     return redirect("submission_detail", pk=submission.pk)
 
 
-def _decide_field(message: str) -> str:
-    """The decide form's field a refusal is about, for the error summary's link (the services'
-    and plan_parse's messages: "Plan line 2: ...", "The due date ...", "Choose an outcome.", ...)."""
-    if message.startswith(("Plan line", "The due date", "Set the corrective action plan", "Every required action",
-                           "Only a decision with findings", "That finding")):
-        return "id_decide_plan"
-    if message.startswith(("Choose an outcome", "Write the decision's reasons")):
-        return "id_decide_outcome_0" if message.startswith("Choose") else "id_decide_note"
-    return "decide-heading"  # open findings, a confirmed finding against "compliant": the form as a whole
+# The element the error summary links to for each part of the decide form a refusal names.
+_DECIDE_TARGETS = {review.DECISION_PLAN: "id_decide_plan", review.DECISION_OUTCOME: "id_decide_outcome_0",
+                   review.DECISION_NOTE: "id_decide_note"}
+
+
+def _decide_errors(exc: ValidationError) -> list[tuple[str, str]]:
+    """(element id, message) per reason; a reason about the form as a whole links to its heading."""
+    by_part = exc.message_dict if hasattr(exc, "error_dict") else {review.DECISION_FORM: exc.messages}
+    return [(_DECIDE_TARGETS.get(part, "decide-heading"), text) for part, texts in by_part.items() for text in texts]
 
 
 @login_required

@@ -4,7 +4,7 @@ Corrective action plans after a decision are in ``review_plans``; who holds a re
 """
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -155,18 +155,23 @@ def comment_create(*, submission: Submission, user: User, body: str, visibility:
     return comment
 
 
-def _decision_refusal(evaluation: Evaluation, outcome: str, note: str) -> str | None:
-    """What the findings and the form must say before a decision can be recorded."""
+# The decide form's parts a refusal can be about (ValidationError's keys): the views link the
+# error summary to that field; DECISION_FORM is the form as a whole.
+DECISION_FORM, DECISION_OUTCOME, DECISION_NOTE, DECISION_PLAN = NON_FIELD_ERRORS, "outcome", "note", "plan"
+
+
+def _decision_refusal(evaluation: Evaluation, outcome: str, note: str) -> tuple[str, str] | None:
+    """What the findings and the form must say before a decision can be recorded: (part, reason)."""
     open_findings = evaluation.findings.exclude(severity="info").filter(review_status=ReviewStatus.OPEN).count()
     if open_findings:
-        return f"Confirm or dismiss every finding first ({open_findings} still open)."
+        return DECISION_FORM, f"Confirm or dismiss every finding first ({open_findings} still open)."
     confirmed = evaluation.findings.filter(severity="finding", review_status=ReviewStatus.CONFIRMED).count()
     if outcome == DecisionOutcome.COMPLIANT and confirmed:
-        return f"{confirmed} confirmed finding(s) require corrective action; the outcome cannot be compliant."
+        return DECISION_FORM, f"{confirmed} confirmed finding(s) require corrective action; the outcome cannot be compliant."
     if outcome not in DecisionOutcome.values:
-        return "Choose an outcome."
+        return DECISION_OUTCOME, "Choose an outcome."
     if not note.strip():
-        return "Write the decision's reasons; they appear in the public report."
+        return DECISION_NOTE, "Write the decision's reasons; they appear in the public report."
     return None
 
 
@@ -204,8 +209,13 @@ PLAN_OUTCOMES = frozenset({DecisionOutcome.COMPLIANT_WITH_FINDINGS, DecisionOutc
 SIGN_OFF_OUTCOMES = frozenset({DecisionOutcome.CORRECTIVE_ACTION})
 
 
-def _plan_refusal(submission: Submission, outcome: str, actions: list[dict]) -> str | None:
-    """A plan outcome needs at least one required action, each with a description and a due date."""
+def _plan_refusal(submission: Submission, outcome: str, actions: list[dict]) -> tuple[str, str] | None:
+    """A plan outcome needs at least one required action, each with a description and a due date: (part, reason)."""
+    refusal = _plan_problem(submission, outcome, actions)
+    return (DECISION_PLAN, refusal) if refusal else None
+
+
+def _plan_problem(submission: Submission, outcome: str, actions: list[dict]) -> str | None:
     if outcome not in PLAN_OUTCOMES:
         return "Only a decision with findings sets corrective actions." if actions else None
     if not actions:
@@ -241,7 +251,8 @@ def submission_decide(*, submission: Submission, user: User, outcome: str, note:
     actions = actions or []
     refusal = _decision_refusal(evaluation, outcome, note) or _plan_refusal(submission, outcome, actions)
     if refusal:
-        raise ValidationError(refusal)
+        part, reason = refusal
+        raise ValidationError({part: [reason]})
     with transaction.atomic():
         _plan_create(submission, actions)
         if outcome in SIGN_OFF_OUTCOMES:

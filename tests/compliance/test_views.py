@@ -674,6 +674,34 @@ def test_decide_refused_while_findings_open_then_decides(client, reviewer, in_re
     delay.assert_called_once()
 
 
+@pytest.mark.parametrize(("data", "target", "reason"), [
+    ({"outcome": "compliant_with_findings", "note": "Why.", "plan": "2099-09-01 Rebalance\nsoon Rebalance"},
+     "id_decide_plan", "Plan line 2: start with the due date as YYYY-MM-DD, then the action."),
+    ({"outcome": "compliant_with_findings", "note": "Why.", "plan": "2099-09-01 INT-99 nowhere: Rebalance"},
+     "id_decide_plan", "Line 1: this version has no INT-99 finding for"),
+    ({"outcome": "compliant_with_findings", "note": "Why.", "plan": "2001-09-01 Rebalance"},
+     "id_decide_plan", "The due date 2001-09-01 is in the past"),
+    ({"outcome": "compliant_with_findings", "note": "Why.", "plan": ""},
+     "id_decide_plan", "Set the corrective action plan: at least one required action with its due date."),
+    ({"outcome": "compliant_with_findings", "note": " ", "plan": "2099-09-01 Rebalance"},
+     "id_decide_note", "Write the decision&#x27;s reasons; they appear in the public report."),
+    ({"note": "Why."}, "id_decide_outcome_0", "Choose an outcome."),
+    ({"outcome": "compliant", "note": "Why."}, "decide-heading", "1 confirmed finding(s) require corrective action"),
+])
+def test_decide_refusal_links_to_the_field_it_is_about(client, reviewer, in_review, data, target, reason):
+    # The error summary's link goes to the field the refusal names, whichever layer refused
+    # (the plan's parser, the service's plan and form checks, the findings).
+    Finding.objects.update(review_status=ReviewStatus.CONFIRMED)
+    client.force_login(reviewer)
+    response = client.post(reverse("submission_decide", args=[in_review.pk]), data)
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert f'<a href="#{target}">{reason}' in html
+    assert html.count('<a href="#id_decide') + html.count('<a href="#decide-heading">') == 1
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW and not Decision.objects.exists()
+
+
 def test_decide_compliant_with_confirmed_finding_is_refused(client, reviewer, in_review):
     Finding.objects.update(review_status=ReviewStatus.CONFIRMED)
     client.force_login(reviewer)
