@@ -167,7 +167,8 @@ def _decision_refusal(evaluation: Evaluation, outcome: str, note: str) -> tuple[
         return DECISION_FORM, f"Confirm or dismiss every finding first ({open_findings} still open)."
     confirmed = evaluation.findings.filter(severity="finding", review_status=ReviewStatus.CONFIRMED).count()
     if outcome == DecisionOutcome.COMPLIANT and confirmed:
-        return DECISION_FORM, f"{confirmed} confirmed finding(s) require corrective action; the outcome cannot be compliant."
+        return DECISION_FORM, (f"{confirmed} confirmed finding(s) require corrective action; "
+                               "the outcome cannot be compliant.")
     if outcome not in DecisionOutcome.values:
         return DECISION_OUTCOME, "Choose an outcome."
     if not note.strip():
