@@ -104,9 +104,11 @@ def _lines(text: str) -> int:
     return max(1, -(-len(text) // LINE_CHARS))
 
 
-def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def required_actions(ctx: ReportContext, plan: list[dict[str, Any]],
+                     corrective: list[dict[str, str]] | None = None) -> list[dict[str, Any]]:
     """The action plan's actions that answer findings (not only warnings), once per recommendation
-    across bands, quantified ones and those answering most findings first."""
+    across bands, quantified ones and those answering most findings first, as many as page 1
+    holds after the state's ``corrective`` actions (:func:`corrective_actions`)."""
     failing = {i + 1 for i, f in distinct_findings(ctx) if f.get("severity") == "finding" and not ctx.dismissed(i)}
     groups = []
     for action in plan:
@@ -128,7 +130,9 @@ def required_actions(ctx: ReportContext, plan: list[dict[str, Any]]) -> list[dic
         g["more_estimates"] = max(0, len(g["estimates"]) - ESTIMATE_LINES_MAX)
         g["estimates"] = g["estimates"][:ESTIMATE_LINES_MAX]
     # The state's own corrective actions come first on the page; the recommendations fill what is left.
-    used = sum(1 + _lines(a["description"]) for a in corrective_actions(ctx))
+    if corrective is None:
+        corrective = corrective_actions(ctx)
+    used = sum(1 + _lines(a["description"]) for a in corrective)
     return _fitting(ranked, used, ACTIONS_MIN if not used else 0)
 
 
@@ -192,6 +196,7 @@ def contacts(ctx: ReportContext) -> list[tuple[str, str]]:
 
 
 def decision_page(ctx: ReportContext, plan: list[dict[str, Any]]) -> dict[str, Any]:
-    return {"verdicts": verdicts(ctx), "corrective": corrective_actions(ctx),
-            "actions": required_actions(ctx, plan), "status": status_lines(ctx),
+    corrective = corrective_actions(ctx)
+    return {"verdicts": verdicts(ctx), "corrective": corrective,
+            "actions": required_actions(ctx, plan, corrective), "status": status_lines(ctx),
             "contacts": contacts(ctx), "draft": is_draft(ctx)}

@@ -213,16 +213,10 @@ def _check_range(t: Table, col: Column, vals: list[Any], full: bool, bounds: tup
         if not present:
             return
         lo, hi = min(present), max(present)
-    ok_lo = col.minimum is None or (lo > col.minimum if col.min_exclusive else lo >= col.minimum)
-    ok_hi = col.maximum is None or hi <= col.maximum
-    if ok_lo and ok_hi:
+    if _within(col, lo) and _within(col, hi):  # the extremes inside: every value is
         return
     for k, v in enumerate(vals):
-        if v is None:
-            continue
-        if col.minimum is not None and (v <= col.minimum if col.min_exclusive else v < col.minimum) or (
-            col.maximum is not None and v > col.maximum
-        ):
+        if v is not None and not _within(col, v):
             problems.add("DATA-23", t.sheet.name, t.rownums[k], col.name, v,
                          f"{fmt(v)} is out of range; it must be {col.range_text()}.")
 

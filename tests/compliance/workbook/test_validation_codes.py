@@ -28,6 +28,14 @@ def where(p) -> tuple:
     return (p.code, p.severity, p.sheet, p.row, p.column, p.value)
 
 
+def delete_column(path: Path, sheet: str, header: str) -> None:
+    """The template with one column of a sheet taken out, as a district might."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[sheet]
+    ws.delete_cols([c.column for c in ws[1] if c.value == header][0])
+    wb.save(path)
+
+
 def test_valid_sample_has_no_problems(xlsx: Path) -> None:
     data = read(xlsx, expected_district_ids={"000123"}, expected_school_year="2026-27")
     assert data.problems == []
@@ -90,11 +98,7 @@ def test_data_17_unknown_sheet_warning(xlsx: Path) -> None:
 
 
 def test_data_18_required_column_missing(xlsx: Path) -> None:
-    wb = openpyxl.load_workbook(xlsx)
-    ws = wb["Schools"]
-    col = [c.column for c in ws[1] if c.value == "black"][0]
-    ws.delete_cols(col)
-    wb.save(xlsx)
+    delete_column(xlsx, "Schools", "black")
     data = read(xlsx)
     assert where(only(data, "DATA-18")) == ("DATA-18", "error", "Schools", 1, "black", None)
     assert data.schools == []
@@ -104,10 +108,7 @@ def test_an_unreadable_schools_sheet_is_the_only_problem_not_every_id_elsewhere(
     # With Schools unreadable, the Budget, Proposed and Lottery ids cannot be checked against it:
     # calling each of them "not on the Schools sheet" (or a school the change opens) would send
     # the district to fix rows that are right.
-    wb = openpyxl.load_workbook(xlsx)
-    ws = wb["Schools"]
-    ws.delete_cols([c.column for c in ws[1] if c.value == "black"][0])
-    wb.save(xlsx)
+    delete_column(xlsx, "Schools", "black")
     data = read(xlsx)
     assert [where(p) for p in data.problems] == [("DATA-18", "error", "Schools", 1, "black", None)]
     assert sample_data().budget and sample_data().proposed and sample_data().lottery  # there were ids to check
@@ -355,10 +356,7 @@ def test_all_problems_in_one_pass(xlsx: Path) -> None:
 
 
 def test_budget_missing_a_column_is_an_error_without_the_empty_warning(xlsx: Path) -> None:
-    wb = openpyxl.load_workbook(xlsx)
-    ws = wb["Budget"]
-    ws.delete_cols([c.column for c in ws[1] if c.value == "federal"][0])
-    wb.save(xlsx)
+    delete_column(xlsx, "Budget", "federal")
     data = read(xlsx)
     assert [where(p) for p in data.problems] == [("DATA-18", "error", "Budget", 1, "federal", None)]
     assert data.budget == [] and data.has_budget_sheet is False
