@@ -4,6 +4,7 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
+    path("", views.index, name="planner_index"),
     path("districts/<int:district_pk>/", views.district_page, name="planner_district"),
     path("districts/<int:district_pk>/levers/", views.draft_lever_add, name="planner_draft_lever_add"),
     path("districts/<int:district_pk>/levers/<int:index>/remove/", views.draft_lever_remove,

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import slugify
@@ -17,6 +18,7 @@ from compliance.http import AuthedRequest
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
 from compliance.rules.planner_effect import suggestion_for_plan
+from compliance.selectors import districts_visible_to as selectors_districts
 from compliance.services.downloads import download_record
 from compliance.views import login_required
 
@@ -161,6 +163,19 @@ def _suggest(request: AuthedRequest, ws: Workspace) -> HttpResponse:
            else f", added after the {changes} already in the plan" if kept else "")
     done = f"Suggested {len(moves)} moves ({students:,} students) for the {band} schools{how}."
     return _after_change(request, ws, Outcome(done=done, status="suggest-status"))
+
+
+@login_required
+@require_GET
+def index(request: AuthedRequest) -> HttpResponse:
+    """/planner/: the planner of the user's district, or (state staff) the districts to choose from."""
+    districts = selectors_districts(user=request.user).order_by("name", "pk")
+    if not districts.exists():
+        raise PermissionDenied("The planner is for a district's users and state staff.")
+    if not permissions.sees_every_district(request.user) and districts.count() == 1:
+        return redirect("planner_district", district_pk=districts.get().pk)
+    page = Paginator(districts, 50).get_page(request.GET.get("page"))
+    return render(request, "planner/index.html", {"page": page})
 
 
 @login_required

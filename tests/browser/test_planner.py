@@ -13,8 +13,9 @@ from playwright.sync_api import Page, expect
 
 from compliance.models import Submission
 from compliance.tasks import evaluate_submission
+from districts.models import Role
 from planner.models import Plan
-from tests.factories import DEFAULT_PASSWORD
+from tests.factories import DEFAULT_PASSWORD, user_factory
 from tests.planner.conftest import make_zoned_district
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -287,3 +288,19 @@ def test_every_lever_and_action_with_the_keyboard_alone(page: Page, live_server,
     expect(page.locator('[data-flagged-after="Middle"]')).to_have_text("0")
     assert all(t.startswith("Move ") for t in page.locator(".plan-levers > li").all_inner_texts())
     assert_accessible(page)
+
+
+def test_state_staff_choose_a_district_at_the_planner_root_with_the_keyboard(page: Page, live_server):
+    district, _, _, _ = make_zoned_district()
+    reviewer = user_factory(Role.STATE_REVIEWER)
+    sign_in(page, live_server, reviewer.username)
+    page.goto(f"{live_server.url}/planner/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("What-if planner")
+    assert_accessible(page)
+    for _ in range(30):  # from the top of the page to the district's link
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent") == district.name:
+            break
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/planner/districts/{district.pk}/$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(district.name)

@@ -172,3 +172,20 @@ def test_remove_without_javascript_redirects_with_a_message(client, zoned_distri
     assert r.redirect_chain[-1][0] == reverse("planner_district", args=[district.pk])
     assert "Change 1 removed: Close Lakeview Elementary; its students go to no other school." in page
     assert "autofocus" not in page and "No changes yet." in page
+
+
+def test_planner_root_takes_a_district_user_to_their_district_and_lists_districts_for_state_staff(client,
+                                                                                                   zoned_district):
+    district, _, user, _ = zoned_district
+    other = DistrictFactory(name="Aardvark Unified")
+    _login(client, user)
+    r = client.get("/planner/")
+    assert r.status_code == 302 and r["Location"] == reverse("planner_district", args=[district.pk])
+    _login(client, user_factory(Role.STATE_REVIEWER))
+    page = client.get("/planner/").content.decode()
+    # Every district, by name, each linking to its planner.
+    links = [(reverse("planner_district", args=[d.pk]), d.name) for d in (other, district)]
+    positions = [page.index(f'<a href="{url}">{name}</a>') for url, name in links]
+    assert positions == sorted(positions)
+    _login(client, user_factory(Role.DISTRICT_SUBMITTER, []))
+    assert client.get("/planner/").status_code == 403
