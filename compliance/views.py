@@ -41,6 +41,7 @@ from .presenters import (
     problem_summary,
     review_summary,
     rule_layout,
+    scope_label,
 )
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
@@ -216,9 +217,10 @@ def submission_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 def submission_page(request: AuthedRequest, submission: Submission, *, status: int = 200,
-                    **extra: Any) -> HttpResponse:
+                    refused_finding: tuple[Finding, Any, str] | None = None, **extra: Any) -> HttpResponse:
     """The submission's page; ``extra`` replaces parts of its context (a refused form shown again
-    with what was typed and its errors, ``status`` 400)."""
+    with what was typed and its errors, ``status`` 400). ``refused_finding`` (finding, its bound
+    review form, the reason): that finding's row shows the reason beside its open note form."""
     evaluation = submission.latest_evaluation
     actions = _actions(request.user, submission)
     events = list(audit_events_visible_to(request.user, submission=submission))
@@ -261,8 +263,23 @@ def submission_page(request: AuthedRequest, submission: Submission, *, status: i
                 all_findings, shown, names, evaluation.rule_set.params or {}, actions["review"]
             )
             context["measures"] = measures_table(evaluation.measures or {})
+            if refused_finding is not None:
+                _mark_refused_row(context["finding_areas"], *refused_finding)
     context.update(extra)
     return render(request, "compliance/submission_detail.html", context, status=status)
+
+
+def _finding_title(finding: Finding) -> str:
+    """'INT-01, North Hills Elementary (0311)': which of a rule's many findings a message is about."""
+    return f"{finding.rule}, {scope_label(finding, selectors.school_names(evaluation=finding.evaluation))}"
+
+
+def _mark_refused_row(areas: list[dict[str, Any]], finding: Finding, form: Any, error: str) -> None:
+    for area in areas:
+        for rule in area["rules"]:
+            for row in rule["rows"]:
+                if row["finding"].pk == finding.pk:
+                    row.update(form=form, error=error)
 
 
 PROBLEMS_PER_PAGE = 100
@@ -457,8 +474,10 @@ def finding_review(request: AuthedRequest, pk: int) -> HttpResponse:
         context["saved"] = not error
         return render(request, "compliance/_finding.html", context, status=status)
     if error:
-        messages.error(request, f"{finding.rule}: {error}")
-    else:
-        label = ReviewStatus(form.cleaned_data["status"]).label.lower()
-        messages.success(request, f"{finding.rule} {label}.")
-    return redirect("submission_detail", pk=submission.pk)
+        # Without JavaScript: the page again with the reason in the finding's row, the note as
+        # typed, and a summary at the top that links to the note (a redirect would lose both).
+        return submission_page(request, submission, status=400, refused_finding=(finding, form, error),
+                               finding_errors=[(form["note"].id_for_label, f"{_finding_title(finding)}: {error}")])
+    label = ReviewStatus(form.cleaned_data["status"]).label.lower()
+    messages.success(request, f"{_finding_title(finding)}: {label}.")
+    return redirect(reverse("submission_detail", args=[submission.pk]) + f"#finding-{finding.pk}")

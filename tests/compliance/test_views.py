@@ -25,6 +25,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.models import SubmissionStatus as S
+from compliance.presenters import scope_label
 from compliance.rules.counts import SeverityCounts
 from compliance.services import review
 from districts.models import Role
@@ -559,7 +560,8 @@ def test_confirm_finding_full_request_redirects(client, reviewer, in_review):
     finding = in_review.latest_evaluation.findings.get()
     client.force_login(reviewer)
     response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "confirmed", "note": ""})
-    assert response.status_code == 302 and response["Location"] == detail(in_review)
+    # Back to the row just reviewed (a district has hundreds), not the top of the page.
+    assert response.status_code == 302 and response["Location"] == detail(in_review) + f"#finding-{finding.pk}"
     finding.refresh_from_db()
     assert finding.review_status == ReviewStatus.CONFIRMED and finding.reviewed_by == reviewer
 
@@ -591,6 +593,25 @@ def test_dismiss_without_note_htmx_shows_error_in_fragment(client, reviewer, in_
     )
     assert response.status_code == 200
     assert "Say why the finding is dismissed" in response.content.decode()
+    finding.refresh_from_db()
+    assert finding.review_status == ReviewStatus.OPEN
+
+
+def test_dismiss_without_note_without_javascript_shows_the_reason_in_the_row(client, reviewer, in_review):
+    finding = in_review.latest_evaluation.findings.get()
+    client.force_login(reviewer)
+    response = client.post(reverse("finding_review", args=[finding.pk]), {"status": "dismissed", "note": " "})
+    html = response.content.decode()
+    # The page again (400): a summary at the top linking to the finding's note, and in the row the
+    # reason beside its note form, open.
+    assert response.status_code == 400 and "data-error-summary" in html
+    scope = scope_label(finding, {})  # which of the rule's findings: "School 0311" here (no name on record)
+    assert f'<a href="#id_note_f{finding.pk}">{finding.rule}, {scope}: Say why the finding is dismissed' in html
+    assert scope != "District"
+    row = html[html.index(f'<tbody id="finding-{finding.pk}"'):]
+    row = row[:row.index("</tbody>")]
+    assert '<span class="field-error" role="alert">Say why the finding is dismissed' in row
+    assert '<details class="dismiss" open>' in row and f'id="id_note_f{finding.pk}"' in row
     finding.refresh_from_db()
     assert finding.review_status == ReviewStatus.OPEN
 
