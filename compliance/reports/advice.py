@@ -17,7 +17,7 @@ from compliance.rules.registry import ESTIMATE
 
 from . import formatting as fmt
 from .evidence import EvidenceFormatter, is_record_list, label_of
-from .suppression import scrub_small_counts
+from .suppression import scrub_small_counts, suppress_count, suppress_share
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
 PLAN_BLOCKS_MAX = 30  # actions in the report's one action plan (recommendations x bands)
@@ -299,8 +299,31 @@ def _estimate_table(key: str, records: list[dict[str, Any]], est: EvidenceFormat
     return {
         "caption": label_of(spec, key),
         "columns": [label_of(fields.get(c), c) for c in columns],
-        "rows": [[est.text(fields.get(c), record.get(c), record) for c in columns] for record in records[:12]],
+        "rows": [[_record_cell(est, fields.get(c), c, record) for c in columns] for record in records[:12]],
     }
+
+
+# A school's composition in a record (after a plan, a grade center): each share and its count.
+_SHARE_COUNTS = {"students_of_color_share": "students_of_color", "ed_share": "econ_disadvantaged"}
+
+
+def _record_cell(est: EvidenceFormatter, spec: Any, column: str, record: dict[str, Any]) -> str:
+    """One cell of a record about a school, suppressed by that school's own numbers.
+
+    The finding's mask is another school's: a record's enrollment under the threshold, or a
+    share whose count (or complement) is, is printed as suppressed from the record itself.
+    """
+    value = record.get(column)
+    if est.suppress and value is not None and "enrollment" in record:
+        total = record.get("enrollment")
+        if column in ("enrollment", "enrollment_before") and isinstance(value, int):
+            return suppress_count(value, est.min_cell)
+        if column in _SHARE_COUNTS and isinstance(total, int):
+            count = record.get(_SHARE_COUNTS[column])
+            if not isinstance(count, int):
+                count = round(float(value) * total)
+            return suppress_share(count, total, est.min_cell, decimals=1)
+    return est.text(spec, value, record)
 
 
 def _grades_merged(key: str, records: list[dict[str, Any]], columns: list[str], est: EvidenceFormatter
@@ -315,7 +338,7 @@ def _grades_merged(key: str, records: list[dict[str, Any]], columns: list[str], 
     rows = []
     for record in records[:12]:
         lo, hi = record.get("grade_low"), record.get("grade_high")
-        cells = [est.text(fields.get(c), record.get(c), record) for c in rest]
+        cells = [_record_cell(est, fields.get(c), c, record) for c in rest]
         cells.insert(at, str(lo) if lo == hi else f"{lo}\u2013{hi}")
         rows.append(cells)
     return {"caption": label_of(spec, key), "columns": heads, "rows": rows}

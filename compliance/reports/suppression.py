@@ -354,6 +354,36 @@ def scrub_text(text: str, mask: CellMask | None) -> str:
 _SMALL_STUDENTS = re.compile(r"(?<![\w.,$])(\d+)(?=(?: [A-Za-z-]+){0,3} (?:students|applicants|admitted)\b)")
 
 
+# "(5 students to A, 12 students to B)": the two sides of an exchange whose total is printed.
+_TWO_WAY = re.compile(r"\((\d[\d,]*) students to ([^,()]+), (\d[\d,]*) students to ([^()]+)\)")
+
+
+_EACH_WAY = re.compile(r"(\d[\d,]*) students between ([^()]+?) \((\d[\d,]*) students each way\)")
+
+
 def scrub_small_counts(text: str, min_cell: int = DEFAULT_MIN_CELL) -> str:
-    """Replace any 1..min_cell-1 number of students in free text (recommendation bodies)."""
-    return _SMALL_STUDENTS.sub(lambda m: f"<{min_cell}" if 0 < int(m.group(1)) < min_cell else m.group(1), text)
+    """Replace any 1..min_cell-1 number of students in free text (recommendation bodies).
+
+    The two sides of an exchange add up to its printed total, so a small side hides the other
+    side too (else the total less the shown side gives it back).
+    """
+    def small(token: str) -> bool:
+        return 0 < int(token.replace(",", "")) < min_cell
+
+    def two_way(m: re.Match[str]) -> str:
+        if not (small(m.group(1)) or small(m.group(3))):
+            return m.group(0)
+        hidden = f"<{min_cell}" if small(m.group(1)) and small(m.group(3)) else "*"
+        first = f"<{min_cell}" if small(m.group(1)) else hidden
+        second = f"<{min_cell}" if small(m.group(3)) else hidden
+        return f"({first} students to {m.group(2)}, {second} students to {m.group(4)})"
+
+    def each_way(m: re.Match[str]) -> str:
+        # The total is twice a side: a small side hides the total as well.
+        if not small(m.group(3)):
+            return m.group(0)
+        total = f"<{min_cell}" if small(m.group(1)) else f"<{2 * min_cell}"
+        return f"{total} students between {m.group(2)} (<{min_cell} students each way)"
+
+    text = _EACH_WAY.sub(each_way, _TWO_WAY.sub(two_way, text))
+    return _SMALL_STUDENTS.sub(lambda m: f"<{min_cell}" if small(m.group(1)) else m.group(1), text)

@@ -37,10 +37,11 @@ def _exchanges(pairs: list[dict[str, Any]], names: Names, limit: int = 3) -> str
             dst = nb if src == a else na
             parts.append(f"{sent[src]:,} students from {names.get(src, src)} to {dst}")
         elif sent[a] == sent[b]:
-            parts.append(f"{sent[a] + sent[b]:,} students between {na} and {nb} ({sent[a]:,} each way)")
+            parts.append(f"{sent[a] + sent[b]:,} students between {na} and {nb} ({sent[a]:,} students each way)")
         else:
+            # "students" after each number: the reports' suppression finds counts by that word.
             parts.append(f"{sent[a] + sent[b]:,} students between {na} and {nb} "
-                         f"({sent[a]:,} to {nb}, {sent[b]:,} to {na})")
+                         f"({sent[a]:,} students to {nb}, {sent[b]:,} students to {na})")
     return "; ".join(parts)
 
 

@@ -246,3 +246,42 @@ def test_a_short_id_shelters_only_its_own_label_not_every_equal_number():
     mask = suppress_school(school)
     text = "Lincoln (7) has 7 Black students, 1.9% of 368; school 7 again."
     assert scrub_text(text, mask) == "Lincoln (7) has <10 Black students, <3% of 368; school <10 again."
+
+
+def test_scrub_small_counts_hides_both_sides_of_an_exchange_and_a_total_twice_a_small_side():
+    from compliance.reports.suppression import scrub_small_counts
+
+    text = ("8 students between Jefferson and Parks (4 students each way); 12 students between E and F (6 students "
+            "each way); 30 students between C and D (15 students each way); 17 students between A and B "
+            "(5 students to B, 12 students to A); 14 students between G and H (6 students to H, 8 students to G); "
+            "40 students between K and L (15 students to L, 25 students to K)")
+    # 12 = 2 x 6 and 17 - 12 = 5: a shown total or side would give the small side back.
+    assert scrub_small_counts(text) == (
+        "<10 students between Jefferson and Parks (<10 students each way); <20 students between E and F (<10 students "
+        "each way); 30 students between C and D (15 students each way); 17 students between A and B "
+        "(<10 students to B, * students to A); 14 students between G and H (<10 students to H, <10 students to G); "
+        "40 students between K and L (15 students to L, 25 students to K)")
+
+
+def test_a_plan_table_suppresses_each_school_by_its_own_numbers():
+    """Each school after a plan, suppressed by its own counts (the finding's mask is another school's):
+    a school of 15 with 9 students of color and 7 ED prints neither share exactly."""
+    from compliance.reports.advice import _estimate
+    from compliance.reports.evidence import EvidenceFormatter
+
+    after = [{"school_id": "0001", "enrollment_before": 15, "enrollment": 15, "students_of_color": 9,
+              "econ_disadvantaged": 7, "students_of_color_share": 0.6, "ed_share": 7 / 15},
+             {"school_id": "0002", "enrollment_before": 400, "enrollment": 396, "students_of_color": 200,
+              "econ_disadvantaged": 5, "students_of_color_share": 200 / 396, "ed_share": 5 / 396},
+             {"school_id": "0003", "enrollment_before": 8, "enrollment": 8, "students_of_color": 4,
+              "econ_disadvantaged": 4, "students_of_color_share": 0.5, "ed_share": 0.5}]
+    est = EvidenceFormatter(mask=None, min_cell=10, rule="INT-01")
+    table = _estimate({"students_moved": 4, "schools_after": after}, est)["tables"][0]
+    assert [row[1:] for row in table["rows"]] == [
+        ["15", "15", "<67%", "<67%"],  # ceil(100 x 10/15) = 67: 9 and 7 are both under 10
+        ["400", "396", "50.5%", "<3%"],  # ceil(100 x 10/396) = 3
+        ["<10", "<10", "*", "*"],
+    ]
+    screen = EvidenceFormatter(mask=None, min_cell=10, rule="INT-01", suppress=False)
+    assert _estimate({"students_moved": 4, "schools_after": after}, screen)["tables"][0]["rows"][0][1:] == [
+        "15", "15", "60.0%", "46.7%"]

@@ -64,7 +64,7 @@ def test_recommendations_small_grade_band_district_mississippi():
     assert "With 3 schools in the elementary band, Clinton Public Schools" in grade.body
     assert "about 30 student reassignments (10.0% of the band's 300 students)" in zones.body
     # Enrollment changes between a pair of schools, never students of one race moved.
-    assert "30 students between School A and School B (15 each way)" in zones.body
+    assert "30 students between School A and School B (15 students each way)" in zones.body
     # A ends at 65 students of color among its 100. Which ED cells the 30 students come from is
     # not settled by the program (every choice is 30 reassignments), so only the ED band is:
     # 50% +/- 15 points, and the share agrees with the count.
