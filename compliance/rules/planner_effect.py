@@ -119,8 +119,8 @@ def suggested_moves(
     only the schools still flagged, half a student of their own at a time, and (if that leaves
     a school flagged or costs more than one student per school over the optimum) every school,
     a quarter-student of the smallest at a time. Returns the plan that clears the band with the
-    fewest students moved (else the one leaving fewest flagged) and the margin-0 program, whose
-    total the report quotes.
+    fewest students moved (else the one leaving fewest flagged) and the report's own plan (the
+    program in whole students), whose total the report quotes.
     """
     p01, p03 = section(params, "INT-01"), section(params, "INT-03")
     members = {s.school_id: s for s in schools if s.band == band}
@@ -129,7 +129,9 @@ def suggested_moves(
         return integration_remedy(list(members.values()), band=p01["band"], ed_band=p03["band"],
                                   single_group_min_share=p01["single_group_min_band_share"], margin=margin)
 
-    first = solve({})
+    # The report's plan (in whole students, aimed inside where rounding would leave a school out).
+    first = integration_remedy(list(members.values()), band=p01["band"], ed_band=p03["band"],
+                               single_group_min_share=p01["single_group_min_band_share"])
     if not first.get("reachable"):
         return [], first
     base = Baseline.of(schools, params)

@@ -290,7 +290,7 @@ def _record_timings(timings: dict[str, float], ctx: _Context, programs: float, r
     timings["remedy_programs"] = round(programs, 4)
     for key in ("build_seconds", "solve_seconds", "plan_seconds"):
         timings[f"lp_{key.split('_')[0]}"] = round(sum(s.get(key, 0.0) for s in stats), 4)
-    for key in ("variables", "constraints", "nonzeros"):
+    for key in ("variables", "constraints", "nonzeros", "rounds"):
         timings[f"lp_{key}"] = sum(int(s.get(key, 0)) for s in stats)
     timings["recommendations_other"] = round(rest, 4)
 

@@ -51,9 +51,13 @@ def reassignment_sentence(est: dict[str, Any], names: Names) -> str:
         return f"Estimate: {est.get('reason', 'not reachable within the band')}."
     if est["students_moved"] == 0:
         return "Estimate: no reassignment is needed to bring the band's schools within the bands."
+    left = len(est.get("outside_after_rounding") or [])
+    reach = ("every school of the band" if not left else
+             f"every school of the band but {left} (rounded to whole students, {left} "
+             f"{'school stays' if left == 1 else 'schools stay'} just outside)")
     text = (f"Estimate: about {est['students_moved']:,} student reassignments "
             f"({est['share_of_band'] * 100:.1f}% of the band's {est['band_enrollment']:,} students) "
-            f"would bring every school of the band within the bands")
+            f"would bring {reach} within the bands")
     changes = _exchanges(est.get("largest_changes") or [], names)
     # The band's sentence only: the same for every finding of the band, so it is said once;
     # each school's composition after the plan travels in the estimate ("school_after").

@@ -22,6 +22,7 @@ reported as not reachable.
 """
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 
 from . import highs
+from .integration_base import EPS
 from .model import RACE_GROUPS, SchoolRow
 from .remedies_plan import Cell, Flows, decompose, group_after, plan_from_solution
 
@@ -51,7 +53,89 @@ class _Group:
     single: bool = False
 
 
+# Rounds of "solve, round to whole students, check" before a plan is reported with the schools
+# rounding leaves just outside (each round one program, so bounded).
+_WHOLE_ROUNDS = 4
+
+
 def integration_remedy(
+    schools: Sequence[SchoolRow],
+    *,
+    band: float | None = 0.15,
+    ed_band: float | None = 0.15,
+    use_capacity: bool = True,
+    single_group_min_share: float | None = None,
+    joint: str = "independence",
+    margin: float | Mapping[str, float] | None = None,
+    flows: bool = True,
+    stats: dict[str, float] | None = None,
+) -> dict[str, Any]:
+    """:func:`integration_program`, in whole students: with no ``margin`` given, a school that the
+    plan's rounding to whole students leaves just outside its bands (a share a fraction of a
+    student over) is aimed half a student further inside and the program solved again, up to
+    ``_WHOLE_ROUNDS`` times; the plan leaving fewest schools outside is returned, and any left
+    are listed in ``outside_after_rounding``. A ``margin`` given is the caller's (the planner's own
+    search): the program is solved once with it."""
+    program = functools.partial(integration_program, schools, band=band, ed_band=ed_band, use_capacity=use_capacity,
+                                single_group_min_share=single_group_min_share, joint=joint, flows=flows)
+    if margin is not None:
+        return program(margin=margin, stats=stats)
+    enrollment = {s.school_id: s.enrollment_total for s in schools}
+    aim: dict[str, float] = {}
+    best: tuple[list[str], dict[str, Any]] | None = None
+    for _ in range(_WHOLE_ROUNDS):
+        lap: dict[str, float] = {}
+        result = program(margin=dict(aim), stats=lap)
+        if stats is not None:
+            _add_stats(stats, lap)
+        if not result.get("reachable"):
+            break  # narrower cannot be reachable either: keep the best so far
+        outside = _outside_after(result, band, ed_band)
+        if best is None or len(outside) < len(best[0]):
+            best = (outside, result)
+        if not outside:
+            break
+        for sid in outside:
+            aim[sid] = aim.get(sid, 0.0) + 0.5 / max(1, enrollment.get(sid, 1))
+    if best is None:
+        return result
+    outside, result = best
+    if aim:
+        result["method"] += (" Schools that rounding to whole students left just outside a band were aimed half a "
+                             "student further inside, and the program solved again.")
+    if outside:
+        result["outside_after_rounding"] = outside
+    elif result.get("pairs") is not None and result.get("band_enrollment"):
+        # The plan in whole students is what is counted: its reassignments, not the program's
+        # fractional optimum rounded up (a whole plan inside the bands is never below it).
+        result["students_moved"] = sum(p["students"] for p in result["pairs"])
+        result["share_of_band"] = result["students_moved"] / result["band_enrollment"]
+    return result
+
+
+def _add_stats(total: dict[str, float], lap: dict[str, float]) -> None:
+    """Seconds add up over the rounds; the program's size is the last round's."""
+    for key, value in lap.items():
+        total[key] = total.get(key, 0.0) + value if key.endswith("_seconds") else value
+    total["rounds"] = total.get("rounds", 0) + 1
+
+
+def _outside_after(result: dict[str, Any], band: float | None, ed_band: float | None) -> list[str]:
+    """The schools the whole-student plan leaves outside a band (the rules' own test: more than the
+    half-width from the band's share)."""
+    shares = result.get("band_share") or {}
+    checks = [(key, shares[name], width) for key, name, width in (
+        ("students_of_color", "students_of_color", band), ("econ_disadvantaged", "econ_disadvantaged", ed_band))
+        if width is not None and name in shares]
+    outside = []
+    for sid, after in (result.get("after") or {}).items():
+        t = after.get("enrollment") or 0
+        if t > 0 and any(abs(after[key] / t - share) > width + EPS for key, share, width in checks):
+            outside.append(sid)
+    return sorted(outside)
+
+
+def integration_program(
     schools: Sequence[SchoolRow],
     *,
     band: float | None = 0.15,

@@ -9,7 +9,7 @@ from compliance.demo import demo_workbook
 from compliance.rules.model import RACE_GROUPS, SchoolRow
 from compliance.rules.planner import GradeCenter, apply_levers
 from compliance.rules.planner_effect import Baseline, plan_effect, suggested_moves, suggestion_for_plan
-from compliance.rules.remedies_integration import integration_remedy
+from compliance.rules.remedies_integration import integration_program, integration_remedy
 
 ZONED = demo_workbook("zoned", "2026-27")
 BAND, MIN_SHARE, INT02 = 0.15, 0.05, 0.90  # the default rule set's INT-01/03 band, INT-01 minimum share, INT-02
@@ -51,13 +51,28 @@ def test_zoned_demo_suggestion_clears_every_flag_of_the_band(band):
     assert remedy["students_moved"] <= moved <= remedy["students_moved"] + n
 
 
-def test_margin_default_keeps_the_report_program():
+def test_a_margin_given_is_the_program_once_and_none_is_the_report_plan_in_whole_students():
     members = [s for s in ZONED.schools if s.band == "elementary"]
     kwargs = {"band": BAND, "ed_band": BAND, "single_group_min_share": MIN_SHARE}
-    assert integration_remedy(members, **kwargs, margin=0.0) == integration_remedy(members, **kwargs)
+    program = integration_program(members, **kwargs)
+    assert integration_remedy(members, **kwargs, margin=0.0) == program
     # Aiming a point inside the bands costs more students than the program's optimum.
-    assert (integration_remedy(members, **kwargs, margin=0.01)["students_moved"]
-            > integration_remedy(members, **kwargs)["students_moved"])
+    assert integration_remedy(members, **kwargs, margin=0.01)["students_moved"] > program["students_moved"]
+    # The report's plan: rounded to whole students, the optimum's plan leaves schools a fraction of a
+    # student outside (0311's students of color, 0312's and 0316's ED); aimed half a student inside,
+    # none is, for one more student than the fractional optimum (the plan's own whole students counted).
+    assert _outside(program) == ["0311", "0312", "0316"]
+    whole = integration_remedy(members, **kwargs)
+    assert _outside(whole) == [] and "outside_after_rounding" not in whole
+    assert whole["students_moved"] == program["students_moved"] + 1 == sum(p["students"] for p in whole["pairs"])
+
+
+def _outside(result: dict) -> list[str]:
+    """Schools whose whole-student composition after the plan is more than 15 points off a band share."""
+    share = result["band_share"]
+    return sorted(sid for sid, a in result["after"].items()
+                  if abs(a["students_of_color"] / a["enrollment"] - share["students_of_color"]) > BAND
+                  or abs(a["econ_disadvantaged"] / a["enrollment"] - share["econ_disadvantaged"]) > BAND)
 
 
 def _school(i: int, black: int, white: int, hispanic: int, ed_share: float) -> SchoolRow:

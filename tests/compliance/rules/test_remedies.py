@@ -19,6 +19,7 @@ from compliance.rules.remedies import (
     quartiles,
     teacher_equity_remedy,
 )
+from compliance.rules.remedies_integration import integration_program
 
 
 def school(sid: str, n: int, soc: int, ed: int, *, cap: int | None = None, title_i: bool = False,
@@ -82,7 +83,7 @@ def test_remedies_two_school_swap():
     # B (20%) >= 35. Enrollment is kept, so each student of color leaving A is replaced by a
     # white student from B: 15 swaps = 30 reassignments (one student each way counts 2).
     schools = [school("A", 100, 80, 50), school("B", 100, 20, 50)]
-    r = integration_remedy(schools)
+    r = integration_program(schools)
     assert r["reachable"] is True
     assert r["students_moved"] == 30
     assert r["share_of_band"] == pytest.approx(0.15)
@@ -95,7 +96,7 @@ def test_remedies_two_school_swap():
 
 def test_remedies_nothing_to_move_when_within_band():
     schools = [school("A", 100, 60, 50), school("B", 100, 40, 50)]  # 60% / 40% vs 50% +/- 15
-    r = integration_remedy(schools)
+    r = integration_program(schools)
     assert r["reachable"] is True and r["students_moved"] == 0 and r["largest_flows"] == []
 
 
@@ -103,10 +104,10 @@ def test_remedies_ed_band_adds_moves():
     # Race balanced (50/50 both), ED 90 vs 10 of 100: band ED share 50%, A must drop to <= 65 ED,
     # B rise to >= 35: 25 ED students out of A, 25 not-ED in: 50 reassignments.
     schools = [school("A", 100, 50, 90), school("B", 100, 50, 10)]
-    r = integration_remedy(schools)
+    r = integration_program(schools)
     assert r["students_moved"] == 50
     assert_plan_feasible(schools, r, 0.15, 0.15)
-    assert integration_remedy(schools, ed_band=None)["students_moved"] == 0
+    assert integration_program(schools, ed_band=None)["students_moved"] == 0
 
 
 def test_remedies_joint_distribution_independence_vs_bounds():
@@ -117,8 +118,8 @@ def test_remedies_joint_distribution_independence_vs_bounds():
     # independence: A has only 60 x 0.6 = 36 of color+ED; it sends those 36, plus 4 of color
     #   not-ED and 4 white ED (to reach -40 of each), and takes 44 white not-ED back = 88.
     schools = [school("A", 100, 60, 60), school("B", 200, 0, 0)]
-    ind = integration_remedy(schools, band=0.0, ed_band=0.0)
-    bnd = integration_remedy(schools, band=0.0, ed_band=0.0, joint="bounds")
+    ind = integration_program(schools, band=0.0, ed_band=0.0)
+    bnd = integration_program(schools, band=0.0, ed_band=0.0, joint="bounds")
     assert ind["students_moved"] == 88
     assert bnd["students_moved"] == 80
     assert_plan_feasible(schools, ind, 0.0, 0.0)
@@ -133,14 +134,23 @@ def test_remedies_capacity_one_way_moves():
     # w = 18.5: 27 reassignments. With capacity 130 the cap no longer binds: w = 15/0.65 =
     # 23.08, a = 0: 24 rounded up.
     a, b = school("A", 100, 80, 50, cap=110), school("B", 900, 420, 450, cap=900)
-    r = integration_remedy([a, b])
+    r = integration_program([a, b])
     assert r["students_moved"] == 27
     assert_plan_feasible([a, b], r, 0.15, 0.15)
     assert r["after"]["A"]["enrollment"] == pytest.approx(110)
-    assert integration_remedy([a, b], use_capacity=False)["students_moved"] == 30
+    assert integration_program([a, b], use_capacity=False)["students_moved"] == 30
+    # In whole students 8.5 and 18.5 cannot both round inside (8 and 19 overfill A's 110 seats; 8 and
+    # 18 leave 72 of 110 = 65.45% of color): the best whole plan is 9 out, 19 in (71 of 110 = 64.5%),
+    # 28. The report's plan, aimed half a student inside, is within a student of it and inside.
+    whole = integration_remedy([a, b])
+    assert 28 <= whole["students_moved"] <= 29 and "outside_after_rounding" not in whole
+    after = whole["after"]["A"]
+    assert after["enrollment"] <= 110 and abs(after["students_of_color"] / after["enrollment"] - 0.5) <= 0.15
     a130 = school("A", 100, 80, 50, cap=130)
-    r130 = integration_remedy([a130, b])
+    r130 = integration_program([a130, b])
     assert r130["students_moved"] == 24
+    # In whole students 23 leave 80 of 123 = 65.04%; 24 give 80 of 124 = 64.5%: 24 still.
+    assert integration_remedy([a130, b])["students_moved"] == 24
     assert sum(f["students"] for f in r130["flows"]) == pytest.approx(15 / 0.65)
     assert_plan_feasible([a130, b], r130, 0.15, 0.15)
 
@@ -152,8 +162,8 @@ def test_remedies_single_race_group_constraint():
     # to B and B >= 10 hispanic to A (a swap keeps both at 50% of color): 20 reassignments.
     a = school("A", 100, 50, 50)
     b = school("B", 100, 50, 50, hispanic=50)
-    assert integration_remedy([a, b])["students_moved"] == 0
-    r = integration_remedy([a, b], single_group_min_share=0.05)
+    assert integration_program([a, b])["students_moved"] == 0
+    r = integration_program([a, b], single_group_min_share=0.05)
     assert r["students_moved"] == 20
     groups = {(f["from"], f["group"]) for f in r["largest_flows"]}
     assert groups == {("A", "black"), ("B", "hispanic")}
@@ -162,7 +172,7 @@ def test_remedies_single_race_group_constraint():
 def test_remedies_unreachable_small_school():
     # A has 3 students; band share 50% +/- 10 needs 1.2 to 1.8 students of color: no whole number.
     schools = [school("A", 3, 3, 0), school("B", 3, 0, 0)]
-    r = integration_remedy(schools, band=0.10, ed_band=None)
+    r = integration_program(schools, band=0.10, ed_band=None)
     assert r["reachable"] is False
     assert r["reason"].startswith("not reachable within the band")
     assert "School A" in r["reason"]
@@ -172,16 +182,16 @@ def test_remedies_unreachable_whole_band():
     # Ten schools of 10, 37 students of color: band share 37% +/- 5 allows 3.2 to 4.2, i.e.
     # exactly 4 in every school, 40 in all, but there are only 37: no plan exists.
     schools = [school(f"S{i}", 10, 4 if i < 7 else 3, 0) for i in range(10)]
-    r = integration_remedy(schools, band=0.05, ed_band=None)
+    r = integration_program(schools, band=0.05, ed_band=None)
     assert r["reachable"] is False
     assert "infeasible" in r["reason"]
     # At +/- 10 points (2.7 to 4.7: 3 or 4) the band already complies.
-    assert integration_remedy(schools, band=0.10, ed_band=None)["students_moved"] == 0
+    assert integration_program(schools, band=0.10, ed_band=None)["students_moved"] == 0
 
 
 def test_remedies_zero_enrollment_schools_left_out():
     schools = [school("A", 100, 80, 50), school("B", 100, 20, 50), school("Z", 0, 0, 0)]
-    r = integration_remedy(schools)
+    r = integration_program(schools)
     assert r["schools"] == 2 and r["students_moved"] == 30
 
 
@@ -202,14 +212,35 @@ def bands(draw):
 @given(bands(), st.sampled_from([0.10, 0.15, 0.25]), st.sampled_from([None, 0.15]))
 def test_remedies_every_plan_is_feasible(schools, band, ed_band):
     for use_capacity in (True, False):
-        r = integration_remedy(schools, band=band, ed_band=ed_band, use_capacity=use_capacity)
+        r = integration_program(schools, band=band, ed_band=ed_band, use_capacity=use_capacity)
         if r["reachable"]:
             assert_plan_feasible(schools, r, band, ed_band, use_capacity)
     # Optimistic joint table never needs more moves than the independence estimate.
-    ind = integration_remedy(schools, band=band, ed_band=ed_band, use_capacity=False)
-    bnd = integration_remedy(schools, band=band, ed_band=ed_band, use_capacity=False, joint="bounds")
+    ind = integration_program(schools, band=band, ed_band=ed_band, use_capacity=False)
+    bnd = integration_program(schools, band=band, ed_band=ed_band, use_capacity=False, joint="bounds")
     if ind["reachable"]:
         assert bnd["students_moved"] <= ind["students_moved"]
+
+
+@settings(max_examples=40, deadline=None)
+@given(bands(), st.sampled_from([0.10, 0.15, 0.25]), st.sampled_from([None, 0.15]))
+def test_the_report_plan_in_whole_students_leaves_no_school_outside_unless_it_says_so(schools, band, ed_band):
+    # The rules' test on the whole-student composition after the plan; the count is the plan's own,
+    # never below the program's fractional optimum (a whole plan inside is a solution of it).
+    for use_capacity in (True, False):
+        whole = integration_remedy(schools, band=band, ed_band=ed_band, use_capacity=use_capacity)
+        if not whole["reachable"]:
+            continue
+        share = whole["band_share"]
+        outside = sorted(sid for sid, a in whole["after"].items() if a["enrollment"] > 0 and (
+            abs(a["students_of_color"] / a["enrollment"] - share["students_of_color"]) > band + 1e-12
+            or (ed_band is not None
+                and abs(a["econ_disadvantaged"] / a["enrollment"] - share["econ_disadvantaged"]) > ed_band + 1e-12)))
+        assert outside == whole.get("outside_after_rounding", [])
+        if not outside:
+            assert whole["students_moved"] == sum(p["students"] for p in whole["pairs"])
+            optimum = integration_program(schools, band=band, ed_band=ed_band, use_capacity=use_capacity)
+            assert whole["students_moved"] >= optimum["students_moved"]  # whole numbers: not below its ceiling
 
 
 @settings(max_examples=40, deadline=None)
@@ -227,7 +258,7 @@ def test_remedies_two_school_optimum_matches_enumeration(t_a, t_b, data, band):
 
     feasible = [d for d in range(-s_a, t_a - s_a + 1)
                 if 0 <= s_b - d <= t_b and ok(s_a + d, t_a) and ok(s_b - d, t_b)]
-    r = integration_remedy([school("A", t_a, s_a, 0), school("B", t_b, s_b, 0)], band=band, ed_band=None)
+    r = integration_program([school("A", t_a, s_a, 0), school("B", t_b, s_b, 0)], band=band, ed_band=None)
     if not feasible:
         assert r["reachable"] is False
     else:
@@ -377,7 +408,7 @@ def three_group_bands(draw):
 def test_remedies_single_group_plans_are_feasible(schools):
     # With single groups on, flows are labelled by race group; every group of at least 5% of
     # the band, and students of color overall, must end within 15 points in every school.
-    r = integration_remedy(schools, ed_band=None, single_group_min_share=0.05)
+    r = integration_program(schools, ed_band=None, single_group_min_share=0.05)
     if not r["reachable"]:
         return
     total = sum(s.enrollment_total for s in schools)
