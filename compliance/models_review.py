@@ -13,6 +13,7 @@ class ProposalStatus(models.TextChoices):
     PENDING = "pending", "Awaiting sign-off"
     SIGNED_OFF = "signed_off", "Signed off"
     SENT_BACK = "sent_back", "Sent back to the reviewer"
+    WITHDRAWN = "withdrawn", "Withdrawn by its reviewer"
 
 
 class DecisionProposal(models.Model):

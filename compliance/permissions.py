@@ -210,6 +210,21 @@ def sign_off_refusal(user, submission) -> Refusal | None:
     return None
 
 
+def withdraw_refusal(user, submission) -> Refusal | None:
+    """The one who proposed a noncompliance may take it back before sign-off (to change it, or when
+    no other supervisor is there to sign it off)."""
+    if submission.status not in AWAITING_SIGN_OFF:
+        return Refusal("No decision is waiting for sign-off.")
+    proposer_ids = set(submission.proposals.filter(status="pending").values_list("proposed_by_id", flat=True))
+    if user.pk not in proposer_ids:
+        return Refusal("Only the reviewer who proposed this decision may withdraw it.", forbidden=True)
+    return None
+
+
+def can_withdraw(user, submission) -> bool:
+    return withdraw_refusal(user, submission) is None
+
+
 def can_sign_off(user, submission) -> bool:
     return sign_off_refusal(user, submission) is None
 

@@ -47,6 +47,7 @@ from .permissions import (
     can_sign_off,
     can_sign_off_decisions,
     can_view_queue,
+    can_withdraw,
     reviewer_filter,
     sees_every_district,
 )
@@ -79,7 +80,8 @@ def comments_visible_to(user_or_audience: User | str, *, submission: Submission)
 INTERNAL_COMMENT_ACTION = "commented_internal"
 # Events whose notes stay with the state: internal notes, a noncompliance not yet in force, and the state's
 # own staffing (who moved a review to whom, and why; the district sees who holds it now).
-STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back", "reassigned")
+STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back", "decision_withdrawn",
+                      "reassigned")
 
 
 def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:
@@ -233,6 +235,7 @@ def review_detail_context(*, submission: Submission, user: User) -> dict:
     previous = replaced_version(submission)
     context: dict[str, Any] = {
         "can_sign_off": can_sign_off(user, submission),
+        "can_withdraw": can_withdraw(user, submission),
         # A district never sees a proposal: noncompliance is not in force until signed off.
         "proposal": proposal if staff else None,
         "corrective_actions": list(submission.corrective_actions.select_related("finding")),

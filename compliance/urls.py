@@ -17,6 +17,7 @@ urlpatterns = [
     path("submissions/<int:pk>/decide/", views_review.submission_decide, name="submission_decide"),
     path("submissions/<int:pk>/sign-off/", views_review.decision_sign_off, name="decision_sign_off"),
     path("submissions/<int:pk>/send-back/", views_review.decision_send_back, name="decision_send_back"),
+    path("submissions/<int:pk>/withdraw-decision/", views_review.decision_withdraw, name="decision_withdraw"),
     path("submissions/<int:pk>/comments/", views_review.comment_create, name="comment_create"),
     path("submissions/<int:pk>/reports/<str:kind>.pdf", views.report_download, name="report_download"),
     path("submissions/<int:pk>/exports/<str:kind>.csv", views.export_download, name="export_download"),

@@ -124,6 +124,14 @@ def decision_send_back(request: AuthedRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def decision_withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
+    submission = _visible_submission(request, pk)
+    return _run(request, submission, lambda: review.decision_withdraw(submission=submission, user=request.user),
+                "Proposed decision withdrawn. The submission is in your review again.")
+
+
+@login_required
+@require_POST
 def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
     """Return for revision with required actions typed one per line (``INT-01 0311: ...`` names a finding)."""
     submission = _visible_submission(request, pk)

@@ -34,8 +34,8 @@ from .review_plans import corrective_action_answer, corrective_action_judge
 from .submissions import submission_return, submission_transition
 
 __all__ = ["comment_create", "corrective_action_answer", "corrective_action_judge", "decision_send_back",
-           "decision_sign_off", "finding_review", "finding_severity_change", "findings_confirm_rule",
-           "submission_decide", "submission_return_with_actions"]
+           "decision_sign_off", "decision_withdraw", "finding_review", "finding_severity_change",
+           "findings_confirm_rule", "submission_decide", "submission_return_with_actions"]
 
 
 # What a reviewer may make a finding or warning: a finding needs corrective action, a warning does not.
@@ -292,6 +292,19 @@ def decision_sign_off(*, submission: Submission, user: User) -> Decision:
         if evaluation is not None:
             report_queue(evaluation=evaluation, kind=ReportKind.DECISION)
     return decision
+
+
+def decision_withdraw(*, submission: Submission, user: User) -> DecisionProposal:
+    """The proposer takes a pending noncompliance back: the review goes on, the plan with it."""
+    permissions.enforce(permissions.withdraw_refusal(user, submission))
+    proposal = _pending_proposal(submission)
+    with transaction.atomic():
+        proposal.status, proposal.answered_by, proposal.answered_at = ProposalStatus.WITHDRAWN, user, timezone.now()
+        proposal.save(update_fields=["status", "answered_by", "answered_at"])
+        submission.corrective_actions.all().delete()  # set again with the next proposal, as on a send-back
+        submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="decision_withdrawn",
+                              note="The proposed decision was withdrawn before sign-off.")
+    return proposal
 
 
 def decision_send_back(*, submission: Submission, user: User, note: str) -> DecisionProposal:

@@ -21,11 +21,13 @@ from compliance.models import (
     ReviewStatus,
     Submission,
 )
+from compliance.selectors_review import audit_events_visible_to
 from compliance.services.review import (
     corrective_action_answer,
     corrective_action_judge,
     decision_send_back,
     decision_sign_off,
+    decision_withdraw,
 )
 from compliance.states import SubmissionStatus as S
 from districts.models import Role
@@ -119,6 +121,38 @@ def test_noncompliance_waits_for_a_supervisor_who_did_not_review(reviewed, super
     assert facts.decision is not None and facts.decision["signed_off_by"] == "Ada Byrne"
     decided = dict(status_lines(make_context(decision=facts.decision)))["Decided by"]
     assert decided.endswith("Noncompliant: corrective action required; signed off by Ada Byrne"), decided
+
+
+@pytest.mark.django_db
+def test_the_proposer_withdraws_a_proposal_no_other_supervisor_can_sign_off(client, reviewed, supervisor,
+                                                                          second_supervisor, reviewer, certifier):
+    # The only other supervisor is away (inactive): without a withdrawal the submission would be
+    # stuck awaiting a sign-off nobody can give.
+    second_supervisor.is_active = False
+    second_supervisor.save(update_fields=["is_active"])
+    _propose(reviewed, supervisor)
+    reviewed.refresh_from_db()
+    for other in (second_supervisor, reviewer, certifier):
+        assert not permissions.can_withdraw(other, reviewed)
+    with pytest.raises(PermissionDenied, match="Only the reviewer who proposed"):
+        decision_withdraw(submission=reviewed, user=reviewer)
+    client.force_login(supervisor)
+    page = client.get(reverse("submission_detail", args=[reviewed.pk])).content.decode()
+    assert "Withdraw the proposed decision" in page
+    response = client.post(reverse("decision_withdraw", args=[reviewed.pk]), follow=True)
+    assert "Proposed decision withdrawn. The submission is in your review again." in response.content.decode()
+    reviewed.refresh_from_db()
+    assert (reviewed.status, reviewed.reviewer) == (S.IN_REVIEW, supervisor)
+    proposal = DecisionProposal.objects.get()
+    assert (proposal.status, proposal.answered_by) == ("withdrawn", supervisor)
+    assert not CorrectiveAction.objects.exists() and not Decision.objects.exists()
+    # State staff see it in the history; the district never saw the proposal, nor sees its withdrawal.
+    assert "decision_withdrawn" in audit_events_visible_to(supervisor, submission=reviewed).values_list(
+        "action", flat=True)
+    assert "decision_withdrawn" not in audit_events_visible_to(certifier, submission=reviewed).values_list(
+        "action", flat=True)
+    with pytest.raises(ValidationError):  # nothing pending now
+        decision_withdraw(submission=reviewed, user=supervisor)
 
 
 @pytest.mark.django_db
