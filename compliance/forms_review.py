@@ -53,33 +53,44 @@ def _about(text: str, references: dict | None, number: int) -> tuple[str, dict]:
     return match["rest"].strip(), {"finding": entry[0], "finding_label": entry[1]}
 
 
+def _lines(text: str, parse_line) -> list[dict]:
+    """Each non-blank line through ``parse_line(line, number)``; every line's refusal at once (a
+    reviewer who typed ten lines fixes them in one go, not one per post)."""
+    actions, errors = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            actions.append(parse_line(line, number))
+        except ValidationError as exc:
+            errors.extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+    return actions
+
+
 def action_lines(text: str, *, references: dict | None = None) -> list[dict]:
     """Required actions typed one per line, each maybe starting with the finding it is about."""
-    actions = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip().lstrip("-*\u2022").strip()
-        if line:
-            description, about = _about(line, references, number)
-            actions.append({"description": description, **about})
-    return actions
+    def parse(line: str, number: int) -> dict:
+        description, about = _about(line.strip().lstrip("-*\u2022").strip(), references, number)
+        return {"description": description, **about}
+
+    return [a for a in _lines(text, parse) if a["description"]]
 
 
 def plan_parse(text: str, *, references: dict | None = None) -> list[dict]:
     """A corrective action plan typed one action per line: ``YYYY-MM-DD [RULE KEY:] what the district must do``."""
-    actions = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        line = line.strip()
-        if not line:
-            continue
-        due, _, description = line.partition(" ")
+    def parse(line: str, number: int) -> dict:
+        due, _, description = line.strip().partition(" ")
         try:
             due_on = date.fromisoformat(due)
         except ValueError:
             raise ValidationError(
                 f"Plan line {number}: start with the due date as YYYY-MM-DD, then the action.") from None
         description, about = _about(description.strip(), references, number)
-        actions.append({"description": description, "due_on": due_on, **about})
-    return actions
+        return {"description": description, "due_on": due_on, **about}
+
+    return _lines(text, parse)
 
 
 class ReturnForm(forms.Form):

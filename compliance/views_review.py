@@ -136,15 +136,21 @@ def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
     """Return for revision with required actions typed one per line (``INT-01 0311: ...`` names a finding)."""
     submission = _visible_submission(request, pk)
     form = ReturnForm(request.POST)
-
-    def send_back():
-        # The service checks the role before the lines, so the wrong role gets 403, not a reminder.
-        permissions.enforce(permissions.return_refusal(request.user, submission))
-        text = form.cleaned_data["actions"] if form.is_valid() else ""
+    # The role first, so the wrong role gets 403, not a reminder about the lines.
+    permissions.enforce(permissions.return_refusal(request.user, submission))
+    text = form.cleaned_data["actions"] if form.is_valid() else ""
+    try:
         actions = action_lines(text, references=finding_references(submission=submission))
-        return review.submission_return_with_actions(submission=submission, user=request.user, actions=actions)
-
-    return _run(request, submission, send_back, "Returned to the district for revision with the required actions.")
+        review.submission_return_with_actions(submission=submission, user=request.user, actions=actions)
+    except ValidationError as exc:
+        # The page again with every refused line listed and the text as typed (a redirect lost it).
+        return submission_page(request, submission, status=400, return_text=request.POST.get("actions", ""),
+                               return_errors=[("id_return_actions", message) for message in exc.messages])
+    except services.IllegalTransition:
+        messages.error(request, "Someone else changed this submission first. Check its status and try again.")
+    else:
+        messages.success(request, "Returned to the district for revision with the required actions.")
+    return redirect("submission_detail", pk=submission.pk)
 
 
 @login_required

@@ -190,11 +190,12 @@ def test_return_with_required_actions_one_per_line_some_about_a_finding(client, 
     settings.CELERY_TASK_ALWAYS_EAGER = True
     client.force_login(reviewer)
     url = reverse("submission_return", args=[held.pk])
-    response = client.post(url, {"actions": "INT-01 9999: Explain it"}, follow=True)
-    assert _messages(response) == ["Line 1: this version has no INT-01 finding for \u201c9999\u201d."]
-    response = client.post(url, {"actions": "Fix the Budget sheet.\nINT-01: Explain it"}, follow=True)
-    assert _messages(response) == ["Line 2: this version has 2 INT-01 findings; name the school, band or "
-                                   "\u201cdistrict\u201d after the rule, e.g. INT-01 0311: ..."]
+    response = client.post(url, {"actions": "INT-01 9999: Explain it"})
+    assert response.status_code == 400
+    assert "Line 1: this version has no INT-01 finding for \u201c9999\u201d.</a>" in response.content.decode()
+    response = client.post(url, {"actions": "Fix the Budget sheet.\nINT-01: Explain it"})
+    assert ("Line 2: this version has 2 INT-01 findings; name the school, band or "
+            "\u201cdistrict\u201d after the rule, e.g. INT-01 0311: ...</a>") in response.content.decode()
     assert Submission.objects.get(pk=held.pk).status == S.IN_REVIEW and not RequiredAction.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"actions": "Add the Budget rows for every school.\n\n"

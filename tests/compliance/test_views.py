@@ -650,14 +650,31 @@ def test_comment(client, certifier, evaluated):
 def test_return_needs_note_then_returns(client, reviewer, in_review):
     client.force_login(reviewer)
     url = reverse("submission_return", args=[in_review.pk])
-    response = client.post(url, {"actions": ""}, follow=True)
-    assert "Write at least one required action, one per line." in messages_of(response)
+    response = client.post(url, {"actions": ""})
+    assert response.status_code == 400
+    assert '<a href="#id_return_actions">Write at least one required action, one per line.</a>' in (
+        response.content.decode())
     in_review.refresh_from_db()
     assert in_review.status == S.IN_REVIEW
     response = client.post(url, {"actions": "Fix the capacity column."}, follow=True)
     in_review.refresh_from_db()
     assert in_review.status == S.RETURNED
     assert "Returned to the district for revision with the required actions." in messages_of(response)
+
+
+def test_a_refused_return_keeps_the_text_and_lists_every_bad_line(client, reviewer, in_review):
+    client.force_login(reviewer)
+    typed = "Fix the capacity column.\nINT-01 9999: Explain the zones.\nRES-09 district: Staff it.\n"
+    response = client.post(reverse("submission_return", args=[in_review.pk]), {"actions": typed})
+    html = response.content.decode()
+    assert response.status_code == 400 and "The submission was not returned" in html
+    # Both refused lines at once, each linking to the field, and what was typed kept.
+    link = '<a href="#id_return_actions">'
+    assert f"{link}Line 2: this version has no INT-01 finding for \u201c9999\u201d.</a>" in html
+    assert f"{link}Line 3: this version has no RES-09 finding for \u201cdistrict\u201d.</a>" in html
+    assert f">{typed}</textarea>" in html and 'aria-invalid="true"' in html
+    in_review.refresh_from_db()
+    assert in_review.status == S.IN_REVIEW
 
 
 def test_district_user_cannot_return(client, certifier, in_review):
