@@ -132,6 +132,9 @@ def _submission_context(submission: Submission) -> dict[str, Any]:
     context["decision"] = decision
     if decision is not None:
         context["pdf_link"] = site_url(reverse("report_download", args=[submission.pk, ReportKind.DECISION]))
+        # The plan the decision sets: what the district must do next, by when, and where to answer.
+        context["corrective_actions"] = list(submission.corrective_actions.order_by("due_on", "pk"))
+        context["plan_link"] = site_url(reverse("plan_page", args=[submission.pk]))
     return context
 
 

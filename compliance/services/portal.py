@@ -8,9 +8,10 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import Count
+from django.utils.formats import date_format
 
 from compliance import notifications, permissions, selectors, states
-from compliance.models import Evaluation, Report, ReportKind, Submission
+from compliance.models import ActionStatus, Evaluation, Report, ReportKind, Submission
 from compliance.presenters import KEY_MEASURES
 from compliance.reports.view_schools import get
 from compliance.states import SHOWS_FINDINGS_REPORT
@@ -84,9 +85,21 @@ def next_action(*, user, submissions: list[Submission], cycle) -> dict[str, Any]
         return {"kind": "respond", "submission": newest, "required_actions": selectors.return_note(submission=newest),
                 "text": "Respond to the state's return: make the required actions below and upload a new version."}
     if status == S.DECIDED:
-        return {"kind": "done", "submission": newest, "text": "The state has decided: read the decision report."}
+        return _decided_action(newest)
     return {"kind": "wait", "submission": newest,
             "text": f"Nothing to do now: version {newest.version} is with the state for review."}
+
+
+def _decided_action(submission: Submission) -> dict[str, Any]:
+    """After a decision: the corrective action plan while any action waits on the district, else done."""
+    waiting = list(submission.corrective_actions.filter(status__in=(ActionStatus.OPEN, ActionStatus.ASKED_AGAIN))
+                   .order_by("due_on", "pk").values_list("due_on", flat=True))
+    if not waiting:
+        return {"kind": "done", "submission": submission, "text": "The state has decided: read the decision report."}
+    n = len(waiting)
+    return {"kind": "plan", "submission": submission,
+            "text": f"Answer the corrective action plan: {n} action{'s' if n != 1 else ''} waiting on you, "
+                    f"the next due {date_format(waiting[0], 'j F Y')}."}
 
 
 # --- Versions compared (a new upload against the version it replaces) -----------------------

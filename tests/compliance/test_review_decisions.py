@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import ProtectedError
 from django.urls import reverse
 
-from compliance import permissions, services
+from compliance import notifications, permissions, services
 from compliance.models import (
     AuditEvent,
     CorrectiveAction,
@@ -82,6 +82,30 @@ def test_compliant_with_findings_takes_effect_at_once_with_its_plan(reviewed, su
     assert decision.outcome == "compliant_with_findings"
     assert list(CorrectiveAction.objects.values_list("description", "due_on", "status")) == [
         ("Redraw the elementary zones", date(2099, 3, 1), "open")]
+
+
+@pytest.mark.django_db
+def test_the_district_is_pointed_to_its_corrective_action_plan(client, reviewed, supervisor, certifier):
+    with mock.patch("compliance.tasks.render_report.delay"):
+        services.submission_decide(submission=reviewed, user=supervisor, note="Minor gaps.",
+                                   outcome=DecisionOutcome.COMPLIANT_WITH_FINDINGS, actions=PLAN)
+    # The decision's e-mail lists the actions by due date and links to the plan's page.
+    note = NotificationLog.objects.get(kind="decided", submission=reviewed)
+    _, text, html = notifications.message_build("decided", notifications.message_context(note))
+    plan = f"/submissions/{reviewed.pk}/plan/"
+    assert ("Corrective action plan: for each action, upload your plan and evidence by its due date.\n"
+            "- Due 1 March 2099: Redraw the elementary zones\n"
+            "- Due 15 May 2099: Publish the new staffing formula\n"
+            "Answer the plan: http") in text and text.count(plan) == 1
+    assert f'{plan}">Answer the corrective action plan</a>' in html
+    # The home page's next step goes to the plan while an action waits on the district.
+    client.force_login(certifier)
+    home = client.get(reverse("home")).content.decode()
+    assert (f'<a href="{plan}">Answer the corrective action plan: 2 actions waiting on you, the next due '
+            "1 March 2099.</a>") in home
+    CorrectiveAction.objects.update(status="accepted")
+    home = client.get(reverse("home")).content.decode()
+    assert "The state has decided: read the decision report." in home and "Answer the corrective" not in home
 
 
 @pytest.mark.django_db
