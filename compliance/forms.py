@@ -67,4 +67,5 @@ class DecideForm(forms.Form):
 
 
 class ReleaseForm(forms.Form):
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.TextInput())
+    note = forms.CharField(label="Note for state staff (optional; the district does not see it)", required=False,
+                           widget=forms.TextInput())

@@ -17,6 +17,7 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    TextField,
     Value,
     When,
 )
@@ -82,14 +83,21 @@ INTERNAL_COMMENT_ACTION = "commented_internal"
 # own staffing (who moved a review to whom, and why; the district sees who holds it now).
 STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back", "decision_withdrawn",
                       "reassigned")
+# Events the district sees without their note: a reviewer's release is a hand-off between state staff (the
+# district sees that the submission went back to the state's queue, never the reviewer's note).
+STATE_NOTE_ACTIONS = ("released",)
 
 
 def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:
+    """The submission's history as this audience reads it, each event with ``shown_note``: the note it may read
+    (every history reads ``shown_note``, never ``note``)."""
     # Who downloaded which file is for the administrators' audit search, not the submission's history.
     events = submission.audit_events.exclude(action=DOWNLOADED).select_related("actor")
     if _audience(user_or_audience) == DISTRICT:
         events = events.exclude(action__in=STATE_ONLY_ACTIONS)
-    return events
+        return events.annotate(shown_note=Case(When(action__in=STATE_NOTE_ACTIONS, then=Value("")),
+                                               default=F("note"), output_field=TextField()))
+    return events.annotate(shown_note=F("note"))
 
 
 # --- The queue ---------------------------------------------------------------------------------
