@@ -22,7 +22,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.rules.counts import SeverityCounts
-from compliance.selectors_review import review_due_of
+from compliance.selectors_review import DISTRICT, review_due_of, status_shown_to
 from compliance.states import SubmissionStatus as S
 from districts.models import DISTRICT_ROLES, District, User
 
@@ -162,8 +162,10 @@ _EXTRA: dict[str, Callable[[NotificationLog, Submission], dict[str, Any]]] = {
 
 
 def _reminder_context(note: NotificationLog) -> dict[str, Any]:
+    newest = note.submission
     return {"district": note.district, "cycle": ReportingCycle.objects.get(pk=note.params["cycle"]),
-            "days": note.params["days"], "newest": note.submission, "link": site_url(reverse("home"))}
+            "days": note.params["days"], "newest": newest, "link": site_url(reverse("home")),
+            "newest_status": status_shown_to(DISTRICT, status=newest.status).label if newest else ""}
 
 
 def message_context(note: NotificationLog) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from .reports.evidence import HEADING_KEYS, EvidenceFormatter
 from .reports.view_schools import band_short, get
 from .rules.labels import DISSIMILARITY, group_noun
 from .rules.registry import RULE_NAMES, threshold_text
+from .selectors_review import status_shown_to
 
 AREAS = {"INT": "Integration", "RES": "Resources"}
 
@@ -289,9 +290,13 @@ def status_label(value: str) -> str:
     return S(value).label if value in S.values else value
 
 
-def event_label(event) -> str:
+def event_label(event, user_or_audience) -> str:
+    """A history line's "what", its statuses as ``user_or_audience`` is told them (``status_shown_to``)."""
+    def shown(value: str) -> str:
+        return status_shown_to(user_or_audience, status=value).label if value in S.values else value
+
     action = event.action.replace("status:", "").replace("_", " ")
     if event.from_status != event.to_status:
-        before = status_label(event.from_status) if event.from_status else "new"
-        return f"{action.capitalize()}: {before} to {status_label(event.to_status)}"
+        before = shown(event.from_status) if event.from_status else "new"
+        return f"{action.capitalize()}: {before} to {shown(event.to_status)}"
     return action.capitalize()

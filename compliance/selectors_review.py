@@ -53,7 +53,7 @@ from .permissions import (
     sees_every_district,
 )
 from .selectors import school_names, submissions_visible_to
-from .states import HELD, UNDER_REVIEW, SubmissionStatus
+from .states import DISTRICT_STATUS, HELD, UNDER_REVIEW, SubmissionStatus
 
 # The audience of everything that leaves the state: district pages, e-mails, exports, the API, PDFs.
 DISTRICT = "district"
@@ -75,6 +75,24 @@ def comments_visible_to(user_or_audience: User | str, *, submission: Submission)
     if _audience(user_or_audience) == DISTRICT:
         comments = comments.filter(visibility=CommentVisibility.DISTRICT)
     return comments.order_by("created_at", "pk")
+
+
+def status_shown_to(user_or_audience: User | str, *, status: str) -> SubmissionStatus:
+    """The status as this audience is told it (code and label): every district page, the API, e-mails, the
+    PDF and the home page's next step read it here, so a proposed noncompliance reads "In state review"."""
+    if _audience(user_or_audience) == DISTRICT:
+        status = DISTRICT_STATUS.get(status, status)
+    return SubmissionStatus(status)
+
+
+def status_changed_at_shown_to(user_or_audience: User | str, *, submission: Submission) -> datetime:
+    """When the status this audience is told last changed: for a district, the newest status change it may see
+    in the history (a proposal, or one sent back, moves nothing it is told)."""
+    if _audience(user_or_audience) == STATE or submission.status not in HELD:
+        return submission.status_changed_at
+    moved = (audit_events_visible_to(user_or_audience, submission=submission).exclude(from_status=F("to_status"))
+             .order_by("-created_at", "-pk").values_list("created_at", flat=True).first())
+    return moved or submission.status_changed_at
 
 
 # The audit action of an internal comment: its event stays off every district page.

@@ -93,5 +93,9 @@ ACCEPTED_HISTORY = frozenset(
 # An accepted evaluation of a submission in one of these has a findings report to show (the
 # pipeline sweep renders a missing one); a superseded version's report is no longer needed.
 SHOWS_FINDINGS_REPORT = ACCEPTED_HISTORY - {S.SUPERSEDED}
+# What a district is told a status is: a proposed noncompliance is still the state's review until a supervisor
+# signs it off (the district never learns of a proposal, nor of one sent back). Unlisted statuses read as they are;
+# ``selectors_review.status_shown_to`` is the one reader.
+DISTRICT_STATUS: dict[str, str] = {S.AWAITING_SIGN_OFF: S.IN_REVIEW}
 # Nothing happens to it any more.
 TERMINAL = frozenset(status for status, moves in TRANSITIONS.items() if not moves)

@@ -229,8 +229,8 @@ def submission_page(request: AuthedRequest, submission: Submission, *, status: i
         "submission": submission,
         "evaluation": evaluation,
         # One line per finding review would bury the submission's own history: they fold away.
-        "events": [(e, event_label(e)) for e in events if not e.action.startswith("finding_")],
-        "review_events": [(e, event_label(e)) for e in events if e.action.startswith("finding_")],
+        "events": [(e, event_label(e, request.user)) for e in events if not e.action.startswith("finding_")],
+        "review_events": [(e, event_label(e, request.user)) for e in events if e.action.startswith("finding_")],
         "comments": comments_visible_to(request.user, submission=submission),
         "actions": actions,
         "pending": submission.status in PENDING,

@@ -10,6 +10,7 @@ from api.errors import ApiError
 from api.schemas import ErrorOut, FindingOut, ProblemOut, SubmissionOut
 from compliance import selectors, services
 from compliance.models import EvaluationOutcome, ReportKind, Submission
+from compliance.selectors_review import status_changed_at_shown_to, status_shown_to
 from compliance.services import downloads
 from compliance.services.downloads import (
     XLSX,
@@ -24,16 +25,18 @@ from .common import ERRORS, Id, Pagination, binary_file, file_response, visible_
 router = Router(tags=["submissions"])
 
 
-def submission_out(submission: Submission) -> dict:
+def submission_out(submission: Submission, user) -> dict:
+    """The submission as ``user`` reads it: a district is told a proposed noncompliance is still in state review."""
     evaluation = submission.evaluations.order_by("-started_at", "-pk").first()
     # The pages', e-mails' and PDF's counts (warnings: the data's and the rules' together).
     counts = None if evaluation is None or evaluation.outcome == EvaluationOutcome.RUNNING else dataclasses.asdict(
         selectors.evaluation_counts(evaluation_ids=[evaluation.pk])[evaluation.pk])
+    status = status_shown_to(user, status=submission.status)
     return {
         "id": submission.pk, "district_id": submission.district_id, "cycle_id": submission.cycle_id,
         "school_year": submission.cycle.school_year, "version": submission.version,
-        "status": submission.status, "status_label": submission.get_status_display(),
-        "status_changed_at": submission.status_changed_at,
+        "status": status.value, "status_label": status.label,
+        "status_changed_at": status_changed_at_shown_to(user, submission=submission),
         "receipt": {"filename": submission.original_filename, "size": submission.size, "sha256": submission.sha256,
                     "received_at": submission.uploaded_at, "uploaded_by": submission.uploaded_by.username},
         "evaluation_outcome": evaluation.outcome if evaluation else None,
@@ -56,13 +59,13 @@ def submission_create(request, district_id: Id, file: UploadedFile | None = File
         raise ApiError(409, "no_open_cycle", "No reporting cycle is open for submissions.")
     submission = services.submission_create(district=district, cycle=cycle, uploaded_by=request.user,
                                             fileobj=file, filename=file.name or "workbook.xlsx")
-    return Status(201, submission_out(submission))
+    return Status(201, submission_out(submission, request.user))
 
 
 @router.get("/submissions/{submission_id}", response={200: SubmissionOut, **ERRORS})
 def submission_read(request, submission_id: Id):
     """A submission's status (the product's status codes), version, receipt and counts."""
-    return submission_out(visible_submission(request, submission_id))
+    return submission_out(visible_submission(request, submission_id), request.user)
 
 
 @router.get("/submissions/{submission_id}/problems", response={200: list[ProblemOut], **ERRORS})
@@ -127,4 +130,4 @@ def submission_certify(request, submission_id: Id):
     """Certify an evaluated submission (district certifiers of its district only)."""
     submission = visible_submission(request, submission_id)
     services.submission_certify(submission=submission, user=request.user)
-    return submission_out(submission)
+    return submission_out(submission, request.user)

@@ -14,6 +14,7 @@ from compliance import notifications, permissions, selectors, states
 from compliance.models import ActionStatus, Evaluation, Report, ReportKind, Submission
 from compliance.presenters import KEY_MEASURES
 from compliance.reports.view_schools import get
+from compliance.selectors_review import status_shown_to
 from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
 from districts.models import District
@@ -69,7 +70,7 @@ def next_action(*, user, submissions: list[Submission], cycle) -> dict[str, Any]
         return {"kind": "none", "text": "Nothing to do until the state opens a reporting cycle."}
     if newest is None:
         return {"kind": "upload", "text": "Upload the filled-in workbook (download the template below)."}
-    status = newest.status
+    status = status_shown_to(user, status=newest.status)  # a proposal waiting for sign-off is still state review
     if status in states.PENDING:
         return {"kind": "wait", "submission": newest, "text": f"Version {newest.version} is being checked; "
                                                               "you will get an e-mail when it is done."}

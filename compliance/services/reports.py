@@ -24,7 +24,7 @@ from compliance.models_review import ProposalStatus
 from compliance.reports import formatting as fmt
 from compliance.reports.generate import SubmissionFacts, export_csv, report_pdf
 from compliance.rules.model import WorkbookData
-from compliance.selectors_review import DISTRICT, comments_visible_to
+from compliance.selectors_review import DISTRICT, comments_visible_to, status_shown_to
 from compliance.states import BEFORE_CERTIFICATION, SHOWS_FINDINGS_REPORT, SubmissionStatus
 from compliance.workbook.guarded import read_workbook_guarded
 
@@ -203,7 +203,7 @@ def _submission_facts(submission: Submission, evaluation: Evaluation) -> Submiss
         state=submission.district.state,
         cycle=submission.cycle.school_year,
         version=submission.version,
-        status=submission.get_status_display(),
+        status=status_shown_to(DISTRICT, status=submission.status).label,  # a PDF always leaves the state
         workbook_sha256=submission.sha256,
         decision=None if decision is None else {
             "outcome": decision.get_outcome_display(),

@@ -23,6 +23,7 @@ from compliance.models import (
     Submission,
 )
 from compliance.notifications import kind_for_transition
+from compliance.selectors_review import DISTRICT, status_shown_to
 from compliance.states import LOCKED, PENDING, REPLACEABLE, TRANSITIONS
 from compliance.states import SubmissionStatus as S
 from districts.models import District, User
@@ -108,7 +109,9 @@ def uploads_closed_reason(earlier: list[Submission]) -> str | None:
     if not locked:
         return None
     newest = max(locked, key=lambda s: s.version)
-    return (f"Version {newest.version} is already with the state ({newest.get_status_display()}); "
+    # Said to the district (the upload refusal, the home page): in the words of ``status_shown_to``.
+    shown = status_shown_to(DISTRICT, status=newest.status).label
+    return (f"Version {newest.version} is already with the state ({shown}); "
             "a new version can be uploaded once the state returns it for revision.")
 
 
