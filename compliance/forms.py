@@ -6,6 +6,7 @@ from django import forms
 from .models import DecisionOutcome, ReviewStatus
 
 NOTE_MAX_LENGTH = 1000
+FINDING_NOTE_LABEL = "Note (the district and the public report read it; required to dismiss)"
 
 
 class UploadForm(forms.Form):
@@ -51,7 +52,9 @@ class FindingReviewForm(forms.Form):
         error_messages={"required": "Choose Confirm or Dismiss.", "invalid_choice": "Choose Confirm or Dismiss."},
     )
     note = forms.CharField(
-        label="Note (required to dismiss)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+        # The district reads it at once (its page's findings and "Finding reviews" history) and a dismissal's reason
+        # goes into the report: the reviewer is told so where they write it.
+        label=FINDING_NOTE_LABEL, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 

@@ -8,6 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
+from compliance.forms import FINDING_NOTE_LABEL
 from compliance.models import EvaluationOutcome, ReportKind, Submission
 from compliance.models import SubmissionStatus as S
 from districts.models import Role
@@ -205,10 +206,10 @@ def test_reviewer_works_the_findings_tables(page: Page, live_server):
     page.evaluate("window.__marker = 'still here'")
     row.get_by_role("button", name="Dismiss INT-01").click()
     expect(row.get_by_role("alert")).to_contain_text("Say why the finding is dismissed")
-    expect(row.get_by_label("Note (required to dismiss)")).to_be_visible()
+    expect(row.get_by_label(FINDING_NOTE_LABEL)).to_be_visible()
     # The row was replaced: the focus goes to the note the error asks for, not to the page.
-    expect(row.get_by_label("Note (required to dismiss)")).to_be_focused()
-    row.get_by_label("Note (required to dismiss)").fill("Magnet school under an approved plan.")
+    expect(row.get_by_label(FINDING_NOTE_LABEL)).to_be_focused()
+    row.get_by_label(FINDING_NOTE_LABEL).fill("Magnet school under an approved plan.")
     row.get_by_role("button", name="Dismiss INT-01").focus()
     page.keyboard.press("Enter")
     expect(row.get_by_text("Saved.")).to_be_visible()

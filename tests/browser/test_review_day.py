@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from compliance import services
 from compliance.demo import demo_workbook
+from compliance.forms import FINDING_NOTE_LABEL
 from compliance.models import (
     Certification,
     Comment,
@@ -177,7 +178,7 @@ def review_riverside(page: Page, live_server, subs) -> None:
     warning = Finding.objects.filter(evaluation__submission=zoned, rule="INT-04", severity="warning").first()
     row = page.locator(f"#finding-{warning.pk}")
     row.get_by_text("Note / dismiss").click()
-    row.get_by_label("Note (required to dismiss)").fill("The new magnet opened in August.")
+    row.get_by_label(FINDING_NOTE_LABEL).fill("The new magnet opened in August.")
     row.get_by_role("button", name=re.compile("^Dismiss INT-04")).click()
     expect(page.locator(f"#finding-{warning.pk}")).to_contain_text("Dismissed")
     int02 = Finding.objects.filter(evaluation__submission=zoned, rule="INT-02").first()

@@ -8,6 +8,7 @@ import pytest
 from playwright.sync_api import Browser, expect
 
 from compliance import services
+from compliance.forms import FINDING_NOTE_LABEL
 from compliance.models import Finding, ReviewStatus
 from districts.models import User
 from tests.browser.test_review_day import PASSWORDS, _upload_evaluate_certify
@@ -37,11 +38,11 @@ def test_dismissing_without_a_note_then_with_one_without_javascript(browser: Bro
     expect(summary.get_by_role("link")).to_have_text(
         re.compile(rf"^{finding.rule}, .+ \({finding.school_id}\): {re.escape(reason)}$"))
     expect(row.locator(".field-error")).to_have_text(reason)
-    expect(row.get_by_label("Note (required to dismiss)")).to_be_visible()  # the note form is open where the reason is
+    expect(row.get_by_label(FINDING_NOTE_LABEL)).to_be_visible()  # the note form is open where the reason is
     finding.refresh_from_db()
     assert finding.review_status == ReviewStatus.OPEN
 
-    row.get_by_label("Note (required to dismiss)").fill("Magnet program under an approved plan.")
+    row.get_by_label(FINDING_NOTE_LABEL).fill("Magnet program under an approved plan.")
     row.get_by_role("button", name="Dismiss").click()
     expect(page).to_have_url(f"{live_server.url}/submissions/{sub.pk}/#finding-{finding.pk}")
     expect(page.locator(f"#finding-{finding.pk} .review")).to_have_text("Dismissed")

@@ -102,3 +102,20 @@ def test_the_proposal_sends_the_district_no_message(proposed):
     # Only the supervisor who may sign it off is told; nothing goes to the district's people.
     assert list(NotificationLog.objects.filter(submission=proposed).values_list("kind", "recipients")) == [
         ("sign_off_requested", "ada@example.org")]
+
+
+def test_a_finding_review_note_is_read_by_the_district_while_the_review_is_open_and_the_form_says_so(
+        client, district, cycle, submitter, certifier, reviewer):
+    sub = SubmissionFactory(district=district, cycle=cycle, status=S.IN_REVIEW, uploaded_by=submitter,
+                            reviewer=reviewer)
+    finding = Finding.objects.create(evaluation=EvaluationFactory(submission=sub), rule="INT-01",
+                                     severity="finding", scope="school", school_id="0311", message="m")
+    services.finding_review(finding=finding, user=reviewer, status="dismissed", note="Magnet under an approved plan.")
+    url = reverse("submission_detail", args=[sub.pk])
+    client.force_login(certifier)
+    page = client.get(url).content.decode()
+    # Before any decision: the district's page shows the note (the "Finding reviews" history and the row).
+    assert "INT-01 0311: Magnet under an approved plan." in page
+    client.force_login(reviewer)
+    assert ("Note (the district and the public report read it; required to dismiss)"
+            in client.get(url).content.decode())
