@@ -97,5 +97,8 @@ SHOWS_FINDINGS_REPORT = ACCEPTED_HISTORY - {S.SUPERSEDED}
 # signs it off (the district never learns of a proposal, nor of one sent back). Unlisted statuses read as they are;
 # ``selectors_review.status_shown_to`` is the one reader.
 DISTRICT_STATUS: dict[str, str] = {S.AWAITING_SIGN_OFF: S.IN_REVIEW}
+# Its results may be published (the public cycle export): the state has decided, and the decision is in force.
+# A draft, a certified submission the state has not decided and a proposal awaiting sign-off are not.
+PUBLISHED = frozenset({S.DECIDED})
 # Nothing happens to it any more.
 TERMINAL = frozenset(status for status, moves in TRANSITIONS.items() if not moves)

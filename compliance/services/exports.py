@@ -1,11 +1,15 @@
 """Cycle exports: gather from the database what the export renderer prints, and have it written."""
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
+
 from compliance.models import ReportingCycle, Submission
 from compliance.reports.cycle_export import VARIANTS, CycleExportData, check_format, cycle_export_file
 from compliance.reports.suppression import CellMask, suppress_school
 from compliance.rules.ruleset import section
-from compliance.selectors_statewide import cycle_findings, cycle_standings, school_directory_names
+from compliance.selectors_statewide import DistrictStanding, cycle_findings, cycle_standings, school_directory_names
+from compliance.states import PUBLISHED
 
 from .reports import stored_workbook_read
 
@@ -19,8 +23,18 @@ def _masks_of(submission: Submission, min_cell: int) -> dict[str, CellMask] | No
     return {s.school_id: suppress_school(s, min_cell) for s in workbook.schools}
 
 
+def _published(standing: DistrictStanding) -> DistrictStanding:
+    """The standing as the public may read it: a district whose newest submission the state has not decided
+    keeps its row and stage, without measures, counts or findings."""
+    if standing.submission is not None and standing.submission.status in PUBLISHED:
+        return standing
+    return dataclasses.replace(standing, evaluation_id=None, measures={}, findings_by_rule=Counter(),
+                               flagged_schools=0)
+
+
 def cycle_export_data(*, cycle: ReportingCycle, variant: str) -> CycleExportData:
-    """Every district of the directory in ``cycle``; for ``public``, the masks of those with findings.
+    """Every district of the directory in ``cycle``; for ``public``, only decided results (``states.PUBLISHED``)
+    and the masks of those with findings.
 
     Callers check ``permissions.can_export`` first: this reads every district's data.
     """
@@ -28,6 +42,8 @@ def cycle_export_data(*, cycle: ReportingCycle, variant: str) -> CycleExportData
         raise ValueError(f"Unknown export variant {variant!r}.")
     min_cell = int(section(cycle.rule_set.params, "PRIVACY")["min_cell"])
     standings = cycle_standings(cycle=cycle)
+    if variant == "public":  # only results the state has decided: no draft, no undecided review
+        standings = [_published(s) for s in standings]
     findings = cycle_findings(standings)
     masks = {}
     if variant == "public":

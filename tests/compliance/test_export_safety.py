@@ -11,9 +11,12 @@ import pytest
 
 from compliance import services
 from compliance.demo import demo_workbook
+from compliance.models import Submission
+from compliance.models import SubmissionStatus as S
 from compliance.reports.spreadsheet_safety import safe_cell, safe_text
 from compliance.workbook.template import write_workbook
 from districts.models import Role
+from tests.api.conftest import Api, get_token
 from tests.factories import (
     DistrictFactory,
     EvaluationFactory,
@@ -70,7 +73,8 @@ def hostile_cycle(db):
     district = DistrictFactory(name=DANGEROUS[0], region=DANGEROUS[3])
     for i, name in enumerate(DANGEROUS):
         SchoolFactory(district=district, school_id=f"{i:04d}", name=name)
-    ev = EvaluationFactory(submission=SubmissionFactory(district=district, cycle=cycle))
+    # Decided: the public variant prints only results the state has decided.
+    ev = EvaluationFactory(submission=SubmissionFactory(district=district, cycle=cycle, status=S.DECIDED))
     FindingFactory(evaluation=ev, school_id="0001", message="-5 points below the band", rule="INT-02")
     FindingFactory(evaluation=ev, school_id="0002", message="=1+1", rule="INT-01")
     return cycle
@@ -175,6 +179,7 @@ def test_per_submission_csv_exports_neutralize_school_names(evaluated):
 @pytest.mark.django_db
 def test_public_variant_suppresses_what_the_pdf_suppresses(evaluated, cycle):
     submission, evaluation, _ = evaluated
+    Submission.objects.filter(pk=submission.pk).update(status=S.DECIDED)  # public: decided results only
     pdf_rows = list(csv.DictReader(io.StringIO(
         services.report_export_csv(evaluation=evaluation, kind="findings").decode("utf-8-sig"))))
     public = list(csv.DictReader(io.StringIO(
@@ -245,3 +250,44 @@ def test_cycle_xlsx_neutralizes_formulas_after_whitespace_and_keeps_numbers(whit
     for sheet in wb:
         for line in sheet.iter_rows():
             assert not [c for c in line if c.data_type == "f" or (isinstance(c.value, str) and _formula_like(c.value))]
+
+
+@pytest.mark.django_db
+def test_public_cycle_export_carries_only_decided_results(client):
+    """A draft, a certified submission and one in review or awaiting sign-off: row and stage, no results."""
+    cycle = ReportingCycleFactory()
+    stages = {}
+    for status in (S.EVALUATED, S.CERTIFIED, S.IN_REVIEW, S.AWAITING_SIGN_OFF, S.DECIDED):
+        district = DistrictFactory(name=f"District {status}")
+        ev = EvaluationFactory(submission=SubmissionFactory(district=district, cycle=cycle, status=status))
+        FindingFactory(evaluation=ev, scope="district", school_id="", message=f"Draft finding of {status}",
+                       rule="INT-05")
+        stages[district.name] = status
+    findings = _csv_rows(_export(cycle, "public", "csv", "findings"))
+    assert [(r[1], r[8]) for r in findings[1:]] == [("District decided", "Draft finding of decided")]
+    districts = list(csv.DictReader(io.StringIO(_export(cycle, "public", "csv", "districts").decode("utf-8-sig"))))
+    by_name = {r["district_name"]: r for r in districts}
+    assert [(n, by_name[n]["status"], by_name[n]["findings_INT-05"], by_name[n]["multigroup_d"]) for n in stages] == [
+        ("District evaluated", "Evaluated, not certified", "", ""),
+        ("District certified", "Certified, waiting for review", "", ""),
+        ("District in_review", "In review", "", ""),
+        ("District awaiting_sign_off", "In review", "", ""),
+        ("District decided", "Decided", "1", by_name["District decided"]["multigroup_d"]),
+    ]
+    assert by_name["District decided"]["multigroup_d"] != ""
+    body = _export(cycle, "public", "xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(body))["Findings"]
+    assert [row[8] for row in sheet.iter_rows(min_row=2, values_only=True)] == ["Draft finding of decided"]
+    # The state's own variant still carries every result.
+    assert len(_csv_rows(_export(cycle, "state", "csv", "findings"))) == 6
+    # The same through the web download and the API (state staff only).
+    staff = user_factory(Role.STATE_REVIEWER)
+    client.force_login(staff)
+    web = client.get(f"/statewide/{cycle.pk}/export/public.csv?table=findings")
+    assert [r[8] for r in _csv_rows(b"".join(web.streaming_content if web.streaming else [web.content]))[1:]] == [
+        "Draft finding of decided"]
+    api = Api(client, get_token(client, staff.username))
+    answer = api.get(f"/api/v1/cycles/{cycle.pk}/export?variant=public&format=csv&table=findings")
+    assert answer.status_code == 200
+    assert [r[8] for r in _csv_rows(b"".join(answer.streaming_content if answer.streaming else [answer.content]))[1:]
+            ] == ["Draft finding of decided"]
