@@ -7,6 +7,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as RequestValidationError
 
+from compliance.permissions import StateConflict
 from compliance.services import IllegalTransition
 
 
@@ -41,6 +42,8 @@ def install_handlers(api: NinjaAPI) -> None:
                                                   "Send a valid token: Authorization: Bearer <token>."),
         PermissionDenied: lambda r, e: _answer(api, r, 403, "forbidden", str(e) or "You may not do this."),
         ValidationError: lambda r, e: _answer(api, r, 400, "refused", _validation_text(e)),
+        # Before ValidationError's handler by the class's MRO: where the submission stands, not the request.
+        StateConflict: lambda r, e: _answer(api, r, 409, "state_conflict", _validation_text(e)),
         IllegalTransition: lambda r, e: _answer(api, r, 409, "conflict",
                                                 "Someone else changed this submission first; read it again."),
         RequestValidationError: lambda r, e: _answer(api, r, 422, "invalid_request", _request_errors(e)),

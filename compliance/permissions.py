@@ -21,6 +21,7 @@ from .states import (
     BEFORE_CERTIFICATION,
     CERTIFIABLE,
     CLAIMABLE,
+    DISTRICT_STATUS,
     REVIEWING,
     SubmissionStatus,
 )
@@ -32,14 +33,21 @@ NOT_A_REVIEWER = "Only state reviewers may do this."
 
 
 class Refusal(str):
-    """Why not, in words for the user. ``forbidden``: it is about who asks (403), not the moment."""
+    """Why not, in words for the user. ``forbidden``: it is about who asks (403), not the moment.
+    ``conflict``: it is about the submission's state (the API's 409), not what was sent."""
 
     forbidden: bool
+    conflict: bool
 
-    def __new__(cls, message: str, *, forbidden: bool = False) -> Refusal:
+    def __new__(cls, message: str, *, forbidden: bool = False, conflict: bool = False) -> Refusal:
         refusal = super().__new__(cls, message)
-        refusal.forbidden = forbidden
+        refusal.forbidden, refusal.conflict = forbidden, conflict
         return refusal
+
+
+class StateConflict(ValidationError):
+    """A refusal because of where the submission stands (already certified, with the state...):
+    a message like any other on a page, 409 in the API."""
 
 
 def enforce(refusal: Refusal | None) -> None:
@@ -48,7 +56,7 @@ def enforce(refusal: Refusal | None) -> None:
         return
     if refusal.forbidden:
         raise PermissionDenied(str(refusal))
-    raise ValidationError(str(refusal))
+    raise (StateConflict if refusal.conflict else ValidationError)(str(refusal))
 
 
 # --- Role facts -------------------------------------------------------------------------------
@@ -108,7 +116,10 @@ def certify_refusal(user, submission) -> Refusal | None:
     if not (user.role == Role.DISTRICT_CERTIFIER and belongs_to(user, submission.district_id)):
         return Refusal("Only a certifier of this district may certify its submission.", forbidden=True)
     if submission.status not in CERTIFIABLE:
-        return Refusal("Only an evaluated submission without blocking problems can be certified.")
+        # Said to the district: its words for the status (a proposal awaiting sign-off reads "In state review").
+        shown = SubmissionStatus(DISTRICT_STATUS.get(submission.status, submission.status)).label
+        return Refusal(f"Version {submission.version} cannot be certified: its status is \u201c{shown}\u201d; only "
+                       "an evaluated version without blocking problems can be certified.", conflict=True)
     # Whatever the status says: only stored, accepted findings can be certified.
     if not submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).exists():
         return Refusal("This version has no completed evaluation to certify; wait for its check to finish.")

@@ -96,10 +96,11 @@ def _refuse_while_busy(earlier: list[Submission]) -> None:
     """No new version while an earlier one is being checked or is with the state."""
     blocking = [s for s in earlier if s.status in PENDING]
     if blocking:
-        raise ValidationError(f"Version {blocking[-1].version} is still being checked; wait a moment and try again.")
+        raise permissions.StateConflict(
+            f"Version {blocking[-1].version} is still being checked; wait a moment and try again.")
     closed = uploads_closed_reason(earlier)
     if closed:
-        raise ValidationError(closed)
+        raise permissions.StateConflict(closed)
 
 
 def uploads_closed_reason(earlier: list[Submission]) -> str | None:
@@ -109,6 +110,9 @@ def uploads_closed_reason(earlier: list[Submission]) -> str | None:
     if not locked:
         return None
     newest = max(locked, key=lambda s: s.version)
+    if newest.status == S.DECIDED:
+        return (f"Version {newest.version} has been decided by the state; this cycle's submission is complete "
+                "and no new version can be uploaded.")
     # Said to the district (the upload refusal, the home page): in the words of ``status_shown_to``.
     shown = status_shown_to(DISTRICT, status=newest.status).label
     return (f"Version {newest.version} is already with the state ({shown}); "

@@ -16,8 +16,10 @@ from tests.factories import EvaluationFactory, FindingFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
-NOT_CERTIFIABLE = {"detail": "Only an evaluated submission without blocking problems can be certified.",
-                   "code": "refused"}
+def not_certifiable(version: int, status: str) -> dict:
+    """Where the submission stands, not what was sent: 409, saying which version and where it is."""
+    return {"detail": f"Version {version} cannot be certified: its status is \u201c{status}\u201d; only an evaluated "
+                      "version without blocking problems can be certified.", "code": "state_conflict"}
 
 
 @pytest.fixture
@@ -35,7 +37,7 @@ def test_certifying_twice_is_refused_the_second_time(client, evaluated, certifie
     first = _certify(client, certifier_a, evaluated)
     assert first.status_code == 200 and first.json()["status"] == "certified"
     again = _certify(client, certifier_a, evaluated)
-    assert (again.status_code, again.json()) == (400, NOT_CERTIFIABLE)
+    assert (again.status_code, again.json()) == (409, not_certifiable(evaluated.version, "Certified and submitted"))
     assert Certification.objects.filter(submission=evaluated).count() == 1
     assert AuditEvent.objects.filter(submission=evaluated, action="certified").count() == 1
 
@@ -56,7 +58,7 @@ def test_the_loser_of_a_race_gets_409(client, evaluated, district_a, certifier_a
 def test_a_submission_not_evaluated_is_refused(client, district_a, cycle, submitter_a, certifier_a):
     queued = SubmissionFactory(district=district_a, cycle=cycle, uploaded_by=submitter_a, status="queued")
     answer = _certify(client, certifier_a, queued)
-    assert (answer.status_code, answer.json()) == (400, NOT_CERTIFIABLE)
+    assert (answer.status_code, answer.json()) == (409, not_certifiable(queued.version, "Queued for checking"))
     # Evaluated by its status, but its only evaluation was rejected: nothing accepted to certify.
     odd = SubmissionFactory(district=district_a, cycle=cycle, uploaded_by=submitter_a, status="evaluated")
     EvaluationFactory(submission=odd, outcome="rejected")

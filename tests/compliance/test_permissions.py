@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from compliance import permissions, selectors, services
 from compliance.models import Submission
+from compliance.permissions import StateConflict
 from compliance.states import SubmissionStatus as S
 from districts.models import Role
 from tests.conftest import make_user
@@ -98,14 +99,16 @@ def _closed_cycle(rule_set):
 
 def test_certify_refusals_name_each_reason(district_a, district_b, cycle, rule_set, certifier_a, submitter_a):
     evaluated = _submission(district_a, cycle, S.EVALUATED)
+    rejected = _submission(district_a, cycle, S.REJECTED)
     other_certifier = make_user("certifier_b", Role.DISTRICT_CERTIFIER, [district_b])
     cases = [
         (certifier_a, evaluated, None),
         (submitter_a, evaluated, (PermissionDenied, "Only a certifier of this district may certify its submission.")),
         (other_certifier, evaluated, (PermissionDenied,
                                       "Only a certifier of this district may certify its submission.")),
-        (certifier_a, _submission(district_a, cycle, S.REJECTED),
-         (ValidationError, "Only an evaluated submission without blocking problems can be certified.")),
+        (certifier_a, rejected,
+         (StateConflict, f"Version {rejected.version} cannot be certified: its status is \u201cRejected: fix the workbook\u201d; "
+                         "only an evaluated version without blocking problems can be certified.")),
         (certifier_a, _submission(district_a, _closed_cycle(rule_set), S.EVALUATED),
          (ValidationError, "The reporting cycle is closed; contact the state to certify late.")),
         (certifier_a, SubmissionFactory(district=district_a, cycle=cycle, status=S.EVALUATED),  # no evaluation row

@@ -161,11 +161,14 @@ def test_home_offers_no_upload_while_a_version_is_with_the_state(client, submitt
     # The form could only fail ("Version 1 is already with the state"): it says so instead.
     client.force_login(submitter)
     assert reverse("submission_upload", args=[district.pk]) in client.get(reverse("home")).content.decode()
-    for status in (S.CERTIFIED, S.DECIDED):
+    for status, why in ((S.CERTIFIED, "Version 1 is already with the state (Certified and submitted); a new version "
+                                      "can be uploaded once the state returns it for revision."),
+                        (S.DECIDED, "Version 1 has been decided by the state; this cycle&#x27;s submission is "
+                                    "complete and no new version can be uploaded.")):
         type(evaluated).objects.filter(pk=evaluated.pk).update(status=status)
         html = client.get(reverse("home")).content.decode()
         assert reverse("submission_upload", args=[district.pk]) not in html
-        assert "Version 1 is already with the state" in html and "returns it for revision" in html
+        assert why in html
     type(evaluated).objects.filter(pk=evaluated.pk).update(status=S.RETURNED)
     assert reverse("submission_upload", args=[district.pk]) in client.get(reverse("home")).content.decode()
 
@@ -447,7 +450,8 @@ def test_certify_illegal_state_shows_message_not_500(client, certifier, district
     client.force_login(certifier)
     response = client.post(reverse("submission_certify", args=[sub.pk]), CERTIFY, follow=True)
     assert response.status_code == 200
-    assert "Only an evaluated submission without blocking problems can be certified." in messages_of(response)
+    assert ("Version 1 cannot be certified: its status is \u201cRejected: fix the workbook\u201d; only an evaluated "
+            "version without blocking problems can be certified." in messages_of(response))
     sub.refresh_from_db()
     assert sub.status == S.REJECTED
 
