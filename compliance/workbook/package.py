@@ -418,6 +418,14 @@ def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         raise reject("DATA-11", f"The part {info.filename} declares XML entities, which is not allowed in a workbook.")
 
 
+# r:id of a <sheet>: Transitional (what Excel saves by default) and Strict Open XML
+# ("Save As > Strict Open XML Spreadsheet"), which names the same relationships differently.
+_RID_ATTRS = (
+    "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id",
+    "{http://purl.oclc.org/ooxml/officeDocument/relationships}id",
+)
+
+
 def _sheet_paths(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
     """Map worksheet names to their zip entries via workbook.xml and its relationships."""
     wb_path = "xl/workbook.xml"
@@ -448,11 +456,10 @@ def _sheet_paths(zf: zipfile.ZipFile, names: set[str]) -> dict[str, str]:
                          "The workbook part declares XML entities, which is not allowed in a workbook.") from None
         raise reject("DATA-09", f"The file is damaged: its workbook part cannot be read ({exc}).") from None
     out: dict[str, str] = {}
-    rid_attr = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
     for el in wb_root.iter():
         if el.tag.endswith("}sheet") or el.tag == "sheet":
             name = el.get("name")
-            rid = el.get(rid_attr) or el.get("id")
+            rid = next((el.get(a) for a in _RID_ATTRS if el.get(a)), None) or el.get("id")
             if name and rid and targets.get(rid) in names:
                 out[name] = targets[rid]
     return out

@@ -5,6 +5,8 @@ value; the valid sample itself reads with no problems at all.
 """
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -401,3 +403,74 @@ def test_ids_equal_once_invisible_characters_are_dropped_are_duplicates(xlsx: Pa
 def test_an_id_of_invisible_characters_only_is_blank(xlsx: Path) -> None:
     edit(xlsx, [("Schools", 3, "school_id", "\u200b\ufeff")])
     assert ("DATA-21", "Schools", 3, "school_id") in [(p.code, p.sheet, p.row, p.column) for p in read(xlsx).problems]
+
+
+# Excel's "Save As > Strict Open XML Spreadsheet" writes the same parts under other namespaces.
+_STRICT = [
+    (b"http://schemas.openxmlformats.org/spreadsheetml/2006/main", b"http://purl.oclc.org/ooxml/spreadsheetml/main"),
+    (b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+     b"http://purl.oclc.org/ooxml/officeDocument/relationships"),
+]
+
+
+def _strict(blob: bytes) -> bytes:
+    def change(name: str, data: bytes) -> bytes:
+        if name.endswith((".xml", ".rels")):
+            for transitional, strict in _STRICT:
+                data = data.replace(transitional, strict)
+        return data
+
+    return rewrite_zip(blob, change)
+
+
+def test_strict_open_xml_gets_the_same_cell_problems(xlsx: Path) -> None:
+    blob = xlsx.read_bytes()
+    member = sheet_member(blob, "Schools")
+
+    def patch(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        import re
+        # english_learners of row 2 (P2) and enrollment_total of row 3 (G3): formulas never calculated;
+        # capacity of row 2 (R2): an Excel error.
+        data = re.sub(rb'<c r="P2"[^>]*?(/>|>.*?</c>)', b'<c r="P2"><f>H2*2</f></c>', data, count=1)
+        data = re.sub(rb'<c r="G3"[^>]*?(/>|>.*?</c>)', b'<c r="G3"><f>SUM(H3:N3)</f></c>', data, count=1)
+        return re.sub(rb'<c r="R2"[^>]*?(/>|>.*?</c>)', b'<c r="R2" t="e"><v>#DIV/0!</v></c>', data, count=1)
+
+    transitional = rewrite_zip(blob, patch)
+    strict = _strict(transitional)
+    with zipfile.ZipFile(io.BytesIO(strict)) as z:
+        assert b"purl.oclc.org/ooxml/officeDocument/relationships" in z.read("xl/workbook.xml")
+        assert b"schemas.openxmlformats.org/spreadsheetml" not in z.read(member)
+    expected = [
+        ("DATA-25", "error", "Schools", 2, "capacity", "#DIV/0!"),
+        ("DATA-25", "error", "Schools", 2, "english_learners", None),
+        ("DATA-25", "error", "Schools", 3, "enrollment_total", None),
+    ]
+    for blob_ in (transitional, strict):
+        path = xlsx.with_name("f.xlsx")
+        path.write_bytes(blob_)
+        data = read(path)
+        assert sorted(where(p) for p in data.problems) == expected
+
+
+def test_strict_open_xml_sheet_size_is_checked(xlsx: Path) -> None:
+    blob = xlsx.read_bytes()
+    member = sheet_member(blob, "Schools")
+
+    def far_row(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        return data.replace(b"</sheetData>",
+                            b'<row r="1048576"><c r="A1048576" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+
+    path = xlsx.with_name("strict.xlsx")
+    path.write_bytes(_strict(rewrite_zip(blob, far_row)))
+    data = read(path)
+    assert [where(p) for p in data.problems] == [("DATA-13", "error", "Schools", None, None, None)]
+    assert data.problems[0].message == (
+        "The Schools sheet has 1,048,576 rows; at most 20,000 rows of data are allowed.")
+    # Untouched, the Strict copy reads exactly like the Transitional one.
+    path.write_bytes(_strict(blob))
+    data = read(path)
+    assert data.problems == [] and data.schools == sample_data().schools
