@@ -31,8 +31,12 @@ Converted = tuple[list[Any], list[tuple[int, str]], bool]
 # No school has a quadrillion dollars or teachers: such a value is a typo, and would overflow
 # the spending measures.
 TOO_LARGE = 1e15
-_NUM_CLEAN = re.compile(r"[\s,]")
-_MONEY_CLEAN = re.compile(r"[\s,$]|USD", re.IGNORECASE)
+_NUM_CLEAN = re.compile(r"\s")
+_MONEY_CLEAN = re.compile(r"[\s$]|USD", re.IGNORECASE)
+# A comma is read only as a thousands separator in its right places (1,234 or 12,345.5); any
+# other comma (31,8 or 1,4 typed with a decimal comma) makes the text no number, never 318 or 14.
+_THOUSANDS = re.compile(r"^[-+]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d*,\d+$")
 _YEAR = re.compile(r"^(\d{4})-(\d{2})$")
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # one DNS label
 EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@" + _LABEL + r"(?:\." + _LABEL + r")+$")
@@ -59,7 +63,7 @@ def conv_int_bounded(raw: Sequence[Any]) -> tuple[list[Any], list[tuple[int, str
         if x is BLANK or x is None:
             out.append(x)
             if x is None:
-                bad.append((k, f"{show(v)} is not a number."))
+                bad.append((k, f"{show(v)} is not a number{_comma_note(v)}."))
         elif not x.is_integer():
             out.append(None)
             bad.append((k, f"{show(v)} is not a whole number."))
@@ -85,7 +89,8 @@ def conv_float(raw: Sequence[Any], what: str = "number") -> Converted:
         if x is BLANK or x is None:
             out.append(x)
             if x is None:
-                bad.append((k, f"{show(v)} is not {'an amount of money' if money else 'a number'}."))
+                what_not = "an amount of money" if money else "a number"
+                bad.append((k, f"{show(v)} is not {what_not}{_comma_note(v, money)}."))
         elif abs(x) >= TOO_LARGE:
             out.append(None)
             bad.append((k, f"{show(v)} is too large to be real (at most {TOO_LARGE:,.0f})."))
@@ -279,6 +284,10 @@ def number(v: Any, money: bool = False) -> Any:
     # A share typed as text with its percent sign ("50%"), as Excel shows a formatted 0.5.
     percent = not money and s.endswith("%")
     s = (_MONEY_CLEAN if money else _NUM_CLEAN).sub("", s.strip("()") if neg else s.rstrip("%"))
+    if "," in s:
+        if not _THOUSANDS.match(s):
+            return None
+        s = s.replace(",", "")
     try:
         x = float(s) / 100 if percent else float(s)
     except ValueError:
@@ -286,6 +295,37 @@ def number(v: Any, money: bool = False) -> Any:
     if not math.isfinite(x):
         return None
     return -x if neg else x
+
+
+def _comma_text(v: Any, money: bool = False) -> str | None:
+    """The text of a cell that is no number only because of a comma that is no thousands separator
+    (as number() cleans it), else None."""
+    if type(v) is not str or "," not in v:
+        return None
+    s = v.strip()
+    s = (_MONEY_CLEAN if money else _NUM_CLEAN).sub("", s.strip("()") if money else s.rstrip("%"))
+    if "," not in s or _THOUSANDS.match(s):
+        return None
+    try:
+        float(s.replace(",", ""))
+    except ValueError:
+        return None  # no number even without its commas ("a,b"): the plain reason says enough
+    return s
+
+
+def _comma_note(v: Any, money: bool = False) -> str:
+    return "" if _comma_text(v, money) is None else ": a comma read as a decimal mark is not accepted"
+
+
+def comma_fix(v: Any, kind: str) -> str | None:
+    """The fix for a numeric column's text refused for its decimal comma (None for any other value)."""
+    if kind not in (schema.INT, schema.NUMBER, schema.MONEY):
+        return None
+    s = _comma_text(v, kind == schema.MONEY)
+    if s is None:
+        return None
+    example = s.replace(",", ".") if _DECIMAL_COMMA.match(s) else "31.8"
+    return f"Type the number with a point for decimals ({example}), or as a plain number."
 
 
 def valid_year(v: str) -> bool:

@@ -20,7 +20,8 @@ def columns_markdown() -> str:
         "Sheet names and headers are matched case-insensitively, ignoring leading and trailing "
         "spaces and treating spaces, hyphens and underscores alike. Column order is free. "
         "Coded values are matched the same way. Numbers stored as text are read as numbers; "
-        "money may be written like `$1,234.50`. Empty rows are skipped.",
+        "money may be written like `$1,234.50`. A comma is read only as a thousands separator (`1,234`): "
+        "a decimal comma (`31,8`) is refused, never read as 318. Empty rows are skipped.",
         "",
         "What the counts and amounts mean (the count date, which staff are teachers, what spending "
         "includes): `workbook-definitions.md`.",

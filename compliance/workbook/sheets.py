@@ -12,7 +12,19 @@ from typing import Any
 from compliance.rules.model import BudgetRow, DistrictInfo, LotteryRow, ProposedRow, SchoolRow
 
 from . import schema
-from .cells import BLANK, EMAIL, cell_text, conv_id, conv_int, conv_text, excerpt, too_long, too_long_text, valid_year
+from .cells import (
+    BLANK,
+    EMAIL,
+    cell_text,
+    comma_fix,
+    conv_id,
+    conv_int,
+    conv_text,
+    excerpt,
+    too_long,
+    too_long_text,
+    valid_year,
+)
 from .package import SheetScan
 from .problem_log import ProblemLog
 from .schema import Column, normalize_name
@@ -226,7 +238,7 @@ def _template_version(col: Column, raw: Any, row: int, problems: ProblemLog) -> 
     """The District sheet's one whole-number field, which must name the template read here."""
     vals, bad, _ = conv_int([raw])
     if bad:
-        problems.add("DATA-22", schema.DISTRICT.name, row, col.name, raw, bad[0][1])
+        problems.add("DATA-22", schema.DISTRICT.name, row, col.name, raw, bad[0][1], comma_fix(raw, col.kind))
         return None
     v = vals[0]
     if col.name == "template_version" and v != schema.TEMPLATE_VERSION:

@@ -16,7 +16,18 @@ from typing import Any
 from compliance.rules.model import GRADE_INDEX, RACE_GROUPS
 
 from . import schema
-from .cells import BAD_CODE, BLANK, CONVERTERS, cell_text, conv_int_bounded, excerpt, fmt, too_long, too_long_text
+from .cells import (
+    BAD_CODE,
+    BLANK,
+    CONVERTERS,
+    cell_text,
+    comma_fix,
+    conv_int_bounded,
+    excerpt,
+    fmt,
+    too_long,
+    too_long_text,
+)
 from .package import SheetScan
 from .problem_log import ProblemLog
 from .schema import Column, Sheet, normalize_name
@@ -167,7 +178,7 @@ def _convert_column(t: Table, col: Column, j: int, raw: Sequence[Any], problems:
     else:
         vals, bad, blanks = CONVERTERS[col.kind](raw)
     for k, why in bad:
-        problems.add(BAD_CODE[col.kind], t.sheet.name, t.rownums[k], col.name, raw[k], why)
+        problems.add(BAD_CODE[col.kind], t.sheet.name, t.rownums[k], col.name, raw[k], why, comma_fix(raw[k], col.kind))
     if col.char_limit:
         for k in too_long(vals, col.char_limit):
             bad.append((k, ""))

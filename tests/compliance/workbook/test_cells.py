@@ -12,6 +12,7 @@ from compliance.workbook.cells import (
     BLANK,
     CONVERTERS,
     cell_text,
+    comma_fix,
     conv_float,
     conv_id,
     conv_int,
@@ -84,3 +85,22 @@ def test_school_year_and_header_text() -> None:
     assert valid_year("2026-27") and valid_year("1999-00")
     assert not valid_year("2026-28") and not valid_year("2026-2027")
     assert cell_text(12.0) == "12" and cell_text(" grade_low ") == "grade_low"
+
+
+def test_a_comma_is_only_a_thousands_separator() -> None:
+    assert [number(v) for v in ("1,234", "12,345.5", "-1,234,567", " 2,000 ")] == [1234.0, 12345.5, -1234567.0, 2000.0]
+    assert number("$1,234,567.25", money=True) == 1234567.25
+    # A decimal comma, or a comma out of its thousands place, is no number (not 318, 14, 106 or 12345).
+    assert [number(v) for v in ("31,8", "1,4", "1,06", "1,2345", "1.234,5", "12,34,567")] == [None] * 6
+    vals, bad, _ = conv_float(["31,8", "1,234", "a,b"])
+    assert vals == [None, 1234.0, None]
+    assert bad == [(0, "'31,8' is not a number: a comma read as a decimal mark is not accepted."),
+                   (2, "'a,b' is not a number.")]
+    _, bad, _ = conv_int(["1,06"])
+    assert bad == [(0, "'1,06' is not a number: a comma read as a decimal mark is not accepted.")]
+    _, bad, _ = conv_money(["$1,5"])
+    assert bad == [(0, "'$1,5' is not an amount of money: a comma read as a decimal mark is not accepted.")]
+    assert comma_fix("31,8", schema.NUMBER) == "Type the number with a point for decimals (31.8), or as a plain number."
+    assert comma_fix("$1,5", schema.MONEY) == "Type the number with a point for decimals (1.5), or as a plain number."
+    assert comma_fix("1,234", schema.INT) is None and comma_fix("a,b", schema.INT) is None
+    assert comma_fix("1,5", schema.GRADE) is None

@@ -474,3 +474,24 @@ def test_strict_open_xml_sheet_size_is_checked(xlsx: Path) -> None:
     path.write_bytes(_strict(blob))
     data = read(path)
     assert data.problems == [] and data.schools == sample_data().schools
+
+
+def test_data_22_decimal_comma_is_not_read_as_thousands(xlsx: Path) -> None:
+    edit(xlsx, [("Schools", 3, "econ_disadvantaged", "1,06"),
+                ("Budget", 2, "teacher_fte_out_of_field", "1,4"),
+                ("Budget", 3, "teacher_fte_state_local", "31,8"),
+                ("Budget", 4, "federal", "30,000"),  # thousands grouping: read as 30000, as before
+                ("Budget", 4, "personnel_state_local", "$2,100,000.00")])
+    data = read(xlsx)
+    note = "is not a number: a comma read as a decimal mark is not accepted."
+    fix = "Type the number with a point for decimals ({}), or as a plain number."
+    assert [(*where(p), p.message, p.fix) for p in data.problems] == [
+        ("DATA-22", "error", "Schools", 3, "econ_disadvantaged", "1,06",
+         f"Schools, row 3, econ_disadvantaged: '1,06' {note}", fix.format("1.06")),
+        ("DATA-22", "error", "Budget", 2, "teacher_fte_out_of_field", "1,4",
+         f"Budget, row 2, teacher_fte_out_of_field: '1,4' {note}", fix.format("1.4")),
+        ("DATA-22", "error", "Budget", 3, "teacher_fte_state_local", "31,8",
+         f"Budget, row 3, teacher_fte_state_local: '31,8' {note}", fix.format("31.8")),
+    ]
+    assert [(b.federal, b.personnel_state_local) for b in data.budget if b.school_id == "0203"] == [
+        (30000.0, 2100000.0)]
