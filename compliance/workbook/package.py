@@ -2,19 +2,22 @@
 
 Everything here is bounded: sizes come from the zip directory and are verified
 while decompressing (zipfile stops at the declared size and checks the CRC), XML
-prologs are scanned in a fixed window, and sheets are only decompressed once the
+prologs are scanned up to the root element, and sheets are only decompressed once the
 directory says they are within the limits. Each refusal is a :class:`Rejected`
 carrying one clear :class:`DataProblem`.
 """
 from __future__ import annotations
 
+import codecs
 import io
 import posixpath
 import re
 import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import IO
 
 from defusedxml import ElementTree as SafeET
 
@@ -23,7 +26,9 @@ from compliance.rules.model import DataProblem
 from .problem_codes import DATA_CODES
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_PROLOG_WINDOW = 64 * 1024
+# The prolog of an XML part is read in chunks of this size (the first, smaller, tells what the part is).
+_PROLOG_CHUNK = 64 * 1024
+_FIRST_CHUNK = 4096
 # Entries smaller than this cannot hurt, whatever their compression ratio.
 _RATIO_MIN_BYTES = 1024 * 1024
 
@@ -176,9 +181,14 @@ def open_package(blob: bytes, filename: str | None, limits: Limits) -> Package:
     _check_sizes(infos, limits)
     if "[Content_Types].xml" not in names:
         raise reject("DATA-08", "The file is a zip archive but not an Excel workbook (it has no [Content_Types].xml).")
-    # Entity declarations are never needed in a spreadsheet; refuse them before any XML parser runs.
+    # Entity declarations are never needed in a spreadsheet; refuse them before any XML parser runs,
+    # in every part that is XML by its content, whatever its name. Pictures are left alone: an SVG
+    # logo often carries a DOCTYPE, and no parser here reads pictures (worksheets are checked whole
+    # in scan_sheet, whatever their content type).
+    _check_prolog(zf, zf.getinfo("[Content_Types].xml"))
+    pictures = _picture_parts(zf, names)
     for info in infos:
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
+        if info.filename != "[Content_Types].xml" and info.filename not in pictures:
             _check_prolog(zf, info)
     _check_kind(zf, names, filename)
     return Package(zf, _sheet_paths(zf, names), blob)
@@ -233,6 +243,7 @@ def scan_sheet(pkg: Package, sheet_name: str, limits: Limits) -> SheetScan:
     if path is None:
         return scan
     data = _inflate(pkg, path)
+    _check_no_doctype(data, path)
     _check_width(data, sheet_name, limits.max_columns)
     scan.xml, scan.prefixed = data, _check_row_count(data, sheet_name, limits)
     return scan
@@ -300,7 +311,6 @@ _ROW_NUMBER = re.compile(rb'\br="[A-Z]{0,3}([0-9]+)"')
 _CELL_REF = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
 _CELL_TYPE = re.compile(rb'\bt="(\w+)"')
 _VALUE = re.compile(rb"<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>")
-_ELEMENT_START = re.compile(rb"<[A-Za-z_]")
 
 
 def _too_wide(sheet_name: str, col: str, max_cols: int) -> Rejected:
@@ -397,25 +407,128 @@ def _read_entry(zf: zipfile.ZipFile, name: str) -> bytes:
         raise reject("DATA-09", f"The file is damaged: its part {name} cannot be unpacked ({exc}).") from None
 
 
+_DECLARATIONS = (b"DOCTYPE", b"ENTITY")
+
+
+def _declares_entities(after_bang: bytes) -> bool:
+    """Whether the markup after a "<!" is a DOCTYPE or an entity declaration (any case)."""
+    return after_bang[:7].upper().startswith(_DECLARATIONS)
+
+
+def _refuse_entities(name: str) -> Rejected:
+    return reject("DATA-11", f"The part {name} declares XML entities (a DOCTYPE), which is not allowed in a workbook.")
+
+
+def _part_text(fh: IO[bytes]) -> Iterator[bytes]:
+    """A part's bytes in chunks, UTF-16 re-encoded as UTF-8 so that markup can be searched."""
+    first = fh.read(_FIRST_CHUNK)
+    if first[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        encoding: str | None = "utf-16"
+    elif first[:1] == b"\x00":
+        encoding = "utf-16-be"
+    elif first[1:2] == b"\x00":
+        encoding = "utf-16-le"
+    else:
+        encoding = None
+    decoder = codecs.getincrementaldecoder(encoding)("replace") if encoding else None
+    chunk = first
+    while chunk:
+        yield decoder.decode(chunk).encode("utf-8") if decoder else chunk
+        chunk = fh.read(_PROLOG_CHUNK)
+
+
 def _check_prolog(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """A DOCTYPE can only come before the root element, so scanning the prolog suffices."""
-    head = _read_bounded(zf, info.filename, _PROLOG_WINDOW)
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) > 1 and head[1:2] == b"\x00") or head[:1] == b"\x00":
-        try:
-            head = head.decode("utf-16").encode("utf-8")
-        except UnicodeDecodeError:
-            head = head.replace(b"\x00", b"")
-    root = _ELEMENT_START.search(head)
-    prolog = head[: root.start()] if root else head
-    low = prolog.lower()
-    if b"<!doctype" in low or b"<!entity" in low:
-        raise reject("DATA-11",
-                     f"The part {info.filename} declares XML entities (a DOCTYPE), which is not allowed in a workbook.")
-    if root is None and info.file_size > len(head):
-        raise reject("DATA-11", f"The part {info.filename} has an oversized XML prolog.")
-    # Entities may also hide after a legal-looking start in a malformed part; cheap check.
-    if b"<!ENTITY" in head:
-        raise reject("DATA-11", f"The part {info.filename} declares XML entities, which is not allowed in a workbook.")
+    """Refuse a part whose prolog declares entities.
+
+    A DOCTYPE can only come before the root element, after an optional byte-order mark, the XML
+    declaration, comments and processing instructions. The part is read in chunks up to its root
+    element (or its first byte that is no markup: an image is left after its first chunk); a long
+    comment is skipped chunk by chunk, so the scan is linear and bounded by the part's size, which
+    was checked already."""
+    try:
+        with zf.open(info) as fh:
+            _scan_prolog(_part_text(fh), info.filename)
+    except NotImplementedError:
+        return  # a compression method no reader here unpacks: no parser will read this part either
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+        raise reject("DATA-09", f"The file is damaged: its part {info.filename} cannot be unpacked ({exc}).") from None
+
+
+def _scan_prolog(chunks: Iterator[bytes], name: str) -> None:
+    buf, pos = b"", 0
+
+    def more() -> bool:
+        nonlocal buf, pos
+        chunk = next(chunks, b"")
+        if not chunk:
+            return False
+        buf, pos = buf[pos:] + chunk, 0
+        return True
+
+    while len(buf) < 3 and more():
+        pass
+    if buf.startswith(b"\xef\xbb\xbf"):  # a UTF-8 byte-order mark
+        pos = 3
+    while True:
+        # Whitespace between the prolog's items.
+        while pos < len(buf) and buf[pos] in b" \t\r\n":
+            pos += 1
+        if pos == len(buf):
+            if not more():
+                return
+            continue
+        while len(buf) - pos < 9 and more():
+            pass
+        head = buf[pos : pos + 9]
+        if head.startswith(b"<!--"):
+            opener, closer = 4, b"-->"
+        elif head.startswith(b"<?"):
+            opener, closer = 2, b"?>"
+        elif head.startswith(b"<!") and _declares_entities(head[2:]):
+            raise _refuse_entities(name)
+        else:
+            return  # the root element (or no XML at all): the prolog is over
+        # Skip to the item's end, keeping only what a closer split across chunks needs.
+        start = pos + opener
+        while True:
+            end = buf.find(closer, start)
+            if end != -1:
+                pos = end + len(closer)
+                break
+            pos = max(start, len(buf) - len(closer) + 1)
+            start = 0
+            if not more():
+                return  # unterminated: the parser refuses it as damaged
+
+
+def _picture_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    """The parts [Content_Types].xml says are pictures (image/...), by extension or by name."""
+    try:
+        root = SafeET.fromstring(_read_bounded(zf, "[Content_Types].xml", 1024 * 1024))
+    except Rejected:
+        raise
+    except Exception:  # unreadable here: every part is checked
+        return set()
+    by_ext: dict[str, bool] = {}
+    by_name: dict[str, bool] = {}
+    for el in root:
+        is_picture = el.get("ContentType", "").lower().startswith("image/")
+        if el.tag.endswith("Default"):
+            by_ext[el.get("Extension", "").lower()] = is_picture
+        elif el.tag.endswith("Override"):
+            by_name[el.get("PartName", "").lstrip("/")] = is_picture
+    return {n for n in names
+            if by_name.get(n, by_ext.get(posixpath.splitext(n)[1].lstrip(".").lower(), False))}
+
+
+def _check_no_doctype(data: bytes, name: str) -> None:
+    """A worksheet already in memory: no entity declaration anywhere, even misplaced inside the
+    root element, where the prolog check does not look (one search; "<!" is rare in a sheet)."""
+    pos = data.find(b"<!")
+    while pos != -1:
+        if _declares_entities(data[pos + 2 : pos + 9]):
+            raise _refuse_entities(name)
+        pos = data.find(b"<!", pos + 2)
 
 
 # r:id of a <sheet>: Transitional (what Excel saves by default) and Strict Open XML

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from python_calamine import CalamineError
+
 from compliance.rules.model import SchoolRow, WorkbookData
 
 from . import schema
@@ -223,6 +225,10 @@ def _arrive(sheet: Sheet, actual_of: dict[str, str], loader: CalamineLoader, lim
         return
     try:
         grid = loader.result(actual_of[sheet.name]).to_python(skip_empty_area=False)
+    except CalamineError as exc:  # malformed XML (an undeclared entity, say): the file is damaged
+        read.too_wide[sheet.name] = reject(
+            "DATA-09", f"The file is damaged: its {sheet.name} sheet cannot be read ({exc}).", sheet=sheet.name)
+        return
     except Exception as exc:  # calamine could not read it: raised in template order later
         read.too_wide[sheet.name] = exc
         return

@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import multiprocessing as mp
 import os
+import posixpath
 import resource
 import struct
 import time
@@ -353,3 +354,124 @@ def test_too_many_rows_caught_before_parsing(valid: bytes) -> None:
     p = refused(_stream_zip(valid, member, chunks), "DATA-13", contains="30,000 rows",
                 limits=Limits(max_school_rows=1000))
     assert p.sheet == "Schools"
+
+
+# --- entity declarations wherever an XML part puts them ------------------------------------
+
+ENTITIES = b'<!DOCTYPE w [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+LONG_COMMENT = b"<!--" + b"p" * 70_000 + b"-->"  # longer than any fixed window at the start of a part
+
+
+def _declares(name: str) -> tuple[Any, ...]:
+    return ("DATA-11", "error", None, None, None, None,
+            f"The part {name} declares XML entities (a DOCTYPE), which is not allowed in a workbook.")
+
+
+def _problem(p: Any) -> tuple[Any, ...]:
+    return (p.code, p.severity, p.sheet, p.row, p.column, p.value, p.message)
+
+
+def test_doctype_after_a_long_comment_in_the_prolog(valid: bytes) -> None:
+    def change(name: str, data: bytes) -> bytes:
+        if name != "xl/styles.xml":
+            return data
+        decl, sep, body = data.partition(b"?>") if data.startswith(b"<?xml") else (b"", b"", data)
+        return decl + sep + b"\n" + LONG_COMMENT + b"<?pi x?>" + ENTITIES + body
+
+    p = refused(rewrite_zip(valid, change), "DATA-11", contains="xl/styles.xml")
+    assert _problem(p) == _declares("xl/styles.xml")
+
+
+def test_long_comment_and_instructions_before_the_root_are_fine(valid: bytes) -> None:
+    def change(name: str, data: bytes) -> bytes:
+        return LONG_COMMENT + b"\n<?pi ?>" + data if name == "xl/styles.xml" else data
+
+    data, _, _ = measured_read(rewrite_zip(valid, change))
+    assert data.problems == [] and data.schools == sample_data().schools
+
+
+@pytest.mark.parametrize("used", [False, True])
+def test_doctype_inside_the_sheet_after_a_long_comment(valid: bytes, used: bool) -> None:
+    member = sheet_member(valid, "Schools")
+
+    def change(name: str, data: bytes) -> bytes:
+        if name != member:
+            return data
+        data = data.replace(b"<sheetData>", LONG_COMMENT + ENTITIES + b"<sheetData>", 1)
+        return data.replace(b"Adams Elementary", b"&b;", 1) if used else data
+
+    p = refused(rewrite_zip(valid, change), "DATA-11", contains=member)
+    assert _problem(p) == _declares(member)
+
+
+def test_doctype_in_a_sheet_part_not_named_xml(valid: bytes) -> None:
+    member = sheet_member(valid, "Schools")
+    renamed = member[: -len(".xml")] + ".txt"
+
+    def change(name: str, data: bytes) -> bytes | None:
+        if name == member:
+            return None
+        if name in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml"):
+            return data.replace(posixpath.basename(member).encode(), posixpath.basename(renamed).encode())
+        return data
+
+    body = zipfile.ZipFile(io.BytesIO(valid)).read(member)
+    if body.startswith(b"<?xml"):
+        body = body.split(b"?>", 1)[1]
+    p = refused(rewrite_zip(valid, change, extra={renamed: b'<?xml version="1.0"?>' + ENTITIES + body}),
+                "DATA-11", contains=renamed)
+    assert _problem(p) == _declares(renamed)
+
+
+def test_svg_picture_with_a_doctype_is_no_problem(valid: bytes) -> None:
+    svg = (b'<?xml version="1.0"?><!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" '
+           b'"http://www.w3.org/Graphics/SVG/1.1/DTD/svg11.dtd"><svg xmlns="http://www.w3.org/2000/svg"/>')
+
+    def change(name: str, data: bytes) -> bytes:
+        if name == "[Content_Types].xml":
+            return data.replace(b"<Default ", b'<Default Extension="svg" ContentType="image/svg+xml"/><Default ', 1)
+        return data
+
+    data, _, _ = measured_read(rewrite_zip(valid, change, extra={"xl/media/image1.svg": svg}))
+    assert data.problems == [] and data.schools == sample_data().schools
+
+
+def test_undeclared_entity_in_a_sheet_is_damage_without_a_traceback(
+        valid: bytes, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> None:
+    member = sheet_member(valid, "Schools")
+
+    def change(name: str, data: bytes) -> bytes:
+        return data.replace(b"Adams Elementary", b"&nowhere;", 1) if name == member else data
+
+    with caplog.at_level("DEBUG"):
+        data = read_workbook(rewrite_zip(valid, change))
+    assert [(p.code, p.severity, p.sheet, p.row, p.column, p.value) for p in data.problems] == [
+        ("DATA-09", "error", "Schools", None, None, None)]
+    assert data.problems[0].message.startswith("The file is damaged: its Schools sheet cannot be read (")
+    assert "nowhere" in data.problems[0].message
+    assert [r for r in caplog.records if r.exc_info] == []
+    assert "Traceback" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 64])
+def test_prolog_scan_across_chunk_boundaries(size: int) -> None:
+    from compliance.workbook.package import Rejected, _scan_prolog
+
+    def chunks(text: bytes) -> Any:
+        return iter([text[i : i + size] for i in range(0, len(text), size)])
+
+    bad = b'\xef\xbb\xbf<?xml version="1.0"?>\n<!-- a -- comment ->--><?pi ??>\n<!doctype x [<!ENTITY a "b">]><x/>'
+    with pytest.raises(Rejected) as exc:
+        _scan_prolog(chunks(bad), "p.xml")
+    assert exc.value.problem.code == "DATA-11"
+    # The DOCTYPE only in text after the root element, or a part that is no XML: not the prolog's business.
+    _scan_prolog(chunks(b'<?xml version="1.0"?><!----><x><!-- <!DOCTYPE x> --></x>'), "p.xml")
+    _scan_prolog(chunks(b"\x89PNG <!DOCTYPE x>"), "p.png")
+
+
+def test_utf16_part_with_a_doctype(valid: bytes) -> None:
+    sst = ('<?xml version="1.0" encoding="UTF-16"?>' + ENTITIES.decode()
+           + '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>').encode("utf-16")
+    p = refused(rewrite_zip(valid, lambda n, d: d, extra={"xl/sharedStrings.xml": sst}), "DATA-11",
+                contains="xl/sharedStrings.xml")
+    assert _problem(p) == _declares("xl/sharedStrings.xml")
