@@ -343,9 +343,10 @@ INSTRUCTIONS_SHEET = "Instructions"  # written by the template, ignored by the r
 
 
 def normalize_name(text: str) -> str:
-    """How sheet names, headers and coded values are compared: case, edge spaces and
-    the difference between space, hyphen and underscore do not matter."""
-    return _SEP.sub("_", text.strip().lower())
+    """How sheet names, headers and coded values are compared: case does not matter, nor the
+    difference between space, hyphen and underscore, nor any of them at either end ("Schools_",
+    "school_id_" and " _other_" are "schools", "school_id" and "other")."""
+    return _SEP.sub("_", text.lower()).strip("_")
 
 
 _SEP = re.compile(r"[\s\-_]+")

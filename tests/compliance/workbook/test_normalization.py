@@ -152,3 +152,30 @@ def test_non_finite_and_absurd_numbers_are_data_errors(tmp_path: Path) -> None:
         (2, "teacher_fte_out_of_field", "inf is not a number."),  # 1e400 is read as infinity
         (2, "personnel_state_local", "2000000000000000 is too large to be real (at most 1,000,000,000,000,000)."),
     ]
+
+
+def test_separators_at_either_end_of_names_and_codes_are_ignored(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from compliance.workbook.schema import normalize_name
+
+    assert [normalize_name(t) for t in ("Schools_", " school_id_ ", "_other_", "-Grade Center-", "a__b")] == [
+        "schools", "school_id", "other", "grade_center", "a_b"]
+    path = write(tmp_path / "edges.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Schools"].title = "Schools_"
+    wb["Budget"].title = "-Budget "
+    ws = wb["Schools_"]
+    heads = {c.value: c for c in ws[1]}
+    heads["school_id"].value = "school_id_"
+    heads["assignment_method"].value = "_Assignment Method"
+    ws.cell(2, heads["assignment_method"].column).value = "_other_"
+    ws.cell(3, heads["title_i"].column).value = "-N-"
+    wb["District"]["A2"].value = "_district_id_"
+    wb.save(path)
+    data = read_workbook(path)
+    assert data.problems == []
+    expected = sample_data().schools
+    expected[0] = replace(expected[0], assignment_method="other")
+    assert data.schools == expected
+    assert data.budget == sample_data().budget and data.district == sample_data().district
