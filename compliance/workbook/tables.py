@@ -65,6 +65,7 @@ def find_table(sheet: Sheet, grid: list[list[Any]], scan: SheetScan, problems: P
         return None
     header_row = header_i + 1
     index = _map_header(sheet, grid[header_i], header_row, problems)
+    _headless_columns(sheet, grid, header_i, problems)
     missing = [c for c in sheet.columns if c.required and c.name not in index]
     for c in missing:
         problems.add("DATA-18", sheet.name, header_row, c.name, None,
@@ -106,6 +107,36 @@ def _map_header(sheet: Sheet, header: list[Any], header_row: int, problems: Prob
         else:
             index[col.name] = j
     return index
+
+
+def _headless_columns(sheet: Sheet, grid: list[list[Any]], header_i: int, problems: ProblemLog) -> None:
+    """Columns with values below a blank header cell: not read, so reported, never silently dropped."""
+    header_row = header_i + 1
+    body = grid[header_i + 1 :]
+    for j, h in enumerate(grid[header_i]):
+        if not (h == "" or h is None) or not body:
+            continue
+        cells = list(map(itemgetter(j), body))
+        if cells.count("") == len(cells):
+            continue  # the usual case: an empty column (C-speed count)
+        value = next((v for v in cells if v is not None and not (type(v) is str and not v.strip())), None)
+        if value is None:
+            continue
+        letter = column_letter(j)
+        problems.add("DATA-19", sheet.name, header_row, letter, excerpt(value) if type(value) is str else value,
+                     f"The column {letter} has values but no header in row {header_row}, so it was not read.",
+                     f"Give column {letter} the template's header in row {header_row} if it holds template "
+                     "data, or delete the column.")
+
+
+def column_letter(j: int) -> str:
+    """The Excel letters of a 0-based column index (0 -> A, 19 -> T, 26 -> AA)."""
+    letters = ""
+    j += 1
+    while j:
+        j, r = divmod(j - 1, 26)
+        letters = chr(65 + r) + letters
+    return letters
 
 
 def _data_rows(sheet: Sheet, grid: list[list[Any]], header_i: int,

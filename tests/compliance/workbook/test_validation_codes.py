@@ -495,3 +495,40 @@ def test_data_22_decimal_comma_is_not_read_as_thousands(xlsx: Path) -> None:
     ]
     assert [(b.federal, b.personnel_state_local) for b in data.budget if b.school_id == "0203"] == [
         (30000.0, 2100000.0)]
+
+
+def test_data_19_values_under_a_blank_header(xlsx: Path) -> None:
+    from compliance.workbook.tables import column_letter
+
+    assert [column_letter(j) for j in (0, 19, 25, 26, 27, 99)] == ["A", "T", "Z", "AA", "AB", "CV"]
+    # The Schools header runs A..R. S stays empty, T and AB hold values, U holds only spaces.
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Schools"]
+    ws["T2"] = "data under no header"
+    ws["T3"] = 5
+    ws["U3"] = "   "
+    ws["AB4"] = 7
+    wb.save(xlsx)
+    data = read(xlsx)
+    fix = "Give column {0} the template's header in row 1 if it holds template data, or delete the column."
+    assert [(*where(p), p.message, p.fix) for p in data.problems] == [
+        ("DATA-19", "warning", "Schools", 1, "T", "data under no header",
+         "Schools, row 1, T: The column T has values but no header in row 1, so it was not read.", fix.format("T")),
+        ("DATA-19", "warning", "Schools", 1, "AB", 7.0,
+         "Schools, row 1, AB: The column AB has values but no header in row 1, so it was not read.", fix.format("AB")),
+    ]
+    assert data.schools == sample_data().schools
+
+
+def test_blank_header_over_an_empty_column_is_no_problem(xlsx: Path) -> None:
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["Schools"]
+    ws["A1"].value, ws["B1"].value = "school_id", None  # a blank header, over school names: reported
+    ws["T4"] = ""  # a formatted but empty cell far right: not
+    ws["T4"].number_format = "0.00"
+    wb.save(xlsx)
+    data = read(xlsx)
+    assert [where(p) for p in data.problems] == [
+        ("DATA-19", "warning", "Schools", 1, "B", "Adams Elementary"),
+        ("DATA-18", "error", "Schools", 1, "school_name", None),
+    ]
