@@ -107,8 +107,9 @@ def test_certify_refusals_name_each_reason(district_a, district_b, cycle, rule_s
         (other_certifier, evaluated, (PermissionDenied,
                                       "Only a certifier of this district may certify its submission.")),
         (certifier_a, rejected,
-         (StateConflict, f"Version {rejected.version} cannot be certified: its status is \u201cRejected: fix the workbook\u201d; "
-                         "only an evaluated version without blocking problems can be certified.")),
+         (StateConflict, f"Version {rejected.version} cannot be certified: its status is "
+                         "\u201cRejected: fix the workbook\u201d; only an evaluated version without blocking problems "
+                         "can be certified.")),
         (certifier_a, _submission(district_a, _closed_cycle(rule_set), S.EVALUATED),
          (ValidationError, "The reporting cycle is closed; contact the state to certify late.")),
         (certifier_a, SubmissionFactory(district=district_a, cycle=cycle, status=S.EVALUATED),  # no evaluation row
