@@ -1,6 +1,7 @@
 """The API's errors: every one answers ``{"detail": ..., "code": ...}`` with its HTTP status."""
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -18,7 +19,12 @@ class ApiError(Exception):
 
 
 def _answer(api: NinjaAPI, request, status: int, code: str, detail):
-    return api.create_response(request, {"detail": detail, "code": code}, status=status)
+    response = api.create_response(request, {"detail": detail, "code": code}, status=status)
+    if status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
+        response["WWW-Authenticate"] = 'Bearer realm="api"'
+    if status == 429:  # the lockout lasts AXES_COOLOFF_TIME hours
+        response["Retry-After"] = str(int(float(getattr(settings, "AXES_COOLOFF_TIME", 1)) * 3600))
+    return response
 
 
 def _validation_text(exc: ValidationError) -> str:
@@ -47,7 +53,9 @@ def install_handlers(api: NinjaAPI) -> None:
         IllegalTransition: lambda r, e: _answer(api, r, 409, "conflict",
                                                 "Someone else changed this submission first; read it again."),
         RequestValidationError: lambda r, e: _answer(api, r, 422, "invalid_request", _request_errors(e)),
-        HttpError: lambda r, e: _answer(api, r, e.status_code, "http_error", str(e)),
+        # ninja's own: a body it cannot parse is a 400 of the request, like a schema error's 422.
+        HttpError: lambda r, e: _answer(api, r, e.status_code,
+                                        "invalid_request" if e.status_code == 400 else "http_error", str(e)),
     }
     for exc_class, handler in handlers.items():
         api.add_exception_handler(exc_class, handler)

@@ -62,11 +62,13 @@ def test_wrong_password_is_401_and_lockout_is_429_like_the_login_page(client, su
     answers = [client.post("/api/v1/token", body, content_type="application/json") for _ in range(3)]
     assert [r.status_code for r in answers[:2]] == [401, 401]
     assert answers[0].json() == {"detail": "The username or password is not correct.", "code": "invalid_credentials"}
+    assert answers[0]["WWW-Authenticate"] == 'Bearer realm="api"'  # RFC 9110: a 401 names its scheme
     # The third failure reaches the limit: locked, and then even the right password is refused.
     assert answers[2].status_code == 429
     right = client.post("/api/v1/token", {**body, "password": "correct-horse-battery-staple"},
                         content_type="application/json")
     assert (right.status_code, right.json()["code"]) == (429, "locked_out")
+    assert right["Retry-After"] == "3600"  # AXES_COOLOFF_TIME: one hour
     assert not ApiToken.objects.exists()
     # The same lockout shuts the login page.
     page = client.post("/login/", {"username": submitter_a.username, "password": "correct-horse-battery-staple"})
@@ -77,9 +79,12 @@ def test_bad_requests_answer_json_errors(client):
     missing = client.post("/api/v1/token", {"username": "x"}, content_type="application/json")
     assert (missing.status_code, missing.json()["code"]) == (422, "invalid_request")
     assert "password" in missing.json()["detail"]
+    garbled = client.post("/api/v1/token", "{not json", content_type="application/json")
+    assert (garbled.status_code, garbled.json()["code"]) == (400, "invalid_request")
     anonymous = client.get("/api/v1/districts")
     assert anonymous.json() == {"detail": "Send a valid token: Authorization: Bearer <token>.",
                                 "code": "unauthenticated"}
+    assert anonymous.status_code == 401 and anonymous["WWW-Authenticate"] == 'Bearer realm="api"'
     assert client.get("/api/openapi.json").json()["paths"]["/api/v1/token"]
 
 
