@@ -101,9 +101,10 @@ INTERNAL_COMMENT_ACTION = "commented_internal"
 # own staffing (who moved a review to whom, and why; the district sees who holds it now).
 STATE_ONLY_ACTIONS = (INTERNAL_COMMENT_ACTION, "decision_proposed", "decision_sent_back", "decision_withdrawn",
                       "reassigned")
-# Events the district sees without their note: a reviewer's release is a hand-off between state staff (the
-# district sees that the submission went back to the state's queue, never the reviewer's note).
-STATE_NOTE_ACTIONS = ("released",)
+# Events the district sees without their note: a reviewer's release and a supervisor's assignment are hand-offs
+# between state staff (the district sees that the submission went back to the queue or into review, never the
+# note written for colleagues).
+STATE_NOTE_ACTIONS = ("released", "assigned")
 
 
 def audit_events_visible_to(user_or_audience: User | str, *, submission: Submission) -> QuerySet[AuditEvent]:

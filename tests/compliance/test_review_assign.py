@@ -46,8 +46,14 @@ def test_assign_then_reassign_each_audited(cycle, supervisor, ann, bob):
         ("reassigned", "supervisor", "in_review", "in_review", "From Ann Lee to Bob Diaz. Ann is on leave."),
     ]
     # The district's history shows it entered review, not the state's staffing moves and their reasons.
-    district_view = list(audit_events_visible_to("district", submission=sub).values_list("action", flat=True))
-    assert district_view == ["assigned"]
+    district_view = list(audit_events_visible_to("district", submission=sub).values_list("action", "shown_note"))
+    assert district_view == [("assigned", "")]
+    # Nor the note a supervisor writes with an assignment (a hand-off between state staff); the state reads it.
+    other = SubmissionFactory(cycle=cycle, status=S.CERTIFIED)
+    submission_assign(submission=other, user=supervisor, assignee=ann, note="Counsel asked for Ann.")
+    assert list(audit_events_visible_to("district", submission=other).values_list("shown_note", flat=True)) == [""]
+    assert list(audit_events_visible_to(supervisor, submission=other).values_list("shown_note", flat=True)) == [
+        "Assigned to Ann Lee. Counsel asked for Ann."]
     # The new holder works on it; the old one no longer may.
     assert services.submission_release(submission=sub, user=bob).status == S.CERTIFIED
     assert _events(sub)[-1][:4] == ("released", "bob", "in_review", "certified")
