@@ -58,15 +58,20 @@ class _BandPlan:
         self.stats = stats
         self.after: dict[str, dict[str, Any]] = full.get("after") or {}
         self.pairs: list[dict[str, Any]] = full.get("pairs") or []
-        drop = ("pairs", "after", "flows", "largest_flows")
+        drop = ("pairs", "after", "flows", "largest_flows", "outside_after_rounding")
         self.summary = {"band": band, **{k: v for k, v in full.items() if k not in drop}}
+        # Every finding of the band quotes the summary: the count, the schools once in the plan.
+        self.outside: list[str] = full.get("outside_after_rounding") or []
+        if self.outside:
+            self.summary["schools_outside_after_rounding"] = len(self.outside)
         if full.get("reachable"):
             self.summary["largest_changes"] = self.pairs[:5]
 
     def as_json(self) -> dict[str, Any]:
         """The whole plan, once per evaluation: every pair and every school after it."""
         return {**self.summary, "pairs": self.pairs,
-                "schools_after": [{"school_id": sid, **a} for sid, a in self.after.items()]}
+                "schools_after": [{"school_id": sid, **a} for sid, a in self.after.items()],
+                **({"outside_after_rounding": self.outside} if self.outside else {})}
 
 
 class _Context:

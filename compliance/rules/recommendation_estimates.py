@@ -51,7 +51,7 @@ def reassignment_sentence(est: dict[str, Any], names: Names) -> str:
         return f"Estimate: {est.get('reason', 'not reachable within the band')}."
     if est["students_moved"] == 0:
         return "Estimate: no reassignment is needed to bring the band's schools within the bands."
-    left = len(est.get("outside_after_rounding") or [])
+    left = est.get("schools_outside_after_rounding") or len(est.get("outside_after_rounding") or [])
     reach = ("every school of the band" if not left else
              f"every school of the band but {left} (rounded to whole students, {left} "
              f"{'school stays' if left == 1 else 'schools stay'} just outside)")

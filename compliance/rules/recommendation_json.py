@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 _QUOTED = ("method", "band_share", "largest_changes")  # in the band's plan, which its findings' estimates name
-_PLAN_ONLY = ("pairs", "schools_after")  # the whole plan, never part of a finding's estimate
+_PLAN_ONLY = ("pairs", "schools_after", "outside_after_rounding")  # the whole plan, never part of a finding's estimate
 
 
 def compact(findings: list[dict[str, Any]], remedies: dict[str, Any]) -> None:

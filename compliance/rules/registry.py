@@ -277,6 +277,7 @@ ESTIMATE: dict[str, Field] = {
     "method": Field("text", "Method"), "school_id": Field("school_id", "School"), "band": Field("text", "Band"),
     "reachable": Field("flag", "Every school can reach the bands"), "reason": Field("text", "Why not"),
     "outside_after_rounding": Field("list", "Schools just outside after rounding to whole students"),
+    "schools_outside_after_rounding": Field("schools", "Schools just outside after rounding to whole students"),
     "schools": Field("schools", "Schools in the band"), "band_enrollment": Field("students", "Students in the band"),
     "students_moved": Field("students", "Students changing school"),
     "share_of_band": Field("share", "Share of the band\u2019s students"),

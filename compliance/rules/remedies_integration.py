@@ -54,8 +54,12 @@ class _Group:
 
 
 # Rounds of "solve, round to whole students, check" before a plan is reported with the schools
-# rounding leaves just outside (each round one program, so bounded).
+# rounding leaves just outside (each round one program, so bounded). Only for bands up to
+# _WHOLE_ROUNDS_SCHOOLS: there a round costs a fraction of a second and one or two clear every school
+# (the demo districts); on bands of thousands of schools each round is another program of seconds and
+# hundreds of schools sit on a boundary, so the plan is solved once and those left outside are named.
 _WHOLE_ROUNDS = 4
+_WHOLE_ROUNDS_SCHOOLS = 500
 
 
 def integration_remedy(
@@ -73,9 +77,9 @@ def integration_remedy(
     """:func:`integration_program`, in whole students: with no ``margin`` given, a school that the
     plan's rounding to whole students leaves just outside its bands (a share a fraction of a
     student over) is aimed half a student further inside and the program solved again, up to
-    ``_WHOLE_ROUNDS`` times; the plan leaving fewest schools outside is returned, and any left
-    are listed in ``outside_after_rounding``. A ``margin`` given is the caller's (the planner's own
-    search): the program is solved once with it."""
+    ``_WHOLE_ROUNDS`` times (once on a band of more than ``_WHOLE_ROUNDS_SCHOOLS``); the plan
+    leaving fewest schools outside is returned, and any left are listed in ``outside_after_rounding``.
+    A ``margin`` given is the caller's (the planner's own search): the program is solved once with it."""
     program = functools.partial(integration_program, schools, band=band, ed_band=ed_band, use_capacity=use_capacity,
                                 single_group_min_share=single_group_min_share, joint=joint, flows=flows)
     if margin is not None:
@@ -83,7 +87,8 @@ def integration_remedy(
     enrollment = {s.school_id: s.enrollment_total for s in schools}
     aim: dict[str, float] = {}
     best: tuple[list[str], dict[str, Any]] | None = None
-    for _ in range(_WHOLE_ROUNDS):
+    rounds = _WHOLE_ROUNDS if len(enrollment) <= _WHOLE_ROUNDS_SCHOOLS else 1
+    for _ in range(rounds):
         lap: dict[str, float] = {}
         result = program(margin=dict(aim), stats=lap)
         if stats is not None:

@@ -121,3 +121,20 @@ def test_nothing_to_suggest_keeps_the_plan():
     first, _ = suggested_moves(ZONED.schools, "middle")
     levers, moves, _ = suggestion_for_plan(ZONED.schools, first, "middle")
     assert moves == [] and levers == first
+
+
+def test_a_band_too_large_for_rounds_is_solved_once_and_names_the_schools_left_outside(monkeypatch):
+    from compliance.rules import remedies_integration
+    from compliance.rules.recommendation_estimates import reassignment_sentence
+
+    members = [s for s in ZONED.schools if s.band == "elementary"]
+    kwargs = {"band": BAND, "ed_band": BAND, "single_group_min_share": MIN_SHARE}
+    monkeypatch.setattr(remedies_integration, "_WHOLE_ROUNDS_SCHOOLS", len(members) - 1)
+    stats: dict = {}
+    once = integration_remedy(members, **kwargs, stats=stats)
+    assert stats["rounds"] == 1
+    assert once["outside_after_rounding"] == ["0311", "0312", "0316"] == _outside(once)
+    assert once["students_moved"] == integration_program(members, **kwargs)["students_moved"]
+    sentence = reassignment_sentence({**once, "largest_changes": []}, {})
+    assert ("would bring every school of the band but 3 (rounded to whole students, 3 schools stay just outside) "
+            "within the bands.") in sentence

@@ -225,8 +225,9 @@ def test_remedies_every_plan_is_feasible(schools, band, ed_band):
 @settings(max_examples=40, deadline=None)
 @given(bands(), st.sampled_from([0.10, 0.15, 0.25]), st.sampled_from([None, 0.15]))
 def test_the_report_plan_in_whole_students_leaves_no_school_outside_unless_it_says_so(schools, band, ed_band):
-    # The rules' test on the whole-student composition after the plan; the count is the plan's own,
-    # never below the program's fractional optimum (a whole plan inside is a solution of it).
+    # The rules' test on the whole-student composition after the plan; the count is the plan's own (it may
+    # be below the program's rounded-up optimum: the program's cells by independence bind more than whole
+    # students need).
     for use_capacity in (True, False):
         whole = integration_remedy(schools, band=band, ed_band=ed_band, use_capacity=use_capacity)
         if not whole["reachable"]:
@@ -239,8 +240,6 @@ def test_the_report_plan_in_whole_students_leaves_no_school_outside_unless_it_sa
         assert outside == whole.get("outside_after_rounding", [])
         if not outside:
             assert whole["students_moved"] == sum(p["students"] for p in whole["pairs"])
-            optimum = integration_program(schools, band=band, ed_band=ed_band, use_capacity=use_capacity)
-            assert whole["students_moved"] >= optimum["students_moved"]  # whole numbers: not below its ceiling
 
 
 @settings(max_examples=40, deadline=None)
