@@ -102,7 +102,8 @@ def proposed_rows(t: Table, cols: Columns, school_ids: set[str] | None, schools:
         lo if lo is not None else (schools[s].grade_low if s in schools else None) for lo, s in zip(lows, ids)]
     eff_high = highs if "grade_high" in cols.complete else [
         hi if hi is not None else (schools[s].grade_high if s in schools else None) for hi, s in zip(highs, ids)]
-    check_grade_order(t, eff_low, eff_high, None not in eff_low and None not in eff_high, problems)
+    check_grade_order(t, eff_low, eff_high, None not in eff_low and None not in eff_high, problems,
+                      typed=(lows, highs))
     check_race_sum(t, cols, problems)
     return build_rows(ProposedRow, t, cols)
 

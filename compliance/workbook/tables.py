@@ -300,15 +300,28 @@ def check_race_sum(t: Table, cols: Columns, problems: ProblemLog) -> None:
                     f"the seven race columns add up to {fmt(s)} but enrollment_total is {fmt(total)}.")
 
 
-def check_grade_order(t: Table, lows: list[Any], highs: list[Any], full: bool, problems: ProblemLog) -> None:
+def check_grade_order(t: Table, lows: list[Any], highs: list[Any], full: bool, problems: ProblemLog,
+                      typed: tuple[list[Any], list[Any]] | None = None) -> None:
+    """grade_low at most grade_high. ``typed``: the cells as written, where a blank one was taken
+    from the Schools sheet (Proposed): the problem then sits on the cell the district typed."""
     if full:
         idx = GRADE_INDEX.__getitem__
         if not any(map(operator.gt, map(idx, lows), map(idx, highs))):
             return
     for k, (lo, hi) in enumerate(zip(lows, highs)):
-        if lo is not None and hi is not None and GRADE_INDEX[lo] > GRADE_INDEX[hi]:
-            problems.add("DATA-27", t.sheet.name, t.rownums[k], "grade_low", lo,
-                         f"grade_low {lo} is above grade_high {hi}.")
+        if lo is None or hi is None or GRADE_INDEX[lo] <= GRADE_INDEX[hi]:
+            continue
+        row = t.rownums[k]
+        if typed is not None and typed[0][k] is None:
+            problems.add("DATA-27", t.sheet.name, row, "grade_high", hi,
+                         f"grade_high {hi} is below grade_low {lo}, which the blank grade_low takes from the "
+                         "Schools sheet.")
+        elif typed is not None and typed[1][k] is None:
+            problems.add("DATA-27", t.sheet.name, row, "grade_low", lo,
+                         f"grade_low {lo} is above grade_high {hi}, which the blank grade_high takes from the "
+                         "Schools sheet.")
+        else:
+            problems.add("DATA-27", t.sheet.name, row, "grade_low", lo, f"grade_low {lo} is above grade_high {hi}.")
 
 
 def check_known_ids(t: Table, ids: list[str | None], known: set[str], problems: ProblemLog) -> None:

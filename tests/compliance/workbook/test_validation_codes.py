@@ -255,7 +255,20 @@ def test_data_27_grade_low_above_grade_high(xlsx: Path) -> None:
 def test_data_27_proposed_blank_grade_taken_from_schools(xlsx: Path) -> None:
     # Adams serves PK..5; a proposed grade_low of 6 with grade_high unchanged is inverted.
     edit(xlsx, [("Proposed", 2, "grade_low", "6")])
-    assert where(only(read(xlsx), "DATA-27")) == ("DATA-27", "error", "Proposed", 2, "grade_low", "6")
+    p = only(read(xlsx), "DATA-27")
+    assert where(p) == ("DATA-27", "error", "Proposed", 2, "grade_low", "6")
+    assert p.message.endswith(
+        ": grade_low 6 is above grade_high 5, which the blank grade_high takes from the Schools sheet.")
+
+
+def test_data_27_sits_on_the_typed_cell_when_the_blank_one_is_grade_low(xlsx: Path) -> None:
+    # Adams now K..5 on Schools; the Proposed row types only grade_high PK: its blank grade_low is K.
+    # The problem is the typed PK, not the blank cell (which holds nothing to fix).
+    edit(xlsx, [("Schools", 2, "grade_low", "K"), ("Proposed", 2, "grade_high", "PK")])
+    p = only(read(xlsx), "DATA-27")
+    assert where(p) == ("DATA-27", "error", "Proposed", 2, "grade_high", "PK")
+    assert p.message.endswith(
+        ": grade_high PK is below grade_low K, which the blank grade_low takes from the Schools sheet.")
 
 
 def test_data_28_races_do_not_add_up(xlsx: Path) -> None:
