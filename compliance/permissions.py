@@ -21,9 +21,9 @@ from .states import (
     BEFORE_CERTIFICATION,
     CERTIFIABLE,
     CLAIMABLE,
-    DISTRICT_STATUS,
     REVIEWING,
     SubmissionStatus,
+    district_status,
 )
 
 # State staff who review submissions; a state administrator manages data and does not review.
@@ -117,7 +117,7 @@ def certify_refusal(user, submission) -> Refusal | None:
         return Refusal("Only a certifier of this district may certify its submission.", forbidden=True)
     if submission.status not in CERTIFIABLE:
         # Said to the district: its words for the status (a proposal awaiting sign-off reads "In state review").
-        shown = SubmissionStatus(DISTRICT_STATUS.get(submission.status, submission.status)).label
+        shown = district_status(submission.status).label
         return Refusal(f"Version {submission.version} cannot be certified: its status is \u201c{shown}\u201d; only "
                        "an evaluated version without blocking problems can be certified.", conflict=True)
     # Whatever the status says: only stored, accepted findings can be certified.
@@ -209,14 +209,17 @@ def can_decide(user, submission) -> bool:
     return decide_refusal(user, submission) is None
 
 
+def _pending_proposers(submission) -> set[int]:
+    return set(submission.proposals.filter(status="pending").values_list("proposed_by_id", flat=True))
+
+
 def sign_off_refusal(user, submission) -> Refusal | None:
     """Noncompliance takes two people: a supervisor who neither reviewed nor proposed it."""
     if not is_supervisor(user):
         return Refusal("Only a state supervisor may sign off a noncompliance decision.", forbidden=True)
     if submission.status not in AWAITING_SIGN_OFF:
         return Refusal("No decision is waiting for sign-off.")
-    proposer_ids = set(submission.proposals.filter(status="pending").values_list("proposed_by_id", flat=True))
-    if user.pk == submission.reviewer_id or user.pk in proposer_ids:
+    if user.pk == submission.reviewer_id or user.pk in _pending_proposers(submission):
         return Refusal("You reviewed this submission: another supervisor must sign off its decision.", forbidden=True)
     return None
 
@@ -226,8 +229,7 @@ def withdraw_refusal(user, submission) -> Refusal | None:
     no other supervisor is there to sign it off)."""
     if submission.status not in AWAITING_SIGN_OFF:
         return Refusal("No decision is waiting for sign-off.")
-    proposer_ids = set(submission.proposals.filter(status="pending").values_list("proposed_by_id", flat=True))
-    if user.pk not in proposer_ids:
+    if user.pk not in _pending_proposers(submission):
         return Refusal("Only the reviewer who proposed this decision may withdraw it.", forbidden=True)
     return None
 

@@ -53,7 +53,7 @@ from .permissions import (
     sees_every_district,
 )
 from .selectors import school_names, submissions_visible_to
-from .states import DISTRICT_STATUS, HELD, UNDER_REVIEW, SubmissionStatus
+from .states import HELD, UNDER_REVIEW, SubmissionStatus, district_status
 
 # The audience of everything that leaves the state: district pages, e-mails, exports, the API, PDFs.
 DISTRICT = "district"
@@ -80,9 +80,7 @@ def comments_visible_to(user_or_audience: User | str, *, submission: Submission)
 def status_shown_to(user_or_audience: User | str, *, status: str) -> SubmissionStatus:
     """The status as this audience is told it (code and label): every district page, the API, e-mails, the
     PDF and the home page's next step read it here, so a proposed noncompliance reads "In state review"."""
-    if _audience(user_or_audience) == DISTRICT:
-        status = DISTRICT_STATUS.get(status, status)
-    return SubmissionStatus(status)
+    return district_status(status) if _audience(user_or_audience) == DISTRICT else SubmissionStatus(status)
 
 
 def status_changed_at_shown_to(user_or_audience: User | str, *, submission: Submission) -> datetime:

@@ -95,8 +95,13 @@ ACCEPTED_HISTORY = frozenset(
 SHOWS_FINDINGS_REPORT = ACCEPTED_HISTORY - {S.SUPERSEDED}
 # What a district is told a status is: a proposed noncompliance is still the state's review until a supervisor
 # signs it off (the district never learns of a proposal, nor of one sent back). Unlisted statuses read as they are;
-# ``selectors_review.status_shown_to`` is the one reader.
+# ``district_status`` is the one reader (``selectors_review.status_shown_to`` picks it for a district audience).
 DISTRICT_STATUS: dict[str, str] = {S.AWAITING_SIGN_OFF: S.IN_REVIEW}
+
+
+def district_status(status: str) -> S:
+    """The status as a district is told it."""
+    return S(DISTRICT_STATUS.get(status, status))
 # Its results may be published (the public cycle export): the state has decided, and the decision is in force.
 # A draft, a certified submission the state has not decided and a proposal awaiting sign-off are not.
 PUBLISHED = frozenset({S.DECIDED})

@@ -297,14 +297,8 @@ def decision_sign_off(*, submission: Submission, user: User) -> Decision:
 def decision_withdraw(*, submission: Submission, user: User) -> DecisionProposal:
     """The proposer takes a pending noncompliance back: the review goes on, the plan with it."""
     permissions.enforce(permissions.withdraw_refusal(user, submission))
-    proposal = _pending_proposal(submission)
-    with transaction.atomic():
-        proposal.status, proposal.answered_by, proposal.answered_at = ProposalStatus.WITHDRAWN, user, timezone.now()
-        proposal.save(update_fields=["status", "answered_by", "answered_at"])
-        submission.corrective_actions.all().delete()  # set again with the next proposal, as on a send-back
-        submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="decision_withdrawn",
-                              note="The proposed decision was withdrawn before sign-off.")
-    return proposal
+    return _proposal_back_to_review(submission, user, ProposalStatus.WITHDRAWN, action="decision_withdrawn",
+                                    note="The proposed decision was withdrawn before sign-off.")
 
 
 def decision_send_back(*, submission: Submission, user: User, note: str) -> DecisionProposal:
@@ -312,13 +306,19 @@ def decision_send_back(*, submission: Submission, user: User, note: str) -> Deci
     permissions.enforce(permissions.sign_off_refusal(user, submission))
     if not note.strip():
         raise ValidationError("Tell the reviewer why the decision is sent back.")
+    return _proposal_back_to_review(submission, user, ProposalStatus.SENT_BACK, action="decision_sent_back",
+                                    note=note.strip(), answer_note=note.strip())
+
+
+def _proposal_back_to_review(submission: Submission, user: User, status: str, *, action: str, note: str,
+                             answer_note: str = "") -> DecisionProposal:
+    """The pending proposal answered without taking effect: the submission is in review again, and its plan
+    goes with the proposal (the reviewer sets it again with the next one)."""
     proposal = _pending_proposal(submission)
     with transaction.atomic():
-        proposal.status, proposal.answered_by, proposal.answered_at = ProposalStatus.SENT_BACK, user, timezone.now()
-        proposal.answer_note = note.strip()
+        proposal.status, proposal.answered_by, proposal.answered_at = status, user, timezone.now()
+        proposal.answer_note = answer_note
         proposal.save(update_fields=["status", "answered_by", "answered_at", "answer_note"])
-        # The plan goes back with it: the reviewer sets it again with the next proposal.
         submission.corrective_actions.all().delete()
-        submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action="decision_sent_back",
-                              note=note.strip())
+        submission_transition(submission=submission, to=S.IN_REVIEW, actor=user, action=action, note=note)
     return proposal
