@@ -1,7 +1,7 @@
 """The API's errors: every one answers ``{"detail": ..., "code": ...}`` with its HTTP status."""
 from __future__ import annotations
 
-from django.conf import settings
+from axes.helpers import get_cool_off
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
@@ -22,8 +22,8 @@ def _answer(api: NinjaAPI, request, status: int, code: str, detail):
     response = api.create_response(request, {"detail": detail, "code": code}, status=status)
     if status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
         response["WWW-Authenticate"] = 'Bearer realm="api"'
-    if status == 429:  # the lockout lasts AXES_COOLOFF_TIME hours
-        response["Retry-After"] = str(int(float(getattr(settings, "AXES_COOLOFF_TIME", 1)) * 3600))
+    if status == 429 and (cool_off := get_cool_off(request)) is not None:  # axes' reading of AXES_COOLOFF_TIME
+        response["Retry-After"] = str(int(cool_off.total_seconds()))
     return response
 
 
