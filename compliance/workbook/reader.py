@@ -34,7 +34,7 @@ from .package import Limits, Package, Rejected, SheetScan, file_problem, open_pa
 from .problem_log import ProblemLog
 from .schema import Sheet, normalize_name
 from .sheets import budget_rows, district_info, local_checks, lottery_rows, proposed_rows, school_rows
-from .tables import Columns, Table, find_table
+from .tables import Columns, KnownIds, Table, find_table
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +124,11 @@ class _Progress:
     too_many: dict[str, Table] = field(default_factory=dict)
     data: WorkbookData = field(default_factory=WorkbookData)
     district_rows: dict[str, int] = field(default_factory=dict)
-    # Every id on Schools, broken rows included; None while the sheet could not be read (missing,
-    # a required column missing, too large): then no other sheet's id is called unknown, as the
-    # Schools sheet's own problem is the one to fix (and the ids may well be there).
-    school_ids: set[str] | None = None
+    # Every id on Schools, broken rows included, and the rows repeating one; None while the sheet
+    # could not be read (missing, a required column missing, too large): then no other sheet's id
+    # is called unknown, as the Schools sheet's own problem is the one to fix (and the ids may
+    # well be there).
+    known_ids: KnownIds | None = None
     schools_by_id: dict[str, SchoolRow] = field(default_factory=dict)
 
 
@@ -281,7 +282,7 @@ def _check_district(read: _Progress, expected: _Expected, problems: ProblemLog) 
 def _check_schools(read: _Progress, expected: _Expected, problems: ProblemLog) -> None:
     t = read.tables.get(schema.SCHOOLS.name)
     if t is not None:
-        read.data.schools, read.school_ids = school_rows(t, problems)
+        read.data.schools, read.known_ids = school_rows(t, problems)
         read.schools_by_id = {s.school_id: s for s in read.data.schools}
 
 
@@ -289,7 +290,7 @@ def _check_budget(read: _Progress, expected: _Expected, problems: ProblemLog) ->
     name = schema.BUDGET.name
     t = read.tables.get(name)
     if t is not None and t.rows:
-        read.data.budget = budget_rows(t, _prepared(t, read, problems), read.school_ids, problems)
+        read.data.budget = budget_rows(t, _prepared(t, read, problems), read.known_ids, problems)
         read.data.has_budget_sheet = True
     elif not problems.has(name, "DATA-18"):
         # (A Budget sheet missing a column already has its errors; no warning on top.)
@@ -302,7 +303,7 @@ def _check_proposed(read: _Progress, expected: _Expected, problems: ProblemLog) 
     t = read.tables.get(schema.PROPOSED.name)
     if t is None or not t.rows:
         return
-    read.data.proposed = proposed_rows(t, _prepared(t, read, problems), read.school_ids, read.schools_by_id, problems)
+    read.data.proposed = proposed_rows(t, _prepared(t, read, problems), read.known_ids, read.schools_by_id, problems)
     district = read.data.district
     if district is not None and not district.proposed_change_description:
         problems.add("DATA-36", schema.DISTRICT.name, read.district_rows.get("proposed_change_description"),
@@ -313,7 +314,7 @@ def _check_proposed(read: _Progress, expected: _Expected, problems: ProblemLog) 
 def _check_lottery(read: _Progress, expected: _Expected, problems: ProblemLog) -> None:
     t = read.tables.get(schema.LOTTERY.name)
     if t is not None:
-        read.data.lottery = lottery_rows(t, _prepared(t, read, problems), read.school_ids, problems)
+        read.data.lottery = lottery_rows(t, _prepared(t, read, problems), read.known_ids, problems)
 
 
 _CHECKS: dict[Sheet, Callable[[_Progress, _Expected, ProblemLog], None]] = {

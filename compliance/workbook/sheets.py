@@ -30,13 +30,16 @@ from .problem_log import ProblemLog
 from .schema import Column, normalize_name
 from .tables import (
     Columns,
+    KnownIds,
     Table,
+    and_list,
     build_rows,
     check_duplicates,
     check_grade_order,
     check_known_ids,
     check_race_sum,
     convert_columns,
+    report_unknown_id,
 )
 
 # What a school the Proposed sheet opens must say about itself.
@@ -44,15 +47,15 @@ _NEW_SCHOOL_FIELDS = ("school_name", "grade_low", "grade_high", "assignment_meth
 _IDENTITY_FIELDS = ("district_id", "district_name", "school_year")
 
 
-def school_rows(t: Table, problems: ProblemLog) -> tuple[list[SchoolRow], set[str]]:
-    """The Schools sheet's rows, and every id on it (broken rows included)."""
+def school_rows(t: Table, problems: ProblemLog) -> tuple[list[SchoolRow], KnownIds]:
+    """The Schools sheet's rows, and every id on it (broken rows included) with the rows repeating one."""
     cols = convert_columns(t, problems)
     c = cols.values
     ids = c["school_id"]
-    check_duplicates(t, ids, cols.complete, problems)
+    repeats = check_duplicates(t, ids, cols.complete, problems)
     check_grade_order(t, c["grade_low"], c["grade_high"], {"grade_low", "grade_high"} <= cols.complete, problems)
     check_race_sum(t, cols, problems)
-    return build_rows(SchoolRow, t, cols), {i for i in ids if i is not None}
+    return build_rows(SchoolRow, t, cols), KnownIds({i for i in ids if i is not None}, repeats)
 
 
 def local_checks(t: Table, problems: ProblemLog) -> Columns:
@@ -63,17 +66,17 @@ def local_checks(t: Table, problems: ProblemLog) -> Columns:
     return cols
 
 
-def budget_rows(t: Table, cols: Columns, school_ids: set[str] | None, problems: ProblemLog) -> list[BudgetRow]:
-    """``school_ids``: the Schools sheet's, or None when it could not be read (nothing to check against)."""
-    if school_ids is not None:
-        check_known_ids(t, cols.values["school_id"], school_ids, problems)
+def budget_rows(t: Table, cols: Columns, known: KnownIds | None, problems: ProblemLog) -> list[BudgetRow]:
+    """``known``: the Schools sheet's ids, or None when it could not be read (nothing to check against)."""
+    if known is not None:
+        check_known_ids(t, cols.values["school_id"], known, problems)
     return build_rows(BudgetRow, t, cols)
 
 
-def lottery_rows(t: Table, cols: Columns, school_ids: set[str] | None, problems: ProblemLog) -> list[LotteryRow]:
+def lottery_rows(t: Table, cols: Columns, known: KnownIds | None, problems: ProblemLog) -> list[LotteryRow]:
     c = cols.values
-    if school_ids is not None:
-        check_known_ids(t, c["school_id"], school_ids, problems)
+    if known is not None:
+        check_known_ids(t, c["school_id"], known, problems)
     admitted = c["admitted_ed"], c["admitted_non_ed"]
     seats_col = c["seats"]
     if {"seats", "admitted_ed", "admitted_non_ed"} <= cols.complete and not any(
@@ -90,12 +93,12 @@ def lottery_rows(t: Table, cols: Columns, school_ids: set[str] | None, problems:
     return build_rows(LotteryRow, t, cols)
 
 
-def proposed_rows(t: Table, cols: Columns, school_ids: set[str] | None, schools: dict[str, SchoolRow],
+def proposed_rows(t: Table, cols: Columns, known: KnownIds | None, schools: dict[str, SchoolRow],
                   problems: ProblemLog) -> list[ProposedRow]:
     c = cols.values
     ids = c["school_id"]
-    if school_ids is not None:  # which schools the change opens is known only against a readable Schools sheet
-        _check_new_schools(t, c, set(ids) - school_ids - {None}, problems)
+    if known is not None:  # which schools the change opens is known only against a readable Schools sheet
+        _check_new_schools(t, c, known, problems)
     # Compare grades, taking a blank one from the Schools sheet.
     lows, highs = c["grade_low"], c["grade_high"]
     eff_low = lows if "grade_low" in cols.complete else [
@@ -108,20 +111,38 @@ def proposed_rows(t: Table, cols: Columns, school_ids: set[str] | None, schools:
     return build_rows(ProposedRow, t, cols)
 
 
-def _check_new_schools(t: Table, c: dict[str, list[Any]], new_ids: set[Any], problems: ProblemLog) -> None:
-    """A school the change opens (not on the Schools sheet) needs everything that says what it is."""
+def _check_new_schools(t: Table, c: dict[str, list[Any]], known: KnownIds, problems: ProblemLog) -> None:
+    """A school the change opens (not on the Schools sheet) needs everything that says what it is.
+
+    When the Schools sheet repeats an id, a row lacking some of it is more likely a school whose
+    Schools row got a mistyped id: one problem pointing there, not one blank per field of a
+    school that exists (docs/workbook.md, "What a broken workbook gets")."""
+    new_ids = set(c["school_id"]) - known.ids - {None}
     if not new_ids:
         return
     for k, sid in enumerate(c["school_id"]):
         if sid not in new_ids:
             continue
-        for name in _NEW_SCHOOL_FIELDS:
-            j = t.index.get(name)
-            raw = t.rows[k][j] if j is not None else ""
-            if c[name][k] is None and (raw == "" or j is None):
-                problems.add("DATA-21", t.sheet.name, t.rownums[k], name, None,
-                             f"school_id {sid!r} is not on the Schools sheet, so it is a school the change "
-                             f"opens and needs {name}.")
+        missing = _missing_new_school_fields(t, c, k)
+        if missing and known.repeats:
+            report_unknown_id(t, k, sid, known.repeats, problems,
+                              otherwise=f"fill in {and_list(missing)}: it is then a school the change opens")
+            continue
+        for name in missing:
+            problems.add("DATA-21", t.sheet.name, t.rownums[k], name, None,
+                         f"school_id {sid!r} is not on the Schools sheet, so it is a school the change "
+                         f"opens and needs {name}.")
+
+
+def _missing_new_school_fields(t: Table, c: dict[str, list[Any]], k: int) -> list[str]:
+    """The fields a new school needs that row ``k`` leaves blank (a bad value has its own problem)."""
+    missing = []
+    for name in _NEW_SCHOOL_FIELDS:
+        j = t.index.get(name)
+        raw = t.rows[k][j] if j is not None else ""
+        if c[name][k] is None and (raw == "" or j is None):
+            missing.append(name)
+    return missing
 
 
 # -- District ----------------------------------------------------------------------------

@@ -263,20 +263,41 @@ def _check_range(t: Table, col: Column, vals: list[Any], full: bool, bounds: tup
                          f"{fmt(v)} is out of range; it must be {col.range_text()}.")
 
 
-def check_duplicates(t: Table, ids: list[str | None], complete: set[str], problems: ProblemLog) -> None:
-    """Report each repeat of an id, naming the row it first appears on."""
+@dataclass(frozen=True, slots=True)
+class Repeat:
+    """A row whose school_id an earlier row of the same sheet already has (DATA-26)."""
+
+    row: int
+    school_id: str
+    first_row: int
+
+
+@dataclass(frozen=True, slots=True)
+class KnownIds:
+    """Every school_id on the Schools sheet (broken rows included), and the rows that repeat one:
+    a repeat is often a mistyped id (0311 typed for 0316), which leaves its school off the sheet."""
+
+    ids: set[str]
+    repeats: tuple[Repeat, ...] = ()
+
+
+def check_duplicates(t: Table, ids: list[str | None], complete: set[str], problems: ProblemLog) -> tuple[Repeat, ...]:
+    """Report each repeat of an id, naming the row it first appears on; the repeats, in row order."""
     present = ids if "school_id" in complete else [i for i in ids if i is not None]
     if len(set(present)) == len(present):
-        return
+        return ()
     first: dict[str, int] = {}
+    repeats: list[Repeat] = []
     for k, sid in enumerate(ids):
         if sid is None:
             continue
         if sid in first:
+            repeats.append(Repeat(t.rownums[k], sid, t.rownums[first[sid]]))
             problems.add("DATA-26", t.sheet.name, t.rownums[k], "school_id", sid,
                          f"school_id {sid!r} is already on row {t.rownums[first[sid]]}.")
         else:
             first[sid] = k
+    return tuple(repeats)
 
 
 def check_race_sum(t: Table, cols: Columns, problems: ProblemLog) -> None:
@@ -324,14 +345,58 @@ def check_grade_order(t: Table, lows: list[Any], highs: list[Any], full: bool, p
             problems.add("DATA-27", t.sheet.name, row, "grade_low", lo, f"grade_low {lo} is above grade_high {hi}.")
 
 
-def check_known_ids(t: Table, ids: list[str | None], known: set[str], problems: ProblemLog) -> None:
-    """Every school_id is one of the Schools sheet's."""
-    if not set(ids) - known - {None}:
+def check_known_ids(t: Table, ids: list[str | None], known: KnownIds, problems: ProblemLog) -> None:
+    """Every school_id is one of the Schools sheet's; one that is not is one problem, which names a
+    repeated id on the Schools sheet as the likely cause when there is one."""
+    if not set(ids) - known.ids - {None}:
         return
     for k, sid in enumerate(ids):
-        if sid is not None and sid not in known:
-            problems.add("DATA-37", t.sheet.name, t.rownums[k], "school_id", sid,
-                         f"school_id {sid!r} is not on the Schools sheet.")
+        if sid is not None and sid not in known.ids:
+            report_unknown_id(t, k, sid, known.repeats, problems)
+
+
+_UNKNOWN_ID_OTHERWISE = "use the school's id exactly as on the Schools sheet, or add the school there"
+
+
+def report_unknown_id(t: Table, k: int, sid: str, repeats: tuple[Repeat, ...], problems: ProblemLog,
+                      otherwise: str = _UNKNOWN_ID_OTHERWISE) -> None:
+    """DATA-37 for row ``k``. ``otherwise``: what to do when no repeated Schools row is this school."""
+    message = f"school_id {sid!r} is not on the Schools sheet"
+    if not repeats:
+        problems.add("DATA-37", t.sheet.name, t.rownums[k], "school_id", sid, message + ".")
+        return
+    problems.add("DATA-37", t.sheet.name, t.rownums[k], "school_id", sid,
+                 f"{message}, and {_repeats_text(repeats)}: a mistyped id there may have left this school off "
+                 "the sheet.",
+                 f"If {_which_row(repeats)} is this school, correct its school_id there; otherwise {otherwise}.")
+
+
+_ROWS_NAMED = 3  # a few repeated rows are named; past that the message would be a list, not a pointer
+
+
+def _repeats_text(repeats: tuple[Repeat, ...]) -> str:
+    """'Schools row 7 repeats '0311' (already on row 2)', or the rows when several repeat an id."""
+    if len(repeats) == 1:
+        r = repeats[0]
+        return f"Schools row {r.row} repeats {r.school_id!r} (already on row {r.first_row})"
+    return f"Schools rows {_rows_text(repeats)} repeat ids already on the sheet"
+
+
+def _which_row(repeats: tuple[Repeat, ...]) -> str:
+    return f"Schools row {repeats[0].row}" if len(repeats) == 1 else f"one of Schools rows {_rows_text(repeats)}"
+
+
+def _rows_text(repeats: tuple[Repeat, ...]) -> str:
+    """'7 and 9', '7, 9 and 12', '7, 9, 12 and 2 more'."""
+    rows = [str(r.row) for r in repeats]
+    if len(rows) > _ROWS_NAMED:
+        return f"{', '.join(rows[:_ROWS_NAMED])} and {len(rows) - _ROWS_NAMED} more"
+    return and_list(rows)
+
+
+def and_list(words: Sequence[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
 
 
 def build_rows(cls: type, t: Table, cols: Columns) -> list[Any]:

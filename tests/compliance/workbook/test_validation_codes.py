@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from compliance.workbook.problem_codes import DATA_CODES
 from compliance.workbook.reader import read_workbook
 
 from .helpers import codes, edit, only, rewrite_zip, sample_data, sheet_member, write
@@ -345,6 +346,96 @@ def test_data_37_unknown_school_in_budget_and_lottery(xlsx: Path) -> None:
         ("DATA-37", "error", "Budget", 3, "school_id", "9999"),
         ("DATA-37", "error", "Lottery", 2, "school_id", "203"),
     ]
+    # No repeated id on Schools: nothing to point at, the code's own fix.
+    assert {(p.message.split(": ", 1)[1], p.fix) for p in data.problems} == {
+        ("school_id '9999' is not on the Schools sheet.", DATA_CODES["DATA-37"].fix),
+        ("school_id '203' is not on the Schools sheet.", DATA_CODES["DATA-37"].fix),
+    }
+
+
+def test_a_repeated_schools_id_is_named_once_on_each_row_it_leaves_unknown(xlsx: Path) -> None:
+    # Cole High (0203) typed as 0101 on Schools row 4: 0101 is repeated, and 0203 is missing from
+    # Schools, so its Budget, Lottery and (now) Proposed rows are unknown. Each gets one DATA-37
+    # pointing at row 4; the Proposed row is not told it opens a school needing a name and grades.
+    edit(xlsx, [("Schools", 4, "school_id", "0101"), ("Proposed", 2, "school_id", "0203")])
+    data = read(xlsx)
+    message = ("school_id '0203' is not on the Schools sheet, and Schools row 4 repeats '0101' (already on row 2): "
+               "a mistyped id there may have left this school off the sheet.")
+    fix = "If Schools row 4 is this school, correct its school_id there; otherwise {}."
+    assert [(*where(p), p.message, p.fix) for p in data.problems] == [
+        ("DATA-26", "error", "Schools", 4, "school_id", "0101",
+         "Schools, row 4, school_id: school_id '0101' is already on row 2.",
+         "Give each school one row; remove or correct the duplicate."),
+        ("DATA-37", "error", "Budget", 4, "school_id", "0203", f"Budget, row 4, school_id: {message}",
+         fix.format("use the school's id exactly as on the Schools sheet, or add the school there")),
+        ("DATA-37", "error", "Proposed", 2, "school_id", "0203", f"Proposed, row 2, school_id: {message}",
+         fix.format("fill in school_name, grade_low, grade_high and assignment_method: it is then a school "
+                    "the change opens")),
+        ("DATA-37", "error", "Lottery", 2, "school_id", "0203", f"Lottery, row 2, school_id: {message}",
+         fix.format("use the school's id exactly as on the Schools sheet, or add the school there")),
+    ]
+    # Proposed row 3 (0300) names itself, its grades and its method: still a school the change opens.
+    assert [p.school_id for p in data.proposed] == ["0203", "0300"]
+
+
+def test_a_proposed_row_missing_some_new_school_fields_names_only_those_beside_a_repeat(xlsx: Path) -> None:
+    # 0300 is not on Schools and leaves grade_high blank, while Schools row 3 repeats 0101.
+    edit(xlsx, [("Schools", 3, "school_id", "0101"), ("Proposed", 3, "grade_high", None)])
+    data = read(xlsx)
+    proposed = [p for p in data.problems if p.sheet == "Proposed"]
+    assert [(where(p), p.fix) for p in proposed] == [
+        (("DATA-37", "error", "Proposed", 3, "school_id", "0300"),
+         "If Schools row 3 is this school, correct its school_id there; otherwise fill in grade_high: it is then "
+         "a school the change opens."),
+    ]
+    # Baker Middle (0102) lost its id to the repeat: its Budget row points at Schools row 3 too.
+    assert [where(p) for p in data.problems if p.sheet == "Budget"] == [
+        ("DATA-37", "error", "Budget", 3, "school_id", "0102")]
+
+
+def test_several_repeated_schools_ids_are_named_by_their_rows(xlsx: Path) -> None:
+    # Schools rows 3 and 4 both repeat 0101: 0102 and 0203 are gone from the sheet.
+    edit(xlsx, [("Schools", 3, "school_id", "0101"), ("Schools", 4, "school_id", "0101")])
+    data = read(xlsx)
+    budget = [p for p in data.problems if p.sheet == "Budget"]
+    assert [(p.row, p.value, p.message, p.fix) for p in budget] == [
+        (row, sid, f"Budget, row {row}, school_id: school_id {sid!r} is not on the Schools sheet, and Schools rows "
+         "3 and 4 repeat ids already on the sheet: a mistyped id there may have left this school off the sheet.",
+         "If one of Schools rows 3 and 4 is this school, correct its school_id there; otherwise use the school's "
+         "id exactly as on the Schools sheet, or add the school there.")
+        for row, sid in ((3, "0102"), (4, "0203"))
+    ]
+
+
+def test_many_repeated_rows_are_named_up_to_three() -> None:
+    from compliance.workbook.tables import Repeat, _repeats_text
+
+    repeats = tuple(Repeat(row, "0101", 2) for row in (7, 9, 12, 15, 20))
+    assert _repeats_text(repeats) == "Schools rows 7, 9, 12 and 2 more repeat ids already on the sheet"
+    assert _repeats_text(repeats[:3]) == "Schools rows 7, 9 and 12 repeat ids already on the sheet"
+
+
+def test_the_mistakes_sample_gets_one_problem_per_mistake(tmp_path: Path) -> None:
+    # The demo's broken workbook: Schools row 7 repeats 0311 where Carver Elementary's 0316 was meant.
+    # Carver's Budget row (7) and Proposed row (7) get one problem each, not five between them.
+    from compliance.demo import demo_workbook, write_mistakes_sample
+
+    path = tmp_path / "zoned-2611-with-mistakes.xlsx"
+    write_mistakes_sample(path, demo_workbook("zoned", "2026-27"))
+    data = read(path)
+    assert [(p.code, p.sheet, p.row, p.column, p.value) for p in data.problems] == [
+        ("DATA-35", "District", 7, "contact_email", "programs at riverside"),
+        ("DATA-22", "Schools", 4, "black", "12a"),
+        ("DATA-28", "Schools", 5, "enrollment_total", 430),
+        ("DATA-27", "Schools", 6, "grade_low", "5"),
+        ("DATA-26", "Schools", 7, "school_id", "0311"),
+        ("DATA-38", "Budget", 3, "teacher_fte_inexperienced", 33.8),
+        ("DATA-37", "Budget", 7, "school_id", "0316"),
+        ("DATA-37", "Budget", 12, "school_id", "9999"),
+        ("DATA-27", "Proposed", 6, "grade_high", "K"),
+        ("DATA-37", "Proposed", 7, "school_id", "0316"),
+    ]
+    assert "Schools row 7 repeats '0311' (already on row 2)" in data.problems[-1].message
 
 
 def test_data_38_teacher_fte_subsets(xlsx: Path) -> None:
