@@ -38,6 +38,8 @@ from .tables import (
     check_grade_order,
     check_known_ids,
     check_race_sum,
+    column_letter,
+    columns_with_values,
     convert_columns,
     report_unknown_id,
 )
@@ -184,6 +186,7 @@ def _district_fields(grid: list[list[Any]], scan: SheetScan,
     sheet = schema.DISTRICT.name
     fields = {normalize_name(c.name): c for c in schema.DISTRICT.columns}
     nonblank, fcol, vcol = _field_value_columns(grid)
+    _other_district_columns(grid, fcol, vcol, problems)
     values: dict[str, Any] = {}
     rows_of: dict[str, int] = {}
     for i, r in nonblank:
@@ -215,6 +218,21 @@ def _field_value_columns(grid: list[list[Any]]) -> tuple[list[tuple[int, list[An
         if "field" in heads and "value" in heads:
             return nonblank[1:], heads.index("field"), heads.index("value")
     return nonblank, 0, 1
+
+
+def _other_district_columns(grid: list[list[Any]], fcol: int, vcol: int, problems: ProblemLog) -> None:
+    """Values beside the field and value columns are not read: reported, never silently dropped,
+    each column once, on its first value (the cell the district typed, which has no header to fix)."""
+    width = len(grid[0]) if grid else 0
+    others = [j for j in range(width) if j not in (fcol, vcol)]
+    f, v = column_letter(fcol), column_letter(vcol)
+    for j, i, value in columns_with_values(grid, others):
+        letter = column_letter(j)
+        problems.add("DATA-19", schema.DISTRICT.name, i + 1, letter, value,
+                     f"The column {letter} has values, but the District sheet is read only from its field "
+                     f"column {f} and value column {v}, so it was not read.",
+                     f"Put each value in column {v} beside its field name in column {f}, or delete what is in "
+                     f"column {letter}.")
 
 
 def _formula_problem(col: Column, raw: Any, cell: tuple[int, int], scan: SheetScan, problems: ProblemLog) -> Any:

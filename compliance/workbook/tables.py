@@ -8,7 +8,7 @@ complete columns, walking rows only when something is off.
 from __future__ import annotations
 
 import operator
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
@@ -112,21 +112,28 @@ def _map_header(sheet: Sheet, header: list[Any], header_row: int, problems: Prob
 def _headless_columns(sheet: Sheet, grid: list[list[Any]], header_i: int, problems: ProblemLog) -> None:
     """Columns with values below a blank header cell: not read, so reported, never silently dropped."""
     header_row = header_i + 1
-    body = grid[header_i + 1 :]
-    for j, h in enumerate(grid[header_i]):
-        if not (h == "" or h is None) or not body:
-            continue
-        cells = list(map(itemgetter(j), body))
-        if cells.count("") == len(cells):
-            continue  # the usual case: an empty column (C-speed count)
-        value = next((v for v in cells if v is not None and not (type(v) is str and not v.strip())), None)
-        if value is None:
-            continue
+    blank_headed = [j for j, h in enumerate(grid[header_i]) if h == "" or h is None]
+    for j, _, value in columns_with_values(grid[header_i + 1 :], blank_headed):
         letter = column_letter(j)
-        problems.add("DATA-19", sheet.name, header_row, letter, excerpt(value) if type(value) is str else value,
+        problems.add("DATA-19", sheet.name, header_row, letter, value,
                      f"The column {letter} has values but no header in row {header_row}, so it was not read.",
                      f"Give column {letter} the template's header in row {header_row} if it holds template "
                      "data, or delete the column.")
+
+
+def columns_with_values(rows: list[list[Any]], columns: Iterable[int]) -> Iterator[tuple[int, int, Any]]:
+    """Of the 0-based ``columns`` of a rectangular grid, each that holds something besides blanks
+    and spaces: its position, the index in ``rows`` of its first value, and that value as a
+    problem shows it (the start of a long text)."""
+    for j in columns:
+        cells = list(map(itemgetter(j), rows))
+        if cells.count("") == len(cells):
+            continue  # the usual case: an empty column (C-speed count)
+        first = next((i for i, v in enumerate(cells) if v is not None and not (type(v) is str and not v.strip())),
+                     None)
+        if first is not None:
+            value = cells[first]
+            yield j, first, excerpt(value) if type(value) is str else value
 
 
 def column_letter(j: int) -> str:

@@ -636,3 +636,42 @@ def test_blank_header_over_an_empty_column_is_no_problem(xlsx: Path) -> None:
         ("DATA-19", "warning", "Schools", 1, "B", "Adams Elementary"),
         ("DATA-18", "error", "Schools", 1, "school_name", None),
     ]
+
+
+def test_data_19_district_values_beside_the_field_and_value_columns(xlsx: Path) -> None:
+    # The District sheet is read from A (field) and B (value). C3 and C6 hold notes, D8 a number,
+    # E2 only spaces: C and D are reported once each, on their first value; E is nothing.
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["District"]
+    ws["C3"] = "ask for Pat"
+    ws["C6"] = "second note"
+    ws["D8"] = 42
+    ws["E2"] = "   "
+    wb.save(xlsx)
+    data = read(xlsx)
+    fix = "Put each value in column B beside its field name in column A, or delete what is in column {0}."
+    assert [(*where(p), p.message, p.fix) for p in data.problems] == [
+        ("DATA-19", "warning", "District", 3, "C", "ask for Pat",
+         "District, row 3, C: The column C has values, but the District sheet is read only from its field column "
+         "A and value column B, so it was not read.", fix.format("C")),
+        ("DATA-19", "warning", "District", 8, "D", 42.0,
+         "District, row 8, D: The column D has values, but the District sheet is read only from its field column "
+         "A and value column B, so it was not read.", fix.format("D")),
+    ]
+    assert data.district == sample_data().district
+
+
+def test_data_19_district_names_the_columns_its_header_row_chose(xlsx: Path) -> None:
+    # The field and value columns moved to B and C (a column inserted before them): a note in
+    # the new column A is the one not read, and the fix names B and C.
+    wb = openpyxl.load_workbook(xlsx)
+    ws = wb["District"]
+    ws.insert_cols(1)
+    ws["A4"] = "checked by the superintendent"
+    wb.save(xlsx)
+    data = read(xlsx)
+    assert [(*where(p), p.fix) for p in data.problems] == [
+        ("DATA-19", "warning", "District", 4, "A", "checked by the superintendent",
+         "Put each value in column C beside its field name in column B, or delete what is in column A."),
+    ]
+    assert data.district == sample_data().district
