@@ -22,6 +22,7 @@ _HEADER_SEARCH_ROWS = 20  # as the reader: a title block above the header row is
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own "bad" red and "neutral" yellow
 PROBLEMS_SHEET = "Problems"
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_LETTERS = re.compile(r"[A-Z]{1,3}")  # a column as the reader names one that has no header: T, AB
 PROBLEM_COLUMNS = ("Cell", "Severity", "Code", "Sheet", "Row", "Column", "Value", "Problem", "How to fix it")
 
 Positions = dict[str, tuple[str, dict[str, int]]]  # normalized sheet -> (its title, {normalized header: column})
@@ -67,8 +68,7 @@ def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
     if found is None or not problem.row or not problem.column:
         return None
     title, columns = found
-    # A sheet of fields (the District sheet: name in "field", value in "value") marks the value's cell.
-    j = columns.get(normalize_name(problem.column)) or (columns.get("value") if "field" in columns else None)
+    j = _column_of(problem, columns)
     if j is None:
         return None
     from openpyxl.utils import get_column_letter, quote_sheetname  # openpyxl only when a file is marked
@@ -76,6 +76,19 @@ def cell_of(problem: ProblemLike, positions: Positions) -> str | None:
     # The template's plain names read as Excel writes them (Schools!K4); others are quoted.
     sheet = title if _PLAIN_NAME.fullmatch(title) else quote_sheetname(title)
     return f"{sheet}!{get_column_letter(j)}{problem.row}"
+
+
+def _column_of(problem: ProblemLike, columns: dict[str, int]) -> int | None:
+    """The 1-based column of the problem's cell: its header's. A column the reader could name
+    only by its letter (DATA-19: values under a blank header, or beside the District sheet's
+    field and value columns) is that letter's. On a sheet of fields (the District sheet: name
+    in "field", value in "value") a field's problem marks the value's cell."""
+    j = columns.get(normalize_name(problem.column))
+    if j is None and problem.code == "DATA-19" and _LETTERS.fullmatch(problem.column):
+        from openpyxl.utils import column_index_from_string  # openpyxl only when a file is marked
+
+        return column_index_from_string(problem.column)
+    return j or (columns.get("value") if "field" in columns else None)
 
 
 def problem_cells(data: bytes | None, problems: Sequence[ProblemLike]) -> list[str | None]:

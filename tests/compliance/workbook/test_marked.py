@@ -48,6 +48,33 @@ def test_cell_references_and_text_never_become_formulas(tmp_path):
     assert formulas == [] and len(values) == 9 * len(problems)
 
 
+def test_a_column_named_by_its_letter_is_marked_in_that_column(tmp_path):
+    # Schools T2:T3 hold values under no header (the header row is 1): the warning sits on T1, the
+    # header cell to fill in. District C3 holds a value beside the field and value columns: on C3,
+    # not on B3 where a field's problem goes (as the unknown field on row 9 still does).
+    path = write(tmp_path / "w.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Schools"]["T2"], wb["Schools"]["T3"] = "note", 5
+    wb["District"]["C3"] = "ask for Pat"
+    wb["District"].append(["superintendent", "Dr. Who"])
+    wb.save(path)
+    data, problems = path.read_bytes(), read_workbook(path).problems
+    assert [(p.code, p.sheet, p.row, p.column) for p in problems] == [
+        ("DATA-19", "District", 3, "C"), ("DATA-19", "District", 9, "superintendent"), ("DATA-19", "Schools", 1, "T")]
+    assert problem_cells(data, problems) == ["District!C3", "District!B9", "Schools!T1"]
+    marked = openpyxl.load_workbook(io.BytesIO(marked_workbook(data, problems)))
+    for ref, said in (("District!C3", "The column C has values, but the District sheet is read only"),
+                      ("District!B9", "The field 'superintendent' is not part of the template"),
+                      ("Schools!T1", "The column T has values but no header in row 1")):
+        title, coordinate = ref.split("!")
+        cell = marked[title][coordinate]
+        assert cell.fill.fill_type == "solid" and cell.fill.start_color.rgb.endswith(FILLS["warning"]), ref
+        assert cell.comment.text.startswith(f"DATA-19 (warning): {title}, row ") and said in cell.comment.text, ref
+    assert marked["District"]["B3"].fill.fill_type is None and marked["Schools"]["T2"].fill.fill_type is None
+    links = [r[0].hyperlink.location for r in marked[PROBLEMS_SHEET].iter_rows(min_row=2)]
+    assert links == ["District!C3", "District!B9", "Schools!T1"]
+
+
 def test_refused_file_is_never_opened_and_gets_a_problems_sheet_only(tmp_path):
     hostile = b"not a zip at all, but a text file renamed"
     problems = read_workbook(hostile).problems
