@@ -12,8 +12,8 @@ from .common import ERRORS, Id, Pagination
 router = Router(tags=["tokens"])
 
 
-# 400: a body that is not JSON (ninja cannot parse it); 401 wrong credentials; 403 a second factor
-# needed; 422 a field missing or of the wrong type; 429 locked out (api.auth.user_for_password).
+# 400: a body that is not JSON or too large to read (api.middleware); 401 wrong credentials; 403 a
+# second factor needed; 422 a field missing or of the wrong type; 429 locked out (api.auth.user_for_password).
 @router.post("/token", auth=None, response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
                                             422: ErrorOut, 429: ErrorOut})
 def token_create(request, body: TokenIn):
