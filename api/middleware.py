@@ -1,9 +1,13 @@
 """Errors under /api/ that never reach the API's own handlers, in its one error shape.
 
 django-ninja answers only the routes it knows: a path it does not know is Django's HTML 404 page,
-and a method a route does not take is a text/html "Method not allowed". A client of the API
-reads ``{"detail": ..., "code": ...}`` for every error (api/errors.py, the README), so those two
-are rewritten here, keeping the status and the Allow header.
+and a method a route does not take is a text/html "Method not allowed". A request Django refuses
+to read (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, a multipart form without its boundary, more
+fields than DATA_UPLOAD_MAX_NUMBER_FIELDS) is Django's HTML 400 page: ninja has no handler for
+those exceptions and re-raises them (Django's handler logs the too large ones as security events,
+which a handler of ours would skip). A client of the API reads ``{"detail": ..., "code": ...}``
+for every error (api/errors.py, the README), so those three are rewritten here, keeping the
+status and the Allow header.
 """
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 _PREFIX = "/api/"
 _ANSWERS = {
+    400: ("invalid_request", "The request could not be read: it is too large or not well formed."),
     404: ("not_found", "Not found: no such API path; see /api/docs."),
     405: ("method_not_allowed", "This path does not take that method."),
 }

@@ -12,8 +12,10 @@ from .common import ERRORS, Id, Pagination
 router = Router(tags=["tokens"])
 
 
-@router.post("/token", auth=None, response={201: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut,
-                                            429: ErrorOut})
+# 400: a body that is not JSON or too large to read (api.middleware); 401 wrong credentials; 403 a
+# second factor needed; 422 a field missing or of the wrong type; 429 locked out (api.auth.user_for_password).
+@router.post("/token", auth=None, response={201: TokenOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut,
+                                            422: ErrorOut, 429: ErrorOut})
 def token_create(request, body: TokenIn):
     """A new token for a username and password. Failures count towards the sign-in lockout."""
     user = user_for_password(request, username=body.username, password=body.password)

@@ -338,10 +338,31 @@ def _school_row(s: SchoolInfo, flagged_rules: dict[str, list[str]]) -> dict[str,
     }
 
 
+def _int01_schools_by_band(ctx: ReportContext) -> dict[str, set[str]]:
+    """Per band, the schools INT-01 flags: the findings chapters' findings, by rule and band.
+
+    Read from the findings, not recomputed from the printed shares: a small school's share is
+    printed as a range ("<67%") that may overlap the band although the rule flagged it, and
+    INT-01 also flags a school for a single race group while its students of color are inside.
+    """
+    flagged: dict[str, set[str]] = defaultdict(set)
+    for _, f in distinct_findings(ctx):
+        if f.get("rule") == "INT-01" and f.get("school_id"):
+            flagged[str(f.get("band"))].add(str(f["school_id"]))
+    return flagged
+
+
+def _int01_cell(ctx: ReportContext, flagged: set[str]) -> str:
+    """How many schools INT-01 flags: a count of schools, not of students, so never suppressed."""
+    if not ruleset.section(ctx.rule_params, "INT-01")["enabled"]:
+        return fmt.NA  # 0 would read as "none flagged" when the rule never looked
+    return f"{len(flagged):,}"
+
+
 def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[str, Any]]:
-    """Each band's totals and pooled shares, from raw counts, and how many schools lie outside its band."""
+    """Each band's totals and pooled shares, from raw counts, and how many schools INT-01 flags in it."""
     measures = ctx.evaluation.get("measures") or {}
-    width = _band_width(ctx)
+    int01 = _int01_schools_by_band(ctx)
     bands = []
     for b in BANDS:
         masks = [s.mask for s in schools.values() if s.band == b and s.mask is not None]
@@ -349,13 +370,11 @@ def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[
             continue
         soc = _band_share(ctx, schools, b, "students_of_color")
         ed = _band_share(ctx, schools, b, "econ_disadvantaged")
-        outside = sum(1 for m in masks if soc is not None and (r := m.share_range("students_of_color")) is not None
-                      and (r[1] < soc - width or r[0] > soc + width))
         res = _get(_measure_block(measures, b), "resources") or {}
         bands.append({
             "band": fmt.band_label(b), "schools": f"{len(masks):,}",
             "enrollment": f"{sum(m.total for m in masks):,}",
-            "soc": fmt.pct(soc), "ed": fmt.pct(ed), "outside": f"{outside:,}",
+            "soc": fmt.pct(soc), "ed": fmt.pct(ed), "int01_flagged": _int01_cell(ctx, int01.get(b, set())),
             "ppe": fmt.money(res.get("ppe_mean")),
             "p5": fmt.money(res.get("p5")), "p50": fmt.money(res.get("p50")), "p95": fmt.money(res.get("p95")),
         })
