@@ -123,9 +123,8 @@ def test_nothing_to_suggest_keeps_the_plan():
     assert moves == [] and levers == first
 
 
-def test_a_band_too_large_for_rounds_is_solved_once_and_names_the_schools_left_outside(monkeypatch):
+def test_a_band_too_large_for_rounds_is_solved_once_with_every_school_aimed_one_student_inside(monkeypatch):
     from compliance.rules import remedies_integration
-    from compliance.rules.recommendation_estimates import reassignment_sentence
 
     members = [s for s in ZONED.schools if s.band == "elementary"]
     kwargs = {"band": BAND, "ed_band": BAND, "single_group_min_share": MIN_SHARE}
@@ -133,8 +132,38 @@ def test_a_band_too_large_for_rounds_is_solved_once_and_names_the_schools_left_o
     stats: dict = {}
     once = integration_remedy(members, **kwargs, stats=stats)
     assert stats["rounds"] == 1
-    assert once["outside_after_rounding"] == ["0311", "0312", "0316"] == _outside(once)
-    assert once["students_moved"] == integration_program(members, **kwargs)["students_moved"]
-    sentence = reassignment_sentence({**once, "largest_changes": []}, {})
+    # The band's own optimum (594) leaves 0311, 0312 and 0316 a fraction of a student outside once
+    # rounded (below); aimed one student inside, the whole plan moves 600 and leaves none outside.
+    assert integration_program(members, **kwargs)["students_moved"] == 594
+    aimed = integration_program(members, **kwargs, margin={s.school_id: 1 / s.enrollment_total for s in members})
+    assert once["students_moved"] == sum(p["students"] for p in once["pairs"]) == 600 == aimed["students_moved"]
+    assert _outside(once) == [] and "outside_after_rounding" not in once
+    assert once["method"].endswith("Every school was aimed 1 student inside its bands, so that rounding to whole "
+                                   "students leaves few just outside.")
+
+
+def test_a_large_band_too_narrow_for_the_aim_gets_its_own_program(monkeypatch):
+    from compliance.rules import remedies_integration
+
+    members = [s for s in ZONED.schools if s.band == "elementary"]
+    kwargs = {"band": BAND, "ed_band": BAND, "single_group_min_share": MIN_SHARE, "use_capacity": False}
+    monkeypatch.setattr(remedies_integration, "_WHOLE_ROUNDS_SCHOOLS", len(members) - 1)
+    # Aimed 100 students inside, no school keeping its enrollment has a whole number of students of
+    # color left within its band: the aimed program is not reachable, and the band's own is solved.
+    monkeypatch.setattr(remedies_integration, "_LARGE_BAND_AIM", 100.0)
+    stats: dict = {}
+    once = integration_remedy(members, **kwargs, stats=stats)
+    assert stats["rounds"] == 2 and once["reachable"]
+    assert once["students_moved"] == integration_program(members, **kwargs)["students_moved"] == 632
+    assert "aimed" not in once["method"] and _outside(once) == []
+
+
+def test_a_plan_that_leaves_schools_outside_says_how_many():
+    from compliance.rules.recommendation_estimates import reassignment_sentence
+
+    members = [s for s in ZONED.schools if s.band == "elementary"]
+    own = integration_program(members, band=BAND, ed_band=BAND, single_group_min_share=MIN_SHARE)
+    assert _outside(own) == ["0311", "0312", "0316"]  # the band's optimum, rounded to whole students
+    sentence = reassignment_sentence({**own, "outside_after_rounding": _outside(own), "largest_changes": []}, {})
     assert ("would bring every school of the band but 3 (rounded to whole students, 3 schools stay just outside) "
             "within the bands.") in sentence
