@@ -165,6 +165,9 @@ def district_info(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog, 
             problems.add("DATA-30", sheet, rows_of[col.name], col.name, None,
                          f"The required field {col.name!r} is blank.")
     identity = {k: values.get(k) for k in _IDENTITY_FIELDS}
+    # Checked on what could be read, whatever else is wrong on the sheet: a district fixing a bad
+    # e-mail address should learn in the same pass that the file is another district's or year's.
+    _check_expected(identity, rows_of, problems, expected_ids, expected_year)
     if any(values.get(c.name) is None for c in schema.DISTRICT.columns if c.required):
         return None, rows_of, identity
     info = DistrictInfo(
@@ -176,7 +179,6 @@ def district_info(grid: list[list[Any]], scan: SheetScan, problems: ProblemLog, 
         contact_email=values["contact_email"],
         proposed_change_description=values.get("proposed_change_description"),
     )
-    _check_expected(info, rows_of, problems, expected_ids, expected_year)
     return info, rows_of, identity
 
 
@@ -288,14 +290,16 @@ def _template_version(col: Column, raw: Any, row: int, problems: ProblemLog) -> 
     return v
 
 
-def _check_expected(info: DistrictInfo, rows_of: dict[str, int], problems: ProblemLog, expected_ids: set[str] | None,
-                    expected_year: str | None) -> None:
-    """The district is one the uploader may submit for, and the year is the cycle's."""
+def _check_expected(identity: dict[str, Any], rows_of: dict[str, int], problems: ProblemLog,
+                    expected_ids: set[str] | None, expected_year: str | None) -> None:
+    """The district is one the uploader may submit for, and the year is the cycle's (each as far
+    as it could be read: a blank or bad value has its own problem)."""
     sheet = schema.DISTRICT.name
-    if expected_ids is not None and info.district_id not in expected_ids:
-        problems.add("DATA-34", sheet, rows_of["district_id"], "district_id", info.district_id,
-                f"district_id {info.district_id!r} is not a district you may submit for"
+    district_id, school_year = identity.get("district_id"), identity.get("school_year")
+    if expected_ids is not None and district_id is not None and district_id not in expected_ids:
+        problems.add("DATA-34", sheet, rows_of["district_id"], "district_id", district_id,
+                f"district_id {district_id!r} is not a district you may submit for"
                 + (f" (expected {', '.join(sorted(expected_ids))})." if len(expected_ids) <= 5 else "."))
-    if expected_year is not None and info.school_year != expected_year:
-        problems.add("DATA-33", sheet, rows_of["school_year"], "school_year", info.school_year,
-                f"school_year {info.school_year} is not this cycle's school year {expected_year}.")
+    if expected_year is not None and school_year is not None and school_year != expected_year:
+        problems.add("DATA-33", sheet, rows_of["school_year"], "school_year", school_year,
+                f"school_year {school_year} is not this cycle's school year {expected_year}.")

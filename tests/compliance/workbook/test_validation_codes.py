@@ -324,6 +324,33 @@ def test_data_33_and_34_expected_cycle_and_district(xlsx: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("broken", [
+    ("contact_email", "pat at springfield", ("DATA-35", "error", "District", 7, "contact_email", "pat at springfield")),
+    ("contact_name", None, ("DATA-30", "error", "District", 6, "contact_name", None)),
+])
+def test_data_33_and_34_are_reported_beside_another_district_sheet_problem(xlsx: Path, broken) -> None:
+    # One pass tells the district everything: a bad e-mail or a blank contact does not hide that the
+    # file is another district's, for another year.
+    field, value, problem = broken
+    edit(xlsx, [("District", 0, field, value)])
+    data = read(xlsx, expected_district_ids={"000999"}, expected_school_year="2027-28")
+    assert sorted((where(p) for p in data.problems), key=str) == sorted([
+        ("DATA-33", "error", "District", 4, "school_year", "2026-27"),
+        ("DATA-34", "error", "District", 2, "district_id", "000123"),
+        problem,
+    ], key=str)
+    assert data.district is None
+
+
+def test_a_blank_or_bad_district_id_or_year_is_its_own_problem_not_a_mismatch(xlsx: Path) -> None:
+    edit(xlsx, [("District", 0, "district_id", None), ("District", 0, "school_year", "26-27")])
+    data = read(xlsx, expected_district_ids={"000999"}, expected_school_year="2027-28")
+    assert sorted((where(p) for p in data.problems), key=str) == [
+        ("DATA-30", "error", "District", 2, "district_id", None),
+        ("DATA-32", "error", "District", 4, "school_year", "26-27"),
+    ]
+
+
 def test_data_35_email(xlsx: Path) -> None:
     edit(xlsx, [("District", 0, "contact_email", "pat at springfield")])
     assert where(only(read(xlsx), "DATA-35")) == ("DATA-35", "error", "District", 7, "contact_email",
