@@ -128,9 +128,11 @@ def _attach_evaluations(standings: dict[int, DistrictStanding]) -> dict[int, Dis
 
 def _attach_findings(by_evaluation: dict[int, DistrictStanding]) -> None:
     """Counts of findings by rule, and the schools flagged by INT-01/02/03 (two queries). A finding the
-    state dismissed on review counts in neither, as on the decision report's first page."""
+    state dismissed on review counts in neither, as on the decision report's first page. The counts by
+    rule are of results of severity "finding" only, as the report's "N findings, M warnings" reads: a
+    rule's warnings and notes (INT-05's commendations among them) are not findings."""
     standing = Finding.objects.filter(evaluation_id__in=by_evaluation).exclude(review_status=ReviewStatus.DISMISSED)
-    counts = standing.values("evaluation_id", "rule").annotate(n=Count("pk")).order_by()
+    counts = standing.filter(severity="finding").values("evaluation_id", "rule").annotate(n=Count("pk")).order_by()
     for row in counts:
         by_evaluation[row["evaluation_id"]].findings_by_rule[row["rule"]] = row["n"]
     flagged = (standing.filter(rule__in=SCHOOL_FLAG_RULES, scope="school")

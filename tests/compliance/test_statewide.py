@@ -99,6 +99,20 @@ def test_key_measures_flagged_share_and_comparability():
     assert s.flagged_schools == 1 and s.findings_by_rule["INT-02"] == 0
 
 
+def test_counts_by_rule_are_of_findings_not_warnings_or_notes():
+    # INT-04: 2 findings and 3 warnings; INT-05: 2 commendation notes; RES-01: 1 warning. The report reads
+    # "INT-04: 2 findings, 3 warnings" and "met, with a commendation": the counts are 2, 0 and 0.
+    cycle = ReportingCycleFactory()
+    ev = EvaluationFactory(submission=SubmissionFactory(cycle=cycle))
+    for rule, severity, n in (("INT-04", "finding", 2), ("INT-04", "warning", 3), ("INT-05", "info", 2),
+                              ("RES-01", "warning", 1)):
+        for _ in range(n):
+            FindingFactory(evaluation=ev, rule=rule, severity=severity, scope="district", school_id="")
+    (s,) = statewide.cycle_standings(cycle=cycle)
+    assert s.findings_by_rule == {"INT-04": 2}
+    assert s.findings_by_rule["INT-05"] == 0 and s.comparability_failures == 0
+
+
 def test_only_the_newest_accepted_evaluation_counts():
     cycle = ReportingCycleFactory()
     sub = SubmissionFactory(cycle=cycle)
