@@ -17,6 +17,7 @@ from .models import SubmissionStatus as S
 from .reports import formatting as fmt
 from .reports.advice import screen_blocks
 from .reports.evidence import HEADING_KEYS, EvidenceFormatter
+from .reports.repeats import ONE_SCHOOL, single_school_bands
 from .reports.view_schools import band_short, get
 from .rules.labels import DISSIMILARITY, group_noun
 from .rules.registry import RULE_NAMES, threshold_text
@@ -96,12 +97,17 @@ FALLBACK_COLUMNS_MAX = 4
 
 
 def measures_table(measures: dict[str, Any]) -> dict[str, Any]:
-    """Key measures: the district column, then one per grade band the evaluation has."""
-    bands = [b for b in BANDS if ((measures.get("bands") or {}).get(b))]
+    """Key measures: the district column, then one per grade band the evaluation has. A band with one
+    school has no column, as in the report: how its schools differ is 0 by construction, so the
+    note says once that its measures are not applicable."""
+    present = [b for b in BANDS if ((measures.get("bands") or {}).get(b))]
+    single = single_school_bands(measures)
+    bands = [b for b in present if b not in single]
     blocks = [measures.get("district") or {}] + [measures["bands"][b] for b in bands]
     return {
         "columns": ["District"] + [band_short(b) for b in bands],
         "rows": [(label, [show(get(block, *path)) for block in blocks]) for label, path, show in KEY_MEASURES],
+        "note": "; ".join(f"{fmt.band_label(b)}: {ONE_SCHOOL}" for b in present if b in single),
     }
 
 

@@ -55,7 +55,12 @@ def repeated_by(ctx: ReportContext) -> dict[int, list[int]]:
 
 def band_school_counts(ctx: ReportContext) -> Counter[str]:
     """Schools with students per grade band, as the measures count them."""
-    schools = (ctx.evaluation.get("measures") or {}).get("schools") or []
+    return schools_per_band(ctx.evaluation.get("measures") or {})
+
+
+def schools_per_band(measures: dict[str, Any]) -> Counter[str]:
+    """:func:`band_school_counts` of an evaluation's measures."""
+    schools = measures.get("schools") or []
     return Counter(str(s.get("band")) for s in schools
                    if s.get("band") and isinstance(s.get("enrollment_total"), (int, float))
                    and s["enrollment_total"] > 0)
@@ -63,4 +68,9 @@ def band_school_counts(ctx: ReportContext) -> Counter[str]:
 
 def one_school_bands(ctx: ReportContext) -> frozenset[str]:
     """Bands with exactly one school: their evenness and spread measures are 0 by construction."""
-    return frozenset(b for b, n in band_school_counts(ctx).items() if n == 1)
+    return single_school_bands(ctx.evaluation.get("measures") or {})
+
+
+def single_school_bands(measures: dict[str, Any]) -> frozenset[str]:
+    """:func:`one_school_bands` of an evaluation's measures (the screen's key measures use it too)."""
+    return frozenset(b for b, n in schools_per_band(measures).items() if n == 1)
