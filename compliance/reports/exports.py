@@ -13,7 +13,7 @@ from compliance.rules.model import SchoolRow
 
 from .evidence import finding_for_export
 from .spreadsheet_safety import safe_cell
-from .suppression import school_display_row, scrub_small_counts, scrub_text, suppress_school
+from .suppression import school_display_row, scrub_small_counts, suppress_school
 
 EXPORT_KINDS = ("schools", "findings")
 
@@ -61,7 +61,10 @@ def findings_csv(*, evaluation: dict[str, Any], schools: list[SchoolRow], min_ce
         row = {"number": str(number), **finding_for_export(finding, mask, min_cell)}
         advice = []
         for rec in finding.get("recommendations") or []:
-            body = scrub_small_counts(scrub_text(str(rec.get("body") or ""), mask), min_cell)
+            # As the PDF prints it: numbers of students by their place in the sentence. Matching digits
+            # against the school's hidden counts rewrote grade spans and names, and the digits it
+            # rewrote gave those counts away.
+            body = scrub_small_counts(str(rec.get("body") or ""), min_cell)
             advice.append(f"{rec.get('title')}: {body}".strip())
         row["recommendations"] = " | ".join(advice)
         rows.append(row)
