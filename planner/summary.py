@@ -5,7 +5,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.reports.suppression import scrub_small_counts, suppress_count
+from compliance.reports.suppression import scrub_small_counts, suppress_after, suppress_change, suppress_count
 from compliance.rules.model import BANDS, LotteryRow, SchoolRow, school_band
 from compliance.rules.planner import Lever, MoveStudents
 from compliance.rules.planner_effect import PlanEffect
@@ -72,16 +72,10 @@ def school_deltas(effect: PlanEffect, schools: list[SchoolRow], names: dict[str,
     return out
 
 
-def _signed(delta: int, now: int, after: int) -> str:
-    if 0 < now < 10 or 0 < after < 10:
-        return "*"  # the change would give away the small enrollment it comes from
-    return f"{delta:+,}" if delta else "0"
-
-
 def largest_changes(deltas: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     ranked = sorted(deltas, key=lambda d: (-abs(d["delta"]), d["name"], d["school_id"]))[:limit]
     return [{**d, "band_label": (d["band"] or "no band").capitalize(), "now": suppress_count(d["now"]),
-             "after": suppress_count(d["after"]), "delta": _signed(d["delta"], d["now"], d["after"])}
+             "after": suppress_after(d["after"], d["now"]), "delta": suppress_change(d["now"], d["after"])}
             for d in ranked]
 
 
