@@ -5,7 +5,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.reports.suppression import scrub_small_counts, suppress_after, suppress_change, suppress_count
+from compliance.reports.suppression import (
+    DEFAULT_MIN_CELL,
+    SUPPRESSED,
+    below_threshold,
+    scrub_small_counts,
+    suppress_after,
+    suppress_change,
+    suppress_count,
+)
 from compliance.rules.model import BANDS, LotteryRow, SchoolRow, school_band
 from compliance.rules.planner import Lever, MoveStudents
 from compliance.rules.planner_effect import PlanEffect
@@ -37,8 +45,22 @@ def _moved(lever: Lever) -> int:
     return 0
 
 
-def plan_sentence(levers: list[Lever]) -> str:
-    """'430 changes: 428 moves (5,210 students), 1 closure, 1 lottery.'"""
+def _students_moved(levers: list[Lever], listed: list[Lever]) -> str:
+    """The students all moves take, as printed beside the moves listed in words.
+
+    The total less the moves printed exactly gives the rest (the small moves, and those not
+    listed): when the rest is 1 to 9 students the total is hidden too, as the report hides a whole
+    whose hidden parts hold fewer than 10 (complementary suppression).
+    """
+    total = sum(_moved(lv) for lv in levers)
+    exact = sum(m for m in (_moved(lv) for lv in listed) if not below_threshold(m, DEFAULT_MIN_CELL))
+    if not below_threshold(total, DEFAULT_MIN_CELL) and below_threshold(total - exact, DEFAULT_MIN_CELL):
+        return SUPPRESSED
+    return suppress_count(total, DEFAULT_MIN_CELL)
+
+
+def plan_sentence(levers: list[Lever], listed: list[Lever]) -> str:
+    """'430 changes: 428 moves (5,210 students), 1 closure, 1 lottery.' beside the ``listed`` ones."""
     if not levers:
         return "No changes."
     kinds = Counter(lv.kind for lv in levers)
@@ -48,7 +70,7 @@ def plan_sentence(levers: list[Lever]) -> str:
         if n:
             part = f"{n:,} {one if n == 1 else many}"
             if kind == "move":
-                part += f" ({suppress_count(sum(_moved(lv) for lv in levers))} students)"
+                part += f" ({_students_moved(levers, listed)} students)"
             parts.append(part)
     return f"{len(levers):,} change{'s' if len(levers) != 1 else ''}: " + ", ".join(parts) + "."
 
@@ -119,9 +141,9 @@ def summary_context(effect: PlanEffect, levers: list[Lever], names: dict[str, st
     shown = listed_levers(levers, detail.levers)
     return {
         "verdict": effect.verdict, "verdict_title": title, "verdict_text": text, "int05": effect.int05,
-        "plan_sentence": plan_sentence(levers), "areas": area_table(effect, deltas),
+        "plan_sentence": plan_sentence(levers, shown), "areas": area_table(effect, deltas),
         "largest": largest_changes(deltas, detail.schools), "schools_changed": len(deltas),
-        "levers": [lever_text(lv, names, count=suppress_count) for lv in shown],
+        "levers": [lever_text(lv, names, min_cell=DEFAULT_MIN_CELL) for lv in shown],
         "levers_total": len(levers), "levers_more": len(levers) - len(shown),
         "lotteries": [lottery_text(lot, names) for lot in effect.lotteries[: detail.lotteries]],
         "lotteries_more": len(effect.lotteries) - detail.lotteries,
