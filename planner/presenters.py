@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from compliance.reports.suppression import ED, NOT_ED, TOTAL, mask_counts, suppress_count
 from compliance.rules.labels import group_noun
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import Lever, lever_to_json
@@ -52,27 +53,47 @@ def area_rows(effect: PlanEffect) -> list[dict[str, Any]]:
     return out
 
 
-def _of(n: int, noun: str, count: Callable[[int], str]) -> str:
-    """'1 Hispanic student', '12 students of two or more races', '<10 white students' (``count`` hid it)."""
-    shown = count(n)
+def _shown(shown: str, noun: str) -> str:
+    """'1 Hispanic student', '12 students of two or more races', '<10 white students' (hidden)."""
     return f"{shown} {noun.replace('students', 'student', 1) if shown == '1' else noun}"
 
 
-def lever_text(lever: Lever, names: dict[str, str], count: Callable[[int], str] = str) -> str:
-    """One line in words for each lever (the plan's list, the PDF, whose ``count`` hides small numbers)."""
+def _move_cells(d: dict[str, Any]) -> dict[str, int]:
+    """The numbers a move's line prints, as cells of the report's suppression relations: the race
+    groups add up to the students moved, ED and not ED too (not ED is never printed, but the
+    number moved less the ED gives it)."""
+    whole = d["total"] if d["total"] is not None else d["ed"]
+    cells = {TOTAL: whole}
+    if d.get("composition"):
+        cells.update({g: d["composition"].get(g, 0) for g in RACE_GROUPS})
+    if d["total"] is not None and d["ed"] is not None:
+        cells.update({ED: d["ed"], NOT_ED: d["total"] - d["ed"]})
+    return cells
+
+
+def _move_text(d: dict[str, Any], min_cell: int | None) -> str:
+    """'56 students (55 economically disadvantaged): 1 Hispanic student, 55 Black students'; with
+    ``min_cell``, through the report's primary, top-coding and complementary suppression."""
+    cells = _move_cells(d)
+    count: Callable[[str], str] = (lambda c: str(cells[c])) if min_cell is None else mask_counts(cells, min_cell).count
+    noun = "students" if d["total"] is not None else "economically disadvantaged students"
+    what = _shown(count(TOTAL), noun)
+    if ED in cells:
+        what += f" ({count(ED)} economically disadvantaged)"
+    if d.get("composition"):
+        what += ": " + ", ".join(_shown(count(g), group_noun(g)) for g, v in d["composition"].items() if v)
+    return what
+
+
+def lever_text(lever: Lever, names: dict[str, str], min_cell: int | None = None) -> str:
+    """One line in words for each lever: exact on the plan's page, small counts hidden with
+    ``min_cell`` (the PDF)."""
     d = lever_to_json(lever)
     n = names.get
     kind = d["kind"]
+    count: Callable[[int], str] = str if min_cell is None else (lambda v: suppress_count(v, min_cell))
     if kind == "move":
-        if d["total"] is not None:
-            what = _of(d["total"], "students", count)
-        else:
-            what = _of(d["ed"], "economically disadvantaged students", count)
-        if d["total"] is not None and d["ed"] is not None:
-            what += f" ({count(d['ed'])} economically disadvantaged)"
-        if d.get("composition"):
-            what += ": " + ", ".join(_of(v, group_noun(g), count) for g, v in d["composition"].items() if v)
-        return f"Move {what} from {n(d['from_id'], d['from_id'])} to {n(d['to_id'], d['to_id'])}"
+        return f"Move {_move_text(d, min_cell)} from {n(d['from_id'], d['from_id'])} to {n(d['to_id'], d['to_id'])}"
     if kind == "close":
         to = ", ".join(n(r, r) for r in d["receiving"]) or "no other school"
         return f"Close {n(d['school_id'], d['school_id'])}; its students go to {to}"

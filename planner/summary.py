@@ -5,7 +5,15 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from compliance.reports.suppression import scrub_small_counts, suppress_count
+from compliance.reports.suppression import (
+    DEFAULT_MIN_CELL,
+    SUPPRESSED,
+    below_threshold,
+    scrub_small_counts,
+    suppress_after,
+    suppress_change,
+    suppress_count,
+)
 from compliance.rules.model import BANDS, LotteryRow, SchoolRow, school_band
 from compliance.rules.planner import Lever, MoveStudents
 from compliance.rules.planner_effect import PlanEffect
@@ -37,8 +45,22 @@ def _moved(lever: Lever) -> int:
     return 0
 
 
-def plan_sentence(levers: list[Lever]) -> str:
-    """'430 changes: 428 moves (5,210 students), 1 closure, 1 lottery.'"""
+def _students_moved(levers: list[Lever], listed: list[Lever]) -> str:
+    """The students all moves take, as printed beside the moves listed in words.
+
+    The total less the moves printed exactly gives the rest (the small moves, and those not
+    listed): when the rest is 1 to 9 students the total is hidden too, as the report hides a whole
+    whose hidden parts hold fewer than 10 (complementary suppression).
+    """
+    total = sum(_moved(lv) for lv in levers)
+    exact = sum(m for m in (_moved(lv) for lv in listed) if not below_threshold(m, DEFAULT_MIN_CELL))
+    if not below_threshold(total, DEFAULT_MIN_CELL) and below_threshold(total - exact, DEFAULT_MIN_CELL):
+        return SUPPRESSED
+    return suppress_count(total, DEFAULT_MIN_CELL)
+
+
+def plan_sentence(levers: list[Lever], listed: list[Lever]) -> str:
+    """'430 changes: 428 moves (5,210 students), 1 closure, 1 lottery.' beside the ``listed`` ones."""
     if not levers:
         return "No changes."
     kinds = Counter(lv.kind for lv in levers)
@@ -48,7 +70,7 @@ def plan_sentence(levers: list[Lever]) -> str:
         if n:
             part = f"{n:,} {one if n == 1 else many}"
             if kind == "move":
-                part += f" ({suppress_count(sum(_moved(lv) for lv in levers))} students)"
+                part += f" ({_students_moved(levers, listed)} students)"
             parts.append(part)
     return f"{len(levers):,} change{'s' if len(levers) != 1 else ''}: " + ", ".join(parts) + "."
 
@@ -72,16 +94,10 @@ def school_deltas(effect: PlanEffect, schools: list[SchoolRow], names: dict[str,
     return out
 
 
-def _signed(delta: int, now: int, after: int) -> str:
-    if 0 < now < 10 or 0 < after < 10:
-        return "*"  # the change would give away the small enrollment it comes from
-    return f"{delta:+,}" if delta else "0"
-
-
 def largest_changes(deltas: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     ranked = sorted(deltas, key=lambda d: (-abs(d["delta"]), d["name"], d["school_id"]))[:limit]
     return [{**d, "band_label": (d["band"] or "no band").capitalize(), "now": suppress_count(d["now"]),
-             "after": suppress_count(d["after"]), "delta": _signed(d["delta"], d["now"], d["after"])}
+             "after": suppress_after(d["after"], d["now"]), "delta": suppress_change(d["now"], d["after"])}
             for d in ranked]
 
 
@@ -125,9 +141,9 @@ def summary_context(effect: PlanEffect, levers: list[Lever], names: dict[str, st
     shown = listed_levers(levers, detail.levers)
     return {
         "verdict": effect.verdict, "verdict_title": title, "verdict_text": text, "int05": effect.int05,
-        "plan_sentence": plan_sentence(levers), "areas": area_table(effect, deltas),
+        "plan_sentence": plan_sentence(levers, shown), "areas": area_table(effect, deltas),
         "largest": largest_changes(deltas, detail.schools), "schools_changed": len(deltas),
-        "levers": [lever_text(lv, names, count=suppress_count) for lv in shown],
+        "levers": [lever_text(lv, names, min_cell=DEFAULT_MIN_CELL) for lv in shown],
         "levers_total": len(levers), "levers_more": len(levers) - len(shown),
         "lotteries": [lottery_text(lot, names) for lot in effect.lotteries[: detail.lotteries]],
         "lotteries_more": len(effect.lotteries) - detail.lotteries,

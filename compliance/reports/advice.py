@@ -17,7 +17,7 @@ from compliance.rules.registry import ESTIMATE
 
 from . import formatting as fmt
 from .evidence import EvidenceFormatter, is_record_list, label_of
-from .suppression import scrub_small_counts, suppress_count, suppress_share
+from .suppression import scrub_small_counts, suppress_after, suppress_share
 
 REC_BLOCKS_MAX = 12  # recommendation blocks printed per rule in the PDF; the export has the rest
 PLAN_BLOCKS_MAX = 30  # actions in the report's one action plan (recommendations x bands)
@@ -197,12 +197,9 @@ def _schools_after(members: list[tuple[str, dict[str, Any]]], estimates: list[di
     for (label, _), e in zip(members, estimates):
         after = e.get("school_after")
         if isinstance(after, dict) and label not in rows:
-            enrollment = after.get("enrollment")
-            rows[label] = [
-                fmt.number(round(enrollment), 0) if isinstance(enrollment, (int, float)) else fmt.NA,
-                est.text(fields.get("students_of_color_share"), after.get("students_of_color_share"), after),
-                est.text(fields.get("ed_share"), after.get("ed_share"), after),
-            ]
+            # Each cell by the school's own numbers, as in every other table of schools after a change.
+            rows[label] = [_record_cell(est, fields.get(c), c, after)
+                           for c in ("enrollment", "students_of_color_share", "ed_share")]
     # Every school of the band, or none: six schools picked from hundreds would tell a reader nothing.
     if not rows or len(rows) > SCHOOLS_AFTER_MAX:
         return None
@@ -316,8 +313,9 @@ def _record_cell(est: EvidenceFormatter, spec: Any, column: str, record: dict[st
     value = record.get(column)
     if est.suppress and value is not None and "enrollment" in record:
         total = record.get("enrollment")
-        if column in ("enrollment", "enrollment_before") and isinstance(value, int):
-            return suppress_count(value, est.min_cell)
+        if column in ("enrollment", "enrollment_before") and isinstance(value, (int, float)):
+            before = record.get("enrollment_before")
+            return suppress_after(round(value), before if isinstance(before, (int, float)) else None, est.min_cell)
         if column in _SHARE_COUNTS and isinstance(total, int):
             count = record.get(_SHARE_COUNTS[column])
             if not isinstance(count, int):

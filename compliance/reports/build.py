@@ -25,7 +25,7 @@ from .plan import action_plan
 from .proposal_view import proposal
 from .sections import AREAS, TABLE_MAX, rule_sections
 from .summary import FULL_TABLE_MAX, data_appendix, report_charts, summary
-from .suppression import mask_counts, rule_description, scrub_text
+from .suppression import mask_counts, rule_description, scrub_small_counts, scrub_text
 from .trends import context_view
 from .view_schools import SchoolInfo, finding_label, schools_of
 
@@ -84,15 +84,17 @@ def _comments(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[s
     findings = ctx.evaluation.get("findings") or []
     out = []
     for c in ctx.comments:
-        ref, mask = "", None
+        ref = ""
         idx = c.get("finding")
         if isinstance(idx, int) and 0 <= idx < len(findings):
             f = findings[idx]
             ref = f"On finding {idx + 1} ({f.get('rule')}, {finding_label(f, schools)})"
-            if f.get("school_id") and str(f["school_id"]) in schools:
-                mask = schools[str(f["school_id"])].mask
+        # A reviewer's own words: numbers of students hidden by their place in the sentence, as in the
+        # recommendations. Matching digits against the school's hidden counts rewrote names and dates,
+        # and which digits it rewrote gave those counts away.
+        body = scrub_small_counts(str(c.get("body") or ""), ctx.min_cell)
         out.append({"author": str(c.get("author") or ""), "when": fmt.when(c.get("created_at")), "ref": ref,
-                    "paragraphs": [p for p in scrub_text(str(c.get("body") or ""), mask).split("\n\n") if p.strip()]})
+                    "paragraphs": [p for p in body.split("\n\n") if p.strip()]})
     return out
 
 

@@ -16,7 +16,7 @@ from compliance.rules.resources import comparability
 
 from . import formatting as fmt
 from .context import ReportContext
-from .suppression import SUPPRESSED, suppress_count
+from .suppression import suppress_count, suppress_ratio
 
 # Districts with more schools than this print, per band, only Title I schools not comparable, at most
 # LISTED_MAX of them, furthest below their limit first (as the data appendix summarizes such districts):
@@ -69,8 +69,8 @@ def _test_cells(row: Row, test: Test, min_cell: int) -> tuple[str, str, str]:
     while shown == limit_shown and digits < 6:  # rounds to its limit: enough decimals to see which side it is on
         digits += 2
         shown, limit_shown = _figure(value, staff, digits), _figure(limit, staff, digits)
-    if staff and 0 < row.school.enrollment_total < min_cell and value is not None:
-        shown = SUPPRESSED  # pupils per teacher times the FTE would give the suppressed enrollment
+    if staff:
+        shown = suppress_ratio(value, shown, row.school.enrollment_total, min_cell)
     limit_text = f"{AT_MOST if staff else AT_LEAST} {limit_shown}" if limit_shown else DASH
     return shown, limit_text, _status_words(status, test, row.in_staff_pool if staff else row.in_spending_pool)
 

@@ -13,7 +13,7 @@ from compliance.rules.model import SchoolRow
 
 from .evidence import finding_for_export
 from .spreadsheet_safety import safe_cell
-from .suppression import school_display_row, scrub_small_counts, scrub_text, suppress_school
+from .suppression import school_display_row, scrub_small_counts, suppress_ratio, suppress_school
 
 EXPORT_KINDS = ("schools", "findings")
 
@@ -41,13 +41,16 @@ def schools_csv(*, evaluation: dict[str, Any], schools: list[SchoolRow], min_cel
             if key not in fields:
                 fields.append(key)
         measures = per_school.get(school.school_id, {})
+        spt = measures.get("students_per_teacher")
         rows.append({
             **display,
             "band": measures.get("band") or school.band,
             "title_i": "Y" if school.title_i else "N",
             "assignment_method": school.assignment_method,
             "ppe_state_local": _number(measures.get("ppe_state_local"), 2),
-            "students_per_teacher": _number(measures.get("students_per_teacher"), 2),
+            # As the PDF prints it: a school under the threshold gets "*" (with its FTE, the ratio
+            # would give its enrollment back).
+            "students_per_teacher": suppress_ratio(spt, _number(spt, 2), school.enrollment_total, min_cell),
         })
     return _csv(rows, [*fields, "ppe_state_local", "students_per_teacher"])
 
@@ -61,7 +64,10 @@ def findings_csv(*, evaluation: dict[str, Any], schools: list[SchoolRow], min_ce
         row = {"number": str(number), **finding_for_export(finding, mask, min_cell)}
         advice = []
         for rec in finding.get("recommendations") or []:
-            body = scrub_small_counts(scrub_text(str(rec.get("body") or ""), mask), min_cell)
+            # As the PDF prints it: numbers of students by their place in the sentence. Matching digits
+            # against the school's hidden counts rewrote grade spans and names, and the digits it
+            # rewrote gave those counts away.
+            body = scrub_small_counts(str(rec.get("body") or ""), min_cell)
             advice.append(f"{rec.get('title')}: {body}".strip())
         row["recommendations"] = " | ".join(advice)
         rows.append(row)

@@ -15,7 +15,7 @@ from .advice import advice_key
 from .context import ReportContext
 from .evidence import EvidenceFormatter, evidence_of, finding_mask
 from .repeats import distinct_findings, repeated_by
-from .suppression import CellMask, scrub_text
+from .suppression import CellMask, scrub_small_counts, scrub_text
 from .view_schools import SchoolInfo, band_short, finding_label
 
 # A rule with more school findings than this lists the reviewed ones and the most extreme
@@ -55,7 +55,8 @@ def _review(ctx: ReportContext, index: int) -> str:
     if not review:
         return ""
     text = str(review.get("status", "")).capitalize()
-    return f"{text}: {review['note']}" if review.get("note") else text
+    # The reviewer's note is free text like a comment: its numbers of students hidden the same way.
+    return f"{text}: {scrub_small_counts(str(review['note']), ctx.min_cell)}" if review.get("note") else text
 
 
 def _extremeness(code: str, evidence: dict[str, Any], mask: CellMask | None) -> float:

@@ -15,6 +15,7 @@ from . import formatting as fmt
 from .context import ReportContext
 from .repeats import ONE_SCHOOL, distinct_findings, one_school_bands
 from .sections import AREAS, SEVERITY_LABELS, SEVERITY_ORDER, area_of
+from .suppression import suppress_ratio
 from .view_schools import SchoolInfo, band_short, finding_label
 from .view_schools import get as _get
 from .view_schools import measure_block as _measure_block
@@ -320,9 +321,11 @@ _BAND_ORDER = {"elementary": 0, "middle": 1, "high": 2}
 _BAND_ABBREVIATIONS = {"elementary": "Elem.", "middle": "Mid.", "high": "High"}
 
 
-def _school_row(s: SchoolInfo, flagged_rules: dict[str, list[str]]) -> dict[str, Any]:
-    """One school of the data appendix, every count and share through its mask."""
+def _school_row(s: SchoolInfo, flagged_rules: dict[str, list[str]], min_cell: int) -> dict[str, Any]:
+    """One school of the data appendix, every count and share through its mask, pupils per teacher
+    through the worksheet's rule (with the worksheet's FTE it would give a small enrollment back)."""
     m, mask = s.measures, s.mask
+    spt, enrollment = m.get("students_per_teacher"), mask.total if mask else m.get("enrollment_total")
 
     def share(cell: str) -> str:
         return mask.share(cell) if mask else fmt.NA
@@ -333,7 +336,7 @@ def _school_row(s: SchoolInfo, flagged_rules: dict[str, list[str]]) -> dict[str,
         "soc": share("students_of_color"), "ed": share("econ_disadvantaged"),
         "groups": [share(g) for g in RACE_GROUPS],
         "ppe": fmt.money(m.get("ppe_state_local")),
-        "spt": fmt.number(m.get("students_per_teacher"), 1),
+        "spt": suppress_ratio(spt, fmt.number(spt, 1), enrollment, min_cell),
         "rules": ", ".join(flagged_rules.get(s.school_id, [])),
     }
 
@@ -385,7 +388,7 @@ def data_appendix(ctx: ReportContext, schools: dict[str, SchoolInfo], flagged_ru
                   ) -> dict[str, Any]:
     full = len(schools) <= FULL_TABLE_MAX
     chosen = sorted(schools.values(), key=lambda s: (_BAND_ORDER.get(s.band or "", 3), s.name)) if full else []
-    return {"rows": [_school_row(s, flagged_rules) for s in chosen], "full": full, "total": len(schools),
+    return {"rows": [_school_row(s, flagged_rules, ctx.min_cell) for s in chosen], "full": full, "total": len(schools),
             "total_text": f"{len(schools):,}", "bands": _band_rows(ctx, schools),
             "group_headers": [group_short(g) for g in RACE_GROUPS],
             "all_measures": measures_table(ctx, only_key=False)}

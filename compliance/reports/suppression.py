@@ -22,7 +22,8 @@ The rule, as printed in the report's methodology appendix (``RULE_TEXT``):
    than white is preferred: hiding white or ED would cascade into the students-of-color and
    ED shares that the rules are about.
 4. A school whose enrollment is itself below ``min_cell`` shows ``<10`` for it and ``*`` for
-   every share.
+   every share and for its pupils per teacher (the report prints its FTE); after a change its
+   enrollment stays hidden (``suppress_after``). ``below_threshold`` is the one test of it.
 
 Percentages are rounded, so derived values are computed from the raw counts, never from
 rounded shares. Charts draw a hidden share as the range it could lie in, never as a point.
@@ -71,7 +72,9 @@ def rule_description(min_cell: int = DEFAULT_MIN_CELL) -> list[str]:
         "otherwise the smallest nonzero printed race group other than white is hidden too, shown as "
         "\u201c*\u201d (white or ED only when nothing else can protect the cell).",
         f"A school with fewer than {min_cell} students shows \u201c<{min_cell}\u201d for its enrollment "
-        "and \u201c*\u201d for every share. Finding messages and evidence about a school go through "
+        "and \u201c*\u201d for every share and for its pupils per teacher (times its teacher FTE, that "
+        "would give the enrollment back); after a proposed change its enrollment stays hidden "
+        f"(\u201c<{min_cell}\u201d or \u201c*\u201d). Finding messages and evidence about a school go through "
         "the same rule; shares of whole grade bands and of the district are printed as computed.",
         "A lottery\u2019s pools follow the same rule: the admitted of both pools add up to the admitted "
         "total, and each pool\u2019s admitted and not admitted add up to its applicants, so when fewer than "
@@ -92,6 +95,43 @@ def suppress_count(n: int | None, min_cell: int = DEFAULT_MIN_CELL) -> str:
     if 0 < n < min_cell:
         return f"<{min_cell}"
     return f"{n:,}"
+
+
+def below_threshold(enrollment: float | None, min_cell: int = DEFAULT_MIN_CELL) -> bool:
+    """A school of 1 to ``min_cell - 1`` pupils (rule 4): its enrollment prints ``<10``, every share
+    and every ratio per pupil ``*``. The one test of it for every table, export and estimate."""
+    return enrollment is not None and 0 < enrollment < min_cell
+
+
+def suppress_ratio(value: float | None, shown: str, enrollment: float | None,
+                   min_cell: int = DEFAULT_MIN_CELL) -> str:
+    """A school's pupils per teacher as it may be printed: ``shown``, or ``*`` under the threshold.
+
+    The report prints each school's teacher FTE (the comparability worksheet), and the ratio
+    times the FTE gives the enrollment back. No ratio (no teachers) says nothing of the
+    enrollment and keeps the caller's words.
+    """
+    return SUPPRESSED if value is not None and below_threshold(enrollment, min_cell) else shown
+
+
+def suppress_after(after: int, before: float | None, min_cell: int = DEFAULT_MIN_CELL) -> str:
+    """A school's enrollment after a change, as it may be printed.
+
+    A school under the threshold now stays hidden after the change (``*``, or ``<10`` while it is
+    still under it): its enrollment after, less the moves printed beside it, gives it back.
+    """
+    if below_threshold(before, min_cell) and not below_threshold(after, min_cell):
+        return SUPPRESSED
+    return suppress_count(after, min_cell)
+
+
+def suppress_change(before: int, after: int, min_cell: int = DEFAULT_MIN_CELL) -> str:
+    """A school's net change of enrollment ("+12"), ``*`` when either side is under the threshold:
+    the change and the side that is printed give the other back."""
+    if below_threshold(before, min_cell) or below_threshold(after, min_cell):
+        return SUPPRESSED
+    delta = after - before
+    return f"{delta:+,}" if delta else "0"
 
 
 def small_share_bound(total: int, min_cell: int = DEFAULT_MIN_CELL) -> int | None:
@@ -116,7 +156,7 @@ def suppress_share(
     """
     if count is None or not total:
         return NOT_APPLICABLE
-    if total < min_cell:
+    if below_threshold(total, min_cell):
         return SUPPRESSED
     if 0 < count < min_cell:
         bound = small_share_bound(total, min_cell)
@@ -306,6 +346,10 @@ _NUMBER_TOKEN = re.compile(
 )
 
 
+# A school's pupils per teacher in a rule's message ("18.54 students per state/local-funded teacher").
+_PER_PUPIL_RATIO = re.compile(r"(?<![\w.,])\d[\d,]*(?:\.\d+)?(?= students per\b)")
+
+
 def scrub_text(text: str, mask: CellMask | None) -> str:
     """Replace, in a message about one school, any number that gives away a hidden cell.
 
@@ -314,6 +358,9 @@ def scrub_text(text: str, mask: CellMask | None) -> str:
     """
     if not text or mask is None or not mask.hidden:
         return text
+    if below_threshold(mask.total, mask.min_cell):
+        # "7.00 students per state/local-funded teacher (<10 / 1 FTE)": the ratio and the FTE give it back.
+        text = _PER_PUPIL_RATIO.sub(SUPPRESSED, text)
     hidden = dict(mask.hidden_values())
     total = mask.total
     labels = [(m.start(), m.end()) for m in re.finditer(re.escape(mask.label), text)] if mask.label else []

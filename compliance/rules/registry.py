@@ -174,7 +174,9 @@ EVIDENCE: dict[str, dict[str, Field]] = {
         "reserved_seats": Field("number", "Reserved seats"),
     },
     "RES-01": {
-        "students_per_teacher": Field("ratio", "Students per teacher"),
+        # The school's own ratio: under the threshold it is hidden with the enrollment (times the FTE
+        # printed beside it, it gives the enrollment back).
+        "students_per_teacher": Field("ratio", "Students per teacher", group="enrollment_total", at_school=True),
         **_COMPARISON,
         "teacher_fte_state_local": Field("fte", "State/local teacher FTE"),
         "comparison_pooled_students_per_teacher": Field("ratio",

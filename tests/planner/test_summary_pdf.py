@@ -76,3 +76,18 @@ def test_small_counts_in_the_summary_read_as_less_than_ten(client, zoned_distric
     assert "North Hills Elementary (0311) Elementary changed 520 480 -40" in text
     assert "Carver Elementary (0316) Elementary changed 395 435 +40" in text
     assert "1 change: 1 move (40 students)." in text and "2 schools change." in text
+
+
+def test_a_small_group_of_a_move_hides_what_would_give_it_back(client, zoned_district):
+    district, sub, user, _ = zoned_district
+    move = MoveStudents("0316", "0311", 56, ed=55, composition={"hispanic": 1, "black": 55})
+    plan = Plan.objects.create(district=district, base_submission=sub, name="Mixed move", created_by=user,
+                               levers=[lever_to_json(move)])
+    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
+    text = " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
+                         "pdftotext", "-layout").split())
+    # 1 Hispanic of 56: hidden, and so the 55 Black students (56 - 55 = 1); 55 ED of 56 leaves 1 not
+    # ED: top-coded to ">46" (56 - 10).
+    assert ("Move 56 students (>46 economically disadvantaged): <10 Hispanic students, >46 Black students "
+            "from Carver Elementary to North Hills Elementary") in text
+    assert "1 change: 1 move (56 students)." in text
