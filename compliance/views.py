@@ -383,12 +383,19 @@ def export_download(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
 # --- Writes ----------------------------------------------------------------------------------
 
 
+def _refused(request: AuthedRequest, submission: Submission, exc: ValidationError, *,
+             anchor: str = "") -> HttpResponse:
+    """A refusal as a "Problem: ..." message on the submission's page (``anchor``: where on it)."""
+    messages.error(request, _error_text(exc))
+    return redirect(reverse("submission_detail", args=[submission.pk]) + anchor)
+
+
 def _run(request: AuthedRequest, submission: Submission, action, success: str) -> HttpResponse:
     """Call a service; show its refusal as a message. PermissionDenied propagates to 403."""
     try:
         action()
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        return _refused(request, submission, exc)
     except services.IllegalTransition:
         messages.error(request, "Someone else changed this submission first. Check its status and try again.")
     else:
