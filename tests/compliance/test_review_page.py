@@ -286,7 +286,8 @@ def test_return_with_required_actions_one_per_line_some_about_a_finding(client, 
     html = " ".join(client.get(reverse("submission_detail", args=[held.pk])).content.decode().split())
     assert ("<li><strong>INT-02, Carver Elementary (0316):</strong> Explain Carver&#x27;s enrollment change</li>"
             in html)
-    assert "Upload a corrected workbook from your home page." in html
+    upload = reverse("submission_upload", args=[held.district_id])
+    assert f'<p><a href="{upload}">Upload a corrected workbook</a> for {held.district.name}.</p>' in html
 
 
 def test_the_next_version_shows_the_actions_and_whether_each_finding_is_still_found(client, held, reviewer,
