@@ -9,13 +9,26 @@ from django.core.exceptions import ValidationError
 
 from .models import CommentVisibility
 
+# A comment the district may read is printed in full in the decision report, a public document (the report prints
+# comments_visible_to(DISTRICT)): every form that writes one says so where it is written, as the decide form says
+# of its reasons. An internal comment is never printed: its choice keeps its "state staff only".
+IN_DECISION_REPORT = "it becomes part of the public decision report"
+COMMENT_TO_DISTRICT_LABEL = f"{CommentVisibility.DISTRICT.label} ({IN_DECISION_REPORT})"
+COMMENT_FROM_DISTRICT_LABEL = f"Comment (the state's reviewers read it; {IN_DECISION_REPORT})"
+COMMENT_REPLY_LABEL = f"Your reply (the district and the state read it; {IN_DECISION_REPORT})"
+
 
 class ReviewCommentForm(forms.Form):
+    # The label of the reply form under each comment to the district (review_comments.html).
+    reply_label = COMMENT_REPLY_LABEL
+
     body = forms.CharField(label="Comment", widget=forms.Textarea(attrs={"rows": 3}),
                            error_messages={"required": "Write a comment first."})
     # No initial value: state staff choose every time, so an internal note is never sent by habit.
     visibility = forms.ChoiceField(
-        label="Who may read it", choices=CommentVisibility.choices, widget=forms.RadioSelect,
+        label="Who may read it", widget=forms.RadioSelect,
+        choices=[(CommentVisibility.INTERNAL, CommentVisibility.INTERNAL.label),
+                 (CommentVisibility.DISTRICT, COMMENT_TO_DISTRICT_LABEL)],
         error_messages={"required": "Choose who the comment is for: state staff only, or the district."},
     )
     finding = forms.IntegerField(required=False, widget=forms.HiddenInput)
@@ -26,6 +39,7 @@ class ReviewCommentForm(forms.Form):
         if not staff:
             # A district user writes only to the state; their comments are always district-visible.
             del self.fields["visibility"]
+            self.fields["body"].label = COMMENT_FROM_DISTRICT_LABEL
 
 
 # ``INT-01 0311: what to do``: a line may start with the finding it is about (rule, then school, band or

@@ -46,9 +46,8 @@ from .presenters import (
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
 from .services import downloads
-from .services.portal import live_status, next_action, portal_detail_context, report_pending
+from .services.portal import live_status, next_action, portal_detail_context, report_pending, uploads_closed_now
 from .services.problems import problem_rows, problem_sort, problems_sorted
-from .services.submissions import uploads_closed_reason
 from .states import PENDING
 from .states import SubmissionStatus as S
 from .upload_drafts import upload_form
@@ -142,8 +141,7 @@ def _home_context(request: AuthedRequest) -> dict[str, Any]:
                 "district": d,
                 "submissions": by_district.get(d.pk, []),
                 "upload_form": upload_form(request, d.pk),
-                "uploads_closed": uploads_closed_reason(
-                    [s for s in by_district.get(d.pk, []) if context["cycle"] and s.cycle_id == context["cycle"].pk]),
+                "uploads_closed": uploads_closed_now(submissions=by_district.get(d.pk, []), cycle=context["cycle"]),
                 "next": next_action(user=user, submissions=by_district.get(d.pk, []), cycle=context["cycle"]),
             }
             for d in selectors.districts_visible_to(user=user)
@@ -383,12 +381,19 @@ def export_download(request: AuthedRequest, pk: int, kind: str) -> HttpResponse:
 # --- Writes ----------------------------------------------------------------------------------
 
 
+def _refused(request: AuthedRequest, submission: Submission, exc: ValidationError, *,
+             anchor: str = "") -> HttpResponse:
+    """A refusal as a "Problem: ..." message on the submission's page (``anchor``: where on it)."""
+    messages.error(request, _error_text(exc))
+    return redirect(reverse("submission_detail", args=[submission.pk]) + anchor)
+
+
 def _run(request: AuthedRequest, submission: Submission, action, success: str) -> HttpResponse:
     """Call a service; show its refusal as a message. PermissionDenied propagates to 403."""
     try:
         action()
     except ValidationError as exc:
-        messages.error(request, _error_text(exc))
+        return _refused(request, submission, exc)
     except services.IllegalTransition:
         messages.error(request, "Someone else changed this submission first. Check its status and try again.")
     else:

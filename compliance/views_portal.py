@@ -17,7 +17,7 @@ from . import permissions, selectors, services
 from .filters import ProblemFilter
 from .forms import UploadForm
 from .services.downloads import checked_evaluation
-from .services.portal import next_action
+from .services.portal import next_action, uploads_closed_now
 from .services.problems import EXPORT_FORMATS, problem_sort, problems_export, problems_sorted
 from .upload_drafts import (
     draft_clear,
@@ -70,6 +70,8 @@ def _upload_page(request: HttpRequest, district: District) -> HttpResponse:
         "error_links": [(form[name].id_for_label, message) for name in ("note", "file")
                         for message in errors.get(name, [])],
         "next": next_action(user=_user(request), submissions=submissions, cycle=context["cycle"]),
+        # As on the home page: no form that every post would be refused by (decided, with the state, no cycle).
+        "uploads_closed": uploads_closed_now(submissions=submissions, cycle=context["cycle"]),
     })
     return render(request, "compliance/upload.html", context, status=200)
 

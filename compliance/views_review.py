@@ -19,6 +19,7 @@ from .services import review
 from .views import (
     _error_text,
     _finding_row,
+    _refused,
     _run,
     _visible_finding,
     _visible_submission,
@@ -136,8 +137,12 @@ def submission_return(request: AuthedRequest, pk: int) -> HttpResponse:
     """Return for revision with required actions typed one per line (``INT-01 0311: ...`` names a finding)."""
     submission = _visible_submission(request, pk)
     form = ReturnForm(request.POST)
-    # The role first, so the wrong role gets 403, not a reminder about the lines.
-    permissions.enforce(permissions.return_refusal(request.user, submission))
+    # Who and when first: the wrong role gets 403, and a submission no longer in review (decided, waiting
+    # in the queue, or returned by the first of two clicks) its reason as a message, not a reminder about the lines.
+    try:
+        permissions.enforce(permissions.return_refusal(request.user, submission))
+    except ValidationError as exc:
+        return _refused(request, submission, exc)
     text = form.cleaned_data["actions"] if form.is_valid() else ""
     try:
         actions = action_lines(text, references=finding_references(submission=submission))
@@ -183,13 +188,23 @@ def _severity_fragment(request: AuthedRequest, finding: Finding, *, form: Severi
 def finding_severity_form(request: AuthedRequest, pk: int) -> HttpResponse:
     """The severity form of one finding: in its row for htmx, else a page of its own (plain HTML)."""
     finding = _visible_finding(request, pk)
-    permissions.enforce(permissions.severity_change_refusal(request.user, finding.evaluation.submission))
+    submission = finding.evaluation.submission
+    try:
+        permissions.enforce(permissions.severity_change_refusal(request.user, submission))
+    except ValidationError as exc:  # no longer in review: the reason, in its row or as a message on the page
+        if request.htmx:
+            return _severity_fragment(request, finding, form=None, error=_error_text(exc))
+        return _refused(request, submission, exc, anchor=f"#finding-{finding.pk}")
+    except PermissionDenied as exc:
+        if not request.htmx:
+            raise
+        return _severity_fragment(request, finding, form=None, error=_error_text(exc), status=403)
     form = SeverityForm(auto_id=f"id_%s_sev{finding.pk}")
     if request.htmx:
         return _severity_fragment(request, finding, form=form)
     names = selectors.school_names(evaluation=finding.evaluation)
     return render(request, "compliance/review_severity.html", {
-        "finding": finding, "submission": finding.evaluation.submission, "severity_form": form,
+        "finding": finding, "submission": submission, "severity_form": form,
         "scope": scope_label(finding, names)})
 
 
@@ -218,6 +233,9 @@ def finding_severity(request: AuthedRequest, pk: int) -> HttpResponse:
     detail = reverse("submission_detail", args=[finding.evaluation.submission_id])
     if error:
         messages.error(request, f"{finding.rule}: {error}")
-        return redirect(reverse("finding_severity_form", args=[finding.pk]))
+        # Back to the form to try again while it may still be used; else to the finding on its page.
+        if permissions.severity_change_refusal(request.user, finding.evaluation.submission) is None:
+            return redirect(reverse("finding_severity_form", args=[finding.pk]))
+        return redirect(detail + f"#finding-{finding.pk}")
     messages.success(request, f"{finding.rule}: severity changed to {finding.severity}.")
     return redirect(detail + f"#finding-{finding.pk}")

@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 from compliance import services
 from compliance.demo import demo_workbook
 from compliance.forms import FINDING_NOTE_LABEL
+from compliance.forms_review import COMMENT_TO_DISTRICT_LABEL
 from compliance.models import (
     Certification,
     Comment,
@@ -199,7 +200,7 @@ def review_riverside(page: Page, live_server, subs) -> None:
         page.get_by_role("button", name="Add comment").click()
     done(page, "Comment added.")
     page.get_by_label("Comment", exact=True).fill("Please send the board's rezoning timeline.")
-    page.get_by_label("To the district").check()
+    page.get_by_label(COMMENT_TO_DISTRICT_LABEL, exact=True).check()
     with page.expect_navigation():
         page.get_by_role("button", name="Add comment").click()
     done(page, "Comment added.")

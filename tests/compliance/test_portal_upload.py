@@ -4,6 +4,7 @@ the submission's history; signing in again after a session ended lands where the
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from unittest import mock
 
 import pytest
@@ -11,9 +12,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils.html import escape
 
-from compliance.models import AuditEvent, Submission
+from compliance import services
+from compliance.models import AuditEvent, EvaluationOutcome, Submission
 from compliance.states import SubmissionStatus as S
-from tests.factories import DEFAULT_PASSWORD, SubmissionFactory
+from tests.factories import DEFAULT_PASSWORD, EvaluationFactory, ProblemFactory, SubmissionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -105,3 +107,82 @@ def test_upload_page_only_for_the_districts_own_people(client, reviewer, user_b,
     assert client.get(_upload_url(district)).status_code == 404
     client.force_login(reviewer)
     assert client.get(_upload_url(district)).status_code == 403
+
+
+# --- Whether the district may upload now: one predicate for the home page, the upload page and the links ----------
+
+DECIDED = ("Version 1 has been decided by the state; this cycle&#x27;s submission is complete and no new version "
+           "can be uploaded.")
+WITH_THE_STATE = ("Version 1 is already with the state (In state review); a new version can be uploaded once the "
+                  "state returns it for revision.")
+
+
+@pytest.mark.parametrize(("status", "why"), [(S.DECIDED, DECIDED), (S.IN_REVIEW, WITH_THE_STATE)])
+def test_the_upload_page_says_uploads_are_closed_as_the_home_page_does_instead_of_a_form(client, submitter, district,
+                                                                                         cycle, status, why):
+    SubmissionFactory(district=district, cycle=cycle, status=status)
+    client.force_login(submitter)
+    response = client.get(_upload_url(district))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f'<p class="muted">{why}</p>' in html
+    assert f'<p class="muted">{why}</p>' in client.get(reverse("home")).content.decode()  # word for word
+    # No form every post of which would be refused, and no due date to meet.
+    assert 'type="file"' not in html and 'enctype="multipart/form-data"' not in html
+    assert "workbook is due" not in html and "days left" not in html
+    assert "<h1>Upload a workbook for Riverside County Schools</h1>" in html
+
+
+def test_the_upload_page_without_an_open_cycle_says_so_instead_of_a_form(client, submitter, district):
+    client.force_login(submitter)
+    html = client.get(_upload_url(district)).content.decode()
+    assert '<p class="muted">No reporting cycle is open for submissions right now.</p>' in html
+    assert 'type="file"' not in html
+
+
+def test_the_upload_page_of_a_returned_version_offers_the_form_and_the_due_date(client, submitter, district, cycle):
+    SubmissionFactory(district=district, cycle=cycle, status=S.RETURNED)
+    client.force_login(submitter)
+    html = client.get(_upload_url(district)).content.decode()
+    assert 'type="file"' in html and "(10 days left)." in html
+    assert "no new version can be uploaded" not in html and "already with the state" not in html
+
+
+def _upload_link(district) -> str:
+    return f'<a href="{_upload_url(district)}">'
+
+
+def test_a_rejected_versions_page_links_to_the_upload_page_while_the_district_may_upload(client, submitter, certifier,
+                                                                                         reviewer, district, cycle):
+    rejected = SubmissionFactory(district=district, cycle=cycle, status=S.REJECTED, uploaded_by=submitter)
+    ProblemFactory(evaluation=EvaluationFactory(submission=rejected, outcome=EvaluationOutcome.REJECTED))
+    page = reverse("submission_detail", args=[rejected.pk])
+    link = (f"<p>Fix the data problems listed below, then {_upload_link(district)}upload a corrected workbook</a> "
+            "for Riverside County Schools.</p>")
+    for user in (submitter, certifier):
+        client.force_login(user)
+        assert link in client.get(page).content.decode()
+    client.force_login(reviewer)  # the state does not upload for the district
+    assert _upload_link(district) not in client.get(page).content.decode()
+    client.force_login(submitter)
+    cycle.opens_on, cycle.due_on, cycle.closes_on = (cycle.opens_on - timedelta(days=60),
+                                                     cycle.due_on - timedelta(days=60),
+                                                     cycle.closes_on - timedelta(days=60))
+    cycle.save()  # closed: no upload to link to
+    assert _upload_link(district) not in client.get(page).content.decode()
+
+
+def test_a_returned_versions_page_links_to_the_upload_page(client, submitter, certifier, reviewer, district, cycle):
+    held = SubmissionFactory(district=district, cycle=cycle, status=S.IN_REVIEW, reviewer=reviewer,
+                             uploaded_by=submitter)
+    with mock.patch("compliance.tasks.render_report.delay"):
+        services.submission_return(submission=held, user=reviewer, note="Add the Budget rows.")
+    page = reverse("submission_detail", args=[held.pk])
+    for user in (submitter, certifier):
+        client.force_login(user)
+        html = client.get(page).content.decode()
+        assert f"<p>{_upload_link(district)}Upload a corrected workbook</a> for Riverside County Schools.</p>" in html
+        assert "from your home page" not in html
+    client.force_login(reviewer)
+    html = client.get(page).content.decode()
+    assert _upload_link(district) not in html and "Upload a corrected workbook from your home page." in html

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import zipfile
 from unittest import mock
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from compliance import notifications, services
 from compliance.demo import demo_workbook
+from compliance.forms_review import IN_DECISION_REPORT
 from compliance.models import AuditEvent, Comment, DecisionOutcome, ReportKind, ReviewStatus
 from compliance.selectors_review import comments_visible_to
 from compliance.services.reports import _submission_facts
@@ -123,6 +125,33 @@ def test_district_page_shows_no_internal_comment_and_the_reply_form_works(client
     response = client.post(post, {"body": "No choice made."}, follow=True)
     assert "Choose who the comment is for" in response.content.decode()
     assert not Comment.objects.filter(body="No choice made.").exists()
+
+
+@pytest.mark.django_db
+def test_the_comment_forms_say_a_comment_to_the_district_goes_into_the_public_report(client, commented, certifier,
+                                                                                     reviewer):
+    submission, _, _, shared = commented
+    url = reverse("submission_detail", args=[submission.pk])
+    in_report = "it becomes part of the public decision report"
+    assert IN_DECISION_REPORT == in_report  # the one phrase every label below is built with
+    client.force_login(reviewer)
+    html = client.get(url).content.decode()
+    # State staff: the choice to write to the district says so; the internal note keeps saying it stays inside.
+    assert re.search(r'<input type="radio" name="visibility" value="district"[^>]*id="(id_visibility_\d)"[^>]*> '
+                     rf'<label for="\1">To the district \({in_report}\)</label>', html)
+    assert re.search(r'<input type="radio" name="visibility" value="internal"[^>]*id="(id_visibility_\d)"[^>]*> '
+                     r'<label for="\1">Internal \(state staff only\)</label>', html)
+    assert html.count(in_report) == 2  # the choice, and the reply form under the comment to the district
+    assert (f'<label for="reply-{shared.pk}">Your reply (the district and the state read it; {in_report})</label>'
+            in html)
+    assert '<label for="id_body">Comment</label>' in html
+    client.force_login(certifier)
+    html = client.get(url).content.decode()
+    # The district: its comment always reaches the report, so its field's own label says so.
+    assert f'<label for="id_body">Comment (the state&#x27;s reviewers read it; {in_report})</label>' in html
+    assert (f'<label for="reply-{shared.pk}">Your reply (the district and the state read it; {in_report})</label>'
+            in html)
+    assert html.count(in_report) == 2 and 'name="visibility"' not in html
 
 
 @pytest.mark.django_db

@@ -146,6 +146,75 @@ def test_severity_change_through_htmx_swaps_the_finding(client, held, reviewer, 
     assert _messages(response) == ["INT-01: It is already a finding."]
     client.force_login(reviewer2)
     assert client.get(form_url).status_code == 403
+    # htmx: the reason in the row (base.html swaps 403s), never a whole 403 page inside the table.
+    response = client.get(form_url, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 403 and html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"')
+    assert ('<span class="field-error" role="alert">Only the reviewer who claimed this submission (or a supervisor) '
+            "may do this.</span>") in html
+    assert "<html" not in html and f'action="{url}"' not in html
+
+
+# --- Refused once the submission is no longer in review ----------------------------------------
+
+NOT_IN_REVIEW = "The submission is not in review."
+
+
+def _no_longer_in_review(sub, state: str) -> None:
+    """Decided, or released to the queue and not claimed again (certified, nobody holding it)."""
+    status, reviewer = {"decided": (S.DECIDED, sub.reviewer), "certified": (S.CERTIFIED, None)}[state]
+    Submission.objects.filter(pk=sub.pk).update(status=status, reviewer=reviewer)
+
+
+@pytest.mark.parametrize("who", ["reviewer", "supervisor"])
+@pytest.mark.parametrize("state", ["decided", "certified"])
+def test_the_severity_form_of_a_submission_no_longer_in_review_says_why(client, held, reviewer, supervisor, who,
+                                                                         state):
+    finding = _finding(held, "INT-01", "0311")
+    _no_longer_in_review(held, state)
+    client.force_login({"reviewer": reviewer, "supervisor": supervisor}[who])
+    form_url, url = reverse("finding_severity_form", args=[finding.pk]), reverse("finding_severity", args=[finding.pk])
+    back = reverse("submission_detail", args=[held.pk]) + f"#finding-{finding.pk}"
+    # Without JavaScript: back to the finding on its page, the reason at the top.
+    response = client.get(form_url)
+    assert response.status_code == 302 and response["Location"] == back
+    page = client.get(back)
+    assert page.status_code == 200 and _messages(page) == [NOT_IN_REVIEW]
+    assert f"<strong>Problem:</strong> {NOT_IN_REVIEW}" in page.content.decode()
+    # htmx: the finding's row again, saying why, with no form.
+    response = client.get(form_url, headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert response.status_code == 200 and html.lstrip().startswith(f'<tbody id="finding-{finding.pk}"')
+    assert f'<span class="field-error" role="alert">{NOT_IN_REVIEW}</span>' in html
+    assert f'action="{url}"' not in html and "<html" not in html
+    # A form left open from before: posting it lands on the finding, not on the refusing form page.
+    response = client.post(url, {"severity": "warning", "reason": "Small school."})
+    assert response.status_code == 302 and response["Location"] == back
+    assert _messages(client.get(back)) == [f"INT-01: {NOT_IN_REVIEW}"]
+    finding.refresh_from_db()
+    assert (finding.severity, finding.review_status) == ("finding", ReviewStatus.OPEN)
+
+
+@pytest.mark.parametrize("who", ["reviewer", "supervisor"])
+@pytest.mark.parametrize("state", ["decided", "certified", "returned"])
+def test_returning_a_submission_no_longer_in_review_says_why(client, held, reviewer, supervisor, who, state):
+    client.force_login({"reviewer": reviewer, "supervisor": supervisor}[who])
+    url, detail = reverse("submission_return", args=[held.pk]), reverse("submission_detail", args=[held.pk])
+    if state == "returned":  # the first of two clicks on "Return for revision" returns it
+        first = client.post(url, {"actions": "Fix the Budget sheet."}, follow=True)
+        assert _messages(first) == ["Returned to the district for revision with the required actions."]
+    else:
+        _no_longer_in_review(held, state)
+    status = Submission.objects.get(pk=held.pk).status
+    actions = RequiredAction.objects.count()
+    response = client.post(url, {"actions": "x"})
+    assert response.status_code == 302 and response["Location"] == detail
+    page = client.get(detail)
+    assert page.status_code == 200 and _messages(page) == [NOT_IN_REVIEW]
+    assert f"<strong>Problem:</strong> {NOT_IN_REVIEW}" in page.content.decode()
+    assert Submission.objects.get(pk=held.pk).status == status
+    assert RequiredAction.objects.count() == actions
+    assert AuditEvent.objects.filter(submission=held, action="returned").count() == (state == "returned")
 
 
 # --- Confirm a whole rule ----------------------------------------------------------------------
@@ -217,7 +286,8 @@ def test_return_with_required_actions_one_per_line_some_about_a_finding(client, 
     html = " ".join(client.get(reverse("submission_detail", args=[held.pk])).content.decode().split())
     assert ("<li><strong>INT-02, Carver Elementary (0316):</strong> Explain Carver&#x27;s enrollment change</li>"
             in html)
-    assert "Upload a corrected workbook from your home page." in html
+    upload = reverse("submission_upload", args=[held.district_id])
+    assert f'<p><a href="{upload}">Upload a corrected workbook</a> for {held.district.name}.</p>' in html
 
 
 def test_the_next_version_shows_the_actions_and_whether_each_finding_is_still_found(client, held, reviewer,
