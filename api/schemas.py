@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from ninja import Schema
+from ninja import Field, Schema
 
-from compliance.models import ReviewStatus
+from compliance.models import CertificationVia, ReviewStatus
 from compliance.states import SubmissionStatus
 
 
@@ -44,6 +44,8 @@ class CycleOut(Schema):
     closes_on: date
     is_open: bool
     rule_set: str
+    attestation: str = Field(description="What a certifier of this cycle attests to (the cycle's own words, else the "
+                                         "standard attestation); an API certification carries it.")
 
 
 class DistrictOut(Schema):
@@ -70,6 +72,28 @@ class CountsOut(Schema):
     notes: int
 
 
+class CertifyIn(Schema):
+    """The certifier's signature, as the web form takes it: all three, or send no body at all."""
+
+    signer_name: str = Field(description="Your full name, as you sign (the web form's \"Your full name\").")
+    signer_title: str = Field(description="Your title, for example Superintendent.")
+    attest: bool = Field(strict=True, description="true: you attest to the cycle's attestation (`attestation` "
+                         "of GET /api/v1/cycles); false is refused, as an unticked box on the web form.")
+
+
+class CertificationOut(Schema):
+    """Who certified and how, as the pages, the e-mails and the PDF print it."""
+
+    signer_name: str = Field(description="As typed; without a signature, the name of the token's account.")
+    signer_title: str = Field(description="As typed; without a signature, the role of the token's account.")
+    certified_at: datetime
+    via: CertificationVia | None = Field(description="Where it was certified; null before this was recorded.")
+    signed: bool | None = Field(description="Name and title typed and the attestation accepted (the web form, or "
+                                            "certify's body); false: an API call without them; null: not recorded.")
+    attestation: str = Field(description="The words attested to, or, without a signature, the attestation the API "
+                                         "call carries.")
+
+
 class SubmissionOut(Schema):
     id: int
     district_id: int
@@ -82,6 +106,7 @@ class SubmissionOut(Schema):
     receipt: ReceiptOut
     evaluation_outcome: str | None
     counts: CountsOut | None
+    certification: CertificationOut | None = Field(description="Null until the district certifies.")
 
 
 class ProblemOut(Schema):

@@ -183,7 +183,7 @@ class SavedQueueViewAdmin(RecordAdmin):
 
 @admin.register(Certification)
 class CertificationAdmin(RecordAdmin):
-    list_display = ("submission", "full_name", "title", "certified_at")
+    list_display = ("submission", "full_name", "title", "certified_at", "via", "signed")
     list_select_related = ("submission__district", "submission__cycle")
 
 

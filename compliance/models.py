@@ -403,8 +403,24 @@ DEFAULT_ATTESTATION = (
 )
 
 
+# What an API call without a signature carries instead of a typed one (api/endpoints/submissions.py documents
+# the attestation in the OpenAPI schema); every page, e-mail, PDF and the audit trail say it in these words.
+API_ATTESTATION_NOTE = "the API call carries the attestation stated in the API documentation"
+
+
+class CertificationVia(models.TextChoices):
+    WEB = "web", "Web page"
+    API = "api", "API"
+
+
 class Certification(models.Model):
-    """Who certified a submission, in their own typed name and title, and the words they attested to."""
+    """Who certified a submission, how, and the words attested to.
+
+    Signed: the certifier typed their full name and title and ticked the attestation, on the web
+    form or in the API call's body. Unsigned (``signed`` False): an API call without a body, made
+    with the token of ``certified_by``; ``full_name`` and ``title`` are then that account's name and
+    role, and the call carries the attestation the API documentation states. Never shown as if typed.
+    """
 
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="certification")
     certified_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -412,9 +428,48 @@ class Certification(models.Model):
     title = models.CharField(max_length=200)
     attestation = models.TextField()
     certified_at = models.DateTimeField(default=timezone.now)
+    # Blank and empty: certified before the channel and the signature were recorded (shown as signed, as then).
+    via = models.CharField(max_length=3, choices=CertificationVia.choices, blank=True,
+                           help_text="Where it was certified; blank: not recorded (certified before this was kept).")
+    signed = models.BooleanField(
+        null=True, blank=True,
+        help_text="Name and title typed and the attestation ticked (web form, or the API call's body); "
+                  "No: an API call without them, in the token's account's name; empty: not recorded.")
 
     def __str__(self) -> str:
         return f"{self.full_name}, {self.title}"
+
+    @property
+    def through_api(self) -> bool:
+        return self.via == CertificationVia.API
+
+    @property
+    def signer(self) -> str:
+        """"Pat Lee, Superintendent" as typed; "Carl Certifier (District certifier account)" when nothing was."""
+        if self.signed is False:
+            return f"{self.full_name} ({self.title} account)"
+        return f"{self.full_name}, {self.title}"
+
+    @property
+    def headline(self) -> str:
+        """"Certified by Pat Lee, Superintendent", "Certified through the API by ...": the pages' and e-mails' words."""
+        return f"Certified{' through the API' if self.through_api else ''} by {self.signer}"
+
+    @property
+    def unsigned_note(self) -> str:
+        """What an unsigned certification lacks and carries instead, as a sentence; "" for a signed one."""
+        if self.signed is not False:
+            return ""
+        lacks = "No name, title or attestation was typed"
+        return f"{lacks}; {API_ATTESTATION_NOTE}." if self.through_api else f"{lacks}."
+
+    @property
+    def audit_note(self) -> str:
+        """The audit trail's note: who and how, then the attestation's words (what a signer attested to, or what
+        the API documentation states for an API call without a signature)."""
+        if self.signed is not False:
+            return f"{self.headline}: {self.attestation}"
+        return f"{self.headline}. {self.unsigned_note.removesuffix('.')}: {self.attestation}"
 
 
 class NotificationLog(models.Model):

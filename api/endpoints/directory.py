@@ -7,6 +7,7 @@ from ninja.pagination import paginate
 from api.schemas import CycleOut, DistrictOut
 from compliance import selectors
 from compliance.models import ReportingCycle
+from compliance.services.submissions import attestation_text
 
 from .common import ERRORS, Pagination
 
@@ -15,7 +16,8 @@ router = Router(tags=["directory"])
 
 def cycle_out(cycle: ReportingCycle) -> dict:
     return {"id": cycle.pk, "school_year": cycle.school_year, "opens_on": cycle.opens_on, "due_on": cycle.due_on,
-            "closes_on": cycle.closes_on, "is_open": cycle.is_open, "rule_set": cycle.rule_set.label}
+            "closes_on": cycle.closes_on, "is_open": cycle.is_open, "rule_set": cycle.rule_set.label,
+            "attestation": attestation_text(cycle)}
 
 
 @router.get("/cycles", response={200: list[CycleOut], **ERRORS})

@@ -1,15 +1,28 @@
 """Submissions: upload a workbook, read its status, problems and findings, download its files, certify."""
 import dataclasses
 
+import orjson
+import pydantic
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from ninja import File, Router, Status
+from ninja.errors import HttpError
+from ninja.errors import ValidationError as RequestValidationError
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from api.errors import ApiError
-from api.schemas import ErrorOut, FindingOut, ProblemOut, SubmissionOut
-from compliance import selectors, services
-from compliance.models import EvaluationOutcome, ReportKind, Submission
+from api.schemas import CertifyIn, ErrorOut, FindingOut, ProblemOut, SubmissionOut
+from compliance import permissions, selectors, services
+from compliance.forms import CertifyForm
+from compliance.models import (
+    DEFAULT_ATTESTATION,
+    Certification,
+    CertificationVia,
+    EvaluationOutcome,
+    ReportKind,
+    Submission,
+)
 from compliance.selectors_review import status_changed_at_shown_to, status_shown_to
 from compliance.services import downloads
 from compliance.services.downloads import (
@@ -41,7 +54,16 @@ def submission_out(submission: Submission, user) -> dict:
                     "received_at": submission.uploaded_at, "uploaded_by": submission.uploaded_by.username},
         "evaluation_outcome": evaluation.outcome if evaluation else None,
         "counts": counts,
+        "certification": _certification_out(getattr(submission, "certification", None)),
     }
+
+
+def _certification_out(certification: Certification | None) -> dict | None:
+    if certification is None:
+        return None
+    return {"signer_name": certification.full_name, "signer_title": certification.title,
+            "certified_at": certification.certified_at, "via": certification.via or None,
+            "signed": certification.signed, "attestation": certification.attestation}
 
 
 @router.post("/districts/{district_id}/submissions", response={201: SubmissionOut, 413: ErrorOut, **ERRORS})
@@ -125,9 +147,64 @@ def original_download(request, submission_id: Id):
                                               user=request.user, via="api"))
 
 
-@router.post("/submissions/{submission_id}/certify", response={200: SubmissionOut, **ERRORS})
+# The body is optional, and read here rather than by ninja, so that every call that certified before still does
+# the same: no body, an empty JSON object, a form, or any body naming none of the three fields is a call without
+# a signature. JSON is read whatever its content type (as ninja reads bodies): ``curl -d '{...}'`` signs too.
+SIGNATURE_FIELDS = frozenset(CertifyIn.model_fields)
+FORMS = ("multipart/form-data", "application/x-www-form-urlencoded")
+_NAME_MAX = CertifyForm.base_fields["full_name"].max_length  # type: ignore[attr-defined]
+CERTIFY_BODY = (
+    "Optional. The certifier's signature, validated exactly as the web form validates it (the same form and "
+    f"service): `signer_name` and `signer_title` typed (at most {_NAME_MAX} characters each) and `attest` true. "
+    "Recorded, and shown on the pages, e-mails and PDF, as signed through the API.\n\n"
+    "The attestation is the cycle's (`attestation` of GET /api/v1/cycles); unless the state words its own for "
+    f"the cycle, it reads: \u201c{DEFAULT_ATTESTATION}\u201d\n\n"
+    "Without a body (or with a body naming none of the three fields) the call certifies in the name and role of "
+    "the token's account, and carries that attestation, made by the token's user. It is recorded so, and the pages, "
+    "e-mails and PDF say it was certified through the API and that the API call carries the attestation stated "
+    "in the API documentation, never that a name was typed or the statement signed."
+)
+
+
+def _signature(request) -> CertifyIn | None:
+    """The signature the body carries, or None for a call without one; 400 unreadable, 422 not the schema's."""
+    body = request.body
+    if not body.strip():
+        return None
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        if "json" in request.content_type:
+            raise HttpError(400, "Cannot parse request body") from None
+        if request.content_type in FORMS and SIGNATURE_FIELDS & set(request.POST):  # an unreadable form: 400
+            raise ApiError(422, "invalid_request", "Send signer_name, signer_title and attest as a JSON body "
+                           "(Content-Type: application/json).") from None
+        return None
+    if not isinstance(data, dict) or not SIGNATURE_FIELDS & set(data):
+        return None
+    try:
+        return CertifyIn.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise RequestValidationError([dict(e) for e in exc.errors(include_url=False)]) from None
+
+
+@router.post("/submissions/{submission_id}/certify", response={200: SubmissionOut, **ERRORS}, openapi_extra={
+    "requestBody": {"required": False, "description": CERTIFY_BODY,
+                    "content": {"application/json": {"schema": CertifyIn.model_json_schema()}}}})
 def submission_certify(request, submission_id: Id):
-    """Certify an evaluated submission (district certifiers of its district only)."""
+    """Certify an evaluated submission (district certifiers of its district only): signed in the body, or without a
+    body as the token's account (see the request body)."""
+    signature = _signature(request)
     submission = visible_submission(request, submission_id)
-    services.submission_certify(submission=submission, user=request.user)
+    if signature is None:
+        services.submission_certify(submission=submission, user=request.user, via=CertificationVia.API)
+        return submission_out(submission, request.user)
+    # Who may certify and where the submission stands (403, 409) before what was typed (400), as on the page.
+    permissions.enforce(permissions.certify_refusal(request.user, submission))
+    form = CertifyForm({"full_name": signature.signer_name, "title": signature.signer_title,
+                        "confirm": signature.attest})
+    if not form.is_valid():
+        raise ValidationError([message for messages in form.errors.values() for message in messages])
+    services.submission_certify(submission=submission, user=request.user, full_name=form.cleaned_data["full_name"],
+                                title=form.cleaned_data["title"], via=CertificationVia.API)
     return submission_out(submission, request.user)

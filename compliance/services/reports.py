@@ -111,8 +111,10 @@ def _certified(submission: Submission) -> dict | None:
         return None
     certification = getattr(submission, "certification", None)
     if certification is not None:
-        # The certifier's own typed name and title (issue 11), as attested.
-        return {"by": f"{certification.full_name}, {certification.title}",
+        # The certifier's own typed name and title (issue 11), as attested; through the API without them,
+        # the account's name and what the call carries instead, never as if typed.
+        return {"by": certification.signer, "through_api": certification.through_api,
+                "unsigned_note": certification.unsigned_note,
                 "at": timezone.localtime(certification.certified_at),  # the state's own time zone, named
                 "attestation": certification.attestation}
     event = submission.audit_events.filter(action="certified").select_related("actor").order_by("-created_at").first()

@@ -17,6 +17,7 @@ from compliance.models import (
     DEFAULT_ATTESTATION,
     AuditEvent,
     Certification,
+    CertificationVia,
     EvaluationOutcome,
     ReportingCycle,
     ReportKind,
@@ -196,13 +197,16 @@ def attestation_text(cycle: ReportingCycle) -> str:
     return cycle.attestation.strip() or DEFAULT_ATTESTATION
 
 
-def _certifier_name_and_title(user: User, full_name: str | None, title: str | None) -> tuple[str, str]:
-    """The typed name and title (else the account's), spaces collapsed; ValidationError if blank or too long."""
-    typed = full_name is not None
-    if full_name is None:
-        full_name = user.get_full_name() or user.username
-    if title is None:
-        title = user.get_role_display()
+def _certifier_name_and_title(user: User, full_name: str | None, title: str | None) -> tuple[str, str, bool]:
+    """(name, title, signed): the typed name and title, else both the account's; spaces collapsed.
+
+    Signed when either is typed, and then both must be. ValidationError if blank or too long for the record.
+    """
+    signed = full_name is not None or title is not None
+    if signed:
+        full_name, title = full_name or "", title or ""
+    else:
+        full_name, title = user.get_full_name() or user.username, user.get_role_display()
     full_name, title = " ".join(full_name.split()), " ".join(title.split())
     if not full_name or not title:
         raise ValidationError("Type your full name and your title to certify.")
@@ -211,33 +215,35 @@ def _certifier_name_and_title(user: User, full_name: str | None, title: str | No
     fields = Certification._meta
     name_max, title_max = fields.get_field("full_name").max_length or 0, fields.get_field("title").max_length or 0
     if len(full_name) > name_max or len(title) > title_max:
-        where = "" if typed else "; certify on the submission's web page, typing them"
+        where = "" if signed else "; certify on the submission's web page, typing them"
         raise ValidationError(f"A name of at most {name_max} characters and a title of at most {title_max} "
                               f"can be certified{where}.")
-    return full_name, title
+    return full_name, title, signed
 
 
 def submission_certify(
-    *, submission: Submission, user: User, full_name: str | None = None, title: str | None = None
+    *, submission: Submission, user: User, full_name: str | None = None, title: str | None = None,
+    via: str = CertificationVia.WEB,
 ) -> Submission:
-    """Certify in the certifier's typed name and title; the attestation is recorded as shown.
+    """Certify, recording who, how and the attestation as shown (``Certification``).
 
-    The web form requires both typed; a caller that passes neither (the API, scripts) certifies
-    in the account's own name and role, which is what it authenticated as.
+    Signed: the certifier's typed name and title, after ticking the attestation (the web form; the
+    API with a body, validated by the same form). A caller that passes neither (the API without a
+    body, scripts) certifies unsigned, in the account's own name and role, which is what it
+    authenticated as: recorded so, and never shown as if typed. ``via``: "web" or "api".
     """
     permissions.enforce(permissions.certify_refusal(user, submission))
-    full_name, title = _certifier_name_and_title(user, full_name, title)
-    attestation = attestation_text(submission.cycle)
+    full_name, title, signed = _certifier_name_and_title(user, full_name, title)
+    record = Certification(submission=submission, certified_by=user, full_name=full_name, title=title,
+                           attestation=attestation_text(submission.cycle), via=via, signed=signed)
     with transaction.atomic():
-        submission_transition(
-            submission=submission, to=S.CERTIFIED, actor=user, action="certified",
-            note=f"Certified by {full_name}, {title}: {attestation}",
-        )
+        submission_transition(submission=submission, to=S.CERTIFIED, actor=user, action="certified",
+                              note=record.audit_note)
         event = submission.audit_events.filter(action="certified").order_by("-created_at", "-pk").first()
         submission.certification, _ = Certification.objects.update_or_create(
             submission=submission,
-            defaults={"certified_by": user, "full_name": full_name, "title": title, "attestation": attestation,
-                      "certified_at": event.created_at if event else timezone.now()},
+            defaults={"certified_by": user, "full_name": full_name, "title": title, "attestation": record.attestation,
+                      "via": via, "signed": signed, "certified_at": event.created_at if event else timezone.now()},
         )
         # The draft PDF said "DRAFT" and named no certifier: every later PDF names them (issue 11).
         evaluation = submission.evaluations.filter(outcome=EvaluationOutcome.ACCEPTED).order_by(

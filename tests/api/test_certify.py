@@ -2,15 +2,23 @@
 and for an account whose name is longer than the certification record holds."""
 from __future__ import annotations
 
+import subprocess
+from datetime import datetime
 from unittest import mock
 
 import pytest
+from django.contrib.messages import get_messages
+from django.core import mail
 from django.core.exceptions import ValidationError
+from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.urls import reverse
+from django.utils import timezone
 
 from compliance import services
-from compliance.models import AuditEvent, Certification, NotificationLog, Submission
+from compliance.models import DEFAULT_ATTESTATION, AuditEvent, Certification, NotificationLog, Submission
 from districts.models import Role
-from tests.api.conftest import Api, get_token
+from tests.api.conftest import Api, district_a_workbook, get_token, upload
 from tests.conftest import make_user
 from tests.factories import EvaluationFactory, FindingFactory, SubmissionFactory, user_factory
 
@@ -116,3 +124,220 @@ def test_a_typed_title_too_long_is_refused_by_the_service(evaluated, certifier_a
         services.submission_certify(submission=evaluated, user=certifier_a, full_name="Pat Doe", title="T" * 201)
     assert refused.value.messages == ["A name of at most 200 characters and a title of at most 200 can be certified."]
     assert Submission.objects.get(pk=evaluated.pk).status == "evaluated"
+
+
+# --- Signed in the body, or made through the API without a signature (issue: an attestation never seen) ----------
+
+ATTESTED_THROUGH_API = "the API call carries the attestation stated in the API documentation"
+CARL = "Carl Certifier (District certifier account)"
+
+
+@pytest.fixture
+def carl(district_a):
+    return user_factory(Role.DISTRICT_CERTIFIER, [district_a], username="carl", first_name="Carl",
+                        last_name="Certifier")
+
+
+def _url(sub) -> str:
+    return f"/api/v1/submissions/{sub.pk}/certify"
+
+
+def _page(user, sub) -> str:
+    """The submission's web page as ``user`` reads it, spaces squashed."""
+    browser = Client()
+    browser.force_login(user)
+    return " ".join(browser.get(reverse("submission_detail", args=[sub.pk])).content.decode().split())
+
+
+# Every way of calling without a signature that certified before the body existed still does, unsigned.
+BODILESS = {  # (body, content type)
+    "no body at all": (b"", ""),
+    "an empty form (the test client's default)": (encode_multipart(BOUNDARY, {}), MULTIPART_CONTENT),
+    "an empty JSON object": (b"{}", "application/json"),
+    "JSON null": (b"null", "application/json"),
+    "a form of other fields": (b"note=hello", "application/x-www-form-urlencoded"),
+    "JSON naming none of the fields": (b'{"note": "hello"}', "application/json"),
+    "text": (b"certify please", "text/plain"),
+}
+
+
+@pytest.mark.parametrize(("body", "content_type"), BODILESS.values(), ids=BODILESS.keys())
+def test_a_call_without_a_signature_certifies_as_the_tokens_account_through_the_api(client, evaluated, carl, body,
+                                                                                   content_type):
+    token = get_token(client, carl.username)
+    answer = client.generic("POST", _url(evaluated), body, content_type,
+                            headers={"Authorization": f"Bearer {token}"})
+    assert answer.status_code == 200, answer.content
+    certification = Certification.objects.get(submission=evaluated)
+    assert (certification.full_name, certification.title, certification.certified_by, certification.via,
+            certification.signed, certification.attestation) == (
+        "Carl Certifier", "District certifier", carl, "api", False, DEFAULT_ATTESTATION)
+    shown = answer.json()
+    assert shown["status"] == "certified"
+    assert datetime.fromisoformat(shown["certification"].pop("certified_at")) == certification.certified_at
+    assert shown["certification"] == {"signer_name": "Carl Certifier", "signer_title": "District certifier",
+                                      "via": "api", "signed": False, "attestation": DEFAULT_ATTESTATION}
+
+
+def test_the_unsigned_certification_says_so_on_the_page_in_the_trail_and_the_email(client, evaluated, carl):
+    token = get_token(client, carl.username)
+    with mock.patch("compliance.tasks.send_notification.delay"), mock.patch("compliance.tasks.render_report.delay"):
+        assert Api(client, token).post(_url(evaluated)).status_code == 200
+    event = AuditEvent.objects.get(submission=evaluated, action="certified")
+    assert event.note == (f"Certified through the API by {CARL}. No name, title or attestation was typed; "
+                          f"{ATTESTED_THROUGH_API}: {DEFAULT_ATTESTATION}")
+
+    page = _page(carl, evaluated)
+    assert (f"Certified through the API by <strong>{CARL}</strong> on " in page
+            and f". No name, title or attestation was typed; {ATTESTED_THROUGH_API}.</p>" in page)
+    # The statement is shown as what the API documentation states, never as a signed attestation.
+    assert ("<p>The attestation stated in the API documentation, which the call carries:</p> "
+            f"<blockquote>{DEFAULT_ATTESTATION}</blockquote>") in page.replace("&#x27;", "'")
+    assert "Certified by <strong>" not in page and "Carl Certifier, District certifier" not in page
+
+    notification = NotificationLog.objects.get(submission=evaluated, kind="certified")
+    services.notification_deliver(notification_id=notification.pk)
+    text = mail.outbox[-1].body
+    assert f"Certified by: {CARL}, through the API\n" in text
+    assert f"No name, title or attestation was typed; {ATTESTED_THROUGH_API}.\n" in text
+    assert f"The attestation stated in the API documentation: {DEFAULT_ATTESTATION}\n" in text
+    assert "\nAttestation: " not in text
+
+
+def test_a_signature_in_the_body_is_recorded_and_shown_as_signed_through_the_api(client, evaluated, carl, cycle):
+    cycle.attestation = "I attest, for the 2026-27 cycle, that these counts match our October 1 census."
+    cycle.save()
+    api = Api(client, get_token(client, carl.username))
+    assert [c["attestation"] for c in api.get("/api/v1/cycles").json()["items"]] == [cycle.attestation]
+    answer = api.post(_url(evaluated), {"signer_name": "  Pat   Lee ", "signer_title": "Superintendent",
+                                        "attest": True}, content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    certification = Certification.objects.get(submission=evaluated)
+    assert (certification.full_name, certification.title, certification.certified_by, certification.via,
+            certification.signed, certification.attestation) == (
+        "Pat Lee", "Superintendent", carl, "api", True, cycle.attestation)
+    shown = answer.json()["certification"]
+    assert (shown["signer_name"], shown["signer_title"], shown["via"], shown["signed"], shown["attestation"]) == (
+        "Pat Lee", "Superintendent", "api", True, cycle.attestation)
+    event = AuditEvent.objects.get(submission=evaluated, action="certified")
+    assert event.note == f"Certified through the API by Pat Lee, Superintendent: {cycle.attestation}"
+    page = _page(carl, evaluated)
+    assert "Certified through the API by <strong>Pat Lee, Superintendent</strong> on" in page
+    assert f"<blockquote>{cycle.attestation}</blockquote>" in page and "API documentation" not in page
+
+
+def test_json_sent_as_a_form_still_signs(client, evaluated, carl):
+    # curl -d '{...}' without -H 'Content-Type: application/json' sends it as a form: read as JSON, as ninja does.
+    answer = Api(client, get_token(client, carl.username)).post(
+        _url(evaluated), b'{"signer_name": "Pat Lee", "signer_title": "Superintendent", "attest": true}',
+        content_type="application/x-www-form-urlencoded")
+    assert answer.status_code == 200, answer.content
+    assert Certification.objects.get(submission=evaluated).signed is True
+
+
+def _web_refusal(user, sub, full_name: str, title: str, confirm: bool) -> list[str]:
+    """What the web form says to the same values (its messages), the submission left as it was."""
+    browser = Client()
+    browser.force_login(user)
+    form = {"full_name": full_name, "title": title, **({"confirm": "on"} if confirm else {})}
+    response = browser.post(reverse("submission_certify", args=[sub.pk]), form)
+    return [str(m) for m in get_messages(response.wsgi_request)]
+
+
+# (signer_name, signer_title, attest) -> what the web form and the API both say.
+REFUSED_AS_ON_THE_WEB = [
+    ("", " ", True, ["Type your full name to certify.", "Type your title (for example, Superintendent) to certify."]),
+    ("Pat Lee", "Superintendent", False, ["Tick the box to certify the data before submitting them."]),
+    ("P" * 201, "Superintendent", True, ["Ensure this value has at most 200 characters (it has 201)."]),
+]
+
+
+@pytest.mark.parametrize(("name", "title", "attest", "messages"), REFUSED_AS_ON_THE_WEB)
+def test_a_signature_is_refused_exactly_as_the_web_form_refuses_it(client, evaluated, carl, name, title, attest,
+                                                                   messages):
+    answer = Api(client, get_token(client, carl.username)).post(
+        _url(evaluated), {"signer_name": name, "signer_title": title, "attest": attest},
+        content_type="application/json")
+    assert (answer.status_code, answer.json()) == (400, {"detail": " ".join(messages), "code": "refused"})
+    assert _web_refusal(carl, evaluated, name, title, attest) == messages
+    assert Submission.objects.get(pk=evaluated.pk).status == "evaluated" and not Certification.objects.exists()
+
+
+NOT_THE_SCHEMA = {  # body -> (status, the answer's detail)
+    b'{"signer_name": "Pat Lee", "signer_title": "Superintendent"}': (422, "attest: Field required"),
+    b'{"attest": true}': (422, "signer_name: Field required; signer_title: Field required"),
+    b'{"signer_name": "Pat Lee", "signer_title": "Superintendent", "attest": "yes"}': (
+        422, "attest: Input should be a valid boolean"),
+    b'{"signer_name": 7, "signer_title": "Superintendent", "attest": true}': (
+        422, "signer_name: Input should be a valid string"),
+    b'{"signer_name": "Pat Lee",': (400, "Cannot parse request body"),
+}
+
+
+@pytest.mark.parametrize(("body", "expected"), NOT_THE_SCHEMA.items())
+def test_a_body_not_of_the_schema_is_refused_before_anything_is_certified(client, evaluated, carl, body, expected):
+    answer = Api(client, get_token(client, carl.username)).post(_url(evaluated), body,
+                                                               content_type="application/json")
+    status, detail = expected
+    assert (answer.status_code, answer.json()) == (status, {"detail": detail, "code": "invalid_request"})
+    assert not Certification.objects.exists()
+
+
+def test_a_signature_sent_as_form_fields_is_refused_not_ignored(client, evaluated, carl):
+    answer = Api(client, get_token(client, carl.username)).post(
+        _url(evaluated), {"signer_name": "Pat Lee", "signer_title": "Superintendent", "attest": "true"})
+    assert (answer.status_code, answer.json()) == (422, {
+        "detail": "Send signer_name, signer_title and attest as a JSON body (Content-Type: application/json).",
+        "code": "invalid_request"})
+    assert not Certification.objects.exists()
+
+
+def test_who_may_certify_and_where_it_stands_come_before_what_was_typed(client, evaluated, submitter_a, carl):
+    unticked = {"signer_name": "Pat Lee", "signer_title": "Superintendent", "attest": False}
+    refused = Api(client, get_token(client, submitter_a.username)).post(_url(evaluated), unticked,
+                                                                       content_type="application/json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "forbidden")
+    api = Api(client, get_token(client, carl.username))
+    assert api.post(_url(evaluated)).status_code == 200
+    again = api.post(_url(evaluated), unticked, content_type="application/json")
+    assert (again.status_code, again.json()) == (409, not_certifiable(evaluated.version, "Certified and submitted"))
+
+
+def test_the_web_form_records_a_signed_web_certification(evaluated, certifier_a):
+    browser = Client()
+    browser.force_login(certifier_a)
+    browser.post(reverse("submission_certify", args=[evaluated.pk]),
+                 {"confirm": "on", "full_name": "Pat Lee", "title": "Superintendent"})
+    certification = Certification.objects.get(submission=evaluated)
+    assert (certification.via, certification.signed) == ("web", True)
+    assert "Certified by <strong>Pat Lee, Superintendent</strong> on" in _page(certifier_a, evaluated)
+
+
+def test_a_certification_recorded_before_the_channel_was_kept_reads_as_it_did(evaluated, certifier_a):
+    services.submission_certify(submission=evaluated, user=certifier_a, full_name="Pat Lee", title="Superintendent")
+    Certification.objects.filter(submission=evaluated).update(via="", signed=None)  # as migration 0018 leaves one
+    page = _page(certifier_a, evaluated)
+    assert "Certified by <strong>Pat Lee, Superintendent</strong> on" in page
+    assert f"<blockquote>{DEFAULT_ATTESTATION}</blockquote>" in page.replace("&#x27;", "'")
+
+
+def _pdf_text(report) -> str:
+    with report.file.open("rb") as fh:
+        pdf = fh.read()
+    return " ".join(subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                                   check=True).stdout.decode().split())
+
+
+@pytest.mark.slow
+def test_the_certified_pdf_says_the_api_call_carries_the_attestation(api_for, carl, district_a, cycle, worker,
+                                                                      tmp_path):
+    api = api_for(carl)
+    created = upload(api, district_a.pk, district_a_workbook(tmp_path, broken=False)).json()
+    evaluation = worker(created["id"], report=True)
+    assert api.post(f"/api/v1/submissions/{created['id']}/certify").status_code == 200
+    report = services.report_generate(evaluation=evaluation, kind="evaluation")  # the certified rendering
+    text = _pdf_text(report)
+    certified_at = timezone.localtime(Certification.objects.get(submission_id=created["id"]).certified_at)
+    assert f"Certified by {CARL}, through the API, {certified_at:%B %-d, %Y, %H:%M %Z}" in text
+    assert f"Attestation No name, title or attestation was typed; {ATTESTED_THROUGH_API}." in text
+    assert "DRAFT" not in text

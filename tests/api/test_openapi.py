@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from compliance.models import DEFAULT_ATTESTATION
 from tests.api.conftest import Api, get_token
 from tests.factories import DEFAULT_PASSWORD
 
@@ -170,5 +171,24 @@ def test_every_operation_answers_what_its_kind_answers_as_documented(client, sub
             assert answer.status_code == status, (method, path, status, answer.content)
             assert set(answer.json()) == _fields(openapi, operation, status), (method, path, status)
             asked += 1
-    # 13 operations take a token, 10 an id (asked twice), 7 a query string (5 of them paginated), 2 a body.
-    assert asked == 13 + 2 * 10 + 7 + 5 + 2
+    # 13 operations take a token, 10 an id (asked twice), 7 a query string (5 of them paginated), 3 a body
+    # (certify's is optional).
+    assert asked == 13 + 2 * 10 + 7 + 5 + 3
+
+
+def test_certify_documents_its_optional_signature_and_the_attestation_a_call_without_one_carries(client):
+    openapi = _openapi(client)
+    operation = openapi["paths"]["/api/v1/submissions/{submission_id}/certify"]["post"]
+    body = operation["requestBody"]
+    assert body["required"] is False and list(body["content"]) == ["application/json"]
+    schema = body["content"]["application/json"]["schema"]
+    assert schema["required"] == ["signer_name", "signer_title", "attest"]
+    assert {name: field["type"] for name, field in schema["properties"].items()} == {
+        "signer_name": "string", "signer_title": "string", "attest": "boolean"}
+    # The words a call without a body carries are in the documentation it points to.
+    assert f"\u201c{DEFAULT_ATTESTATION}\u201d" in body["description"]
+    assert "the API call carries the attestation stated in the API documentation" in body["description"]
+    certification = openapi["components"]["schemas"]["CertificationOut"]["properties"]
+    assert set(certification) == {"signer_name", "signer_title", "certified_at", "via", "signed", "attestation"}
+    assert "certification" in openapi["components"]["schemas"]["SubmissionOut"]["properties"]
+    assert "attestation" in openapi["components"]["schemas"]["CycleOut"]["required"]
