@@ -13,13 +13,15 @@ from compliance.services import IllegalTransition
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, detail: str) -> None:
+    def __init__(self, status: int, code: str, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
-        self.status, self.code, self.detail = status, code, detail
+        self.status, self.code, self.detail, self.headers = status, code, detail, headers or {}
 
 
-def _answer(api: NinjaAPI, request, status: int, code: str, detail):
+def _answer(api: NinjaAPI, request, status: int, code: str, detail, headers: dict[str, str] | None = None):
     response = api.create_response(request, {"detail": detail, "code": code}, status=status)
+    for name, value in (headers or {}).items():  # e.g. Retry-After of a report not ready yet
+        response[name] = value
     if status == 401:  # RFC 9110: a 401 names the scheme that would be accepted
         response["WWW-Authenticate"] = 'Bearer realm="api"'
     if status == 429 and (cool_off := get_cool_off(request)) is not None:  # axes' reading of AXES_COOLOFF_TIME
@@ -42,7 +44,7 @@ def _request_errors(exc: RequestValidationError) -> str:
 def install_handlers(api: NinjaAPI) -> None:
     """Map every exception a view may raise onto the one error shape."""
     handlers = {
-        ApiError: lambda r, e: _answer(api, r, e.status, e.code, e.detail),
+        ApiError: lambda r, e: _answer(api, r, e.status, e.code, e.detail, e.headers),
         Http404: lambda r, e: _answer(api, r, 404, "not_found", "Not found."),
         AuthenticationError: lambda r, e: _answer(api, r, 401, "unauthenticated",
                                                   "Send a valid token: Authorization: Bearer <token>."),

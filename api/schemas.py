@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -94,6 +94,24 @@ class CertificationOut(Schema):
                                          "call carries.")
 
 
+# compliance.services.portal.REPORT_STATES; a test holds them equal.
+ReportState = Literal["ready", "pending", "failed", "none"]
+REPORT_STATE_TEXT = (
+    "`ready`: GET .../report.pdf answers it now. `pending`: not made yet and on its way (the workbook is being "
+    "checked, or the PDF rendered, as for a few seconds after evaluation and after certification); report.pdf "
+    "answers 409 `report_not_ready` with Retry-After. `failed`: it could not be made and waits for the state's "
+    "administrators; report.pdf answers 409 `report_failed`. `none`: none now and none on its way (rejected, "
+    "failed, superseded, or no decision yet); report.pdf answers 404."
+)
+
+
+class ReportsOut(Schema):
+    """How each PDF report of the submission stands (``kind`` of GET .../report.pdf)."""
+
+    evaluation: ReportState = Field(description="The findings report. " + REPORT_STATE_TEXT)
+    decision: ReportState = Field(description="The decision report (once decided).")
+
+
 class SubmissionOut(Schema):
     id: int
     district_id: int
@@ -107,6 +125,9 @@ class SubmissionOut(Schema):
     evaluation_outcome: str | None
     counts: CountsOut | None
     certification: CertificationOut | None = Field(description="Null until the district certifies.")
+    report_ready: bool = Field(description="The findings report (GET .../report.pdf) can be downloaded now: "
+                                           "`reports.evaluation` is `ready`.")
+    reports: ReportsOut
 
 
 class ProblemOut(Schema):

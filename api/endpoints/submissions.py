@@ -32,6 +32,7 @@ from compliance.services.downloads import (
     submission_original,
     submission_problem_cells,
 )
+from compliance.services.portal import REPORT_FAILED, REPORT_PENDING, REPORT_READY, report_readiness
 
 from .common import ERRORS, Id, Pagination, binary_file, file_response, visible_submission
 
@@ -45,6 +46,7 @@ def submission_out(submission: Submission, user) -> dict:
     counts = None if evaluation is None or evaluation.outcome == EvaluationOutcome.RUNNING else dataclasses.asdict(
         selectors.evaluation_counts(evaluation_ids=[evaluation.pk])[evaluation.pk])
     status = status_shown_to(user, status=submission.status)
+    reports = {kind.value: report_readiness(submission=submission, kind=kind) for kind in ReportKind}
     return {
         "id": submission.pk, "district_id": submission.district_id, "cycle_id": submission.cycle_id,
         "school_year": submission.cycle.school_year, "version": submission.version,
@@ -55,6 +57,8 @@ def submission_out(submission: Submission, user) -> dict:
         "evaluation_outcome": evaluation.outcome if evaluation else None,
         "counts": counts,
         "certification": _certification_out(getattr(submission, "certification", None)),
+        "report_ready": reports[ReportKind.EVALUATION] == REPORT_READY,
+        "reports": reports,
     }
 
 
@@ -115,17 +119,38 @@ def finding_list(request, submission_id: Id):
              "review_status": f.review_status} for f in selectors.findings_of(evaluation=evaluation)]
 
 
-@router.get("/submissions/{submission_id}/report.pdf", response=ERRORS,
-            openapi_extra=binary_file("The PDF report.", "application/pdf"))
+REPORT_RETRY_AFTER_SECONDS = 5  # a findings report usually renders within seconds of its evaluation or certification
+REPORT_ANSWERS = binary_file("The PDF report.", "application/pdf")
+REPORT_ANSWERS["responses"].update({
+    404: {"description": "No such submission visible to you, or no report of this kind now and none on its way "
+                         "(`reports` of the submission says `none`)."},
+    409: {"description": "`report_not_ready`: a report of a submission you may see, not made yet and on its way "
+                         "(`reports` says `pending`); ask again after Retry-After seconds. `report_failed`: it "
+                         "could not be made and waits for the state's administrators (`failed`).",
+          "headers": {"Retry-After": {"description": "Seconds to wait before asking again (report_not_ready).",
+                                      "schema": {"type": "integer"}}}},
+})
+
+
+@router.get("/submissions/{submission_id}/report.pdf", response=ERRORS, openapi_extra=REPORT_ANSWERS)
 def report_download(request, submission_id: Id, kind: ReportKind = ReportKind.EVALUATION):
-    """The newest PDF report of the submission (the findings report, or ``kind=decision``)."""
-    found = downloads.report_download(submission=visible_submission(request, submission_id), kind=kind,
-                                      user=request.user, via="api")
+    """The newest PDF report of the submission (the findings report, or ``kind=decision``); 409 while it is being
+    made (``reports`` of the submission says how each stands)."""
+    submission = visible_submission(request, submission_id)
+    found = downloads.report_download(submission=submission, kind=kind, user=request.user, via="api")
     if found is None:
-        raise Http404("No report yet.")
-    report, name = found
+        readiness, name = report_readiness(submission=submission, kind=kind), kind.label
+        if readiness == REPORT_PENDING:
+            raise ApiError(409, "report_not_ready", f"The {name.lower()} of this version is being made; ask again in "
+                           f"{REPORT_RETRY_AFTER_SECONDS} seconds.",
+                           headers={"Retry-After": str(REPORT_RETRY_AFTER_SECONDS)})
+        if readiness == REPORT_FAILED:
+            raise ApiError(409, "report_failed", f"The {name.lower()} of this version could not be made; the "
+                           "state's administrators see this and can make it again.")
+        raise Http404("No report.")
+    report, filename = found
     with report.file.open("rb") as f:
-        return file_response(f.read(), "application/pdf", name)
+        return file_response(f.read(), "application/pdf", filename)
 
 
 @router.get("/submissions/{submission_id}/marked.xlsx", response=ERRORS,

@@ -15,12 +15,12 @@ from compliance.models import ActionStatus, Evaluation, Report, ReportKind, Subm
 from compliance.presenters import KEY_MEASURES
 from compliance.reports.view_schools import get
 from compliance.selectors_review import status_shown_to
-from compliance.states import SHOWS_FINDINGS_REPORT
 from compliance.states import SubmissionStatus as S
 from districts.models import District
 
 from .report_attempts import report_given_up
 from .submissions import attestation_text, uploads_closed_reason
+from .sweeper import reports_expected
 
 
 def portal_detail_context(*, submission: Submission, user) -> dict[str, Any]:
@@ -185,26 +185,43 @@ def live_status(*, submission: Submission) -> dict[str, Any]:
     return context
 
 
-def _report_missing(submission: Submission):
-    """The accepted evaluation whose findings report is not stored (evaluated or later), else None."""
-    if submission.status not in SHOWS_FINDINGS_REPORT:
-        return None
+# How a PDF report of a submission stands: the API's SubmissionOut says it, and its report.pdf answers by it.
+REPORT_READY = "ready"  # stored: the download answers it
+REPORT_PENDING = "pending"  # not stored yet and on its way (the workbook being checked, or the PDF rendered)
+REPORT_FAILED = "failed"  # its renders failed REPORT_MAX_ATTEMPTS times: it waits for an administrator
+REPORT_NONE = "none"  # none now and none on its way (rejected, failed, superseded, or no decision yet)
+REPORT_STATES = (REPORT_READY, REPORT_PENDING, REPORT_FAILED, REPORT_NONE)
+
+
+def report_readiness(*, submission: Submission, kind: str) -> str:
+    """Whether the newest ``kind`` PDF of the submission can be downloaded, and if not, whether it is coming.
+
+    Ready is what the download serves (``selectors.report_newest``). Otherwise pending while its
+    workbook is being checked (a findings report follows a passing check), or while a report its
+    status should have (``sweeper.reports_expected``: the findings report from evaluated on, the
+    decision report once decided) is still being tried; failed once the sweep gave up on it.
+    """
+    if selectors.report_newest(submission=submission, kind=kind) is not None:
+        return REPORT_READY
+    if kind == ReportKind.EVALUATION and submission.status in states.PENDING:
+        return REPORT_PENDING
+    if kind not in reports_expected(submission.status):
+        return REPORT_NONE
     evaluation = selectors.evaluation_accepted_latest(submission=submission)
-    if evaluation is None or evaluation.reports.filter(kind=ReportKind.EVALUATION).exists():
-        return None
-    return evaluation
+    if evaluation is None:
+        return REPORT_NONE
+    return REPORT_FAILED if report_given_up(evaluation=evaluation) else REPORT_PENDING
 
 
 def report_pending(*, submission: Submission) -> bool:
     """Its findings report is not stored yet and is still being tried: the page keeps following it."""
-    evaluation = _report_missing(submission)
-    return evaluation is not None and not report_given_up(evaluation=evaluation)
+    return (submission.status not in states.PENDING
+            and report_readiness(submission=submission, kind=ReportKind.EVALUATION) == REPORT_PENDING)
 
 
 def report_failed(*, submission: Submission) -> bool:
     """Its findings report could not be made (the sweep gave up): the page says so instead of waiting."""
-    evaluation = _report_missing(submission)
-    return evaluation is not None and report_given_up(evaluation=evaluation)
+    return report_readiness(submission=submission, kind=ReportKind.EVALUATION) == REPORT_FAILED
 
 
 # --- The usual time for a district of this size --------------------------------------------------

@@ -90,8 +90,9 @@ ANSWERS_FROM_ITS_CODE: dict[tuple[str, str], set[int]] = {
     ("get", "/api/v1/submissions/{submission_id}"): {200, 404},
     ("get", "/api/v1/submissions/{submission_id}/problems"): {200, 404},
     ("get", "/api/v1/submissions/{submission_id}/findings"): {200, 404},
-    # Downloads: seen but not to be downloaded (downloads._refuse_unless_allowed), or nothing yet.
-    ("get", "/api/v1/submissions/{submission_id}/report.pdf"): {200, 403, 404},
+    # Downloads: seen but not to be downloaded (downloads._refuse_unless_allowed), or nothing yet; a report
+    # on its way (report_not_ready, with Retry-After) or given up on (report_failed).
+    ("get", "/api/v1/submissions/{submission_id}/report.pdf"): {200, 403, 404, 409},
     ("get", "/api/v1/submissions/{submission_id}/marked.xlsx"): {200, 403, 404},
     ("get", "/api/v1/submissions/{submission_id}/original.xlsx"): {200, 403, 404},
     # permissions.certify_refusal: refused (no accepted evaluation, cycle closed), not a certifier of the
@@ -192,3 +193,18 @@ def test_certify_documents_its_optional_signature_and_the_attestation_a_call_wit
     assert set(certification) == {"signer_name", "signer_title", "certified_at", "via", "signed", "attestation"}
     assert "certification" in openapi["components"]["schemas"]["SubmissionOut"]["properties"]
     assert "attestation" in openapi["components"]["schemas"]["CycleOut"]["required"]
+
+
+def test_the_report_download_documents_its_409_and_the_submission_how_each_report_stands(client):
+    openapi = _openapi(client)
+    answers = openapi["paths"]["/api/v1/submissions/{submission_id}/report.pdf"]["get"]["responses"]
+    assert "report_not_ready" in answers["409"]["description"] and "report_failed" in answers["409"]["description"]
+    assert answers["409"]["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+    assert "none on its way" in answers["404"]["description"]
+    schemas = openapi["components"]["schemas"]
+    submission = schemas["SubmissionOut"]
+    assert {"report_ready", "reports"} <= set(submission["required"])
+    assert submission["properties"]["report_ready"]["type"] == "boolean"
+    reports = schemas[submission["properties"]["reports"]["$ref"].removeprefix("#/components/schemas/")]
+    assert {kind: field["enum"] for kind, field in reports["properties"].items()} == {
+        "evaluation": ["ready", "pending", "failed", "none"], "decision": ["ready", "pending", "failed", "none"]}
