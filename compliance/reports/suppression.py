@@ -396,9 +396,11 @@ def scrub_text(text: str, mask: CellMask | None) -> str:
     return _NUMBER_TOKEN.sub(fix, text)
 
 
-# "6 students", "6 white students", "6 students of two or more races", "5 more other applicants",
-# "(5 more than admitted)": a number of students, applicants or admissions.
-_SMALL_STUDENTS = re.compile(r"(?<![\w.,$])(\d+)(?=(?: [A-Za-z-]+){0,3} (?:students|applicants|admitted)\b)")
+# "6 students", "1 student", "6 white students", "2 American Indian pupils", "6 students of two or
+# more races", "5 more other applicants", "(5 more than admitted)": a number of students, pupils,
+# children, applicants or admissions (comments and notes are typed freely, in the singular too).
+_SMALL_STUDENTS = re.compile(
+    r"(?<![\w.,$])(\d+)(?=(?: [A-Za-z-]+){0,3} (?:students?|pupils?|child(?:ren)?|applicants?|admitted)\b)")
 
 
 # "(5 students to A, 12 students to B)": the two sides of an exchange whose total is printed.

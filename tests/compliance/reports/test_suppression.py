@@ -144,6 +144,17 @@ def test_scrub_small_counts_in_free_text():
     )
 
 
+def test_scrub_small_counts_in_the_singular_and_of_pupils_and_children():
+    # A reviewer's or district's comment is typed freely: "1 student", "2 pupils", "3 children".
+    from compliance.reports.suppression import scrub_small_counts
+
+    text = ("only 1 American Indian student; its enrollment is 2 American Indian pupils and 3 children "
+            "in grade 2; 1 child moves; 40 pupils stay; 1 school")
+    assert scrub_small_counts(text) == (
+        "only <10 American Indian student; its enrollment is <10 American Indian pupils and <10 children "
+        "in grade 2; <10 child moves; 40 pupils stay; 1 school")
+
+
 def _lottery_export(checks_of_row):
     """The INT-06 findings of one lottery row, as printed in an export (same formatter as the PDF)."""
     from compliance.reports.build import finding_for_export
