@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from .schema import normalize_name
+from .tables import names_unread_column
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +23,6 @@ _HEADER_SEARCH_ROWS = 20  # as the reader: a title block above the header row is
 FILLS = {"error": "FFC7CE", "warning": "FFEB9C"}  # Excel's own "bad" red and "neutral" yellow
 PROBLEMS_SHEET = "Problems"
 _PLAIN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_LETTERS = re.compile(r"[A-Z]{1,3}")  # a column as the reader names one that has no header: T, AB
 PROBLEM_COLUMNS = ("Cell", "Severity", "Code", "Sheet", "Row", "Column", "Value", "Problem", "How to fix it")
 
 Positions = dict[str, tuple[str, dict[str, int]]]  # normalized sheet -> (its title, {normalized header: column})
@@ -84,7 +84,7 @@ def _column_of(problem: ProblemLike, columns: dict[str, int]) -> int | None:
     field and value columns) is that letter's. On a sheet of fields (the District sheet: name
     in "field", value in "value") a field's problem marks the value's cell."""
     j = columns.get(normalize_name(problem.column))
-    if j is None and problem.code == "DATA-19" and _LETTERS.fullmatch(problem.column):
+    if j is None and names_unread_column(problem.code, problem.column, problem.message):
         from openpyxl.utils import column_index_from_string  # openpyxl only when a file is marked
 
         return column_index_from_string(problem.column)

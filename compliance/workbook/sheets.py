@@ -42,6 +42,7 @@ from .tables import (
     columns_with_values,
     convert_columns,
     report_unknown_id,
+    unread_column_lead,
 )
 
 # What a school the Proposed sheet opens must say about itself.
@@ -231,7 +232,7 @@ def _other_district_columns(grid: list[list[Any]], fcol: int, vcol: int, problem
     for j, i, value in columns_with_values(grid, others):
         letter = column_letter(j)
         problems.add("DATA-19", schema.DISTRICT.name, i + 1, letter, value,
-                     f"The column {letter} has values, but the District sheet is read only from its field "
+                     f"{unread_column_lead(letter)}, but the District sheet is read only from its field "
                      f"column {f} and value column {v}, so it was not read.",
                      f"Put each value in column {v} beside its field name in column {f}, or delete what is in "
                      f"column {letter}.")

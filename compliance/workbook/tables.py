@@ -116,7 +116,7 @@ def _headless_columns(sheet: Sheet, grid: list[list[Any]], header_i: int, proble
     for j, _, value in columns_with_values(grid[header_i + 1 :], blank_headed):
         letter = column_letter(j)
         problems.add("DATA-19", sheet.name, header_row, letter, value,
-                     f"The column {letter} has values but no header in row {header_row}, so it was not read.",
+                     f"{unread_column_lead(letter)} but no header in row {header_row}, so it was not read.",
                      f"Give column {letter} the template's header in row {header_row} if it holds template "
                      "data, or delete the column.")
 
@@ -134,6 +134,19 @@ def columns_with_values(rows: list[list[Any]], columns: Iterable[int]) -> Iterat
         if first is not None:
             value = cells[first]
             yield j, first, excerpt(value) if type(value) is str else value
+
+
+def unread_column_lead(letter: str) -> str:
+    """How a problem about a column the reader can name only by its letter begins (DATA-19: values
+    under a blank header, or beside the District sheet's field and value columns). The marked
+    workbook reads it to tell such a letter from a District field typed as one ("LEA", "FAX")."""
+    return f"The column {letter} has values"
+
+
+def names_unread_column(code: str, column: str | None, message: str) -> bool:
+    """Whether a problem's column is a letter of :func:`unread_column_lead`'s kind (its message, after
+    the problem's place, says so)."""
+    return code == "DATA-19" and bool(column) and unread_column_lead(column or "") in message
 
 
 def column_letter(j: int) -> str:

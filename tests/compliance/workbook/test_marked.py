@@ -57,14 +57,17 @@ def test_a_column_named_by_its_letter_is_marked_in_that_column(tmp_path):
     wb["Schools"]["T2"], wb["Schools"]["T3"] = "note", 5
     wb["District"]["C3"] = "ask for Pat"
     wb["District"].append(["superintendent", "Dr. Who"])
+    wb["District"].append(["LEA", "0100390"])  # a field typed in capitals, as a column letter is written
     wb.save(path)
     data, problems = path.read_bytes(), read_workbook(path).problems
     assert [(p.code, p.sheet, p.row, p.column) for p in problems] == [
-        ("DATA-19", "District", 3, "C"), ("DATA-19", "District", 9, "superintendent"), ("DATA-19", "Schools", 1, "T")]
-    assert problem_cells(data, problems) == ["District!C3", "District!B9", "Schools!T1"]
+        ("DATA-19", "District", 3, "C"), ("DATA-19", "District", 9, "superintendent"),
+        ("DATA-19", "District", 10, "LEA"), ("DATA-19", "Schools", 1, "T")]
+    assert problem_cells(data, problems) == ["District!C3", "District!B9", "District!B10", "Schools!T1"]
     marked = openpyxl.load_workbook(io.BytesIO(marked_workbook(data, problems)))
     for ref, said in (("District!C3", "The column C has values, but the District sheet is read only"),
                       ("District!B9", "The field 'superintendent' is not part of the template"),
+                      ("District!B10", "The field 'LEA' is not part of the template"),
                       ("Schools!T1", "The column T has values but no header in row 1")):
         title, coordinate = ref.split("!")
         cell = marked[title][coordinate]
@@ -72,7 +75,7 @@ def test_a_column_named_by_its_letter_is_marked_in_that_column(tmp_path):
         assert cell.comment.text.startswith(f"DATA-19 (warning): {title}, row ") and said in cell.comment.text, ref
     assert marked["District"]["B3"].fill.fill_type is None and marked["Schools"]["T2"].fill.fill_type is None
     links = [r[0].hyperlink.location for r in marked[PROBLEMS_SHEET].iter_rows(min_row=2)]
-    assert links == ["District!C3", "District!B9", "Schools!T1"]
+    assert links == ["District!C3", "District!B9", "District!B10", "Schools!T1"]
 
 
 def test_refused_file_is_never_opened_and_gets_a_problems_sheet_only(tmp_path):
