@@ -17,7 +17,7 @@ from .models import SubmissionStatus as S
 from .reports import formatting as fmt
 from .reports.advice import screen_blocks
 from .reports.evidence import HEADING_KEYS, EvidenceFormatter
-from .reports.repeats import ONE_SCHOOL, single_school_bands
+from .reports.repeats import ONE_SCHOOL, one_school_bands
 from .reports.view_schools import band_short, get
 from .rules.labels import DISSIMILARITY, group_noun
 from .rules.registry import RULE_NAMES, threshold_text
@@ -101,7 +101,7 @@ def measures_table(measures: dict[str, Any]) -> dict[str, Any]:
     school has no column, as in the report: how its schools differ is 0 by construction, so the
     note says once that its measures are not applicable."""
     present = [b for b in BANDS if ((measures.get("bands") or {}).get(b))]
-    single = single_school_bands(measures)
+    single = one_school_bands(measures)
     bands = [b for b in present if b not in single]
     blocks = [measures.get("district") or {}] + [measures["bands"][b] for b in bands]
     return {

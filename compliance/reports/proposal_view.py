@@ -76,7 +76,7 @@ def _measures(ctx: ReportContext) -> dict[str, Any]:
         ev = f.get("evidence") or {}
         if f.get("rule") == "INT-05" and ev.get("measure") == "flagged_schools":
             flagged[f.get("band")] = (ev.get("current"), ev.get("proposed"))
-    single = one_school_bands(ctx)
+    single = one_school_bands(ctx.evaluation.get("measures") or {})
     rows, skipped = [], []
     for band in (None, "elementary", "middle", "high"):
         now = measures.get("district") if band is None else (measures.get("bands") or {}).get(band)

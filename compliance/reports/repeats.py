@@ -53,24 +53,15 @@ def repeated_by(ctx: ReportContext) -> dict[int, list[int]]:
     return out
 
 
-def band_school_counts(ctx: ReportContext) -> Counter[str]:
-    """Schools with students per grade band, as the measures count them."""
-    return schools_per_band(ctx.evaluation.get("measures") or {})
-
-
 def schools_per_band(measures: dict[str, Any]) -> Counter[str]:
-    """:func:`band_school_counts` of an evaluation's measures."""
+    """Schools with students per grade band, as an evaluation's measures count them."""
     schools = measures.get("schools") or []
     return Counter(str(s.get("band")) for s in schools
                    if s.get("band") and isinstance(s.get("enrollment_total"), (int, float))
                    and s["enrollment_total"] > 0)
 
 
-def one_school_bands(ctx: ReportContext) -> frozenset[str]:
-    """Bands with exactly one school: their evenness and spread measures are 0 by construction."""
-    return single_school_bands(ctx.evaluation.get("measures") or {})
-
-
-def single_school_bands(measures: dict[str, Any]) -> frozenset[str]:
-    """:func:`one_school_bands` of an evaluation's measures (the screen's key measures use it too)."""
+def one_school_bands(measures: dict[str, Any]) -> frozenset[str]:
+    """Bands with exactly one school: their evenness and spread measures are 0 by construction
+    (the report and the screen's key measures say so instead of printing them)."""
     return frozenset(b for b, n in schools_per_band(measures).items() if n == 1)

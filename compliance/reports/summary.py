@@ -82,7 +82,7 @@ def measures_table(ctx: ReportContext, only_key: bool) -> dict[str, Any]:
     construction, so the table says once that they are not applicable there.
     """
     measures = ctx.evaluation.get("measures") or {}
-    single = one_school_bands(ctx)
+    single = one_school_bands(measures)
     present = [b for b in ("elementary", "middle", "high") if (measures.get("bands") or {}).get(b)]
     bands = [b for b in present if b not in single]
     columns = ["District"] + [band_short(b) for b in bands]
@@ -112,7 +112,7 @@ def report_charts(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> dict[st
     measures = ctx.evaluation.get("measures") or {}
     int04 = ruleset.section(ctx.rule_params, "INT-04")
     out: dict[str, list[charts.Chart]] = {"summary": [], "integration": [], "resources": []}
-    single = one_school_bands(ctx)
+    single = one_school_bands(measures)
     district = measures.get("district") or {}
     rows = [("District", _get(district, "dissimilarity", "multigroup"), _get(district, "dissimilarity", "ed_not_ed"),
              "")]
@@ -341,20 +341,6 @@ def _school_row(s: SchoolInfo, flagged_rules: dict[str, list[str]], min_cell: in
     }
 
 
-def _int01_schools_by_band(ctx: ReportContext) -> dict[str, set[str]]:
-    """Per band, the schools INT-01 flags: the findings chapters' findings, by rule and band.
-
-    Read from the findings, not recomputed from the printed shares: a small school's share is
-    printed as a range ("<67%") that may overlap the band although the rule flagged it, and
-    INT-01 also flags a school for a single race group while its students of color are inside.
-    """
-    flagged: dict[str, set[str]] = defaultdict(set)
-    for _, f in distinct_findings(ctx):
-        if f.get("rule") == "INT-01" and f.get("school_id"):
-            flagged[str(f.get("band"))].add(str(f["school_id"]))
-    return flagged
-
-
 def _int01_cell(ctx: ReportContext, flagged: set[str]) -> str:
     """How many schools INT-01 flags: a count of schools, not of students, so never suppressed."""
     if not ruleset.section(ctx.rule_params, "INT-01")["enabled"]:
@@ -362,10 +348,20 @@ def _int01_cell(ctx: ReportContext, flagged: set[str]) -> str:
     return f"{len(flagged):,}"
 
 
-def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[str, Any]]:
-    """Each band's totals and pooled shares, from raw counts, and how many schools INT-01 flags in it."""
+def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo], flagged_rules: dict[str, list[str]]
+               ) -> list[dict[str, Any]]:
+    """Each band's totals and pooled shares, from raw counts, and how many schools INT-01 flags in it.
+
+    The flagged schools are read from the findings (``flagged_rules``: school -> its rules), not
+    recomputed from the printed shares: a small school's share prints as a range ("<67%") that may
+    overlap the band although the rule flagged it, and INT-01 also flags a school for a single race
+    group while its students of color are inside.
+    """
     measures = ctx.evaluation.get("measures") or {}
-    int01 = _int01_schools_by_band(ctx)
+    int01: dict[str, set[str]] = defaultdict(set)
+    for sid, school in schools.items():
+        if "INT-01" in flagged_rules.get(sid, ()):
+            int01[str(school.band)].add(sid)
     bands = []
     for b in BANDS:
         masks = [s.mask for s in schools.values() if s.band == b and s.mask is not None]
@@ -377,7 +373,7 @@ def _band_rows(ctx: ReportContext, schools: dict[str, SchoolInfo]) -> list[dict[
         bands.append({
             "band": fmt.band_label(b), "schools": f"{len(masks):,}",
             "enrollment": f"{sum(m.total for m in masks):,}",
-            "soc": fmt.pct(soc), "ed": fmt.pct(ed), "int01_flagged": _int01_cell(ctx, int01.get(b, set())),
+            "soc": fmt.pct(soc), "ed": fmt.pct(ed), "int01_flagged": _int01_cell(ctx, int01[b]),
             "ppe": fmt.money(res.get("ppe_mean")),
             "p5": fmt.money(res.get("p5")), "p50": fmt.money(res.get("p50")), "p95": fmt.money(res.get("p95")),
         })
@@ -389,6 +385,6 @@ def data_appendix(ctx: ReportContext, schools: dict[str, SchoolInfo], flagged_ru
     full = len(schools) <= FULL_TABLE_MAX
     chosen = sorted(schools.values(), key=lambda s: (_BAND_ORDER.get(s.band or "", 3), s.name)) if full else []
     return {"rows": [_school_row(s, flagged_rules, ctx.min_cell) for s in chosen], "full": full, "total": len(schools),
-            "total_text": f"{len(schools):,}", "bands": _band_rows(ctx, schools),
+            "total_text": f"{len(schools):,}", "bands": _band_rows(ctx, schools, flagged_rules),
             "group_headers": [group_short(g) for g in RACE_GROUPS],
             "all_measures": measures_table(ctx, only_key=False)}
