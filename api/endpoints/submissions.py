@@ -16,7 +16,9 @@ from api.schemas import CertifyIn, ErrorOut, FindingOut, ProblemOut, SubmissionO
 from compliance import permissions, selectors, services
 from compliance.forms import CertifyForm
 from compliance.models import (
+    API_ATTESTATION_NOTE,
     DEFAULT_ATTESTATION,
+    THROUGH_API,
     Certification,
     CertificationVia,
     EvaluationOutcome,
@@ -181,13 +183,13 @@ _NAME_MAX = CertifyForm.base_fields["full_name"].max_length  # type: ignore[attr
 CERTIFY_BODY = (
     "Optional. The certifier's signature, validated exactly as the web form validates it (the same form and "
     f"service): `signer_name` and `signer_title` typed (at most {_NAME_MAX} characters each) and `attest` true. "
-    "Recorded, and shown on the pages, e-mails and PDF, as signed through the API.\n\n"
+    f"Recorded, and shown on the pages, e-mails and PDF, as signed {THROUGH_API}.\n\n"
     "The attestation is the cycle's (`attestation` of GET /api/v1/cycles); unless the state words its own for "
     f"the cycle, it reads: \u201c{DEFAULT_ATTESTATION}\u201d\n\n"
     "Without a body (or with a body naming none of the three fields) the call certifies in the name and role of "
     "the token's account, and carries that attestation, made by the token's user. It is recorded so, and the pages, "
-    "e-mails and PDF say it was certified through the API and that the API call carries the attestation stated "
-    "in the API documentation, never that a name was typed or the statement signed."
+    f"e-mails and PDF say it was certified {THROUGH_API} and that {API_ATTESTATION_NOTE}, never that a name was "
+    "typed or the statement signed."
 )
 
 
