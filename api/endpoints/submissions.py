@@ -34,7 +34,13 @@ from compliance.services.downloads import (
     submission_original,
     submission_problem_cells,
 )
-from compliance.services.portal import REPORT_FAILED, REPORT_PENDING, REPORT_READY, report_readiness
+from compliance.services.portal import (
+    NO_OPEN_CYCLE,
+    REPORT_FAILED,
+    REPORT_PENDING,
+    REPORT_READY,
+    report_readiness,
+)
 
 from .common import ERRORS, Id, Pagination, binary_file, file_response, visible_submission
 
@@ -84,7 +90,7 @@ def submission_create(request, district_id: Id, file: UploadedFile | None = File
         raise ApiError(422, "invalid_request", "Send the workbook as the multipart field 'file'.")
     cycle = selectors.reporting_cycle_current()
     if cycle is None:
-        raise ApiError(409, "no_open_cycle", "No reporting cycle is open for submissions.")
+        raise ApiError(409, "no_open_cycle", NO_OPEN_CYCLE)
     submission = services.submission_create(district=district, cycle=cycle, uploaded_by=request.user,
                                             fileobj=file, filename=file.name or "workbook.xlsx")
     return Status(201, submission_out(submission, request.user))
