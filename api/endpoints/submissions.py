@@ -200,7 +200,8 @@ CERTIFY_BODY = (
 
 
 def _signature(request) -> CertifyIn | None:
-    """The signature the body carries, or None for a call without one; 400 unreadable, 422 not the schema's."""
+    """The signature the body carries, or None for a call without one; 400 for JSON that does not parse, 422 for
+    a form naming the signature's fields or a body not the schema's."""
     body = request.body
     if not body.strip():
         return None
@@ -209,7 +210,8 @@ def _signature(request) -> CertifyIn | None:
     except orjson.JSONDecodeError:
         if "json" in request.content_type:
             raise HttpError(400, "Cannot parse request body") from None
-        if request.content_type in FORMS and SIGNATURE_FIELDS & set(request.POST):  # an unreadable form: 400
+        # A form naming the signature's fields: 422 invalid_request, asking for it as JSON.
+        if request.content_type in FORMS and SIGNATURE_FIELDS & set(request.POST):
             raise ApiError(422, "invalid_request", "Send signer_name, signer_title and attest as a JSON body "
                            "(Content-Type: application/json).") from None
         return None
@@ -232,7 +234,9 @@ def submission_certify(request, submission_id: Id):
     if signature is None:
         services.submission_certify(submission=submission, user=request.user, via=CertificationVia.API)
         return submission_out(submission, request.user)
-    # Who may certify and where the submission stands (403, 409) before what was typed (400), as on the page.
+    # Who may certify and whether this version can be certified now (certify_refusal: 403, 409 or 400) come before
+    # what was typed (the form: 400). The web page does it the other way round: it checks the form first and leaves
+    # the refusal to the service. The body's shape (_signature: 400, 422) is checked before both, and before the 404.
     permissions.enforce(permissions.certify_refusal(request.user, submission))
     form = CertifyForm({"full_name": signature.signer_name, "title": signature.signer_title,
                         "confirm": signature.attest})
