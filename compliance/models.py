@@ -403,9 +403,13 @@ DEFAULT_ATTESTATION = (
 )
 
 
+# How a certification made through the API is told apart, in every page, e-mail, PDF and the audit trail:
+# "Certified through the API by ...", "Certified by: ..., through the API". Built only by Certification below.
+THROUGH_API = "through the API"
 # What an API call without a signature carries instead of a typed one (api/endpoints/submissions.py documents
 # the attestation in the OpenAPI schema); every page, e-mail, PDF and the audit trail say it in these words.
-API_ATTESTATION_NOTE = "the API call carries the attestation stated in the API documentation"
+API_ATTESTATION = "the attestation stated in the API documentation"
+API_ATTESTATION_NOTE = f"the API call carries {API_ATTESTATION}"
 
 
 class CertificationVia(models.TextChoices):
@@ -451,9 +455,26 @@ class Certification(models.Model):
         return f"{self.full_name}, {self.title}"
 
     @property
+    def headline_lead(self) -> str:
+        """"Certified by" or "Certified through the API by": what comes before the signer (the pages put the
+        signer in bold after it)."""
+        return f"Certified {THROUGH_API} by" if self.through_api else "Certified by"
+
+    @property
     def headline(self) -> str:
         """"Certified by Pat Lee, Superintendent", "Certified through the API by ...": the pages' and e-mails' words."""
-        return f"Certified{' through the API' if self.through_api else ''} by {self.signer}"
+        return f"{self.headline_lead} {self.signer}"
+
+    @property
+    def signer_via(self) -> str:
+        """The signer, then the channel when it was the API: "Pat Lee, Superintendent, through the API"; what
+        follows "Certified by" in the plain-text e-mail and the PDF."""
+        return f"{self.signer}, {THROUGH_API}" if self.through_api else self.signer
+
+    @property
+    def attestation_source(self) -> str:
+        """"The attestation stated in the API documentation": the heading of what an unsigned API call carries."""
+        return API_ATTESTATION[:1].upper() + API_ATTESTATION[1:]
 
     @property
     def unsigned_note(self) -> str:

@@ -112,6 +112,21 @@ def upload_refusal(user, district, cycle) -> Refusal | None:
     return None
 
 
+def can_upload_now(user, submission) -> bool:
+    """Whether this user may upload the next version of ``submission`` now: one of the district's own people,
+    the submission of the open cycle, and that cycle's uploads not closed (``services.portal.uploads_closed_now``).
+    A version's page links to the upload page exactly when this holds."""
+    # Here, not at the top: selectors and services import this module.
+    from .selectors import reporting_cycle_current, submissions_visible_to
+    from .services.portal import uploads_closed_now
+
+    cycle = reporting_cycle_current()
+    if cycle is None or submission.cycle_id != cycle.pk or not can_submit_for(user, submission.district):
+        return False
+    district = list(submissions_visible_to(user=user).filter(district_id=submission.district_id))
+    return uploads_closed_now(submissions=district, cycle=cycle) is None
+
+
 def certify_refusal(user, submission) -> Refusal | None:
     if not (user.role == Role.DISTRICT_CERTIFIER and belongs_to(user, submission.district_id)):
         return Refusal("Only a certifier of this district may certify its submission.", forbidden=True)

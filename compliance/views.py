@@ -46,7 +46,14 @@ from .presenters import (
 from .rules.registry import RULE_NAMES
 from .selectors_review import audit_events_visible_to, comments_visible_to, review_detail_context
 from .services import downloads
-from .services.portal import live_status, next_action, portal_detail_context, report_pending, uploads_closed_now
+from .services.portal import (
+    NO_OPEN_CYCLE,
+    live_status,
+    next_action,
+    portal_detail_context,
+    report_pending,
+    uploads_closed_now,
+)
 from .services.problems import problem_rows, problem_sort, problems_sorted
 from .states import PENDING
 from .states import SubmissionStatus as S
@@ -115,11 +122,14 @@ def home(request: AuthedRequest) -> HttpResponse:
 
 
 def cycle_context() -> dict[str, Any]:
-    """The open cycle, today, and the days left until it is due (negative: overdue)."""
+    """The open cycle, today, and the days left until it is due (negative: overdue); without an open cycle,
+    the sentence that says so (``no_open_cycle``)."""
     context: dict[str, Any] = {"cycle": selectors.reporting_cycle_current(), "today": timezone.localdate()}
     if context["cycle"] is not None:
         context["days_left"] = (context["cycle"].due_on - context["today"]).days
         context["days_overdue"] = -context["days_left"]
+    else:
+        context["no_open_cycle"] = NO_OPEN_CYCLE
     return context
 
 

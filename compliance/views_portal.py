@@ -17,7 +17,7 @@ from . import permissions, selectors, services
 from .filters import ProblemFilter
 from .forms import UploadForm
 from .services.downloads import checked_evaluation
-from .services.portal import next_action, uploads_closed_now
+from .services.portal import NO_OPEN_CYCLE, next_action, uploads_closed_now
 from .services.problems import EXPORT_FORMATS, problem_sort, problems_export, problems_sorted
 from .upload_drafts import (
     draft_clear,
@@ -80,7 +80,7 @@ def _upload_post(request: HttpRequest, district: District) -> HttpResponse:
     cycle = selectors.reporting_cycle_current()
     if cycle is None:
         # The pages show no upload form then, so say it as a message.
-        messages.error(request, "No reporting cycle is open for submissions.")
+        messages.error(request, NO_OPEN_CYCLE)
         return redirect("home")
     form = UploadForm(request.POST, request.FILES)
     draft_keep(request, district.pk, note=request.POST.get("note", ""))

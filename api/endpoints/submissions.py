@@ -16,7 +16,9 @@ from api.schemas import CertifyIn, ErrorOut, FindingOut, ProblemOut, SubmissionO
 from compliance import permissions, selectors, services
 from compliance.forms import CertifyForm
 from compliance.models import (
+    API_ATTESTATION_NOTE,
     DEFAULT_ATTESTATION,
+    THROUGH_API,
     Certification,
     CertificationVia,
     EvaluationOutcome,
@@ -32,7 +34,13 @@ from compliance.services.downloads import (
     submission_original,
     submission_problem_cells,
 )
-from compliance.services.portal import REPORT_FAILED, REPORT_PENDING, REPORT_READY, report_readiness
+from compliance.services.portal import (
+    NO_OPEN_CYCLE,
+    REPORT_FAILED,
+    REPORT_PENDING,
+    REPORT_READY,
+    report_readiness,
+)
 
 from .common import ERRORS, Id, Pagination, binary_file, file_response, visible_submission
 
@@ -82,7 +90,7 @@ def submission_create(request, district_id: Id, file: UploadedFile | None = File
         raise ApiError(422, "invalid_request", "Send the workbook as the multipart field 'file'.")
     cycle = selectors.reporting_cycle_current()
     if cycle is None:
-        raise ApiError(409, "no_open_cycle", "No reporting cycle is open for submissions.")
+        raise ApiError(409, "no_open_cycle", NO_OPEN_CYCLE)
     submission = services.submission_create(district=district, cycle=cycle, uploaded_by=request.user,
                                             fileobj=file, filename=file.name or "workbook.xlsx")
     return Status(201, submission_out(submission, request.user))
@@ -181,18 +189,19 @@ _NAME_MAX = CertifyForm.base_fields["full_name"].max_length  # type: ignore[attr
 CERTIFY_BODY = (
     "Optional. The certifier's signature, validated exactly as the web form validates it (the same form and "
     f"service): `signer_name` and `signer_title` typed (at most {_NAME_MAX} characters each) and `attest` true. "
-    "Recorded, and shown on the pages, e-mails and PDF, as signed through the API.\n\n"
+    f"Recorded, and shown on the pages, e-mails and PDF, as signed {THROUGH_API}.\n\n"
     "The attestation is the cycle's (`attestation` of GET /api/v1/cycles); unless the state words its own for "
     f"the cycle, it reads: \u201c{DEFAULT_ATTESTATION}\u201d\n\n"
     "Without a body (or with a body naming none of the three fields) the call certifies in the name and role of "
     "the token's account, and carries that attestation, made by the token's user. It is recorded so, and the pages, "
-    "e-mails and PDF say it was certified through the API and that the API call carries the attestation stated "
-    "in the API documentation, never that a name was typed or the statement signed."
+    f"e-mails and PDF say it was certified {THROUGH_API} and that {API_ATTESTATION_NOTE}, never that a name was "
+    "typed or the statement signed."
 )
 
 
 def _signature(request) -> CertifyIn | None:
-    """The signature the body carries, or None for a call without one; 400 unreadable, 422 not the schema's."""
+    """The signature the body carries, or None for a call without one; 400 for JSON that does not parse, 422 for
+    a form naming the signature's fields or a body not the schema's."""
     body = request.body
     if not body.strip():
         return None
@@ -201,7 +210,8 @@ def _signature(request) -> CertifyIn | None:
     except orjson.JSONDecodeError:
         if "json" in request.content_type:
             raise HttpError(400, "Cannot parse request body") from None
-        if request.content_type in FORMS and SIGNATURE_FIELDS & set(request.POST):  # an unreadable form: 400
+        # A form naming the signature's fields: 422 invalid_request, asking for it as JSON.
+        if request.content_type in FORMS and SIGNATURE_FIELDS & set(request.POST):
             raise ApiError(422, "invalid_request", "Send signer_name, signer_title and attest as a JSON body "
                            "(Content-Type: application/json).") from None
         return None
@@ -224,7 +234,9 @@ def submission_certify(request, submission_id: Id):
     if signature is None:
         services.submission_certify(submission=submission, user=request.user, via=CertificationVia.API)
         return submission_out(submission, request.user)
-    # Who may certify and where the submission stands (403, 409) before what was typed (400), as on the page.
+    # Who may certify and whether this version can be certified now (certify_refusal: 403, 409 or 400) come before
+    # what was typed (the form: 400). The web page does it the other way round: it checks the form first and leaves
+    # the refusal to the service. The body's shape (_signature: 400, 422) is checked before both, and before the 404.
     permissions.enforce(permissions.certify_refusal(request.user, submission))
     form = CertifyForm({"full_name": signature.signer_name, "title": signature.signer_title,
                         "confirm": signature.attest})

@@ -44,7 +44,8 @@ class ReportContext:
     # finding index -> {"status": "confirmed" | "dismissed", "note": str}
     finding_reviews: dict[int, dict[str, Any]] = field(default_factory=dict)
     min_cell: int = DEFAULT_MIN_CELL
-    # {"by" (a name), "at"}; None before the district certifies (the report is then a draft).
+    # {"by" (a name, with ", through the API" when so certified), "at", "unsigned_note" (optional)}; None
+    # before the district certifies (the report is then a draft).
     certified: dict[str, Any] | None = None
     # (label, date in words) of the next deadline, e.g. ("State review due", "3 Jan 2027"); None if none.
     response_due: tuple[str, str] | None = None

@@ -153,8 +153,7 @@ def status_lines(ctx: ReportContext) -> list[tuple[str, str]]:
     """Who certified and who decided, in words; a draft says it is not a determination."""
     lines = [("Status", ctx.status)]
     if ctx.certified:
-        through = ", through the API" if ctx.certified.get("through_api") else ""
-        lines.append(("Certified by", f"{ctx.certified.get('by') or 'the district certifier'}{through}, "
+        lines.append(("Certified by", f"{ctx.certified.get('by') or 'the district certifier'}, "
                                       f"{fmt.when(ctx.certified.get('at'))}"))
         if ctx.certified.get("unsigned_note"):  # an API call without a typed name, title or attestation
             lines.append(("Attestation", ctx.certified["unsigned_note"]))

@@ -37,7 +37,7 @@ def portal_detail_context(*, submission: Submission, user) -> dict[str, Any]:
     # The district's own messages: its people and state staff see them, as they see the page.
     if permissions.can_view_submission(user, submission):
         context["notifications"] = list(notifications.notifications_for(submission=submission)[:50])
-    context["upload_now"] = upload_now(user=user, submission=submission)
+    context["can_upload_now"] = permissions.can_upload_now(user, submission)
     return context
 
 
@@ -47,23 +47,17 @@ NO_OPEN_CYCLE = "No reporting cycle is open for submissions right now."
 
 
 def uploads_closed_now(*, submissions: list[Submission], cycle) -> str | None:
-    """Why the district may not upload a new version now (no open cycle, a version with the state or decided),
-    else None. The one predicate of the upload form: the home page and the upload page offer it exactly when this
-    is None, and a rejected or returned version's page then links to the upload page.
+    """Why the district may not upload a new version now, else None: no open cycle (``NO_OPEN_CYCLE``), or its
+    newest version of the open cycle is with the state or decided (``uploads_closed_reason``). The home page and
+    the upload page offer the upload form only when this is None and show the reason otherwise;
+    ``permissions.can_upload_now`` (a version's page linking to the upload page) adds who asks.
+    Not everything the upload refuses: ``services.submission_create`` also refuses someone who may not submit
+    for the district (``permissions.upload_refusal``) and, while an earlier version is still being checked,
+    any new version (``_refuse_while_busy``: wait a moment), so an offered form may still be refused then.
     ``submissions``: the district's, of any cycle; ``cycle``: the open one."""
     if cycle is None:
         return NO_OPEN_CYCLE
     return uploads_closed_reason([s for s in submissions if s.cycle_id == cycle.pk])
-
-
-def upload_now(*, user, submission: Submission) -> bool:
-    """Whether this user may upload the next version of ``submission`` now: one of the district's own people,
-    the submission of the open cycle, and that cycle's uploads not closed (``uploads_closed_now``)."""
-    cycle = selectors.reporting_cycle_current()
-    if cycle is None or submission.cycle_id != cycle.pk or not permissions.can_submit_for(user, submission.district):
-        return False
-    district = list(selectors.submissions_visible_to(user=user).filter(district_id=submission.district_id))
-    return uploads_closed_now(submissions=district, cycle=cycle) is None
 
 
 # --- What to do next (home page, per district) ---------------------------------------------

@@ -113,7 +113,7 @@ def _certified(submission: Submission) -> dict | None:
     if certification is not None:
         # The certifier's own typed name and title (issue 11), as attested; through the API without them,
         # the account's name and what the call carries instead, never as if typed.
-        return {"by": certification.signer, "through_api": certification.through_api,
+        return {"by": certification.signer_via,
                 "unsigned_note": certification.unsigned_note,
                 "at": timezone.localtime(certification.certified_at),  # the state's own time zone, named
                 "attestation": certification.attestation}

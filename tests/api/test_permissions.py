@@ -8,6 +8,7 @@ import pytest
 
 from api.models import ApiToken
 from compliance.models import AuditEvent, Finding, Submission
+from compliance.services.portal import NO_OPEN_CYCLE
 from districts.models import Role
 from tests.api.conftest import Api, get_token, upload
 from tests.conftest import make_user
@@ -93,6 +94,13 @@ def test_upload_limits_are_the_web_pages(client, district_a, cycle, submitter_a,
     empty = upload(api, district_a.pk, b"")
     assert (empty.status_code, empty.json()["code"]) == (400, "refused")
     assert empty.json()["detail"].startswith("The file is empty.")
+    assert not Submission.objects.exists()
+
+
+def test_an_upload_without_an_open_cycle_answers_409_in_the_pages_words(client, district_a, submitter_a):
+    api = Api(client, get_token(client, submitter_a.username))
+    answer = upload(api, district_a.pk, DUMMY_XLSX)
+    assert (answer.status_code, answer.json()) == (409, {"code": "no_open_cycle", "detail": NO_OPEN_CYCLE})
     assert not Submission.objects.exists()
 
 

@@ -3,14 +3,11 @@ report stands (``report_ready``, ``reports``). 404 stays for what you may not se
 from __future__ import annotations
 
 import subprocess
-import typing
 
 import pytest
 from django.conf import settings
 
-from api.schemas import ReportState
 from compliance import services
-from compliance.services.portal import REPORT_STATES
 from tests.api.conftest import district_a_workbook, upload
 from tests.factories import EvaluationFactory, ReportFactory, SubmissionFactory
 
@@ -28,10 +25,6 @@ def _read(api, submission_id: int) -> tuple[bool, dict[str, str]]:
 
 def _pdf(api, submission_id: int, kind: str = ""):
     return api.get(f"/api/v1/submissions/{submission_id}/report.pdf" + (f"?kind={kind}" if kind else ""))
-
-
-def test_the_schema_names_every_state_the_service_gives():
-    assert typing.get_args(ReportState) == REPORT_STATES
 
 
 def test_an_evaluated_submission_whose_pdf_is_not_rendered_yet_answers_409_then_the_pdf(

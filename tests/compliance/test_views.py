@@ -28,6 +28,7 @@ from compliance.models import SubmissionStatus as S
 from compliance.presenters import scope_label
 from compliance.rules.counts import SeverityCounts
 from compliance.services import review
+from compliance.services.portal import NO_OPEN_CYCLE
 from districts.models import Role
 from tests.factories import (
     DUMMY_PDF,
@@ -805,12 +806,13 @@ def test_no_open_cycle_hides_upload_and_refuses_it(client, submitter, district):
                           closes_on=past + timedelta(days=60))
     client.force_login(submitter)
     html = client.get(reverse("home")).content.decode()
-    assert "No reporting cycle is open for submissions right now." in html
+    assert NO_OPEN_CYCLE == "No reporting cycle is open for submissions right now."
+    assert NO_OPEN_CYCLE in html
     assert reverse("submission_upload", args=[district.pk]) not in html
     response = client.post(reverse("submission_upload", args=[district.pk]),
                            {"file": SimpleUploadedFile("w.xlsx", b"PK")}, follow=True)
     assert response.status_code == 200
-    assert "No reporting cycle is open for submissions." in messages_of(response)
+    assert NO_OPEN_CYCLE in messages_of(response)  # the same sentence as the home page's
     assert not Submission.objects.exists()
     # The template still downloads, for the latest cycle.
     response = client.get(reverse("template_download", args=[district.pk]))
