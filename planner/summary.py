@@ -94,21 +94,51 @@ def school_deltas(effect: PlanEffect, schools: list[SchoolRow], names: dict[str,
     return out
 
 
+def _after_and_change(now: int, after: int) -> tuple[str, str]:
+    """A school's enrollment after the plan and its change, as the table prints them.
+
+    A change of 1 to 9 students is itself a small count: it prints "<10", and the enrollment after
+    is hidden ("*"), since after less now would give it back.
+    """
+    shown_after, change = suppress_after(after, now), suppress_change(now, after)
+    if change != SUPPRESSED and below_threshold(abs(after - now), DEFAULT_MIN_CELL):
+        return SUPPRESSED, suppress_count(abs(after - now), DEFAULT_MIN_CELL)
+    return shown_after, change
+
+
 def largest_changes(deltas: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
     ranked = sorted(deltas, key=lambda d: (-abs(d["delta"]), d["name"], d["school_id"]))[:limit]
-    return [{**d, "band_label": (d["band"] or "no band").capitalize(), "now": suppress_count(d["now"]),
-             "after": suppress_after(d["after"], d["now"]), "delta": suppress_change(d["now"], d["after"])}
-            for d in ranked]
+    out = []
+    for d in ranked:
+        after, change = _after_and_change(d["now"], d["after"])
+        out.append({**d, "band_label": (d["band"] or "no band").capitalize(), "now": suppress_count(d["now"]),
+                    "after": after, "delta": change})
+    return out
 
 
-def area_table(effect: PlanEffect, deltas: list[dict[str, Any]]) -> dict[str, Any]:
-    """District and bands as columns; schools changed, students gained, flags and measures as rows."""
+def _gained(deltas: list[dict[str, Any]], exact: set[str]) -> str:
+    """Students gained by the schools that grow, hidden ("*") when it less the gains the largest-changes
+    table prints exactly (the schools ``exact``) would give back the 1 to 9 it hides or leaves out."""
+    total = sum(d["delta"] for d in deltas if d["delta"] > 0)
+    printed = sum(d["delta"] for d in deltas if d["delta"] > 0 and d["school_id"] in exact)
+    if not below_threshold(total, DEFAULT_MIN_CELL) and below_threshold(total - printed, DEFAULT_MIN_CELL):
+        return SUPPRESSED
+    return suppress_count(total, DEFAULT_MIN_CELL)
+
+
+def area_table(effect: PlanEffect, deltas: list[dict[str, Any]], exact: set[str]) -> dict[str, Any]:
+    """District and bands as columns; schools changed, students gained, flags and measures as rows.
+
+    ``exact``: the schools whose change the largest-changes table prints as a number.
+    """
     areas: list[tuple[str, str | None]] = [("District", None), *((b.title(), b) for b in BANDS)]
     rows: list[tuple[str, list[str]]] = []
     mine = [[d for d in deltas if band is None or d["band"] == band] for _, band in areas]
     rows.append(("Schools the plan changes", [f"{len(m):,}" for m in mine]))
-    rows.append(("Students gained by the schools that grow",
-                 [suppress_count(sum(d["delta"] for d in m if d["delta"] > 0)) for m in mine]))
+    gained = [_gained(m, exact) for m in mine]
+    if SUPPRESSED in gained[1:]:
+        gained[0] = SUPPRESSED  # the district less the other bands would give a hidden band back
+    rows.append(("Students gained by the schools that grow", gained))
     rows.append(("Schools flagged by INT-01/02/03", [
         f"{len(effect.flagged_before[band])} \u2192 {len(effect.flagged_after[band])}" for _, band in areas]))
     for name, path in MEASURES:
@@ -139,10 +169,12 @@ def summary_context(effect: PlanEffect, levers: list[Lever], names: dict[str, st
     deltas = school_deltas(effect, schools, names)
     title, text = VERDICTS[effect.verdict]
     shown = listed_levers(levers, detail.levers)
+    largest = largest_changes(deltas, detail.schools)
+    exact = {r["school_id"] for r in largest if r["delta"] != SUPPRESSED and not r["delta"].startswith("<")}
     return {
         "verdict": effect.verdict, "verdict_title": title, "verdict_text": text, "int05": effect.int05,
-        "plan_sentence": plan_sentence(levers, shown), "areas": area_table(effect, deltas),
-        "largest": largest_changes(deltas, detail.schools), "schools_changed": len(deltas),
+        "plan_sentence": plan_sentence(levers, shown), "areas": area_table(effect, deltas, exact),
+        "largest": largest, "schools_changed": len(deltas),
         "levers": [lever_text(lv, names, min_cell=DEFAULT_MIN_CELL) for lv in shown],
         "levers_total": len(levers), "levers_more": len(levers) - len(shown),
         "lotteries": [lottery_text(lot, names) for lot in effect.lotteries[: detail.lotteries]],
