@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compliance import permissions
 from compliance.http import AuthedRequest
+from compliance.reports.generate import privacy_min_cell
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
 from compliance.rules.planner_effect import suggestion_for_plan
@@ -289,7 +290,8 @@ def plan_summary_pdf(request: AuthedRequest, pk: int) -> HttpResponse:
     if effect is None:
         return _page(request, ws, error=error)
     levers, names, schools = ws.levers(), ws.names(), ws.schools()
-    contexts = ({**summary_context(effect, levers, names, schools, detail), "plan": ws.plan,
+    min_cell = privacy_min_cell(selectors.rule_params(submission=ws.submission))
+    contexts = ({**summary_context(effect, levers, names, schools, detail, min_cell=min_cell), "plan": ws.plan,
                  "district": ws.district, "submission": ws.submission} for detail in DETAILS)
     pdf = exports.summary_pdf(contexts, str(settings.BASE_DIR))
     response = HttpResponse(pdf, content_type="application/pdf")

@@ -13,7 +13,7 @@ from typing import Any
 from compliance.rules.model import BudgetRow, ProposedRow, SchoolRow
 from compliance.rules.recommendation_json import expand
 
-from .suppression import DEFAULT_MIN_CELL
+from .suppression import DEFAULT_MIN_CELL, scrub_small_counts
 
 DISMISSED = "dismissed"  # ReviewStatus.DISMISSED's value (reports do not import the models)
 
@@ -72,6 +72,12 @@ class ReportContext:
         # The JSON names each band's plan in its findings' reassignment estimates; the report
         # reads every estimate whole (recommendation_json).
         self.evaluation = expand(self.evaluation)
+
+    @property
+    def proposed_description_printed(self) -> str:
+        """The District sheet's proposed_change_description as the report prints it: any 1 to
+        ``min_cell - 1`` students in it ("we will move 3 students") hidden, as in every free text."""
+        return scrub_small_counts(self.proposed_description.strip(), self.min_cell)
 
     def review(self, index: int) -> dict[str, Any] | None:
         """The state's review of finding ``index`` ({"status", "note"}), or None while none.

@@ -52,7 +52,9 @@ class SubmissionFacts:
     peers: list[dict[str, Any]] = field(default_factory=list)
 
 
-def _min_cell(params: dict[str, Any]) -> int:
+def privacy_min_cell(params: dict[str, Any] | None) -> int:
+    """The rule set's smallest count printed (PRIVACY ``min_cell``): every report and export meant for
+    distribution reads its threshold here."""
     return int(section(params, "PRIVACY")["min_cell"])
 
 
@@ -75,7 +77,7 @@ def report_context(*, result: dict[str, Any], workbook: WorkbookData, facts: Sub
         decision=facts.decision,
         comments=list(facts.comments),
         finding_reviews=dict(facts.finding_reviews),
-        min_cell=_min_cell(rule_set.params),
+        min_cell=privacy_min_cell(rule_set.params),
         certified=facts.certified,
         response_due=facts.response_due,
         assistance_center=facts.assistance_center,
@@ -97,7 +99,7 @@ def report_pdf(*, result: dict[str, Any], workbook: WorkbookData, facts: Submiss
 
 def export_csv(*, kind: str, result: dict[str, Any], workbook: WorkbookData, rule_set: RuleSetRef) -> bytes:
     """The per-school or findings CSV the PDF refers to, suppressed like the PDF."""
-    return EXPORTS[kind](evaluation=result, schools=workbook.schools, min_cell=_min_cell(rule_set.params))
+    return EXPORTS[kind](evaluation=result, schools=workbook.schools, min_cell=privacy_min_cell(rule_set.params))
 
 
 def report_pdf_offline(*, result: dict[str, Any], workbook: WorkbookData, rule_set: RuleSetRef,

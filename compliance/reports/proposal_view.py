@@ -118,7 +118,7 @@ def proposal(ctx: ReportContext) -> dict[str, Any] | None:
     verdict, sentence = _verdict(ctx)
     rows, omitted = _school_rows(ctx)
     return {
-        "description": ctx.proposed_description.strip() or (
+        "description": ctx.proposed_description_printed or (
             "The workbook does not describe the change (District sheet, proposed_change_description)."),
         "verdict": verdict, "verdict_text": sentence, "measures": _measures(ctx),
         "schools": rows, "omitted": omitted, "affected": len(rows) + omitted,

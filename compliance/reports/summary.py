@@ -263,7 +263,7 @@ def _proposal_sentences(ctx: ReportContext) -> list[str]:
                            f"{fmt.index(ev.get('proposed'))}")
         elif ev.get("measure") == "flagged_schools":
             effects.append(f"the identifiable or segregated schools from {ev.get('current')} to {ev.get('proposed')}")
-    what = f" (\u201c{ctx.proposed_description.strip()}\u201d)" if ctx.proposed_description.strip() else ""
+    what = f" (\u201c{ctx.proposed_description_printed}\u201d)" if ctx.proposed_description_printed else ""
     moves = f": it takes {' and '.join(effects)}" if effects else ""
     if any(f.get("severity") == "finding" for _, f in distinct_findings(ctx) if f.get("rule") == "INT-05"):
         verdict = "INT-05 finds against it, as it would set integration back"

@@ -91,3 +91,38 @@ def test_a_small_group_of_a_move_hides_what_would_give_it_back(client, zoned_dis
     assert ("Move 56 students (>46 economically disadvantaged): <10 Hispanic students, >46 Black students "
             "from Carver Elementary to North Hills Elementary") in text
     assert "1 change: 1 move (56 students)." in text
+
+
+def test_a_small_move_is_given_back_by_no_school_row_nor_total(client, zoned_district):
+    district, sub, user, _ = zoned_district
+    levers = [MoveStudents("0311", "0316", 40), MoveStudents("0312", "0313", 3)]
+    plan = Plan.objects.create(district=district, base_submission=sub, name="Two moves", created_by=user,
+                               levers=[lever_to_json(lv) for lv in levers])
+    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
+    text = " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
+                         "pdftotext", "-layout").split())
+    assert "Move <10 students from Lakeview Elementary to Pinecrest Elementary" in text
+    assert "2 changes: 2 moves (* students)." in text
+    # Lakeview 480 -> 477, Pinecrest 455 -> 458: the enrollment after less now would give the 3 back.
+    assert "Lakeview Elementary (0312) Elementary changed 480 * <10" in text
+    assert "Pinecrest Elementary (0313) Elementary changed 455 * <10" in text
+    assert "Carver Elementary (0316) Elementary changed 395 435 +40" in text
+    # 43 gained less the 40 printed is the 3: hidden in the elementary column, and so in the district's.
+    assert "Students gained by the schools that grow * * 0 0" in text
+
+
+def test_the_summary_hides_counts_under_the_rule_sets_threshold(client, zoned_district):
+    district, sub, user, cycle = zoned_district
+    cycle.rule_set.params["PRIVACY"]["min_cell"] = 20
+    cycle.rule_set.save()
+    plan = Plan.objects.create(district=district, base_submission=sub, name="Move of 15", created_by=user,
+                               levers=[lever_to_json(MoveStudents("0311", "0316", 15))])
+    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
+    text = " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
+                         "pdftotext", "-layout").split())
+    assert "Move <20 students from North Hills Elementary to Carver Elementary" in text
+    assert "1 change: 1 move (<20 students)." in text
+    assert "North Hills Elementary (0311) Elementary changed 520 * <20" in text
+    assert "Carver Elementary (0316) Elementary changed 395 * <20" in text
+    assert "Students gained by the schools that grow <20 <20 0 0" in text
+    assert "Counts of 1 to 19 students are printed as “<20”." in text

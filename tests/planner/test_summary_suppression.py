@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from compliance.rules.planner import MoveStudents
 from planner.presenters import lever_text
-from planner.summary import plan_sentence
+from planner.summary import largest_changes, plan_sentence
 
 NAMES = {"0316": "Carver Elementary", "0311": "North Hills Elementary"}
 MIXED = MoveStudents("0316", "0311", 56, ed=55, composition={"hispanic": 1, "black": 55})
@@ -45,3 +45,20 @@ def test_the_total_moved_hides_a_small_move_it_would_give_back():
     assert plan_sentence([big, MoveStudents("0311", "0316", 6), MoveStudents("0311", "0316", 7)], [big]) == (
         "3 changes: 3 moves (53 students).")
     assert plan_sentence([small], [small]) == "1 change: 1 move (<10 students)."
+
+
+def _row(school_id: str, name: str, now: int, after: int) -> dict:
+    return {"school_id": school_id, "name": name, "band": "elementary", "change": "changed",
+            "now": now, "after": after, "delta": after - now}
+
+
+def test_a_small_change_of_a_school_hides_its_enrollment_after():
+    rows = largest_changes([_row("0311", "North Hills Elementary", 520, 480),
+                            _row("0313", "Pinecrest Elementary", 200, 203),
+                            _row("0312", "Lakeview Elementary", 480, 477)], 10)
+    # 200 and 203 would give the 3 back: the change prints "<10", the enrollment after "*".
+    assert [(r["name"], r["now"], r["after"], r["delta"]) for r in rows] == [
+        ("North Hills Elementary", "520", "480", "-40"),
+        ("Lakeview Elementary", "480", "*", "<10"),
+        ("Pinecrest Elementary", "200", "*", "<10"),
+    ]

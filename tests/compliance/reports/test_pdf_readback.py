@@ -16,6 +16,8 @@ from compliance.reports.render import render_report_html
 from compliance.rules.evaluate import evaluate_workbook
 from compliance.rules.model import LotteryRow
 
+from .factories import make_context
+
 EAC = {"region": "II", "center": "Equity Assistance Center-South", "operator": "Southern Education Foundation"}
 
 
@@ -249,3 +251,23 @@ def test_the_worksheet_prints_each_band_and_the_district_determination(zoned):
         assert f"{band}: each school" in text
     assert text.count("Determination:") == 3
     assert "Determination: Exempt: the high band has one school, so there is nothing to compare with." in text
+
+
+def test_the_districts_description_of_the_change_prints_no_small_count(tmp_path):
+    """The planner writes its changes into the District sheet ("1 Hispanic student"); a district may
+    type "we will move 3 students". The workbook keeps them; the report prints them as "<10"."""
+    wb = demo_workbook("zoned", "2026-27")
+    said = ("Two moves: Move 40 students from North Hills Elementary to Carver Elementary; Move 1 Hispanic "
+            "student from Lakeview Elementary to Pinecrest Elementary; we will move 3 students")
+    wb = replace(wb, district=replace(wb.district, proposed_change_description=said))
+    text = _squash(_report(wb, tmp_path)["text"])
+    printed = ("Two moves: Move 40 students from North Hills Elementary to Carver Elementary; Move <10 Hispanic "
+               "student from Lakeview Elementary to Pinecrest Elementary; we will move <10 students")
+    assert f"The district\u2019s description: {printed}" in text
+    assert f"The district proposes an assignment change (\u201c{printed}\u201d)" in text
+    assert "1 Hispanic" not in text and "3 students" not in text
+
+
+def test_the_description_is_scrubbed_with_the_reports_threshold():
+    ctx = make_context(proposed_description=" We will move 15 students; 1 student returns. ", min_cell=20)
+    assert ctx.proposed_description_printed == "We will move <20 students; <20 student returns."
