@@ -167,7 +167,7 @@ def lottery_text(lot: LotteryRow, names: dict[str, str], min_cell: int = DEFAULT
 def summary_context(effect: PlanEffect, levers: list[Lever], names: dict[str, str], schools: list[SchoolRow],
                     detail: Detail, *, min_cell: int) -> dict[str, Any]:
     """The PDF's context; ``min_cell``: the threshold of the rule set of the plan's cycle
-    (compliance.reports.generate.privacy_min_cell, as the report reads it)."""
+    (compliance.reports.suppression.privacy_min_cell, as the report reads it)."""
     deltas = school_deltas(effect, schools, names)
     title, text = VERDICTS[effect.verdict]
     shown = listed_levers(levers, detail.levers)

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from compliance import permissions
 from compliance.http import AuthedRequest
-from compliance.reports.generate import privacy_min_cell
+from compliance.reports.suppression import privacy_min_cell
 from compliance.rules.model import BANDS, RACE_GROUPS
 from compliance.rules.planner import PlanError
 from compliance.rules.planner_effect import suggestion_for_plan

@@ -14,11 +14,11 @@ from django.utils import timezone
 
 from compliance.rules.evaluate import RuleSetRef
 from compliance.rules.model import WorkbookData
-from compliance.rules.ruleset import section
 
 from .context import ReportContext
 from .exports import findings_csv, schools_csv
 from .render import render_report_pdf
+from .suppression import privacy_min_cell
 
 EXPORTS = {"schools": schools_csv, "findings": findings_csv}
 
@@ -50,12 +50,6 @@ class SubmissionFacts:
     # The district's previous decided submissions and the same cycle's other districts (ReportContext).
     history: list[dict[str, Any]] = field(default_factory=list)
     peers: list[dict[str, Any]] = field(default_factory=list)
-
-
-def privacy_min_cell(params: dict[str, Any] | None) -> int:
-    """The rule set's smallest count printed (PRIVACY ``min_cell``): every report and export meant for
-    distribution reads its threshold here."""
-    return int(section(params, "PRIVACY")["min_cell"])
 
 
 def report_context(*, result: dict[str, Any], workbook: WorkbookData, facts: SubmissionFacts,

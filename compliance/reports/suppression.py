@@ -36,8 +36,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from compliance.rules.model import RACE_GROUPS, SchoolRow
+from compliance.rules.ruleset import section
 
 DEFAULT_MIN_CELL = 10
+
+
+def privacy_min_cell(params: dict | None) -> int:
+    """The rule set's smallest count printed (PRIVACY ``min_cell``): every report and export meant for
+    distribution reads its threshold here."""
+    return int(section(params, "PRIVACY")["min_cell"])
 SUPPRESSED = "*"
 NOT_APPLICABLE = "not applicable"
 

@@ -6,8 +6,7 @@ from collections import Counter
 
 from compliance.models import ReportingCycle, Submission
 from compliance.reports.cycle_export import VARIANTS, CycleExportData, check_format, cycle_export_file
-from compliance.reports.suppression import CellMask, suppress_school
-from compliance.rules.ruleset import section
+from compliance.reports.suppression import CellMask, privacy_min_cell, suppress_school
 from compliance.selectors_statewide import DistrictStanding, cycle_findings, cycle_standings, school_directory_names
 from compliance.states import PUBLISHED
 
@@ -40,7 +39,7 @@ def cycle_export_data(*, cycle: ReportingCycle, variant: str) -> CycleExportData
     """
     if variant not in VARIANTS:
         raise ValueError(f"Unknown export variant {variant!r}.")
-    min_cell = int(section(cycle.rule_set.params, "PRIVACY")["min_cell"])
+    min_cell = privacy_min_cell(cycle.rule_set.params)
     standings = cycle_standings(cycle=cycle)
     if variant == "public":  # only results the state has decided: no draft, no undecided review
         standings = [_published(s) for s in standings]
