@@ -81,7 +81,8 @@ def _move_text(d: dict[str, Any], min_cell: int | None) -> str:
     if ED in cells:
         what += f" ({count(ED)} economically disadvantaged)"
     if d.get("composition"):
-        what += ": " + ", ".join(_shown(count(g), group_noun(g)) for g, v in d["composition"].items() if v)
+        # In the template's order of race groups: a stored plan's JSON keeps no order on PostgreSQL (jsonb).
+        what += ": " + ", ".join(_shown(count(g), group_noun(g)) for g in RACE_GROUPS if d["composition"].get(g))
     return what
 
 

@@ -28,6 +28,13 @@ def test_the_plans_page_keeps_exact_numbers():
         "from Carver Elementary to North Hills Elementary")
 
 
+def test_the_groups_of_a_move_print_in_the_templates_order_whatever_the_stored_order():
+    # PostgreSQL's jsonb gives a stored plan's composition back with its keys reordered ("black" first).
+    stored = MoveStudents("0316", "0311", 56, ed=55, composition={"black": 55, "hispanic": 1})
+    assert lever_text(stored, NAMES, min_cell=10) == lever_text(MIXED, NAMES, min_cell=10)
+    assert lever_text(stored, NAMES) == lever_text(MIXED, NAMES)
+
+
 def test_a_move_with_nothing_small_prints_as_given():
     move = MoveStudents("0316", "0311", 40, ed=25, composition={"hispanic": 12, "black": 28})
     assert lever_text(move, NAMES, min_cell=10) == (
