@@ -78,14 +78,18 @@ def test_small_counts_in_the_summary_read_as_less_than_ten(client, zoned_distric
     assert "1 change: 1 move (40 students)." in text and "2 schools change." in text
 
 
+def _summary_words(client, district, sub, user, name: str, levers: list) -> str:
+    """The plan summary PDF's words, one space apart, for a plan of ``levers`` the district user reads."""
+    plan = Plan.objects.create(district=district, base_submission=sub, name=name, created_by=user, levers=levers)
+    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
+    return " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
+                         "pdftotext", "-layout").split())
+
+
 def test_a_small_group_of_a_move_hides_what_would_give_it_back(client, zoned_district):
     district, sub, user, _ = zoned_district
     move = MoveStudents("0316", "0311", 56, ed=55, composition={"hispanic": 1, "black": 55})
-    plan = Plan.objects.create(district=district, base_submission=sub, name="Mixed move", created_by=user,
-                               levers=[lever_to_json(move)])
-    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
-    text = " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
-                         "pdftotext", "-layout").split())
+    text = _summary_words(client, district, sub, user, "Mixed move", [lever_to_json(move)])
     # 1 Hispanic of 56: hidden, and so the 55 Black students (56 - 55 = 1); 55 ED of 56 leaves 1 not
     # ED: top-coded to ">46" (56 - 10).
     assert ("Move 56 students (>46 economically disadvantaged): <10 Hispanic students, >46 Black students "
@@ -96,11 +100,7 @@ def test_a_small_group_of_a_move_hides_what_would_give_it_back(client, zoned_dis
 def test_a_small_move_is_given_back_by_no_school_row_nor_total(client, zoned_district):
     district, sub, user, _ = zoned_district
     levers = [MoveStudents("0311", "0316", 40), MoveStudents("0312", "0313", 3)]
-    plan = Plan.objects.create(district=district, base_submission=sub, name="Two moves", created_by=user,
-                               levers=[lever_to_json(lv) for lv in levers])
-    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
-    text = " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
-                         "pdftotext", "-layout").split())
+    text = _summary_words(client, district, sub, user, "Two moves", [lever_to_json(lv) for lv in levers])
     assert "Move <10 students from Lakeview Elementary to Pinecrest Elementary" in text
     assert "2 changes: 2 moves (* students)." in text
     # Lakeview 480 -> 477, Pinecrest 455 -> 458: the enrollment after less now would give the 3 back.
@@ -115,11 +115,7 @@ def test_the_summary_hides_counts_under_the_rule_sets_threshold(client, zoned_di
     district, sub, user, cycle = zoned_district
     cycle.rule_set.params["PRIVACY"]["min_cell"] = 20
     cycle.rule_set.save()
-    plan = Plan.objects.create(district=district, base_submission=sub, name="Move of 15", created_by=user,
-                               levers=[lever_to_json(MoveStudents("0311", "0316", 15))])
-    assert client.login(username=user.username, password=DEFAULT_PASSWORD)
-    text = " ".join(_pdf(client.get(reverse("planner_plan_summary", args=[plan.pk])).content,
-                         "pdftotext", "-layout").split())
+    text = _summary_words(client, district, sub, user, "Move of 15", [lever_to_json(MoveStudents("0311", "0316", 15))])
     assert "Move <20 students from North Hills Elementary to Carver Elementary" in text
     assert "1 change: 1 move (<20 students)." in text
     assert "North Hills Elementary (0311) Elementary changed 520 * <20" in text
